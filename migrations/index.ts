@@ -1,0 +1,12 @@
+import type { QueryInterface } from 'sequelize';
+import * as initialSchema from './20261126000000-initial-schema.js';
+
+export interface Migration {
+  name: string;
+  up(qi: QueryInterface): Promise<void>;
+  down(qi: QueryInterface): Promise<void>;
+}
+
+// Every migration, oldest first. A new one is a new file here plus a line below; the
+// list is explicit so the same code runs from TypeScript sources and the compiled build.
+export const migrations: Migration[] = [{ name: '20261126000000-initial-schema', ...initialSchema }];

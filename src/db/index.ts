@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Sequelize } from 'sequelize';
+import type { Logger } from '../logger.js';
+import { Comment } from './models/comment.js';
+import { EmailOutbox } from './models/emailOutbox.js';
+import { JobRun } from './models/jobRun.js';
+import { Rating } from './models/rating.js';
+import { Ticket } from './models/ticket.js';
+import { TicketEvent } from './models/ticketEvent.js';
+import { User } from './models/user.js';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+export interface Models {
+  User: typeof User;
+  Ticket: typeof Ticket;
+  Comment: typeof Comment;
+  Rating: typeof Rating;
+  TicketEvent: typeof TicketEvent;
+  EmailOutbox: typeof EmailOutbox;
+  JobRun: typeof JobRun;
+}
+
+export interface Database {
+  sequelize: Sequelize;
+  dialect: Dialect;
+  models: Models;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  logger?: Logger;
+  /** Connections kept open to MySQL; SQLite has a single writer whatever this says. */
+  poolMax?: number;
+}
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'mysql';
+}
+
+export function createSequelize(url: string, options: DatabaseOptions = {}): Sequelize {
+  const logging = options.logger ? (sql: string) => options.logger?.trace({ sql }, 'sql') : false;
+  if (dialectOf(url) === 'sqlite') {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    const storage = file === ':memory:' ? file : resolve(file);
+    if (storage !== ':memory:') mkdirSync(dirname(storage), { recursive: true });
+    const sequelize = new Sequelize({ dialect: 'sqlite', storage, logging, define: { underscored: true } });
+    waitWhenSqliteIsBusy(sequelize);
+    return sequelize;
+  }
+  return new Sequelize(url.replace(/^mariadb:/, 'mysql:'), {
+    dialect: 'mysql',
+    logging,
+    // Store and read every DATETIME as UTC whatever the server's time zone.
+    timezone: '+00:00',
+    pool: { max: options.poolMax ?? 10, min: 0, idle: 10_000, acquire: 30_000 },
+    dialectOptions: { supportBigNumbers: true, connectTimeout: 10_000 },
+    define: { underscored: true, charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
+  });
+}
+
+/**
+ * Sequelize opens a separate SQLite connection per transaction and has no busy-timeout option,
+ * so a second writer would fail at once with SQLITE_BUSY. Each connection it hands out is told
+ * to wait for the lock instead (writes then queue, as SQLite's single writer requires).
+ */
+function waitWhenSqliteIsBusy(sequelize: Sequelize): void {
+  type SqliteConnection = { configure(option: 'busyTimeout', ms: number): void };
+  const manager = (sequelize as unknown as { connectionManager: { getConnection(o?: unknown): Promise<SqliteConnection> } })
+    .connectionManager;
+  const getConnection = manager.getConnection.bind(manager);
+  manager.getConnection = async (options?: unknown) => {
+    const connection = await getConnection(options);
+    connection.configure('busyTimeout', 15_000);
+    return connection;
+  };
+}
+
+export function initModels(sequelize: Sequelize): Models {
+  return {
+    User: User.initModel(sequelize),
+    Ticket: Ticket.initModel(sequelize),
+    Comment: Comment.initModel(sequelize),
+    Rating: Rating.initModel(sequelize),
+    TicketEvent: TicketEvent.initModel(sequelize),
+    EmailOutbox: EmailOutbox.initModel(sequelize),
+    JobRun: JobRun.initModel(sequelize),
+  };
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const sequelize = createSequelize(url, options);
+  return {
+    sequelize,
+    dialect: dialectOf(url),
+    models: initModels(sequelize),
+    close: () => sequelize.close(),
+  };
+}
+
+export { Comment, EmailOutbox, JobRun, Rating, Ticket, TicketEvent, User };

@@ -1,0 +1,64 @@
+import {
+  type CreationOptional,
+  DataTypes,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type Sequelize,
+} from 'sequelize';
+
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** One email to send: the durable queue the scheduler drains. */
+export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreationAttributes<EmailOutbox>> {
+  declare id: CreationOptional<number>;
+  declare ticketId: number | null;
+  declare recipient: string;
+  declare template: string;
+  /** Template variables as JSON text. */
+  declare data: string;
+  declare locale: string | null;
+  declare status: CreationOptional<OutboxStatus>;
+  declare attempts: CreationOptional<number>;
+  declare availableAt: CreationOptional<Date>;
+  declare leaseOwner: string | null;
+  declare leaseExpiresAt: Date | null;
+  declare lastError: string | null;
+  declare lastSmtpCode: number | null;
+  declare messageId: string | null;
+  /** Unique: enqueuing the same notification twice keeps one row. */
+  declare idempotencyKey: string;
+  declare sentAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+
+  static initModel(sequelize: Sequelize): typeof EmailOutbox {
+    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
+    const Bound = class extends EmailOutbox {};
+    Bound.init(
+      {
+        id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
+        ticketId: { type: DataTypes.INTEGER, allowNull: true },
+        recipient: { type: DataTypes.STRING(320), allowNull: false },
+        template: { type: DataTypes.STRING(64), allowNull: false },
+        data: { type: DataTypes.TEXT, allowNull: false },
+        locale: { type: DataTypes.STRING(16), allowNull: true },
+        status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'pending' },
+        attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        availableAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+        leaseOwner: { type: DataTypes.STRING(64), allowNull: true },
+        leaseExpiresAt: { type: DataTypes.DATE, allowNull: true },
+        lastError: { type: DataTypes.STRING(1000), allowNull: true },
+        lastSmtpCode: { type: DataTypes.INTEGER, allowNull: true },
+        messageId: { type: DataTypes.STRING(255), allowNull: true },
+        idempotencyKey: { type: DataTypes.STRING(191), allowNull: false },
+        sentAt: { type: DataTypes.DATE, allowNull: true },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, modelName: 'EmailOutbox', tableName: 'email_outbox', underscored: true, freezeTableName: true },
+    );
+    return Bound;
+  }
+}

@@ -1,0 +1,68 @@
+import {
+  type CreationOptional,
+  DataTypes,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type Sequelize,
+} from 'sequelize';
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const STATUSES = ['open', 'in_progress', 'closed'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttributes<Ticket>> {
+  declare id: CreationOptional<number>;
+  declare title: string;
+  declare description: string;
+  declare priority: Priority;
+  declare status: CreationOptional<Status>;
+  declare requesterId: string;
+  declare technicianId: string | null;
+  /** Where the ticket card lives in Slack (set once the card is posted). */
+  declare slackChannelId: string | null;
+  declare slackMessageTs: string | null;
+  /** The Slack message a ticket was made from (message shortcut), if any. */
+  declare sourceChannelId: string | null;
+  declare sourceMessageTs: string | null;
+  declare sourcePermalink: string | null;
+  /** Bumped by every change: optimistic concurrency for buttons that show an older state. */
+  declare version: CreationOptional<number>;
+  /** How many times the ticket has been closed; ratings are one per resolution. */
+  declare resolution: CreationOptional<number>;
+  declare lastActivityAt: CreationOptional<Date>;
+  declare closedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+
+  static initModel(sequelize: Sequelize): typeof Ticket {
+    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
+    const Bound = class extends Ticket {};
+    Bound.init(
+      {
+        id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
+        title: { type: DataTypes.STRING(150), allowNull: false },
+        description: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
+        priority: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'normal' },
+        status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'open' },
+        requesterId: { type: DataTypes.STRING(32), allowNull: false },
+        technicianId: { type: DataTypes.STRING(32), allowNull: true },
+        slackChannelId: { type: DataTypes.STRING(32), allowNull: true },
+        slackMessageTs: { type: DataTypes.STRING(32), allowNull: true },
+        sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
+        sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
+        sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },
+        version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+        resolution: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        lastActivityAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+        closedAt: { type: DataTypes.DATE, allowNull: true },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, modelName: 'Ticket', tableName: 'tickets', underscored: true },
+    );
+    return Bound;
+  }
+}

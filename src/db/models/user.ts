@@ -1,0 +1,54 @@
+import {
+  type CreationOptional,
+  DataTypes,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type Sequelize,
+} from 'sequelize';
+
+/** A Slack user as ticketbot knows them; profile fields are cached from users.info. */
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: string;
+  declare teamId: string | null;
+  declare name: string | null;
+  declare realName: string | null;
+  declare email: string | null;
+  declare locale: string | null;
+  declare tz: string | null;
+  declare isBot: CreationOptional<boolean>;
+  declare isTechnician: CreationOptional<boolean>;
+  declare isAdmin: CreationOptional<boolean>;
+  declare profileRefreshedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+
+  static initModel(sequelize: Sequelize): typeof User {
+    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
+    const Bound = class extends User {};
+    Bound.init(
+      {
+        id: { type: DataTypes.STRING(32), primaryKey: true },
+        teamId: { type: DataTypes.STRING(32), allowNull: true },
+        name: { type: DataTypes.STRING(255), allowNull: true },
+        realName: { type: DataTypes.STRING(255), allowNull: true },
+        email: { type: DataTypes.STRING(320), allowNull: true },
+        locale: { type: DataTypes.STRING(16), allowNull: true },
+        tz: { type: DataTypes.STRING(64), allowNull: true },
+        isBot: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+        isTechnician: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+        isAdmin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+        profileRefreshedAt: { type: DataTypes.DATE, allowNull: true },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, modelName: 'User', tableName: 'users', underscored: true },
+    );
+    return Bound;
+  }
+}
+
+/** The name to show people: the display name, else the real name, else the Slack id. */
+export function displayName(user: Pick<User, 'id' | 'name' | 'realName'>): string {
+  return user.name || user.realName || user.id;
+}

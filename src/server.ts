@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createDatabase, type Database } from './db/index.js';
+import { migrateUp } from './db/migrate.js';
+import { type Logger, redactUrl } from './logger.js';
+import { startNotifications } from './notifications/index.js';
+import { startSlack } from './slack/index.js';
+import { createTicketHooks, seedRoster, type TicketServices } from './tickets/index.js';
+import { createWebApp, errorHandler } from './web/app.js';
+
+export interface Ticketbot {
+  url: string;
+  db: Database;
+  services: TicketServices;
+  /** Stops taking work, lets in-flight work finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → database → ticket services → web (and Slack) → listening. */
+export async function startTicketbot(config: Config, logger: Logger): Promise<Ticketbot> {
+  const db = createDatabase(config.databaseUrl, { logger });
+  logger.info({ database: redactUrl(config.databaseUrl), dialect: db.dialect }, 'connecting to the database');
+  try {
+    await db.sequelize.authenticate();
+    if (db.dialect === 'sqlite') await db.sequelize.query('PRAGMA journal_mode = WAL');
+    const applied = await migrateUp(db, logger);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    await seedRoster(db, config.roster);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+
+  const services: TicketServices = { db, hooks: createTicketHooks(), logger };
+  const app = createWebApp({ config, db, logger });
+
+  // Each part registers its hooks on `services` before anything can change a ticket.
+  const notifications = await startNotifications({ config, services, logger });
+  const slack = await startSlack({ config, app, services, logger });
+
+  app.use(errorHandler(logger));
+  const server: Server = app.listen(config.port);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+  logger.info({ url }, 'ticketbot is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await slack?.stop();
+      await notifications.stop();
+      await db.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url, db, services, stop };
+}

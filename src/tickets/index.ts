@@ -1,0 +1,12 @@
+export { addComment, editComment } from './comments.js';
+export type { TicketChange, TicketContext, TicketHooks, TicketServices } from './context.js';
+export { asActor, createTicketHooks } from './context.js';
+export { assignTicket } from './assignTicket.js';
+export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
+export { createTicket } from './createTicket.js';
+export * from './errors.js';
+export { rateTicket } from './rateTicket.js';
+export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';
+export { runInTransaction } from './transaction.js';
+export { ensureUsers } from './users.js';
+export { DESCRIPTION_MAX, TITLE_MAX, ticketInputSchema } from './validation.js';

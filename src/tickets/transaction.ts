@@ -1,0 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Transaction } from 'sequelize';
+import type { Database } from '../db/index.js';
+
+const MYSQL_DEADLOCK = 1213;
+const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
+
+function isRetryableLockError(error: unknown): boolean {
+  const parent = (error as { parent?: { errno?: number; code?: string } }).parent;
+  if (!parent) return false;
+  return parent.errno === MYSQL_DEADLOCK || parent.errno === MYSQL_LOCK_WAIT_TIMEOUT || parent.code === 'SQLITE_BUSY';
+}
+
+/**
+ * Runs `work` in one transaction. On SQLite the transaction is IMMEDIATE: it takes the write
+ * lock up front, so two writers queue instead of deadlocking when both try to upgrade a read
+ * lock. On MySQL a deadlock victim is retried with the whole unit of work, a few times.
+ */
+export async function runInTransaction<T>(db: Database, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+  const options = db.dialect === 'sqlite' ? { type: Transaction.TYPES.IMMEDIATE } : {};
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.sequelize.transaction(options, work);
+    } catch (error) {
+      if (attempt >= 5 || !isRetryableLockError(error)) throw error;
+      await sleep(10 * attempt + Math.random() * 20);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { Transaction } from 'sequelize';
+import type { Database } from '../db/index.js';
+import type { User } from '../db/models/user.js';
+
+/**
+ * Makes sure every id has a `users` row (profile fields come later from users.info).
+ * INSERT IGNORE / INSERT OR IGNORE: safe when two requests meet a new user at once.
+ */
+export async function ensureUsers(db: Database, ids: Array<string | null | undefined>, transaction?: Transaction) {
+  const unique = [...new Set(ids.filter((id): id is string => Boolean(id)))];
+  if (unique.length === 0) return;
+  await db.models.User.bulkCreate(
+    unique.map((id) => ({ id })),
+    { ignoreDuplicates: true, transaction },
+  );
+}
+
+export async function loadActor(db: Database, actorId: string, transaction?: Transaction): Promise<User> {
+  await ensureUsers(db, [actorId], transaction);
+  const actor = await db.models.User.findByPk(actorId, { transaction });
+  if (!actor) throw new Error(`User ${actorId} vanished while being loaded`);
+  return actor;
+}
+
+export function isStaff(user: User): boolean {
+  return user.isTechnician || user.isAdmin;
+}
