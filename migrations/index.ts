@@ -1,5 +1,6 @@
 import type { QueryInterface } from 'sequelize';
 import * as initialSchema from './20261126000000-initial-schema.js';
+import * as statusPageIndexes from './20261126150000-status-page-indexes.js';
 
 export interface Migration {
   name: string;
@@ -9,4 +10,7 @@ export interface Migration {
 
 // Every migration, oldest first. A new one is a new file here plus a line below; the
 // list is explicit so the same code runs from TypeScript sources and the compiled build.
-export const migrations: Migration[] = [{ name: '20261126000000-initial-schema', ...initialSchema }];
+export const migrations: Migration[] = [
+  { name: '20261126000000-initial-schema', ...initialSchema },
+  { name: '20261126150000-status-page-indexes', ...statusPageIndexes },
+];

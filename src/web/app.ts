@@ -2,7 +2,14 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import { statusPageAccess } from './access.js';
+import { issueCsrfToken } from './csrf.js';
 import { healthRoutes } from './health.js';
+import { createWebMetrics, type WebMetrics } from './metrics.js';
+import { bootstrapCssDir, findViewsDir } from './paths.js';
+import { securityHeaders } from './securityHeaders.js';
+import { statusPageRoutes } from './status/routes.js';
+import { viewerMiddleware } from './viewer.js';
 
 export interface WebDeps {
   config: Config;
@@ -10,20 +17,54 @@ export interface WebDeps {
   logger: Logger;
 }
 
-/** The Express app that serves everything but Slack's endpoint (Bolt adds that to the same app). */
+/**
+ * The Express app that serves everything but Slack's endpoint (Bolt adds that to the same app
+ * later). Nothing here parses bodies or guards every path, so POST /slack/events reaches Bolt
+ * untouched: the access rule sits on each status page route and on /metrics.
+ */
 export function createWebApp(deps: WebDeps): Express {
+  const { config, db, logger } = deps;
+  const https = config.publicUrl.startsWith('https://');
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(healthRoutes(deps.db));
+  app.set('views', findViewsDir());
+  app.set('view engine', 'pug');
+
+  const metrics = createWebMetrics(db, logger);
+  app.locals.metrics = metrics satisfies WebMetrics;
+  app.use(metrics.measureRequests);
+  app.use(securityHeaders({ https }));
+  app.use(healthRoutes(db));
+
+  // Public: stylesheets and the small time-zone script hold nothing secret, and the 403 page needs them.
+  const assets = { immutable: false, maxAge: '1h', index: false } as const;
+  app.use('/assets/bootstrap', express.static(bootstrapCssDir(), assets));
+  app.use('/assets', express.static(`${findViewsDir()}/assets`, assets));
+
+  app.use(viewerMiddleware());
+  app.use(issueCsrfToken({ secure: https }));
+  const guard = statusPageAccess(config, logger);
+  // /metrics sits behind the same rule as the page: it tells ticket volumes and queue health,
+  // and Prometheus scrapes with basic_auth (or from localhost) without trouble.
+  app.get('/metrics', guard, metrics.handler);
+  app.use(statusPageRoutes({ db, logger, guard, secureCookies: https }));
   return app;
 }
 
-/** The last catch: log it, answer 500 without internals. */
+/** The last catch: log it, answer 500 without internals (a page for browsers, JSON otherwise). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     logger.error({ err: error, path: req.path }, 'request failed');
     if (res.headersSent) return next(error);
-    res.status(500).json({ error: 'internal_error' });
+    res.status(500);
+    if (req.accepts(['json', 'html']) === 'html' && res.locals.t) {
+      res.render('error', { title: '500', message: 'Something went wrong; the details are in the server log.' }, (renderError, html) => {
+        if (renderError) res.json({ error: 'internal_error' });
+        else res.send(html);
+      });
+      return;
+    }
+    res.json({ error: 'internal_error' });
   };
 }

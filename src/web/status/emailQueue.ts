@@ -1,0 +1,89 @@
+import type { Database } from '../../db/index.js';
+import { OUTBOX_STATUSES, type OutboxStatus } from '../../db/models/emailOutbox.js';
+import { select, toDate, toDateOrNull } from './rows.js';
+
+// The email queue as admins see it: how many in each state, the latest of each, and a way to
+// give a dead email another chance.
+
+export const EMAILS_PER_STATUS = 50;
+
+export interface QueuedEmail {
+  id: number;
+  ticketId: number | null;
+  recipient: string;
+  template: string;
+  attempts: number;
+  lastError: string | null;
+  lastSmtpCode: number | null;
+  /** When it was (or will be) sent. */
+  at: Date;
+}
+
+export interface EmailQueue {
+  counts: Record<OutboxStatus, number>;
+  byStatus: Record<OutboxStatus, QueuedEmail[]>;
+}
+
+interface RawEmail {
+  id: number;
+  ticket_id: number | null;
+  recipient: string;
+  template: string;
+  attempts: number;
+  last_error: string | null;
+  last_smtp_code: number | null;
+  available_at: unknown;
+  sent_at: unknown;
+}
+
+export async function loadEmailQueue(db: Database): Promise<EmailQueue> {
+  const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+  const rows = await select<{ status: OutboxStatus; n: number }>(
+    db,
+    'SELECT status, COUNT(*) AS n FROM email_outbox GROUP BY status',
+  );
+  for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
+  const lists = await Promise.all(
+    OUTBOX_STATUSES.map((status) =>
+      // (status, available_at) is indexed: the latest of one status without sorting them all.
+      select<RawEmail>(
+        db,
+        `SELECT id, ticket_id, recipient, template, attempts, last_error, last_smtp_code, available_at, sent_at
+         FROM email_outbox WHERE status = :status ORDER BY available_at DESC, id DESC LIMIT ${EMAILS_PER_STATUS}`,
+        { status },
+      ),
+    ),
+  );
+  const byStatus = Object.fromEntries(
+    OUTBOX_STATUSES.map((status, i) => [
+      status,
+      (lists[i] ?? []).map((row) => ({
+        id: Number(row.id),
+        ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
+        recipient: row.recipient,
+        template: row.template,
+        attempts: Number(row.attempts),
+        lastError: row.last_error,
+        lastSmtpCode: row.last_smtp_code === null ? null : Number(row.last_smtp_code),
+        at: toDateOrNull(row.sent_at) ?? toDate(row.available_at),
+      })),
+    ]),
+  ) as Record<OutboxStatus, QueuedEmail[]>;
+  return { counts, byStatus };
+}
+
+/**
+ * Puts a dead email back in the queue, due now, with its attempts reset. Only a dead one: the
+ * condition in the UPDATE makes a double click (or a drain that already picked it) harmless.
+ * The last error stays until the next attempt replaces it.
+ */
+export async function retryDeadEmail(db: Database, id: number): Promise<{ recipient: string } | undefined> {
+  const now = new Date();
+  const [changed] = await db.models.EmailOutbox.update(
+    { status: 'pending', attempts: 0, availableAt: now, leaseOwner: null, leaseExpiresAt: null },
+    { where: { id, status: 'dead' } },
+  );
+  if (changed === 0) return undefined;
+  const email = await db.models.EmailOutbox.findByPk(id, { attributes: ['recipient'] });
+  return { recipient: email?.recipient ?? '' };
+}

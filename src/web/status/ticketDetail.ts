@@ -1,0 +1,129 @@
+import type { Database } from '../../db/index.js';
+import type { OutboxStatus } from '../../db/models/emailOutbox.js';
+import type { Priority, Status } from '../../db/models/ticket.js';
+import type { EventType } from '../../db/models/ticketEvent.js';
+import { loadPeople, type Person } from './people.js';
+
+// Everything the ticket page shows, read by primary key or by the ticket_id indexes.
+
+export interface TicketDetail {
+  id: number;
+  title: string;
+  description: string;
+  status: Status;
+  priority: Priority;
+  requester: Person;
+  technician: Person | null;
+  createdAt: Date;
+  lastActivityAt: Date;
+  closedAt: Date | null;
+  slackThreadUrl: string | null;
+  sourcePermalink: string | null;
+  /** Slack id → display name, for the ids that history events carry as values. */
+  names: Record<string, string>;
+  comments: Array<{ id: number; author: Person; body: string; createdAt: Date; edited: boolean; deleted: boolean }>;
+  history: Array<{ id: number; actor: Person; type: EventType; from: string | null; to: string | null; createdAt: Date }>;
+  ratings: Array<{ score: number; remark: string | null; requester: Person; technician: Person; createdAt: Date }>;
+  emails: Array<{
+    id: number;
+    recipient: string;
+    template: string;
+    status: OutboxStatus;
+    attempts: number;
+    lastError: string | null;
+    lastSmtpCode: number | null;
+    sentAt: Date | null;
+    createdAt: Date;
+  }>;
+}
+
+const EMAILS_SHOWN = 100;
+
+/**
+ * A link to the card's thread that works in any workspace: Slack redirects
+ * /archives/<channel>/p<ts without the dot> to the message in the viewer's own workspace.
+ */
+export function slackThreadUrl(channelId: string | null, messageTs: string | null): string | null {
+  if (!channelId || !messageTs || !/^[A-Z0-9]+$/.test(channelId) || !/^\d+\.\d+$/.test(messageTs)) return null;
+  return `https://slack.com/archives/${channelId}/p${messageTs.replace('.', '')}`;
+}
+
+/** Only http(s) links reach an href: a stored `javascript:` URL must never become clickable. */
+function safeLink(url: string | null): string | null {
+  return url && /^https:\/\//i.test(url) ? url : null;
+}
+
+export async function loadTicketDetail(db: Database, id: number): Promise<TicketDetail | undefined> {
+  const { Ticket, Comment, TicketEvent, Rating, EmailOutbox } = db.models;
+  const ticket = await Ticket.findByPk(id);
+  if (!ticket) return undefined;
+  const [comments, events, ratings, emails] = await Promise.all([
+    Comment.findAll({ where: { ticketId: id }, order: [['createdAt', 'ASC'], ['id', 'ASC']] }),
+    TicketEvent.findAll({ where: { ticketId: id }, order: [['id', 'ASC']] }),
+    Rating.findAll({ where: { ticketId: id }, order: [['id', 'ASC']] }),
+    EmailOutbox.findAll({
+      attributes: ['id', 'recipient', 'template', 'status', 'attempts', 'lastError', 'lastSmtpCode', 'sentAt', 'createdAt'],
+      where: { ticketId: id },
+      order: [['id', 'DESC']],
+      limit: EMAILS_SHOWN,
+    }),
+  ]);
+  const people = await loadPeople(db, [
+    ticket.requesterId,
+    ticket.technicianId,
+    ...comments.map((c) => c.authorId),
+    ...events.flatMap((e) => [e.actorId, e.type === 'assigned' || e.type === 'created' ? e.toValue : null]),
+    ...events.flatMap((e) => (e.type === 'assigned' ? [e.fromValue] : [])),
+    ...ratings.flatMap((r) => [r.requesterId, r.technicianId]),
+  ]);
+  const person = (personId: string) => people.get(personId) ?? { id: personId, name: personId };
+  return {
+    id: ticket.id,
+    title: ticket.title,
+    description: ticket.description,
+    status: ticket.status,
+    priority: ticket.priority,
+    requester: person(ticket.requesterId),
+    technician: ticket.technicianId ? person(ticket.technicianId) : null,
+    createdAt: ticket.createdAt,
+    lastActivityAt: ticket.lastActivityAt,
+    closedAt: ticket.closedAt,
+    slackThreadUrl: slackThreadUrl(ticket.slackChannelId, ticket.slackMessageTs),
+    sourcePermalink: safeLink(ticket.sourcePermalink),
+    names: Object.fromEntries([...people.values()].map((p) => [p.id, p.name])),
+    comments: comments.map((c) => ({
+      id: c.id,
+      author: person(c.authorId),
+      body: c.body,
+      createdAt: c.createdAt,
+      edited: c.editedAt !== null,
+      deleted: c.deletedAt !== null,
+    })),
+    history: events.map((e) => ({
+      id: e.id,
+      actor: person(e.actorId),
+      type: e.type,
+      from: e.fromValue,
+      to: e.toValue,
+      createdAt: e.createdAt,
+    })),
+    ratings: ratings.map((r) => ({
+      score: r.score,
+      remark: r.remark,
+      requester: person(r.requesterId),
+      technician: person(r.technicianId),
+      createdAt: r.createdAt,
+    })),
+    emails: emails.map((e) => ({
+      id: e.id,
+      recipient: e.recipient,
+      template: e.template,
+      status: e.status,
+      attempts: e.attempts,
+      lastError: e.lastError,
+      lastSmtpCode: e.lastSmtpCode,
+      sentAt: e.sentAt,
+      createdAt: e.createdAt,
+    })),
+  };
+}

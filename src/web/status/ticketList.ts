@@ -1,0 +1,166 @@
+import type { Database } from '../../db/index.js';
+import type { Priority, Status } from '../../db/models/ticket.js';
+import { findPeopleByName, loadPeople, type Person } from './people.js';
+import { select, toDate } from './rows.js';
+import type { Sort, TicketFilters } from './ticketFilters.js';
+
+// One page of the ticket list. Pagination is by keyset (the last row's sort value and id), so
+// page 2,000 costs what page 1 costs: each variant is one ordered range over an index.
+
+export const PAGE_SIZE = 50;
+
+export interface TicketRow {
+  id: number;
+  title: string;
+  status: Status;
+  priority: Priority;
+  requester: Person;
+  technician: Person | null;
+  createdAt: Date;
+  lastActivityAt: Date;
+}
+
+export interface TicketPage {
+  tickets: TicketRow[];
+  /** Cursor for the next / previous page, absent at either end. */
+  nextCursor?: string;
+  previousCursor?: string;
+  /** The requester text matched nobody. */
+  unknownRequester?: string;
+}
+
+interface RawTicket {
+  id: number;
+  title: string;
+  status: Status;
+  priority: Priority;
+  requester_id: string;
+  technician_id: string | null;
+  created_at: unknown;
+  last_activity_at: unknown;
+}
+
+const SORT_COLUMNS: Record<Sort, { byActivity: boolean; descending: boolean }> = {
+  activity_desc: { byActivity: true, descending: true },
+  activity_asc: { byActivity: true, descending: false },
+  created_desc: { byActivity: false, descending: true },
+  created_asc: { byActivity: false, descending: false },
+};
+
+function cursorOf(row: RawTicket, byActivity: boolean): string {
+  return byActivity ? `${toDate(row.last_activity_at).getTime()}.${row.id}` : String(row.id);
+}
+
+function parseCursor(cursor: string, byActivity: boolean): { at?: Date; id: number } | undefined {
+  const [first = '', second] = cursor.split('.');
+  if (!byActivity) return second === undefined ? { id: Number(first) } : undefined;
+  if (second === undefined) return undefined;
+  return { at: new Date(Number(first)), id: Number(second) };
+}
+
+/** Splits a search into words; MySQL matches them with its FULLTEXT index, SQLite with LIKE. */
+function searchWords(q: string): string[] {
+  return q
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '')
+    .slice(0, 8);
+}
+
+// '!' escapes LIKE's wildcards: a backslash means different things in MySQL and SQLite literals.
+const likePattern = (word: string) => `%${word.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+
+export async function loadTicketPage(db: Database, filters: TicketFilters): Promise<TicketPage> {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filters.status) {
+    where.push('t.status = :status');
+    params.status = filters.status;
+  }
+  if (filters.priority) {
+    where.push('t.priority = :priority');
+    params.priority = filters.priority;
+  }
+  if (filters.technician === 'none') {
+    where.push('t.technician_id IS NULL');
+  } else if (filters.technician) {
+    where.push('t.technician_id = :technician');
+    params.technician = filters.technician;
+  }
+  if (filters.requester) {
+    const ids = await findPeopleByName(db, filters.requester);
+    if (ids.length === 0) return { tickets: [], unknownRequester: filters.requester };
+    where.push('t.requester_id IN (:requesters)');
+    params.requesters = ids;
+  }
+  if (filters.q) {
+    const words = searchWords(filters.q);
+    // InnoDB indexes words of 3+ characters; shorter ones are checked with LIKE on the matches.
+    const indexed = db.dialect === 'mysql' ? words.filter((word) => word.length >= 3) : [];
+    if (indexed.length > 0) {
+      where.push('MATCH (t.title) AGAINST (:fulltext IN BOOLEAN MODE)');
+      params.fulltext = indexed.map((word) => `+${word}*`).join(' ');
+    }
+    words
+      .filter((word) => !indexed.includes(word))
+      .forEach((word, i) => {
+        where.push(`t.title LIKE :like${i} ESCAPE '!'`);
+        params[`like${i}`] = likePattern(word);
+      });
+  }
+
+  const { byActivity, descending } = SORT_COLUMNS[filters.sort];
+  const goingBack = Boolean(filters.before) && !filters.after;
+  const cursorText = filters.after ?? filters.before;
+  const cursor = cursorText ? parseCursor(cursorText, byActivity) : undefined;
+  // Reading backwards (the previous page) flips the comparison and the order; rows are put
+  // back in display order afterwards.
+  const scanDescending = goingBack ? !descending : descending;
+  const cmp = scanDescending ? '<' : '>';
+  if (cursor) {
+    params.cursorId = cursor.id;
+    if (byActivity && cursor.at) {
+      params.cursorAt = cursor.at;
+      // The outer `<=` gives the optimiser a range on the index; the OR settles ties by id.
+      where.push(
+        `t.last_activity_at ${cmp}= :cursorAt AND (t.last_activity_at ${cmp} :cursorAt OR t.id ${cmp} :cursorId)`,
+      );
+    } else {
+      where.push(`t.id ${cmp} :cursorId`);
+    }
+  }
+  const direction = scanDescending ? 'DESC' : 'ASC';
+  const orderBy = byActivity ? `t.last_activity_at ${direction}, t.id ${direction}` : `t.id ${direction}`;
+  const sql = `SELECT t.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at
+    FROM tickets t
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY ${orderBy}
+    LIMIT ${PAGE_SIZE + 1}`;
+  const fetched = await select<RawTicket>(db, sql, params);
+  const hasMore = fetched.length > PAGE_SIZE;
+  const rows = fetched.slice(0, PAGE_SIZE);
+  if (goingBack) rows.reverse();
+
+  const people = await loadPeople(
+    db,
+    rows.flatMap((row) => [row.requester_id, row.technician_id]),
+  );
+  const tickets = rows.map((row) => ({
+    id: Number(row.id),
+    title: row.title,
+    status: row.status,
+    priority: row.priority,
+    requester: people.get(row.requester_id) ?? { id: row.requester_id, name: row.requester_id },
+    technician: row.technician_id ? (people.get(row.technician_id) ?? null) : null,
+    createdAt: toDate(row.created_at),
+    lastActivityAt: toDate(row.last_activity_at),
+  }));
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const moreAfter = goingBack ? Boolean(cursor) : hasMore;
+  const moreBefore = goingBack ? hasMore : Boolean(cursor);
+  return {
+    tickets,
+    nextCursor: moreAfter && last ? cursorOf(last, byActivity) : undefined,
+    previousCursor: moreBefore && first ? cursorOf(first, byActivity) : undefined,
+  };
+}

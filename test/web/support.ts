@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/index.js';
+import { createLogger } from '../../src/logger.js';
+import { asActor, createTicketHooks, seedRoster, type TicketContext, type TicketServices } from '../../src/tickets/index.js';
+import { createWebApp, errorHandler } from '../../src/web/app.js';
+
+// Starts the web app alone (no Slack, no mail drain) on a loopback port, on a test database.
+
+export interface RunningPage {
+  url: string;
+  app: Express;
+  close(): Promise<void>;
+}
+
+export async function startStatusPage(
+  db: Database,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  beforeListen?: (app: Express) => void,
+): Promise<RunningPage> {
+  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env });
+  const logger = createLogger('silent');
+  const app = createWebApp({ config, db, logger });
+  beforeListen?.(app);
+  app.use(errorHandler(logger));
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export const PEOPLE = {
+  requester: { id: 'U0ALICE01', name: 'Alice Martin' },
+  otherRequester: { id: 'U0BRUNO01', name: 'Bruno Petit' },
+  technician: { id: 'U0TECHCAM', name: 'Camille Roux' },
+  secondTechnician: { id: 'U0TECHDAN', name: 'Daniel Blanc' },
+  admin: { id: 'U0ADMINEVE', name: 'Eve Admin' },
+} as const;
+
+/** The cast, with names, on the roster; returns services to act with. */
+export async function seedPeople(db: Database): Promise<TicketServices & { as(id: string): TicketContext }> {
+  await seedRoster(db, {
+    technicianIds: [PEOPLE.technician.id, PEOPLE.secondTechnician.id],
+    adminIds: [PEOPLE.admin.id],
+  });
+  for (const person of Object.values(PEOPLE)) {
+    await db.models.User.upsert({ id: person.id, name: person.name, realName: person.name, profileRefreshedAt: new Date() } as never);
+  }
+  const services: TicketServices = { db, hooks: createTicketHooks(), logger: createLogger('silent') };
+  return { ...services, as: (id: string) => asActor(services, id) };
+}
+
+export function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** The text of an HTML page with tags removed and whitespace collapsed, for "the page says X". */
+export function visibleText(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ');
+}
+
+/** Ticket numbers in the list, in page order. */
+export function listedTicketIds(html: string): number[] {
+  return [...html.matchAll(/<a href="\/tickets\/(\d+)">/g)].map((m) => Number(m[1]));
+}

@@ -1,0 +1,20 @@
+// The only script: tells the server the browser's time zone (a cookie), then reloads once so
+// times show in it. Without JavaScript the page works the same, in UTC or the zone chosen on /timezone.
+(function () {
+  'use strict';
+  var zone;
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch (e) {
+    return;
+  }
+  if (!zone || /(?:^|;\s*)tz=/.test(document.cookie)) return;
+  document.cookie = 'tz=' + encodeURIComponent(zone) + '; path=/; max-age=31536000; SameSite=Lax';
+  try {
+    if (sessionStorage.getItem('ticketbot-tz-reloaded')) return;
+    sessionStorage.setItem('ticketbot-tz-reloaded', '1');
+  } catch (e) {
+    return;
+  }
+  if (zone !== 'UTC' && /(?:^|;\s*)tz=/.test(document.cookie)) location.reload();
+})();
