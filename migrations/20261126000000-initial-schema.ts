@@ -76,7 +76,10 @@ export async function up(qi: QueryInterface): Promise<void> {
   });
   await qi.addIndex('comments', ['ticket_id', 'created_at'], { name: 'comments_ticket' });
   // Slack retries an event it thinks we missed: the same message must not become two comments.
-  await qi.addIndex('comments', ['ticket_id', 'slack_ts'], { name: 'comments_ticket_slack_ts', unique: true });
+  await qi.addIndex('comments', ['ticket_id', 'slack_ts'], {
+    name: 'comments_ticket_slack_ts',
+    unique: true,
+  });
 
   await qi.createTable('ratings', {
     id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
@@ -93,7 +96,10 @@ export async function up(qi: QueryInterface): Promise<void> {
     remark: { type: DataTypes.STRING(1000), allowNull: true },
     created_at: { type: DataTypes.DATE, allowNull: false },
   });
-  await qi.addIndex('ratings', ['ticket_id', 'resolution'], { name: 'ratings_once_per_resolution', unique: true });
+  await qi.addIndex('ratings', ['ticket_id', 'resolution'], {
+    name: 'ratings_once_per_resolution',
+    unique: true,
+  });
   await qi.addIndex('ratings', ['technician_id', 'created_at'], { name: 'ratings_technician' });
 
   await qi.createTable('ticket_events', {
@@ -155,7 +161,15 @@ export async function up(qi: QueryInterface): Promise<void> {
 }
 
 export async function down(qi: QueryInterface): Promise<void> {
-  for (const table of ['job_runs', 'email_outbox', 'ticket_events', 'ratings', 'comments', 'tickets', 'users']) {
+  for (const table of [
+    'job_runs',
+    'email_outbox',
+    'ticket_events',
+    'ratings',
+    'comments',
+    'tickets',
+    'users',
+  ]) {
     await qi.dropTable(table);
   }
 }

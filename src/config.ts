@@ -30,7 +30,10 @@ const cronExpression = (fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((value) => validateCron(value), 'not a valid cron expression (node-cron syntax, seconds field allowed)');
+    .refine(
+      (value) => validateCron(value),
+      'not a valid cron expression (node-cron syntax, seconds field allowed)',
+    );
 
 const optionalText = z
   .string()
@@ -41,7 +44,9 @@ const booleanFlag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
     .optional()
-    .transform((value) => (value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value)));
+    .transform((value) =>
+      value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value),
+    );
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -56,12 +61,18 @@ export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    PUBLIC_URL: z.url('must be a full URL such as https://helpdesk.example.com').default('http://localhost:3000'),
+    PUBLIC_URL: z
+      .url('must be a full URL such as https://helpdesk.example.com')
+      .default('http://localhost:3000'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional()),
+    SLACK_BOT_TOKEN: optionalText.pipe(
+      z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional(),
+    ),
     SLACK_SIGNING_SECRET: optionalText,
-    SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional()),
+    SLACK_APP_TOKEN: optionalText.pipe(
+      z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
+    ),
     SLACK_API_URL: optionalText.pipe(z.url('must be a URL such as https://slack.com/api/').optional()),
     HELPDESK_CHANNEL_ID: optionalText.pipe(
       z
@@ -98,30 +109,36 @@ export const configSchema = z
     STATUS_PAGE_USER: optionalText,
     STATUS_PAGE_PASSWORD: optionalText,
   })
-  .superRefine((env, ctx) => {
-    const slackParts = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET].filter(Boolean).length;
-    if (slackParts === 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'],
-        message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together: set both to connect Slack, or neither',
-      });
-    }
-    if (env.SLACK_APP_TOKEN && !env.SLACK_BOT_TOKEN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_BOT_TOKEN'],
-        message: 'Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET',
-      });
-    }
-    if (Boolean(env.STATUS_PAGE_USER) !== Boolean(env.STATUS_PAGE_PASSWORD)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.STATUS_PAGE_USER ? 'STATUS_PAGE_PASSWORD' : 'STATUS_PAGE_USER'],
-        message: 'STATUS_PAGE_USER and STATUS_PAGE_PASSWORD go together',
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      const slackParts = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET].filter(Boolean).length;
+      if (slackParts === 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'],
+          message:
+            'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together: set both to connect Slack, or neither',
+        });
+      }
+      if (env.SLACK_APP_TOKEN && !env.SLACK_BOT_TOKEN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SLACK_BOT_TOKEN'],
+          message: 'Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET',
+        });
+      }
+      if (Boolean(env.STATUS_PAGE_USER) !== Boolean(env.STATUS_PAGE_PASSWORD)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.STATUS_PAGE_USER ? 'STATUS_PAGE_PASSWORD' : 'STATUS_PAGE_USER'],
+          message: 'STATUS_PAGE_USER and STATUS_PAGE_PASSWORD go together',
+        });
+      }
+    },
+    // Also when other fields failed, so one run reports every problem. The rules only look at
+    // whether values are present, which holds for unparsed input too.
+    { when: () => true },
+  );
 
 type ParsedEnv = z.infer<typeof configSchema>;
 
@@ -169,7 +186,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       const name = issue.path.join('.') || '(environment)';
       const given = typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
       // Never echo values of secret settings back into logs.
-      const shown = given !== undefined && !/TOKEN|SECRET|PASSWORD|SMTP_URL|DATABASE_URL/.test(name) ? ` (got "${given}")` : '';
+      const shown =
+        given !== undefined && !/TOKEN|SECRET|PASSWORD|SMTP_URL|DATABASE_URL/.test(name)
+          ? ` (got "${given}")`
+          : '';
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);

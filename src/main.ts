@@ -15,7 +15,9 @@ try {
   config = loadConfig(process.env);
 } catch (error) {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\nFix these in the environment or .env (see .env.example), then start again.\n`);
+    process.stderr.write(
+      `${error.message}\nFix these in the environment or .env (see .env.example), then start again.\n`,
+    );
     process.exit(1);
   }
   throw error;

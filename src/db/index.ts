@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Mutex } from 'async-mutex';
 import { Sequelize } from 'sequelize';
 import type { Logger } from '../logger.js';
 import { Comment } from './models/comment.js';
@@ -26,6 +27,12 @@ export interface Database {
   sequelize: Sequelize;
   dialect: Dialect;
   models: Models;
+  /**
+   * SQLite only: write transactions in this process take turns here. Without it, waiting
+   * writers would sit in SQLite's busy handler on libuv's few threads while the lock holder
+   * needs one of those threads to finish, and everything stalls.
+   */
+  writeQueue?: Mutex;
   close(): Promise<void>;
 }
 
@@ -67,8 +74,9 @@ export function createSequelize(url: string, options: DatabaseOptions = {}): Seq
  */
 function waitWhenSqliteIsBusy(sequelize: Sequelize): void {
   type SqliteConnection = { configure(option: 'busyTimeout', ms: number): void };
-  const manager = (sequelize as unknown as { connectionManager: { getConnection(o?: unknown): Promise<SqliteConnection> } })
-    .connectionManager;
+  const manager = (
+    sequelize as unknown as { connectionManager: { getConnection(o?: unknown): Promise<SqliteConnection> } }
+  ).connectionManager;
   const getConnection = manager.getConnection.bind(manager);
   manager.getConnection = async (options?: unknown) => {
     const connection = await getConnection(options);
@@ -95,6 +103,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     sequelize,
     dialect: dialectOf(url),
     models: initModels(sequelize),
+    writeQueue: dialectOf(url) === 'sqlite' ? new Mutex() : undefined,
     close: () => sequelize.close(),
   };
 }

@@ -36,7 +36,8 @@ async function withMigrationLock<T>(db: Database, work: () => Promise<T>): Promi
     const [rows] = (await db.sequelize.query("SELECT GET_LOCK('ticketbot_migrations', 120) AS got", {
       transaction,
     })) as [Array<{ got: number | null }>, unknown];
-    if (Number(rows[0]?.got) !== 1) throw new Error('Timed out waiting for another process to finish migrating');
+    if (Number(rows[0]?.got) !== 1)
+      throw new Error('Timed out waiting for another process to finish migrating');
     try {
       return await work();
     } finally {
@@ -55,7 +56,9 @@ export async function migrateUp(db: Database, logger?: Logger): Promise<string[]
 
 export async function migrateDown(db: Database, options: { to?: string | 0 } = {}, logger?: Logger) {
   return withMigrationLock(db, async () => {
-    const reverted = await createMigrator(db, logger).down(options.to === undefined ? {} : { to: options.to });
+    const reverted = await createMigrator(db, logger).down(
+      options.to === undefined ? {} : { to: options.to },
+    );
     return reverted.map((m) => m.name);
   });
 }

@@ -9,14 +9,18 @@ export interface AssignTicketProps extends ChangeRequest {
 }
 
 /** Technicians and admins assign, reassign and unassign; only roster members can be assigned. */
-export function assignTicket(ctx: TicketContext, props: AssignTicketProps): Promise<TicketChange> {
+export async function assignTicket(ctx: TicketContext, props: AssignTicketProps): Promise<TicketChange> {
   return changeTicket(ctx, props, async (ticket, actor, transaction) => {
     if (!isStaff(actor)) throw new NotAllowed('Only technicians and admins assign tickets', 'not_technician');
     if (ticket.status === 'closed') {
       throw new InvalidTransition(`Ticket #${ticket.id} is closed; reopen it first`, 'ticket_closed', ticket);
     }
     if (ticket.technicianId === props.technicianId) {
-      throw new InvalidTransition(`Ticket #${ticket.id} is already assigned that way`, 'already_assigned', ticket);
+      throw new InvalidTransition(
+        `Ticket #${ticket.id} is already assigned that way`,
+        'already_assigned',
+        ticket,
+      );
     }
     if (props.technicianId !== null) {
       await ensureUsers(ctx.db, [props.technicianId], transaction);

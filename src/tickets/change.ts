@@ -65,7 +65,13 @@ export async function changeTicket(
       },
       { transaction },
     );
-    const result: TicketChange = { event, ticket, before, comment: decision.comment, rating: decision.rating };
+    const result: TicketChange = {
+      event,
+      ticket,
+      before,
+      comment: decision.comment,
+      rating: decision.rating,
+    };
     for (const hook of ctx.hooks.inTransaction) await hook(result, transaction);
     return result;
   });
@@ -79,7 +85,10 @@ export async function runAfterCommit(ctx: TicketContext, change: TicketChange): 
       await hook(change);
     } catch (error) {
       // The change is committed; a failed reaction (a Slack outage, say) is reported, not undone.
-      ctx.logger.error({ err: error, ticketId: change.ticket.id, event: change.event.type }, 'after-commit hook failed');
+      ctx.logger.error(
+        { err: error, ticketId: change.ticket.id, event: change.event.type },
+        'after-commit hook failed',
+      );
     }
   }
 }

@@ -23,12 +23,14 @@ export interface ChangeStatusProps extends ChangeRequest {
  * Technicians and admins move a ticket open → in_progress → closed (and back to open);
  * the requester may close their own ticket. Closing counts a new resolution to be rated.
  */
-export function changeStatus(ctx: TicketContext, props: ChangeStatusProps): Promise<TicketChange> {
+export async function changeStatus(ctx: TicketContext, props: ChangeStatusProps): Promise<TicketChange> {
   return changeTicket(ctx, props, async (ticket, actor) => {
     const isRequester = ticket.requesterId === actor.id;
     if (!isStaff(actor) && !(isRequester && props.status === 'closed')) {
       throw new NotAllowed(
-        isRequester ? 'Requesters may only close their own ticket' : 'Only technicians and admins change status',
+        isRequester
+          ? 'Requesters may only close their own ticket'
+          : 'Only technicians and admins change status',
         isRequester ? 'requester_can_only_close' : 'not_technician',
       );
     }
@@ -36,10 +38,18 @@ export function changeStatus(ctx: TicketContext, props: ChangeStatusProps): Prom
       throw new InvalidTransition('Use reopen for a closed ticket', 'use_reopen', ticket);
     }
     if (ticket.status === props.status) {
-      throw new InvalidTransition(`Ticket #${ticket.id} is already ${props.status}`, `already_${props.status}`, ticket);
+      throw new InvalidTransition(
+        `Ticket #${ticket.id} is already ${props.status}`,
+        `already_${props.status}`,
+        ticket,
+      );
     }
     if (!canTransition(ticket.status, props.status)) {
-      throw new InvalidTransition(`A ${ticket.status} ticket cannot become ${props.status}`, 'invalid_status', ticket);
+      throw new InvalidTransition(
+        `A ${ticket.status} ticket cannot become ${props.status}`,
+        'invalid_status',
+        ticket,
+      );
     }
     const from = ticket.status;
     ticket.status = props.status;
@@ -52,10 +62,13 @@ export function changeStatus(ctx: TicketContext, props: ChangeStatusProps): Prom
 }
 
 /** Technicians, admins and the requester reopen a closed ticket; a pending rating no longer applies. */
-export function reopenTicket(ctx: TicketContext, props: ChangeRequest): Promise<TicketChange> {
+export async function reopenTicket(ctx: TicketContext, props: ChangeRequest): Promise<TicketChange> {
   return changeTicket(ctx, props, async (ticket, actor) => {
     if (!isStaff(actor) && ticket.requesterId !== actor.id) {
-      throw new NotAllowed('Only technicians, admins and the requester reopen a ticket', 'not_allowed_reopen');
+      throw new NotAllowed(
+        'Only technicians, admins and the requester reopen a ticket',
+        'not_allowed_reopen',
+      );
     }
     if (ticket.status !== 'closed') {
       throw new InvalidTransition(`Ticket #${ticket.id} is not closed`, 'not_closed', ticket);

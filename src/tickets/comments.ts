@@ -7,7 +7,11 @@ import { isStaff } from './users.js';
 import { COMMENT_MAX, parseOrFail } from './validation.js';
 
 const bodySchema = z.object({
-  body: z.string().trim().min(1, 'Write something').max(COMMENT_MAX, `Keep comments to ${COMMENT_MAX} characters`),
+  body: z
+    .string()
+    .trim()
+    .min(1, 'Write something')
+    .max(COMMENT_MAX, `Keep comments to ${COMMENT_MAX} characters`),
 });
 
 /** Thrown inside the transaction when the comment is already stored, to leave everything as it was. */
@@ -36,21 +40,31 @@ export async function addComment(ctx: TicketContext, props: AddCommentProps): Pr
   const { body } = parseOrFail(bodySchema, props);
   const slackTs = props.slackTs ?? null;
   try {
-    const change = await changeTicket(ctx, { ticketId: props.ticketId }, async (ticket, actor, transaction) => {
-      if (slackTs) {
-        // Under the ticket's row lock, so two deliveries of one Slack event cannot both get here.
-        const existing = await ctx.db.models.Comment.findOne({ where: { ticketId: ticket.id, slackTs }, transaction });
-        if (existing) throw new AlreadyRecorded(existing);
-      }
-      if (!isStaff(actor) && ticket.requesterId !== actor.id) {
-        throw new NotAllowed('Only the requester and technicians comment on a ticket', 'not_allowed_comment');
-      }
-      const comment = await ctx.db.models.Comment.create(
-        { ticketId: ticket.id, authorId: actor.id, body, slackTs, editedAt: null, deletedAt: null },
-        { transaction },
-      );
-      return { type: 'commented', to: String(comment.id), comment };
-    });
+    const change = await changeTicket(
+      ctx,
+      { ticketId: props.ticketId },
+      async (ticket, actor, transaction) => {
+        if (slackTs) {
+          // Under the ticket's row lock, so two deliveries of one Slack event cannot both get here.
+          const existing = await ctx.db.models.Comment.findOne({
+            where: { ticketId: ticket.id, slackTs },
+            transaction,
+          });
+          if (existing) throw new AlreadyRecorded(existing);
+        }
+        if (!isStaff(actor) && ticket.requesterId !== actor.id) {
+          throw new NotAllowed(
+            'Only the requester and technicians comment on a ticket',
+            'not_allowed_comment',
+          );
+        }
+        const comment = await ctx.db.models.Comment.create(
+          { ticketId: ticket.id, authorId: actor.id, body, slackTs, editedAt: null, deletedAt: null },
+          { transaction },
+        );
+        return { type: 'commented', to: String(comment.id), comment };
+      },
+    );
     return { comment: change.comment!, created: true, change };
   } catch (error) {
     if (error instanceof AlreadyRecorded) return { comment: error.comment, created: false };

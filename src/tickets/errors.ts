@@ -3,7 +3,12 @@ import type { Ticket } from '../db/models/ticket.js';
 // The few ways a ticket action is refused. Each carries a stable `code` and a `reason` the
 // Slack layer translates into the user's language and the web layer maps to a status code.
 
-export type DomainErrorCode = 'not_allowed' | 'not_found' | 'invalid_transition' | 'conflict' | 'validation_failed';
+export type DomainErrorCode =
+  | 'not_allowed'
+  | 'not_found'
+  | 'invalid_transition'
+  | 'conflict'
+  | 'validation_failed';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -53,7 +58,12 @@ export class ValidationFailed extends DomainError {
     /** Field name → what is wrong with it. */
     readonly fields: Record<string, string>,
   ) {
-    super(`Invalid input: ${Object.entries(fields).map(([field, problem]) => `${field}: ${problem}`).join('; ')}`, 'invalid_input');
+    super(
+      `Invalid input: ${Object.entries(fields)
+        .map(([field, problem]) => `${field}: ${problem}`)
+        .join('; ')}`,
+      'invalid_input',
+    );
   }
 }
 

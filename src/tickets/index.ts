@@ -1,8 +1,8 @@
+export { assignTicket } from './assignTicket.js';
+export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
 export { addComment, editComment } from './comments.js';
 export type { TicketChange, TicketContext, TicketHooks, TicketServices } from './context.js';
 export { asActor, createTicketHooks } from './context.js';
-export { assignTicket } from './assignTicket.js';
-export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
 export { createTicket } from './createTicket.js';
 export * from './errors.js';
 export { rateTicket } from './rateTicket.js';

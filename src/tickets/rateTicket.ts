@@ -5,7 +5,11 @@ import { InvalidTransition, NotAllowed } from './errors.js';
 import { parseOrFail, REMARK_MAX } from './validation.js';
 
 const ratingSchema = z.object({
-  score: z.number().int('A score is a whole number').min(1, 'Scores go from 1 to 5').max(5, 'Scores go from 1 to 5'),
+  score: z
+    .number()
+    .int('A score is a whole number')
+    .min(1, 'Scores go from 1 to 5')
+    .max(5, 'Scores go from 1 to 5'),
   remark: z
     .string()
     .trim()
@@ -22,10 +26,11 @@ export interface RateTicketProps extends ChangeRequest {
 }
 
 /** Only the requester rates, only a closed ticket with a technician, once per resolution, never their own work. */
-export function rateTicket(ctx: TicketContext, props: RateTicketProps): Promise<TicketChange> {
+export async function rateTicket(ctx: TicketContext, props: RateTicketProps): Promise<TicketChange> {
   const input = parseOrFail(ratingSchema, props);
   return changeTicket(ctx, props, async (ticket, actor, transaction) => {
-    if (ticket.requesterId !== actor.id) throw new NotAllowed('Only the requester rates a ticket', 'not_requester');
+    if (ticket.requesterId !== actor.id)
+      throw new NotAllowed('Only the requester rates a ticket', 'not_requester');
     if (ticket.status !== 'closed') {
       throw new InvalidTransition(`Ticket #${ticket.id} is not closed`, 'rate_not_closed', ticket);
     }

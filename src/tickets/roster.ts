@@ -13,7 +13,10 @@ export async function seedRoster(db: Database, roster: { technicianIds: string[]
   await runInTransaction(db, async (transaction) => {
     await ensureUsers(db, [...roster.technicianIds, ...roster.adminIds], transaction);
     if (roster.technicianIds.length > 0) {
-      await db.models.User.update({ isTechnician: true }, { where: { id: roster.technicianIds }, transaction });
+      await db.models.User.update(
+        { isTechnician: true },
+        { where: { id: roster.technicianIds }, transaction },
+      );
     }
     if (roster.adminIds.length > 0) {
       await db.models.User.update({ isAdmin: true }, { where: { id: roster.adminIds }, transaction });
@@ -22,7 +25,13 @@ export async function seedRoster(db: Database, roster: { technicianIds: string[]
 }
 
 export function listTechnicians(db: Database): Promise<User[]> {
-  return db.models.User.findAll({ where: { isTechnician: true }, order: [['name', 'ASC'], ['id', 'ASC']] });
+  return db.models.User.findAll({
+    where: { isTechnician: true },
+    order: [
+      ['name', 'ASC'],
+      ['id', 'ASC'],
+    ],
+  });
 }
 
 async function setTechnician(ctx: TicketContext, userId: string, isTechnician: boolean): Promise<User> {

@@ -8,18 +8,32 @@ const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
 function isRetryableLockError(error: unknown): boolean {
   const parent = (error as { parent?: { errno?: number; code?: string } }).parent;
   if (!parent) return false;
-  return parent.errno === MYSQL_DEADLOCK || parent.errno === MYSQL_LOCK_WAIT_TIMEOUT || parent.code === 'SQLITE_BUSY';
+  return (
+    parent.errno === MYSQL_DEADLOCK ||
+    parent.errno === MYSQL_LOCK_WAIT_TIMEOUT ||
+    parent.code === 'SQLITE_BUSY'
+  );
 }
 
 /**
  * Runs `work` in one transaction. On SQLite the transaction is IMMEDIATE: it takes the write
  * lock up front, so two writers queue instead of deadlocking when both try to upgrade a read
- * lock. On MySQL a deadlock victim is retried with the whole unit of work, a few times.
+ * lock. On MySQL the isolation is READ COMMITTED: a rule that waited for a row lock must then see
+ * what the previous holder committed (under REPEATABLE READ its plain reads would still show the
+ * snapshot from before the wait). A deadlock victim is retried with the whole unit of work.
  */
-export async function runInTransaction<T>(db: Database, work: (transaction: Transaction) => Promise<T>): Promise<T> {
-  const options = db.dialect === 'sqlite' ? { type: Transaction.TYPES.IMMEDIATE } : {};
+export async function runInTransaction<T>(
+  db: Database,
+  work: (transaction: Transaction) => Promise<T>,
+): Promise<T> {
+  const options =
+    db.dialect === 'sqlite'
+      ? { type: Transaction.TYPES.IMMEDIATE }
+      : { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
   for (let attempt = 1; ; attempt++) {
     try {
+      if (db.writeQueue)
+        return await db.writeQueue.runExclusive(() => db.sequelize.transaction(options, work));
       return await db.sequelize.transaction(options, work);
     } catch (error) {
       if (attempt >= 5 || !isRetryableLockError(error)) throw error;

@@ -6,7 +6,11 @@ import type { User } from '../db/models/user.js';
  * Makes sure every id has a `users` row (profile fields come later from users.info).
  * INSERT IGNORE / INSERT OR IGNORE: safe when two requests meet a new user at once.
  */
-export async function ensureUsers(db: Database, ids: Array<string | null | undefined>, transaction?: Transaction) {
+export async function ensureUsers(
+  db: Database,
+  ids: Array<string | null | undefined>,
+  transaction?: Transaction,
+) {
   const unique = [...new Set(ids.filter((id): id is string => Boolean(id)))];
   if (unique.length === 0) return;
   await db.models.User.bulkCreate(

@@ -1,5 +1,5 @@
-import type { TestProject } from 'vitest/node';
 import mysql from 'mysql2/promise';
+import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {

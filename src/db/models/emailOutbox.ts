@@ -57,7 +57,13 @@ export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreati
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'EmailOutbox', tableName: 'email_outbox', underscored: true, freezeTableName: true },
+      {
+        sequelize,
+        modelName: 'EmailOutbox',
+        tableName: 'email_outbox',
+        underscored: true,
+        freezeTableName: true,
+      },
     );
     return Bound;
   }

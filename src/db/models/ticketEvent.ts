@@ -46,7 +46,13 @@ export class TicketEvent extends Model<InferAttributes<TicketEvent>, InferCreati
         version: { type: DataTypes.INTEGER, allowNull: false },
         createdAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'TicketEvent', tableName: 'ticket_events', underscored: true, updatedAt: false },
+      {
+        sequelize,
+        modelName: 'TicketEvent',
+        tableName: 'ticket_events',
+        underscored: true,
+        updatedAt: false,
+      },
     );
     return Bound;
   }

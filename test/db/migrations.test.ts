@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
+import { createDatabase, type Database } from '../../src/db/index.js';
+import { migrateDown, migrateUp, migrationStatus } from '../../src/db/migrate.js';
+import { createEmptyTestDatabase, databaseKinds, type TestDatabase } from '../support/db.js';
+
+const TABLES = ['comments', 'email_outbox', 'job_runs', 'ratings', 'ticket_events', 'tickets', 'users'];
+
+async function tablesOf(db: Database): Promise<string[]> {
+  const names = (await db.sequelize.getQueryInterface().showAllTables()) as Array<
+    string | { tableName: string }
+  >;
+  return names
+    .map((name) => (typeof name === 'string' ? name : name.tableName))
+    .filter((name) => name !== 'schema_migrations' && name !== 'sqlite_sequence')
+    .sort();
+}
+
+for (const { kind, skipReason } of databaseKinds()) {
+  describe.skipIf(Boolean(skipReason))(
+    `migrations [${kind}]${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    () => {
+      let empty: TestDatabase;
+      let db: Database;
+      beforeAll(async () => {
+        empty = await createEmptyTestDatabase(kind);
+        db = createDatabase(empty.url);
+      });
+      afterAll(async () => {
+        await db?.close();
+        await empty?.drop();
+      });
+
+      it('creates every table on an empty database, then nothing is pending', async () => {
+        expect(await tablesOf(db)).toEqual([]);
+        expect(await migrateUp(db)).toEqual(migrations.map((m) => m.name));
+        expect(await tablesOf(db)).toEqual(TABLES);
+        expect(await migrationStatus(db)).toEqual({ executed: migrations.map((m) => m.name), pending: [] });
+        expect(await migrateUp(db)).toEqual([]);
+      });
+
+      it('creates the indexes the status page, digest and queue rely on', async () => {
+        const qi = db.sequelize.getQueryInterface();
+        const indexNames = async (table: string) =>
+          ((await qi.showIndex(table)) as Array<{ name: string }>).map((index) => index.name);
+        expect(await indexNames('tickets')).toEqual(
+          expect.arrayContaining([
+            'tickets_status_priority',
+            'tickets_technician_status',
+            'tickets_slack_card',
+          ]),
+        );
+        expect(await indexNames('email_outbox')).toEqual(
+          expect.arrayContaining(['email_outbox_idempotency', 'email_outbox_due']),
+        );
+        expect(await indexNames('job_runs')).toContain('job_runs_once_per_period');
+        expect(await indexNames('comments')).toContain('comments_ticket_slack_ts');
+      });
+
+      it('goes down to nothing and up again with data surviving a round trip of the schema', async () => {
+        expect(await migrateDown(db, { to: 0 })).toEqual(migrations.map((m) => m.name).reverse());
+        expect(await tablesOf(db)).toEqual([]);
+        expect((await migrationStatus(db)).pending).toHaveLength(migrations.length);
+        await migrateUp(db);
+        expect(await tablesOf(db)).toEqual(TABLES);
+        await db.models.User.create({ id: 'U0MIGRATE1' });
+        const ticket = await db.models.Ticket.create({
+          title: 'After a round trip',
+          description: '',
+          priority: 'low',
+          requesterId: 'U0MIGRATE1',
+          technicianId: null,
+          slackChannelId: null,
+          slackMessageTs: null,
+          sourceChannelId: null,
+          sourceMessageTs: null,
+          sourcePermalink: null,
+          closedAt: null,
+        });
+        expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({ status: 'open', version: 1 });
+      });
+    },
+  );
+}

@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations/index.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startTicketbot } from '../src/server.js';
+import { createEmptyTestDatabase, databaseKinds } from './support/db.js';
+
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+
+/** Runs src/main.ts as its own process, the way `npm start` does after building. */
+function runMain(env: Record<string, string>, cwd: string): ChildProcess & { output: () => string } {
+  const child = spawn(TSX, [join(process.cwd(), 'src', 'main.ts')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  return Object.assign(child, { output: () => output });
+}
+
+async function until(condition: () => boolean, what: string, limitMs = 45_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('start-up as a process', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts with nothing configured on SQLite, says how to connect Slack, and stops cleanly on SIGTERM', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
+    dirs.push(cwd);
+    const child = runMain({ PORT: '0' }, cwd);
+    await until(
+      () => child.output().includes('ticketbot is listening') || child.exitCode !== null,
+      'start-up',
+    );
+    const lines = child
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const listening = lines.find((line) => line.msg === 'ticketbot is listening');
+    expect(listening, child.output()).toBeDefined();
+    expect(
+      lines.some((line) => String(line.msg).startsWith('Slack is not connected: set SLACK_BOT_TOKEN')),
+    ).toBe(true);
+    expect(lines.find((line) => line.msg === 'database migrated')).toMatchObject({
+      applied: migrations.map((migration) => migration.name),
+    });
+
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(child.output()).toContain('"msg":"stopped"');
+  });
+
+  it('refuses a bad configuration with every problem listed and exit code 1', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
+    dirs.push(cwd);
+    const child = runMain(
+      { PORT: 'abc', DATABASE_URL: 'oracle://db', SLACK_BOT_TOKEN: 'xoxb-secret-value' },
+      cwd,
+    );
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    const output = child.output();
+    expect(output).toContain('Invalid configuration');
+    expect(output).toMatch(/PORT: /);
+    expect(output).toMatch(/DATABASE_URL: .*mysql:\/\//);
+    expect(output).toMatch(/SLACK_SIGNING_SECRET: /);
+    expect(output).toContain('.env.example');
+    expect(output).not.toContain('xoxb-secret-value');
+  });
+});
+
+for (const { kind, skipReason } of databaseKinds()) {
+  describe.skipIf(Boolean(skipReason))(`start-up in process [${kind}]`, () => {
+    it('migrates an empty database, seeds the roster and answers /healthz and /readyz', async () => {
+      const empty = await createEmptyTestDatabase(kind);
+      const config = loadConfig({
+        PORT: '0',
+        DATABASE_URL: empty.url,
+        TECHNICIAN_USER_IDS: 'U0TECH0001',
+        ADMIN_USER_IDS: 'U0ADMIN001',
+      });
+      const bot = await startTicketbot(config, createLogger('silent'));
+      try {
+        const health = await fetch(`${bot.url}/healthz`);
+        expect(health.status).toBe(200);
+        const ready = await fetch(`${bot.url}/readyz`);
+        expect(ready.status).toBe(200);
+        expect(await ready.json()).toMatchObject({ database: 'ok' });
+        const technician = await bot.db.models.User.findByPk('U0TECH0001');
+        const admin = await bot.db.models.User.findByPk('U0ADMIN001');
+        expect([technician?.isTechnician, admin?.isAdmin]).toEqual([true, true]);
+        expect(await bot.db.models.Ticket.count()).toBe(0);
+      } finally {
+        await bot.stop();
+        await empty.drop();
+      }
+    });
+  });
+}
