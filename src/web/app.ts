@@ -30,6 +30,8 @@ export function createWebApp(deps: WebDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('views', findViewsDir());
   app.set('view engine', 'pug');
+  // Compiled templates are kept except in development, where an edited view shows on reload.
+  app.set('view cache', config.env !== 'development');
 
   const metrics = createWebMetrics(db, logger);
   app.locals.metrics = metrics satisfies WebMetrics;
@@ -59,10 +61,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     res.status(500);
     if (req.accepts(['json', 'html']) === 'html' && res.locals.t) {
-      res.render('error', { title: '500', message: 'Something went wrong; the details are in the server log.' }, (renderError, html) => {
-        if (renderError) res.json({ error: 'internal_error' });
-        else res.send(html);
-      });
+      res.render(
+        'error',
+        { title: '500', message: 'Something went wrong; the details are in the server log.' },
+        (renderError, html) => {
+          if (renderError) res.json({ error: 'internal_error' });
+          else res.send(html);
+        },
+      );
       return;
     }
     res.json({ error: 'internal_error' });

@@ -22,7 +22,7 @@ export async function startStatusPage(
   env: Record<string, string> = {},
   beforeListen?: (app: Express) => void,
 ): Promise<RunningPage> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env });
   const logger = createLogger('silent');
   const app = createWebApp({ config, db, logger });
   beforeListen?.(app);
@@ -74,6 +74,8 @@ export function visibleText(html: string): string {
     .replace(/&amp;/g, '&')
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
     .replace(/\s+/g, ' ');
 }
 

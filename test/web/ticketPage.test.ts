@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { addComment, assignTicket, changeStatus, createTicket, rateTicket } from '../../src/tickets/index.js';
+import { describeEachDatabase } from '../support/db.js';
+import { PEOPLE, type RunningPage, seedPeople, startStatusPage, visibleText } from './support.js';
+
+describeEachDatabase('status page: ticket detail', (suite) => {
+  let page: RunningPage;
+  let ticketId = 0;
+  let bareTicketId = 0;
+  const get = async (path: string) => {
+    const response = await fetch(`${page.url}${path}`);
+    return { status: response.status, html: await response.text() };
+  };
+
+  beforeAll(async () => {
+    const services = await seedPeople(suite.db);
+    const { requester, technician, secondTechnician } = PEOPLE;
+    const ticket = await createTicket(services.as(requester.id), {
+      title: 'Cannot print <invoices>',
+      description: 'Line one\nLine two with <img src=x onerror=alert(1)>',
+      priority: 'high',
+    });
+    ticketId = ticket.id;
+    await assignTicket(services.as(technician.id), { ticketId, technicianId: secondTechnician.id });
+    await changeStatus(services.as(secondTechnician.id), { ticketId, status: 'in_progress' });
+    await addComment(services.as(secondTechnician.id), { ticketId, body: 'Driver reinstalled <b>today</b>' });
+    await addComment(services.as(requester.id), { ticketId, body: 'Works now, thanks!' });
+    await changeStatus(services.as(secondTechnician.id), { ticketId, status: 'closed' });
+    await rateTicket(services.as(requester.id), { ticketId, score: 5, remark: 'Quick & kind' });
+    await suite.db.models.Ticket.update({ slackChannelId: 'C0HELPDESK', slackMessageTs: '1764169200.123456' }, { where: { id: ticketId } });
+    const now = new Date();
+    await suite.db.models.EmailOutbox.bulkCreate([
+      { ticketId, recipient: 'manager@example.com', template: 'ticket_created', data: '{}', locale: 'en', status: 'sent', attempts: 1, availableAt: now, sentAt: now, idempotencyKey: `d-${ticketId}-1`, leaseOwner: null, leaseExpiresAt: null, lastError: null, lastSmtpCode: null, messageId: null },
+      { ticketId, recipient: 'gone@example.com', template: 'ticket_closed', data: '{}', locale: 'en', status: 'dead', attempts: 3, availableAt: now, sentAt: null, idempotencyKey: `d-${ticketId}-2`, leaseOwner: null, leaseExpiresAt: null, lastError: 'Mailbox unavailable', lastSmtpCode: 550, messageId: null },
+    ]);
+    bareTicketId = (await createTicket(services.as(requester.id), { title: 'Bare ticket' })).id;
+    page = await startStatusPage(suite.db, suite.url);
+  });
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('shows the description, the comments in order and who did what', async () => {
+    const { status, html } = await get(`/tickets/${ticketId}`);
+    expect(status).toBe(200);
+    const text = visibleText(html);
+    expect(text).toContain(`Ticket #${ticketId}`);
+    expect(text).toContain('Line one');
+    expect(text.indexOf('Driver reinstalled <b>today</b>')).toBeLessThan(text.indexOf('Works now, thanks!'));
+    expect(text).toContain('Alice Martin opened the ticket');
+    expect(text).toContain('Camille Roux assigned it to Daniel Blanc');
+    expect(text).toContain('Daniel Blanc changed the status from Open to In progress');
+    expect(text).toContain('Alice Martin commented');
+    expect(text).toContain('Daniel Blanc changed the status from In progress to Closed');
+    expect(text).toContain('Alice Martin rated it 5 / 5');
+  });
+
+  it('shows the rating, the email notifications with their delivery state and the Slack thread link', async () => {
+    const { html } = await get(`/tickets/${ticketId}`);
+    const text = visibleText(html);
+    expect(text).toContain('5 / 5 by Alice Martin');
+    expect(text).toContain('Quick & kind');
+    expect(text).toMatch(/manager@example\.com Sent ticket_created/);
+    expect(text).toMatch(/gone@example\.com Dead ticket_closed .* 550 Mailbox unavailable/);
+    expect(html).toContain('href="https://slack.com/archives/C0HELPDESK/p1764169200123456"');
+  });
+
+  it('escapes user text in the title, description and comments', async () => {
+    const { html } = await get(`/tickets/${ticketId}`);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<b>today</b>');
+    expect(html).not.toContain('<invoices>');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('Driver reinstalled &lt;b&gt;today&lt;/b&gt;');
+  });
+
+  it('says what is missing on a ticket without comments, rating, emails or Slack card', async () => {
+    const text = visibleText((await get(`/tickets/${bareTicketId}`)).html);
+    expect(text).toContain('No description.');
+    expect(text).toContain('No comments yet.');
+    expect(text).toContain('Not rated.');
+    expect(text).toContain('No email was sent for this ticket.');
+    expect(text).toContain('The ticket card has not been posted to Slack yet.');
+  });
+
+  it('answers 404 for a ticket that does not exist or a malformed number', async () => {
+    expect((await get('/tickets/999999')).status).toBe(404);
+    expect((await get('/tickets/abc')).status).toBe(404);
+    expect((await get('/tickets/1e3')).status).toBe(404);
+  });
+});
