@@ -1,7 +1,16 @@
+import { App, ExpressReceiver } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { TicketServices } from '../tickets/index.js';
+import { Background } from './background.js';
+import { boltLogger } from './boltLogger.js';
+import type { SlackContext } from './context.js';
+import { UserDirectory } from './directory.js';
+import { reactToTicketChanges } from './hooks.js';
+import { registerListeners } from './listeners/index.js';
+import { Publisher } from './publisher.js';
+import { RosterCache } from './roster.js';
 
 export interface SlackDeps {
   config: Config;
@@ -15,14 +24,75 @@ export interface SlackHandle {
   stop(): Promise<void>;
 }
 
-/** Connects ticketbot to Slack when it is configured. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * Connects ticketbot to Slack when it is configured: HTTP mode mounts Bolt's ExpressReceiver on
+ * our Express app (POST /slack/events); Socket Mode (SLACK_APP_TOKEN) opens a WebSocket instead.
+ */
 export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefined> {
-  if (!deps.config.slack) {
-    deps.logger.info(
+  const { config, services } = deps;
+  const logger = deps.logger.child({ component: 'slack' });
+  if (!config.slack) {
+    logger.info(
       'Slack is not connected: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) and optionally SLACK_APP_TOKEN (Socket Mode); see "Connect Slack" in README.md',
     );
     return undefined;
   }
-  deps.logger.warn('Slack is configured but the Slack app is not built yet (issue #3)');
-  return undefined;
+  const slack = config.slack;
+  const clientOptions = {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    // Rate limits are waited out by the client; a few quick retries for network errors, no more,
+    // since a card that misses an update catches up at the next one.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+  };
+  const common = { token: slack.botToken, logger: boltLogger(logger), clientOptions, deferInitialization: true };
+  const bolt =
+    slack.mode === 'socket'
+      ? new App({ ...common, appToken: slack.appToken, socketMode: true })
+      : new App({
+          ...common,
+          receiver: new ExpressReceiver({
+            signingSecret: slack.signingSecret,
+            app: deps.app,
+            endpoints: SLACK_EVENTS_PATH,
+            logger: boltLogger(logger),
+          }),
+        });
+  // auth.test: a wrong token stops start-up here, with Slack's reason, instead of at the first click.
+  await bolt.init();
+
+  const background = new Background(logger);
+  const directory = new UserDirectory(services.db, bolt.client, logger);
+  const roster = new RosterCache(services.db, logger);
+  await roster.start();
+  const ctx: SlackContext = {
+    config,
+    services,
+    logger,
+    client: bolt.client,
+    directory,
+    roster,
+    publisher: new Publisher(services.db, bolt.client, directory, background, logger),
+    background,
+  };
+  registerListeners(bolt, ctx);
+  bolt.error(async (error) => {
+    logger.error({ err: error }, 'Slack listener failed');
+  });
+  const hook = reactToTicketChanges(ctx);
+  services.hooks.afterCommit.push(hook);
+
+  if (slack.mode === 'socket') await bolt.start();
+  logger.info({ mode: slack.mode, path: slack.mode === 'http' ? SLACK_EVENTS_PATH : undefined }, 'Slack connected');
+
+  return {
+    async stop() {
+      if (slack.mode === 'socket') await bolt.stop();
+      roster.stop();
+      await background.idle();
+      const index = services.hooks.afterCommit.indexOf(hook);
+      if (index >= 0) services.hooks.afterCommit.splice(index, 1);
+    },
+  };
 }

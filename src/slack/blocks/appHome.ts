@@ -1,0 +1,78 @@
+import type { HomeView, KnownBlock } from '@slack/types';
+import type { User } from '../../db/models/user.js';
+import type { TicketList } from '../../tickets/queries.js';
+import type { Messages } from '../messages.js';
+import { ACTION_HOME_NEW_TICKET, ACTION_ROSTER_ADD, ACTION_ROSTER_REMOVE } from './ids.js';
+import { LIMITS, md, plain } from './limits.js';
+import { person } from './people.js';
+import { ticketActions, ticketLine } from './ticketCard.js';
+
+// How much the App Home shows, so it always stays under Block Kit's 100 blocks per view.
+export const HOME_LIMITS = { mine: 8, assigned: 15, roster: 20 } as const;
+
+export interface AppHomeModel {
+  viewer: User;
+  mine: TicketList;
+  /** Present for technicians. */
+  assigned?: TicketList;
+  /** Present for technicians and admins. */
+  roster?: User[];
+}
+
+function ticketSection(title: string, list: TicketList, shown: number, t: Messages): KnownBlock[] {
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain(title, LIMITS.header) }];
+  if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t.homeNone) });
+  for (const ticket of list.tickets.slice(0, shown)) {
+    blocks.push({ type: 'section', text: md(ticketLine(ticket, t)) });
+    blocks.push(ticketActions(ticket, t));
+  }
+  if (list.total > shown) blocks.push({ type: 'context', elements: [md(t.homeMore(list.total - shown))] });
+  return blocks;
+}
+
+export function appHome(model: AppHomeModel, t: Messages): HomeView {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'actions',
+      block_id: 'home_actions',
+      elements: [
+        { type: 'button', action_id: ACTION_HOME_NEW_TICKET, text: plain(t.homeNewTicket, LIMITS.buttonText), style: 'primary' },
+      ],
+    },
+    ...ticketSection(t.homeMine, model.mine, HOME_LIMITS.mine, t),
+  ];
+  if (model.assigned) blocks.push({ type: 'divider' }, ...ticketSection(t.homeAssigned, model.assigned, HOME_LIMITS.assigned, t));
+  if (model.roster) {
+    blocks.push({ type: 'divider' }, { type: 'header', text: plain(t.homeRoster, LIMITS.header) });
+    if (model.roster.length === 0) blocks.push({ type: 'section', text: md(t.homeRosterEmpty) });
+    const shown = model.roster.slice(0, HOME_LIMITS.roster);
+    for (const technician of shown) {
+      blocks.push({
+        type: 'section',
+        block_id: `roster:${technician.id}`,
+        text: md(person(technician)),
+        ...(model.viewer.isAdmin
+          ? {
+              accessory: {
+                type: 'button' as const,
+                action_id: ACTION_ROSTER_REMOVE,
+                text: plain(t.homeRosterRemove, LIMITS.buttonText),
+                value: technician.id,
+              },
+            }
+          : {}),
+      });
+    }
+    if (model.roster.length > shown.length) {
+      blocks.push({ type: 'context', elements: [md(t.homeMore(model.roster.length - shown.length))] });
+    }
+    if (model.viewer.isAdmin) {
+      blocks.push({
+        type: 'actions',
+        block_id: 'roster_add',
+        elements: [{ type: 'users_select', action_id: ACTION_ROSTER_ADD, placeholder: plain(t.homeRosterAdd, LIMITS.placeholder) }],
+      });
+    }
+  }
+  return { type: 'home', blocks: blocks.slice(0, LIMITS.viewBlocks) };
+}

@@ -1,0 +1,35 @@
+import type { ModalView } from '@slack/types';
+import { COMMENT_MAX } from '../../tickets/validation.js';
+import type { Messages } from '../messages.js';
+import { COMMENT_FIELD, VIEW_ADD_COMMENT } from './ids.js';
+import { LIMITS, plain } from './limits.js';
+
+export function commentModal(ticketId: number, t: Messages): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_ADD_COMMENT,
+    title: plain(t.commentTitle, LIMITS.modalTitle),
+    submit: plain(t.commentSubmit, LIMITS.modalTitle),
+    close: plain(t.cancel, LIMITS.modalTitle),
+    private_metadata: JSON.stringify({ ticketId }),
+    blocks: [
+      {
+        type: 'input',
+        block_id: COMMENT_FIELD.block,
+        label: plain(t.commentLabel(ticketId), LIMITS.label),
+        element: { type: 'plain_text_input', action_id: COMMENT_FIELD.action, multiline: true, max_length: COMMENT_MAX },
+      },
+    ],
+  };
+}
+
+/** A one-message modal, for explanations where no ephemeral message can go (App Home). */
+export function noticeModal(text: string, t: Messages): ModalView {
+  return {
+    type: 'modal',
+    callback_id: 'notice',
+    title: plain(t.noticeTitle, LIMITS.modalTitle),
+    close: plain(t.close, LIMITS.modalTitle),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}

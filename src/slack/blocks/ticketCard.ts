@@ -1,0 +1,101 @@
+import type { ActionsBlock, Button, KnownBlock, UsersSelect } from '@slack/types';
+import type { Status, Ticket } from '../../db/models/ticket.js';
+import type { TicketView } from '../../tickets/queries.js';
+import type { Messages } from '../messages.js';
+import { escapeAndTruncate, slackDate, truncate } from '../text.js';
+import {
+  ACTION_ASSIGN,
+  ACTION_CLOSE,
+  ACTION_COMMENT,
+  ACTION_REOPEN,
+  ACTION_START,
+  ticketActionsBlockId,
+} from './ids.js';
+import { LIMITS, md, plain, userMd } from './limits.js';
+import { person } from './people.js';
+
+const PRIORITY_ICON: Record<string, string> = { low: ':white_circle:', normal: ':large_blue_circle:', high: ':large_orange_circle:', urgent: ':red_circle:' };
+const STATUS_ICON: Record<string, string> = { open: ':new:', in_progress: ':hammer_and_wrench:', closed: ':white_check_mark:' };
+
+/** The buttons of a ticket, shared by its card and the App Home: only those that apply now. */
+export function ticketActions(ticket: Ticket, t: Messages): ActionsBlock {
+  const button = (actionId: string, text: string, style?: 'primary' | 'danger'): Button => ({
+    type: 'button',
+    action_id: actionId,
+    text: plain(text, LIMITS.buttonText),
+    value: String(ticket.id),
+    ...(style ? { style } : {}),
+  });
+  const elements: ActionsBlock['elements'] = [];
+  if (ticket.status !== 'closed') {
+    const assign: UsersSelect = {
+      type: 'users_select',
+      action_id: ACTION_ASSIGN,
+      placeholder: plain(t.assignPlaceholder, LIMITS.placeholder),
+      ...(ticket.technicianId ? { initial_user: ticket.technicianId } : {}),
+    };
+    elements.push(assign);
+  }
+  if (ticket.status === 'open') elements.push(button(ACTION_START, t.buttonStart, 'primary'));
+  if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t.buttonClose));
+  if (ticket.status === 'closed') elements.push(button(ACTION_REOPEN, t.buttonReopen));
+  elements.push(button(ACTION_COMMENT, t.buttonComment));
+  return { type: 'actions', block_id: ticketActionsBlockId(ticket.id, ticket.version), elements };
+}
+
+export function latestActivity(view: TicketView, t: Messages): string | undefined {
+  if (!view.latest) return undefined;
+  const { event, actor } = view.latest;
+  const who = person(actor, event.actorId);
+  const statusName = (value: string | null) => (value && value in t.status ? t.status[value as keyof Messages['status']] : (value ?? ''));
+  let text: string;
+  switch (event.type) {
+    case 'assigned':
+      text = t.activity.assigned(who, person(view.technician?.id === event.toValue ? view.technician : null, event.toValue));
+      break;
+    case 'status_changed':
+      text = t.activity.status_changed(who, statusName(event.fromValue), statusName(event.toValue));
+      break;
+    case 'rated':
+      text = t.activity.rated(who, event.toValue ?? '?');
+      break;
+    default:
+      text = t.activity[event.type](who);
+  }
+  return `${text} · ${slackDate(event.createdAt)}`;
+}
+
+/** The ticket card posted in the helpdesk channel and kept up to date in place. */
+export function ticketCard(view: TicketView, t: Messages): { text: string; blocks: KnownBlock[] } {
+  const { ticket } = view;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain(`#${ticket.id} ${ticket.title}`, LIMITS.header) },
+    {
+      type: 'section',
+      fields: [
+        md(`*${t.cardPriority}*\n${PRIORITY_ICON[ticket.priority]} ${t.priority[ticket.priority]}`, LIMITS.field),
+        md(`*${t.cardStatus}*\n${STATUS_ICON[ticket.status]} ${t.status[ticket.status as Status]}`, LIMITS.field),
+        md(`*${t.cardRequester}*\n${person(view.requester, ticket.requesterId)}`, LIMITS.field),
+        md(
+          `*${t.cardTechnician}*\n${ticket.technicianId ? person(view.technician, ticket.technicianId) : t.cardUnassigned}`,
+          LIMITS.field,
+        ),
+      ],
+    },
+  ];
+  if (ticket.description.trim() !== '') blocks.push({ type: 'section', text: userMd(ticket.description, LIMITS.sectionText) });
+  const context: string[] = [];
+  if (ticket.sourceMessageTs) {
+    context.push(ticket.sourcePermalink ? t.cardFromMessage(ticket.sourcePermalink) : t.cardFromMessageNoLink);
+  }
+  const latest = latestActivity(view, t);
+  if (latest) context.push(`${t.cardLatest} ${latest}`);
+  if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => md(text, LIMITS.contextText)) });
+  blocks.push(ticketActions(ticket, t));
+  return { text: truncate(t.cardFallback(ticket.id, escapeAndTruncate(ticket.title, 200)), LIMITS.notificationText), blocks };
+}
+
+/** One line per ticket, for lists (App Home, /ticket mine). */
+export function ticketLine(ticket: Ticket, t: Messages): string {
+  return `*#${ticket.id}* ${escapeAndTruncate(ticket.title, 200)} · ${t.status[ticket.status as Status]} · ${t.priority[ticket.priority]}`;
+}

@@ -1,0 +1,20 @@
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { TicketServices } from '../tickets/index.js';
+import type { Background } from './background.js';
+import type { UserDirectory } from './directory.js';
+import type { Publisher } from './publisher.js';
+import type { RosterCache } from './roster.js';
+
+/** What every listener gets: the ticket services plus the Slack-side helpers. */
+export interface SlackContext {
+  config: Config;
+  services: TicketServices;
+  logger: Logger;
+  client: WebClient;
+  directory: UserDirectory;
+  roster: RosterCache;
+  publisher: Publisher;
+  background: Background;
+}

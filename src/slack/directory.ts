@@ -1,0 +1,92 @@
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import type { Database } from '../db/index.js';
+import type { User } from '../db/models/user.js';
+import { type Language, languageOf } from '../i18n.js';
+import type { Logger } from '../logger.js';
+import { ensureUsers } from '../tickets/index.js';
+
+const PROFILE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+const usersInfoSchema = z.object({
+  user: z.object({
+    id: z.string(),
+    team_id: z.string().optional(),
+    name: z.string().optional(),
+    real_name: z.string().optional(),
+    is_bot: z.boolean().optional(),
+    tz: z.string().nullish(),
+    locale: z.string().nullish(),
+    profile: z
+      .object({ display_name: z.string().optional(), real_name: z.string().optional(), email: z.string().optional() })
+      .optional(),
+  }),
+});
+
+/**
+ * Names, emails, locale and time zone of Slack users, from users.info, cached in `users` and
+ * refreshed when older than a day. The language of each user seen is also kept in memory, so
+ * a modal can be opened in the right language without waiting for the database.
+ */
+export class UserDirectory {
+  private readonly languages = new Map<string, Language>();
+  private readonly inflight = new Map<string, Promise<User | null>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The language known in memory, without any I/O (undefined: not seen yet by this process). */
+  cachedLanguage(userId: string): Language | undefined {
+    return this.languages.get(userId);
+  }
+
+  async language(userId: string): Promise<Language> {
+    const cached = this.languages.get(userId);
+    if (cached) return cached;
+    const user = await this.refresh(userId);
+    return languageOf(user?.locale);
+  }
+
+  /** The user's row, refreshed from users.info when missing or stale; null when Slack says no. */
+  refresh(userId: string): Promise<User | null> {
+    const running = this.inflight.get(userId);
+    if (running) return running;
+    const work = this.load(userId).finally(() => this.inflight.delete(userId));
+    this.inflight.set(userId, work);
+    return work;
+  }
+
+  private async load(userId: string): Promise<User | null> {
+    let user = await this.db.models.User.findByPk(userId);
+    const fresh = user?.profileRefreshedAt && Date.now() - user.profileRefreshedAt.getTime() < PROFILE_MAX_AGE_MS;
+    if (!fresh) {
+      try {
+        const info = usersInfoSchema.parse(await this.client.users.info({ user: userId, include_locale: true }));
+        const profile = info.user.profile ?? {};
+        await ensureUsers(this.db, [userId]);
+        await this.db.models.User.update(
+          {
+            teamId: info.user.team_id ?? null,
+            name: profile.display_name || info.user.name || null,
+            realName: profile.real_name || info.user.real_name || null,
+            email: profile.email || null,
+            locale: info.user.locale ?? null,
+            tz: info.user.tz ?? null,
+            isBot: info.user.is_bot ?? false,
+            profileRefreshedAt: new Date(),
+          },
+          { where: { id: userId } },
+        );
+        user = await this.db.models.User.findByPk(userId);
+      } catch (error) {
+        // A directory failure must not block the helpdesk: the cached row (or the id) will do.
+        this.logger.warn({ err: error, slackUser: userId }, 'users.info failed; using what is cached');
+      }
+    }
+    if (user) this.languages.set(userId, languageOf(user.locale));
+    return user;
+  }
+}

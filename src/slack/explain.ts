@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { languageOf } from '../i18n.js';
+import { Conflict, InvalidTransition, isDomainError, ValidationFailed } from '../tickets/index.js';
+import { noticeModal } from './blocks/commentModal.js';
+import type { SlackContext } from './context.js';
+import { type Messages, messages, refusal } from './messages.js';
+
+/** Where a refused click came from, read from a block_actions payload. */
+const whereSchema = z.object({
+  user: z.object({ id: z.string() }),
+  trigger_id: z.string().optional(),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ type: z.string(), thread_ts: z.string().optional() }).optional(),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
+});
+
+export function explanationOf(error: unknown, t: Messages): string {
+  if (error instanceof ValidationFailed && error.fields.technicianId) return t.rosterNotTechnician;
+  if (isDomainError(error)) return refusal(t, error.reason);
+  return t.refused.unexpected!;
+}
+
+/**
+ * Tells the person who clicked why nothing happened: an ephemeral message where they clicked,
+ * or a small modal from the App Home (which has no channel). Unknown errors are logged. A
+ * refused click also refreshes the card, so it shows the ticket as it really is.
+ */
+export async function explainRefusal(ctx: SlackContext, body: unknown, error: unknown): Promise<void> {
+  const where = whereSchema.parse(body);
+  if (!isDomainError(error)) ctx.logger.error({ err: error, slackUser: where.user.id }, 'Slack action failed');
+  if (error instanceof Conflict || error instanceof InvalidTransition) void ctx.publisher.refreshCard(error.ticket.id);
+  const user = await ctx.directory.refresh(where.user.id).catch(() => null);
+  const t = messages(languageOf(user?.locale));
+  const text = explanationOf(error, t);
+  if (where.channel && where.container?.type === 'message') {
+    await ctx.client.chat.postEphemeral({
+      channel: where.channel.id,
+      user: where.user.id,
+      text,
+      thread_ts: where.container.thread_ts ?? where.message?.thread_ts,
+    });
+  } else if (where.trigger_id) {
+    await ctx.client.views.open({ trigger_id: where.trigger_id, view: noticeModal(text, t) });
+  }
+}

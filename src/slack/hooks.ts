@@ -1,0 +1,72 @@
+import { languageOf } from '../i18n.js';
+import type { TicketChange } from '../tickets/index.js';
+import { loadTicketView } from '../tickets/queries.js';
+import { person } from './blocks/people.js';
+import { ratingPrompt } from './blocks/ratingPrompt.js';
+import type { SlackContext } from './context.js';
+import { messages } from './messages.js';
+import { escapeAndTruncate } from './text.js';
+
+/**
+ * What Slack shows after any committed ticket change, whatever made it (a button, a thread
+ * reply, the status page): the card in place, the App Homes of the people on the ticket, the
+ * technician's DM on assignment, the rating prompt on closing, a comment made outside the
+ * thread copied into it. All of it runs after the acknowledgement, in the background.
+ */
+export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) => void {
+  return (change) => {
+    const { ticket, event } = change;
+    const fields = { ticketId: ticket.id, event: event.type };
+    if (event.type !== 'created') void ctx.publisher.refreshCard(ticket.id);
+    for (const userId of new Set([ticket.requesterId, ticket.technicianId, change.before?.technicianId])) {
+      if (userId) void ctx.publisher.refreshHome(userId);
+    }
+    if (event.type === 'assigned' && ticket.technicianId && ticket.technicianId !== event.actorId) {
+      const technicianId = ticket.technicianId;
+      void ctx.background.run('dm technician', () => dmAssigned(ctx, ticket.id, technicianId), fields);
+    }
+    if (event.type === 'status_changed' && event.toValue === 'closed') {
+      void ctx.background.run('rating prompt', () => sendRatingPrompt(ctx, ticket.id), fields);
+    }
+    if (event.type === 'commented' && change.comment && !change.comment.slackTs) {
+      const comment = change.comment;
+      void ctx.background.run('comment to thread', () => copyCommentToThread(ctx, ticket.id, comment.authorId, comment.body), fields);
+    }
+  };
+}
+
+export async function dmAssigned(ctx: SlackContext, ticketId: number, technicianId: string): Promise<void> {
+  const view = await loadTicketView(ctx.services.db, ticketId);
+  if (!view) return;
+  const t = messages(await ctx.directory.language(technicianId));
+  const { ticket } = view;
+  const title = escapeAndTruncate(ticket.title, 200);
+  const link =
+    ticket.slackChannelId && ticket.slackMessageTs ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs) : undefined;
+  const text = link ? t.dmAssigned(ticket.id, title, link) : t.dmAssignedNoLink(ticket.id, title);
+  await ctx.publisher.dm(technicianId, { text });
+}
+
+async function sendRatingPrompt(ctx: SlackContext, ticketId: number): Promise<void> {
+  const view = await loadTicketView(ctx.services.db, ticketId);
+  if (!view) return;
+  const { ticket } = view;
+  // Only prompts that can be answered: the domain refuses self-rating and tickets nobody worked.
+  if (ticket.status !== 'closed' || !ticket.technicianId || ticket.technicianId === ticket.requesterId) return;
+  const requester = view.requester ?? (await ctx.directory.refresh(ticket.requesterId));
+  const t = messages(languageOf(requester?.locale));
+  await ctx.publisher.dm(ticket.requesterId, ratingPrompt(ticket, person(view.technician, ticket.technicianId), t));
+}
+
+async function copyCommentToThread(ctx: SlackContext, ticketId: number, authorId: string, body: string): Promise<void> {
+  const view = await loadTicketView(ctx.services.db, ticketId);
+  const ticket = view?.ticket;
+  if (!ticket?.slackChannelId || !ticket.slackMessageTs) return;
+  const author = await ctx.directory.refresh(authorId);
+  const t = messages(languageOf(view?.requester?.locale));
+  await ctx.client.chat.postMessage({
+    channel: ticket.slackChannelId,
+    thread_ts: ticket.slackMessageTs,
+    text: t.commentInThread(`*${person(author, authorId)}*`, escapeAndTruncate(body, 3000)),
+  });
+}

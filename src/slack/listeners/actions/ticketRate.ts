@@ -1,0 +1,42 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { languageOf } from '../../../i18n.js';
+import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
+import { ACTION_RATE, RATING_REMARK } from '../../blocks/ids.js';
+import { ratingDone } from '../../blocks/ratingPrompt.js';
+import type { SlackContext } from '../../context.js';
+import { explainRefusal } from '../../explain.js';
+import { messages } from '../../messages.js';
+
+const clickSchema = z.object({
+  user: z.object({ id: z.string() }),
+  channel: z.object({ id: z.string() }),
+  message: z.object({ ts: z.string() }),
+  actions: z.array(z.object({ value: z.string().regex(/^\d+:\d+:[1-5]$/) })).min(1),
+  state: z
+    .object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))) })
+    .optional(),
+});
+
+/** A score button in the rating DM: stored once per resolution, then the prompt becomes a thank-you. */
+export function register(app: App, ctx: SlackContext): void {
+  app.action(ACTION_RATE, async ({ ack, body }) => {
+    await ack();
+    const click = clickSchema.parse(body);
+    const [ticketId, resolution, score] = click.actions[0]!.value.split(':').map(Number) as [number, number, number];
+    const remark = click.state?.values[RATING_REMARK.block]?.[RATING_REMARK.action]?.value ?? null;
+    const replace = async (text: string) => {
+      await ctx.client.chat.update({ channel: click.channel.id, ts: click.message.ts, ...ratingDone(text) });
+    };
+    const user = await ctx.directory.refresh(click.user.id);
+    const t = messages(languageOf(user?.locale));
+    try {
+      await rateTicket(asActor(ctx.services, click.user.id), { ticketId, score, remark, resolution });
+      await replace(t.ratingThanks(score));
+    } catch (error) {
+      const stale = error instanceof InvalidTransition && ['rating_expired', 'already_rated', 'rate_not_closed'].includes(error.reason);
+      if (stale) await replace(t.ratingExpired);
+      else await explainRefusal(ctx, body, error);
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import type { App } from '@slack/bolt';
+import type { SlackContext } from '../context.js';
+import * as homeNewTicket from './actions/homeNewTicket.js';
+import * as rosterAdd from './actions/rosterAdd.js';
+import * as rosterRemove from './actions/rosterRemove.js';
+import * as ticketAssign from './actions/ticketAssign.js';
+import * as ticketClose from './actions/ticketClose.js';
+import * as ticketComment from './actions/ticketComment.js';
+import * as ticketRate from './actions/ticketRate.js';
+import * as ticketReopen from './actions/ticketReopen.js';
+import * as ticketStart from './actions/ticketStart.js';
+import * as ticketCommand from './commands/ticket.js';
+import * as appHomeOpened from './events/appHomeOpened.js';
+import * as message from './events/message.js';
+import * as createTicketFromMessage from './shortcuts/createTicketFromMessage.js';
+import * as addComment from './views/addComment.js';
+import * as newTicket from './views/newTicket.js';
+
+/** Every listener, grouped by Slack surface; each file registers one callback or action id. */
+export function registerListeners(app: App, ctx: SlackContext): void {
+  for (const listener of [
+    ticketCommand,
+    newTicket,
+    addComment,
+    ticketAssign,
+    ticketStart,
+    ticketClose,
+    ticketReopen,
+    ticketComment,
+    ticketRate,
+    homeNewTicket,
+    rosterAdd,
+    rosterRemove,
+    message,
+    appHomeOpened,
+    createTicketFromMessage,
+  ]) {
+    listener.register(app, ctx);
+  }
+  // The notice modal has no submit button; view_closed and other views need only an ack.
+  app.view({ type: 'view_closed' }, async ({ ack }) => ack());
+}

@@ -1,0 +1,34 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { TITLE_MAX } from '../../../tickets/index.js';
+import { SHORTCUT_CREATE_TICKET } from '../../blocks/ids.js';
+import type { SlackContext } from '../../context.js';
+import { openNewTicketModal, unescapeSlackText } from '../../newTicketFlow.js';
+import { truncate } from '../../text.js';
+
+const shortcutSchema = z.object({
+  trigger_id: z.string(),
+  user: z.object({ id: z.string() }),
+  channel: z.object({ id: z.string() }),
+  message_ts: z.string().optional(),
+  message: z.object({ ts: z.string(), text: z.string().default('') }),
+});
+
+/** "Create ticket" on a message: the modal prefilled from it; the ticket links back to the message. */
+export function register(app: App, ctx: SlackContext): void {
+  app.shortcut(SHORTCUT_CREATE_TICKET, async ({ ack, body }) => {
+    await ack();
+    const shortcut = shortcutSchema.parse(body);
+    const text = unescapeSlackText(shortcut.message.text).trim();
+    const firstLine = text.split('\n', 1)[0] ?? '';
+    await openNewTicketModal(ctx, {
+      triggerId: shortcut.trigger_id,
+      userId: shortcut.user.id,
+      prefill: { title: truncate(firstLine, TITLE_MAX), description: text },
+      metadata: {
+        channelId: shortcut.channel.id,
+        source: { channelId: shortcut.channel.id, messageTs: shortcut.message_ts ?? shortcut.message.ts },
+      },
+    });
+  });
+}

@@ -1,0 +1,111 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { PRIORITIES } from '../../../db/models/ticket.js';
+import { asActor, createTicket, DESCRIPTION_MAX, TITLE_MAX, ValidationFailed } from '../../../tickets/index.js';
+import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
+import type { SlackContext } from '../../context.js';
+import { type Messages, messages } from '../../messages.js';
+import { deliverNewTicket } from '../../newTicketDelivery.js';
+
+const stateValue = z.object({
+  value: z.string().nullish(),
+  selected_option: z.object({ value: z.string() }).nullish(),
+});
+const submissionSchema = z.object({
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    private_metadata: z.string().default(''),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), stateValue)) }),
+  }),
+});
+const metadataSchema = z.object({
+  channelId: z.string().optional(),
+  source: z.object({ channelId: z.string(), messageTs: z.string() }).optional(),
+});
+
+function formSchema(t: Messages) {
+  return z.object({
+    [F.title.block]: z.string().trim().min(1, t.errorTitleRequired).max(TITLE_MAX, t.errorTitleTooLong(TITLE_MAX)),
+    [F.description.block]: z.string().max(DESCRIPTION_MAX, t.errorDescriptionTooLong(DESCRIPTION_MAX)),
+    [F.priority.block]: z.enum(PRIORITIES, t.errorPriority),
+    [F.technician.block]: z.string().nullable(),
+  });
+}
+
+/** Domain field names → the modal blocks that show their errors. */
+const BLOCK_OF_FIELD: Record<string, string> = {
+  title: F.title.block,
+  description: F.description.block,
+  priority: F.priority.block,
+  technicianId: F.technician.block,
+};
+
+function fieldErrors(error: ValidationFailed, t: Messages): Record<string, string> {
+  const generic: Record<string, string> = {
+    [F.title.block]: t.errorTitleRequired,
+    [F.description.block]: t.errorDescriptionTooLong(DESCRIPTION_MAX),
+    [F.priority.block]: t.errorPriority,
+    [F.technician.block]: t.errorTechnician,
+  };
+  const errors: Record<string, string> = {};
+  for (const field of Object.keys(error.fields)) {
+    const block = BLOCK_OF_FIELD[field] ?? F.title.block;
+    errors[block] = generic[block]!;
+  }
+  return errors;
+}
+
+/** The new-ticket modal submitted: errors shown on their fields, or the ticket created, then its card posted. */
+export function register(app: App, ctx: SlackContext): void {
+  app.view(VIEW_NEW_TICKET, async ({ ack, body }) => {
+    const submission = submissionSchema.parse(body);
+    const userId = submission.user.id;
+    const t = messages(await ctx.directory.language(userId));
+    const values = submission.view.state.values;
+    const read = (field: { block: string; action: string }) => {
+      const state = values[field.block]?.[field.action];
+      return state?.selected_option?.value ?? state?.value ?? null;
+    };
+    const form = formSchema(t).safeParse({
+      [F.title.block]: read(F.title) ?? '',
+      [F.description.block]: read(F.description) ?? '',
+      [F.priority.block]: read(F.priority) ?? 'normal',
+      [F.technician.block]: read(F.technician),
+    });
+    if (!form.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of form.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    const metadata = metadataSchema.catch({}).parse(safeJson(submission.view.private_metadata));
+    const source = metadata.source
+      ? { ...metadata.source, permalink: await ctx.publisher.permalink(metadata.source.channelId, metadata.source.messageTs) }
+      : undefined;
+    let ticketId: number;
+    try {
+      const ticket = await createTicket(asActor(ctx.services, userId), {
+        title: form.data[F.title.block] as string,
+        description: form.data[F.description.block] as string,
+        priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
+        technicianId: form.data[F.technician.block] as string | null,
+        source,
+      });
+      ticketId = ticket.id;
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      await ack({ response_action: 'errors', errors: fieldErrors(error, t) });
+      return;
+    }
+    await ack();
+    await deliverNewTicket(ctx, { ticketId, requesterId: userId, channelId: ctx.config.helpdeskChannelId ?? metadata.channelId });
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}

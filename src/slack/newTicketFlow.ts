@@ -1,0 +1,34 @@
+import { languageOf } from '../i18n.js';
+import { type NewTicketMetadata, type NewTicketPrefill, newTicketModal } from './blocks/newTicketModal.js';
+import type { SlackContext } from './context.js';
+import { messages } from './messages.js';
+
+/**
+ * Opens the new-ticket modal. The trigger_id expires after 3 s, so the modal opens first, from
+ * memory only (the roster cache, the language last seen for this user). The directory is asked
+ * afterwards; if the user turns out to read French, the open modal is redrawn in French.
+ */
+export async function openNewTicketModal(
+  ctx: SlackContext,
+  args: { triggerId: string; userId: string; prefill: NewTicketPrefill; metadata: NewTicketMetadata },
+): Promise<void> {
+  const guessed = ctx.directory.cachedLanguage(args.userId) ?? 'en';
+  const opened = await ctx.client.views.open({
+    trigger_id: args.triggerId,
+    view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, messages(guessed)),
+  });
+  const user = await ctx.directory.refresh(args.userId);
+  const language = languageOf(user?.locale);
+  if (language !== guessed && opened.view?.id) {
+    await ctx.client.views.update({
+      view_id: opened.view.id,
+      hash: opened.view.hash,
+      view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, messages(language)),
+    });
+  }
+}
+
+/** Slack sends message text with `&`, `<`, `>` escaped; tickets store what the person wrote. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}

@@ -1,0 +1,100 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Database } from '../db/index.js';
+import { languageOf } from '../i18n.js';
+import type { Logger } from '../logger.js';
+import { listTechnicians } from '../tickets/index.js';
+import { loadTicketView, openTicketsOf, recordCardLocation, ticketsAssignedTo } from '../tickets/queries.js';
+import { appHome, HOME_LIMITS } from './blocks/appHome.js';
+import { LIMITS } from './blocks/limits.js';
+import { ticketCard } from './blocks/ticketCard.js';
+import type { Background } from './background.js';
+import type { UserDirectory } from './directory.js';
+import { messages } from './messages.js';
+
+/**
+ * Everything ticketbot shows in Slack that is derived from the database: ticket cards,
+ * App Homes, DMs. Cards and homes are re-rendered from the current rows each time, so a
+ * failed or reordered update is repaired by the next one.
+ */
+export class Publisher {
+  private readonly dmChannels = new Map<string, string>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly client: WebClient,
+    private readonly directory: UserDirectory,
+    private readonly background: Background,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Cards are written in the requester's language: they opened it, their team reads it. */
+  private async cardFor(ticketId: number) {
+    const view = await loadTicketView(this.db, ticketId);
+    if (!view) return undefined;
+    const t = messages(view.requester ? languageOf(view.requester.locale) : 'en');
+    return { view, card: ticketCard(view, t) };
+  }
+
+  /** Posts a new ticket's card and records where it is; throws Slack's error if it cannot. */
+  async postCard(ticketId: number, channelId: string): Promise<{ channel: string; ts: string }> {
+    const rendered = await this.cardFor(ticketId);
+    if (!rendered) throw new Error(`ticket ${ticketId} vanished before its card was posted`);
+    const result = await this.client.chat.postMessage({ channel: channelId, ...rendered.card, unfurl_links: false });
+    const channel = result.channel ?? channelId;
+    const ts = result.ts!;
+    await recordCardLocation(this.db, ticketId, channel, ts);
+    return { channel, ts };
+  }
+
+  /** Brings a ticket's card up to date (in the background, one update at a time per ticket). */
+  refreshCard(ticketId: number): Promise<void> {
+    return this.background.runLatest(`card:${ticketId}`, 'update card', async () => {
+      const rendered = await this.cardFor(ticketId);
+      const { ticket } = rendered?.view ?? {};
+      if (!rendered || !ticket?.slackChannelId || !ticket.slackMessageTs) return;
+      await this.client.chat.update({ channel: ticket.slackChannelId, ts: ticket.slackMessageTs, ...rendered.card });
+    }, { ticketId });
+  }
+
+  /** Re-publishes a user's App Home (in the background, coalesced per user). */
+  refreshHome(userId: string): Promise<void> {
+    return this.background.runLatest(`home:${userId}`, 'publish app home', async () => {
+      const viewer = await this.directory.refresh(userId);
+      if (!viewer || viewer.isBot) return;
+      const staff = viewer.isTechnician || viewer.isAdmin;
+      const [mine, assigned, roster] = await Promise.all([
+        openTicketsOf(this.db, userId, HOME_LIMITS.mine),
+        viewer.isTechnician ? ticketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
+        staff ? listTechnicians(this.db) : undefined,
+      ]);
+      const view = appHome({ viewer, mine, assigned, roster }, messages(languageOf(viewer.locale)));
+      await this.client.views.publish({ user_id: userId, view });
+    }, { slackUser: userId });
+  }
+
+  async permalink(channel: string, ts: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.chat.getPermalink({ channel, message_ts: ts });
+      return result.permalink;
+    } catch (error) {
+      this.logger.warn({ err: error, channel }, 'chat.getPermalink failed');
+      return undefined;
+    }
+  }
+
+  async dmChannel(userId: string): Promise<string> {
+    const known = this.dmChannels.get(userId);
+    if (known) return known;
+    const result = await this.client.conversations.open({ users: userId });
+    const id = result.channel?.id;
+    if (!id) throw new Error('conversations.open returned no channel');
+    this.dmChannels.set(userId, id);
+    return id;
+  }
+
+  async dm(userId: string, message: { text: string; blocks?: KnownBlock[] }): Promise<void> {
+    const channel = await this.dmChannel(userId);
+    await this.client.chat.postMessage({ channel, text: message.text.slice(0, LIMITS.notificationText), blocks: message.blocks });
+  }
+}

@@ -1,0 +1,104 @@
+import { Op } from 'sequelize';
+import type { Database } from '../db/index.js';
+import type { Ticket } from '../db/models/ticket.js';
+import type { TicketEvent } from '../db/models/ticketEvent.js';
+import type { User } from '../db/models/user.js';
+
+// Read-only questions the Slack layer asks about tickets. No rules here: those live in the
+// commands (createTicket, changeStatus…); these only fetch what a view needs.
+
+/** Everything a ticket card shows: the ticket, the people on it, and the latest event. */
+export interface TicketView {
+  ticket: Ticket;
+  requester: User | null;
+  technician: User | null;
+  latest: { event: TicketEvent; actor: User | null } | null;
+}
+
+export async function loadTicketView(db: Database, ticketId: number): Promise<TicketView | null> {
+  const ticket = await db.models.Ticket.findByPk(ticketId);
+  if (!ticket) return null;
+  const [event] = await db.models.TicketEvent.findAll({
+    where: { ticketId },
+    order: [['id', 'DESC']],
+    limit: 1,
+  });
+  const people = await usersById(db, [
+    ticket.requesterId,
+    ticket.technicianId,
+    event?.actorId,
+    event?.toValue,
+  ]);
+  return {
+    ticket,
+    requester: people.get(ticket.requesterId) ?? null,
+    technician: ticket.technicianId ? (people.get(ticket.technicianId) ?? null) : null,
+    latest: event ? { event, actor: people.get(event.actorId) ?? null } : null,
+  };
+}
+
+export async function usersById(
+  db: Database,
+  ids: Array<string | null | undefined>,
+): Promise<Map<string, User>> {
+  const unique = [...new Set(ids.filter((id): id is string => Boolean(id) && /^[UW][A-Z0-9]+$/.test(id!)))];
+  if (unique.length === 0) return new Map();
+  const users = await db.models.User.findAll({ where: { id: unique } });
+  return new Map(users.map((user) => [user.id, user]));
+}
+
+/** The ticket whose card is the message `ts` in `channelId` (a thread's parent). */
+export function findTicketByCard(db: Database, channelId: string, ts: string): Promise<Ticket | null> {
+  return db.models.Ticket.findOne({ where: { slackChannelId: channelId, slackMessageTs: ts } });
+}
+
+/**
+ * Remembers where a ticket's card was posted. Not a ticket change (no version bump, no event):
+ * the card is a view of the ticket, and this is only its address.
+ */
+export async function recordCardLocation(
+  db: Database,
+  ticketId: number,
+  channelId: string,
+  ts: string,
+): Promise<void> {
+  await db.models.Ticket.update(
+    { slackChannelId: channelId, slackMessageTs: ts },
+    { where: { id: ticketId } },
+  );
+}
+
+export interface TicketList {
+  tickets: Ticket[];
+  total: number;
+}
+
+/** A requester's tickets that are not closed, most recently active first. */
+export async function openTicketsOf(db: Database, requesterId: string, limit: number): Promise<TicketList> {
+  const { rows, count } = await db.models.Ticket.findAndCountAll({
+    where: { requesterId, status: { [Op.ne]: 'closed' } },
+    order: [
+      ['lastActivityAt', 'DESC'],
+      ['id', 'DESC'],
+    ],
+    limit,
+  });
+  return { tickets: rows, total: count };
+}
+
+/** A technician's tickets that are not closed, most recently active first. */
+export async function ticketsAssignedTo(
+  db: Database,
+  technicianId: string,
+  limit: number,
+): Promise<TicketList> {
+  const { rows, count } = await db.models.Ticket.findAndCountAll({
+    where: { technicianId, status: { [Op.ne]: 'closed' } },
+    order: [
+      ['lastActivityAt', 'DESC'],
+      ['id', 'DESC'],
+    ],
+    limit,
+  });
+  return { tickets: rows, total: count };
+}

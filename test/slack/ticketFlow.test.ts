@@ -1,0 +1,143 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from '../support/db.js';
+import { HELPDESK, REQUESTER, SECOND_TECHNICIAN, type SlackTestApp, startSlackTestApp, TECHNICIAN, OTHER_USER } from '../support/slackApp.js';
+
+// The main path, end to end over HTTP: /ticket → modal → submission → card → buttons → rating.
+
+describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
+  let app: SlackTestApp;
+  beforeAll(async () => {
+    app = await startSlackTestApp(suite.url);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  afterEach(() => {
+    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
+  });
+
+  async function openAndSubmit(userId: string, title: string, values: Record<string, Record<string, unknown>> = {}) {
+    app.slack.clear();
+    const res = await app.command(userId, title);
+    expect(res.status).toBe(200);
+    const opened = await app.slack.waitForCall('views.open');
+    const submitted = await app.submitView(userId, opened, {
+      title: { title: { type: 'plain_text_input', value: title } },
+      description: { description: { type: 'plain_text_input', value: 'It jams & squeaks <loudly>' } },
+      priority: { priority: { type: 'static_select', selected_option: { value: 'high' } } },
+      ...values,
+    });
+    return { opened, submitted };
+  }
+
+  async function cardOf(title: string) {
+    const posted = await app.slack.waitForCall('chat.postMessage', (args) => args.channel === HELPDESK && String(args.text).includes(title));
+    return app.card(posted.response.channel as string, posted.response.ts as string);
+  }
+
+  it('opens the modal with the title prefilled and the roster as technician choices', async () => {
+    const { opened, submitted } = await openAndSubmit(REQUESTER, 'Printer jams');
+    expect(submitted.status).toBe(200);
+    const view = opened.args.view as { callback_id: string; blocks: Array<Record<string, any>> };
+    expect(view.callback_id).toBe('new_ticket');
+    expect(view.blocks[0]).toMatchObject({ block_id: 'title', element: { initial_value: 'Printer jams' } });
+    const technician = view.blocks.find((b) => b.block_id === 'technician');
+    expect(technician?.element.options.map((o: { value: string }) => o.value).sort()).toEqual([TECHNICIAN, SECOND_TECHNICIAN].sort());
+  });
+
+  it('creates the ticket, posts its card in the helpdesk channel and DMs the requester a link', async () => {
+    await openAndSubmit(REQUESTER, 'Screen flickers');
+    const card = await cardOf('Screen flickers');
+    const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Screen flickers' } });
+    expect(ticket).toMatchObject({ requesterId: REQUESTER, priority: 'high', status: 'open', description: 'It jams & squeaks <loudly>' });
+    expect(card.blocks[0]).toMatchObject({ type: 'header', text: { text: `#${ticket!.id} Screen flickers` } });
+    expect(JSON.stringify(card.blocks)).toContain('It jams &amp; squeaks &lt;loudly&gt;');
+    const dm = await app.slack.waitForCall('chat.postMessage', (args) => args.channel === `D${REQUESTER.slice(1)}`);
+    expect(String(dm.args.text)).toContain(`/archives/${HELPDESK}/p`);
+    const stored = await suite.db.models.Ticket.findByPk(ticket!.id);
+    expect(stored).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts });
+  });
+
+  it('shows an error on the field for an empty title and creates nothing', async () => {
+    const before = await suite.db.models.Ticket.count();
+    const { submitted } = await openAndSubmit(REQUESTER, '   ');
+    expect(submitted.json()).toMatchObject({ response_action: 'errors', errors: { title: expect.any(String) } });
+    expect(await suite.db.models.Ticket.count()).toBe(before);
+  });
+
+  it('refuses a technician who is not on the roster, on the field', async () => {
+    const { submitted } = await openAndSubmit(REQUESTER, 'Wrong tech', {
+      technician: { technician: { type: 'static_select', selected_option: { value: OTHER_USER } } },
+    });
+    expect(submitted.json()).toMatchObject({ response_action: 'errors', errors: { technician: expect.any(String) } });
+    expect(await suite.db.models.Ticket.count({ where: { title: 'Wrong tech' } })).toBe(0);
+  });
+
+  it('DMs the technician picked in the modal', async () => {
+    await openAndSubmit(REQUESTER, 'Keyboard dead', {
+      technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
+    });
+    await cardOf('Keyboard dead');
+    const dm = await app.slack.waitForCall('chat.postMessage', (args) => args.channel === `D${TECHNICIAN.slice(1)}`);
+    expect(String(dm.args.text)).toContain('Keyboard dead');
+  });
+
+  it('assigns, starts and closes from the card, updating it in place each time, then takes one rating', async () => {
+    await openAndSubmit(REQUESTER, 'VPN down');
+    let card = await cardOf('VPN down');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'VPN down' } }))!;
+
+    await app.click(TECHNICIAN, card, 'ticket_assign', { selected_user: TECHNICIAN });
+    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('Tom Tech'));
+    card = app.card(card.channel, card.ts);
+    expect((await ticket.reload()).technicianId).toBe(TECHNICIAN);
+
+    await app.click(TECHNICIAN, card, 'ticket_start');
+    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('In progress'));
+    card = app.card(card.channel, card.ts);
+
+    await app.click(TECHNICIAN, card, 'ticket_close');
+    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('ticket_reopen'));
+    expect((await ticket.reload()).status).toBe('closed');
+
+    const prompt = await app.slack.waitForCall(
+      'chat.postMessage',
+      (args) => args.channel === `D${REQUESTER.slice(1)}` && JSON.stringify(args.blocks ?? []).includes('ticket_rate_4'),
+    );
+    const dm = { channel: prompt.response.channel as string, ts: prompt.response.ts as string, blocks: prompt.args.blocks as any };
+    await app.click(REQUESTER, dm, 'ticket_rate_4', {}, { rating_remark: { rating_remark: { type: 'plain_text_input', value: 'Quick, thanks' } } });
+    await app.slack.waitForCall('chat.update', (args) => args.ts === dm.ts && String(args.text).includes('4/5'));
+    const ratings = await suite.db.models.Rating.findAll({ where: { ticketId: ticket.id } });
+    expect(ratings.map((r) => ({ score: r.score, remark: r.remark, technicianId: r.technicianId }))).toEqual([
+      { score: 4, remark: 'Quick, thanks', technicianId: TECHNICIAN },
+    ]);
+
+    // A second click on the same prompt stores nothing more.
+    await app.click(REQUESTER, dm, 'ticket_rate_1');
+    await app.slack.waitForCall('chat.update', (args) => args.ts === dm.ts && String(args.text).includes('no longer applies'));
+    expect(await suite.db.models.Rating.count({ where: { ticketId: ticket.id } })).toBe(1);
+  });
+
+  it('refuses a click from someone who may not, with an ephemeral explanation, and changes nothing', async () => {
+    await openAndSubmit(REQUESTER, 'Mouse lost');
+    const card = await cardOf('Mouse lost');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Mouse lost' } }))!;
+    await app.click(OTHER_USER, card, 'ticket_start');
+    const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === OTHER_USER);
+    expect(ephemeral.args).toMatchObject({ channel: HELPDESK, text: expect.stringContaining('Only technicians') });
+    const after = await ticket.reload();
+    expect(after).toMatchObject({ status: 'open', version: 1 });
+  });
+
+  it('refuses a click on an out-of-date card (Conflict) and refreshes the card', async () => {
+    await openAndSubmit(REQUESTER, 'Old card');
+    const stale = await cardOf('Old card');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Old card' } }))!;
+    await app.click(TECHNICIAN, stale, 'ticket_start');
+    await app.slack.waitForCall('chat.update', (args) => args.ts === stale.ts);
+    await app.click(SECOND_TECHNICIAN, stale, 'ticket_close');
+    const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === SECOND_TECHNICIAN);
+    expect(String(ephemeral.args.text)).toContain('changed this ticket meanwhile');
+    expect((await ticket.reload()).status).toBe('in_progress');
+  });
+});

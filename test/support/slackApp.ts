@@ -1,0 +1,183 @@
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startTicketbot, type Ticketbot } from '../../src/server.js';
+import { FakeSlack, type SlackCall } from './slackApi.js';
+import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
+
+// Starts the whole of ticketbot (HTTP mode) against the test Slack, and speaks to it the way
+// Slack does: signed requests to POST /slack/events, payloads shaped like ../../../shared/slack/payloads.
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-0000-token';
+export const HELPDESK = 'C0HELPDESK';
+
+export const REQUESTER = 'U0REQUEST1';
+export const OTHER_USER = 'U0OTHER001';
+export const TECHNICIAN = 'U0TECH0001';
+export const SECOND_TECHNICIAN = 'U0TECH0002';
+export const ADMIN = 'U0ADMIN001';
+export const FRENCH_USER = 'U0FRANCAIS';
+
+export interface Card {
+  channel: string;
+  ts: string;
+  blocks: Array<Record<string, unknown>>;
+}
+
+export class SlackTestApp {
+  private eventCounter = 0;
+
+  constructor(
+    readonly bot: Ticketbot,
+    readonly slack: FakeSlack,
+  ) {}
+
+  get eventsUrl(): string {
+    return `${this.bot.url}/slack/events`;
+  }
+
+  send(body: SlackBody, options?: SignOptions) {
+    return postSigned(this.eventsUrl, SIGNING_SECRET, body, options);
+  }
+
+  command(userId: string, text: string, channelId = 'C0GENERAL1') {
+    return this.send({
+      form: {
+        token: 'verification-token',
+        team_id: this.slack.teamId,
+        team_domain: 'ticketbot-test',
+        channel_id: channelId,
+        channel_name: 'general',
+        user_id: userId,
+        user_name: userId.toLowerCase(),
+        command: '/ticket',
+        text,
+        api_app_id: 'A0TICKETBOT',
+        response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
+        trigger_id: `trigger.${++this.eventCounter}`,
+      },
+    });
+  }
+
+  /** Submits a modal the app opened (the recorded views.open call) with these state values. */
+  submitView(userId: string, opened: SlackCall, values: Record<string, Record<string, unknown>>) {
+    const view = opened.args.view as Record<string, unknown>;
+    const response = opened.response.view as Record<string, unknown>;
+    return this.send({
+      interactive: {
+        type: 'view_submission',
+        team: { id: this.slack.teamId, domain: 'ticketbot-test' },
+        user: { id: userId, team_id: this.slack.teamId },
+        api_app_id: 'A0TICKETBOT',
+        token: 'verification-token',
+        trigger_id: `trigger.${++this.eventCounter}`,
+        view: {
+          id: response.id,
+          team_id: this.slack.teamId,
+          type: 'modal',
+          callback_id: view.callback_id,
+          private_metadata: view.private_metadata ?? '',
+          hash: response.hash,
+          blocks: view.blocks,
+          state: { values },
+        },
+        response_urls: [],
+      },
+    });
+  }
+
+  /** Clicks an element of a message (a card or a DM) as `userId`. */
+  click(userId: string, message: Card, actionId: string, extra: Record<string, unknown> = {}, state: Record<string, unknown> = {}) {
+    const block = message.blocks.find((b) => Array.isArray(b.elements) && (b.elements as Array<{ action_id?: string }>).some((e) => e.action_id === actionId));
+    if (!block) throw new Error(`no element ${actionId} on the message`);
+    const element = (block.elements as Array<Record<string, unknown>>).find((e) => e.action_id === actionId)!;
+    return this.send({
+      interactive: {
+        type: 'block_actions',
+        team: { id: this.slack.teamId, domain: 'ticketbot-test' },
+        user: { id: userId, team_id: this.slack.teamId },
+        api_app_id: 'A0TICKETBOT',
+        token: 'verification-token',
+        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+        trigger_id: `trigger.${++this.eventCounter}`,
+        channel: { id: message.channel, name: 'helpdesk' },
+        message: { type: 'message', ts: message.ts, user: this.slack.botUserId, bot_id: this.slack.botId, blocks: message.blocks },
+        state: { values: state },
+        response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
+        actions: [
+          {
+            type: element.type,
+            action_id: actionId,
+            block_id: block.block_id,
+            value: element.value,
+            action_ts: '1700000000.000001',
+            ...extra,
+          },
+        ],
+      },
+    });
+  }
+
+  event(event: Record<string, unknown>, options?: SignOptions) {
+    this.eventCounter += 1;
+    return this.send(
+      {
+        json: {
+          token: 'verification-token',
+          team_id: this.slack.teamId,
+          api_app_id: 'A0TICKETBOT',
+          event,
+          type: 'event_callback',
+          event_id: `Ev${String(this.eventCounter).padStart(8, '0')}`,
+          event_time: Math.floor(Date.now() / 1000),
+          authorizations: [{ team_id: this.slack.teamId, user_id: this.slack.botUserId, is_bot: true }],
+        },
+      },
+      options,
+    );
+  }
+
+  /** The latest blocks of the card at `ts` (after its chat.update calls). */
+  card(channel: string, ts: string): Card {
+    const updates = this.slack.calls.filter(
+      (call) => (call.method === 'chat.update' && call.args.ts === ts) || (call.method === 'chat.postMessage' && call.response.ts === ts),
+    );
+    const last = updates.at(-1);
+    if (!last) throw new Error(`no card at ${ts}`);
+    return { channel, ts, blocks: last.args.blocks as Card['blocks'] };
+  }
+
+  async stop(): Promise<void> {
+    await this.bot.stop();
+    await this.slack.stop();
+  }
+}
+
+export async function startSlackTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<SlackTestApp> {
+  const slack = await FakeSlack.start();
+  slack.addUser(REQUESTER, { name: 'Rita Requester', locale: 'en-US' });
+  slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });
+  slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
+  slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
+  slack.addUser(FRENCH_USER, { name: 'Françoise', locale: 'fr-FR' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+    HELPDESK_CHANNEL_ID: HELPDESK,
+    TECHNICIAN_USER_IDS: `${TECHNICIAN},${SECOND_TECHNICIAN}`,
+    ADMIN_USER_IDS: ADMIN,
+    ...env,
+  });
+  try {
+    const bot = await startTicketbot(config, createLogger('silent'));
+    return new SlackTestApp(bot, slack);
+  } catch (error) {
+    await slack.stop();
+    throw error;
+  }
+}
