@@ -137,6 +137,30 @@ export class SlackTestApp {
     );
   }
 
+  /** The whole path a requester takes: /ticket → modal → submit; resolves with the posted card. */
+  async createTicket(userId: string, title: string, values: Record<string, Record<string, unknown>> = {}): Promise<Card> {
+    const opensBefore = this.slack.callsTo('views.open').length;
+    const postsBefore = this.slack.callsTo('chat.postMessage').length;
+    const res = await this.command(userId, title);
+    if (res.status !== 200) throw new Error(`/ticket answered ${res.status}`);
+    const opened = await this.slack.waitFor((calls) => calls.filter((c) => c.method === 'views.open')[opensBefore], 'views.open');
+    const submitted = await this.submitView(userId, opened, {
+      title: { title: { type: 'plain_text_input', value: title } },
+      priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+      ...values,
+    });
+    if (submitted.text !== '') throw new Error(`submission answered ${submitted.text}`);
+    const posted = await this.slack.waitFor(
+      (calls) =>
+        calls
+          .filter((c) => c.method === 'chat.postMessage')
+          .slice(postsBefore)
+          .find((c) => c.response.ok && Array.isArray(c.args.blocks) && (c.args.blocks as Array<{ type: string }>)[0]?.type === 'header'),
+      'the ticket card',
+    );
+    return { channel: posted.response.channel as string, ts: posted.response.ts as string, blocks: posted.args.blocks as Card['blocks'] };
+  }
+
   /** The latest blocks of the card at `ts` (after its chat.update calls). */
   card(channel: string, ts: string): Card {
     const updates = this.slack.calls.filter(
