@@ -1,0 +1,47 @@
+import type { NodemailerError } from 'nodemailer';
+
+export interface RetryPolicy {
+  /** First retry after about this long; doubles each attempt. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Claims (send attempts) after which a temporary failure becomes `dead`. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 30_000, maxDelayMs: 60 * 60_000, maxAttempts: 8 };
+
+/** A template could not render this row's data: retrying would fail the same way. */
+export class RenderFailed extends Error {
+  constructor(cause: unknown) {
+    super(`could not render the email: ${(cause as Error).message}`);
+    this.name = 'RenderFailed';
+  }
+}
+
+export interface FailureVerdict {
+  permanent: boolean;
+  smtpCode: number | null;
+  reason: string;
+}
+
+/**
+ * A reply code says what the server thinks of the message: 5xx is final (except 503, a session
+ * in the wrong state, which a fresh connection fixes), 4xx is "try later". Without a code the
+ * connection failed (refused, dropped, timed out, TLS, authentication): nothing is wrong with
+ * the message, so it waits for the server or the configuration to come back.
+ */
+export function judgeFailure(error: unknown): FailureVerdict {
+  if (error instanceof RenderFailed) return { permanent: true, smtpCode: null, reason: error.message };
+  const failure = error as NodemailerError;
+  const smtpCode = typeof failure.responseCode === 'number' ? failure.responseCode : null;
+  const reason = [failure.code, failure.response ?? failure.message].filter(Boolean).join(': ') || String(error);
+  if (smtpCode === null || failure.code === 'EAUTH') return { permanent: false, smtpCode, reason };
+  const permanent = failure.permanent ?? (smtpCode >= 500 && smtpCode < 600 && smtpCode !== 503);
+  return { permanent, smtpCode, reason };
+}
+
+/** Exponential backoff with jitter (50–100 % of the step), so retries from many rows spread out. */
+export function retryDelayMs(attempts: number, policy: RetryPolicy, random = Math.random): number {
+  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(step * (0.5 + random() * 0.5));
+}

@@ -1,0 +1,95 @@
+import type { Transaction } from 'sequelize';
+import type { Database } from '../db/index.js';
+import { displayName, type User } from '../db/models/user.js';
+import type { TicketChange } from '../tickets/index.js';
+import type { Notification, NotificationData, TicketSnapshot } from './types.js';
+
+/** One email to enqueue: to a Slack user (their profile email) or to a bare address (managers). */
+export interface Draft {
+  template: Notification;
+  to: { userId: string } | { email: string };
+  data: Omit<NotificationData, 'recipient' | 'timeZone'>;
+}
+
+/**
+ * Who hears about a change. Nobody is emailed about their own action.
+ * - created: the technician named at creation (as an assignment); managers when EMAIL_NEW_TICKET_TO_MANAGERS.
+ * - assigned: the new technician.
+ * - status_changed: the requester (ticket_closed when it became closed, with the rating nudge).
+ * - reopened: the requester and the technician.
+ * - commented: the requester and the technician, never the comment's author.
+ * Unassignment, comment edits and deletions, and ratings send nothing.
+ */
+export function draftsFor(change: TicketChange, people: People, options: { managerEmails: string[] }): Draft[] {
+  const { event, ticket } = change;
+  const actorId = event.actorId;
+  const snapshot = snapshotOf(change, people);
+  const base = { ticket: snapshot, actor: { name: people.name(actorId) } };
+  const toUsers = (template: Notification, ids: Array<string | null | undefined>, extra: Partial<Draft['data']> = {}) =>
+    [...new Set(ids)]
+      .filter((id): id is string => Boolean(id) && id !== actorId)
+      .map((userId): Draft => ({ template, to: { userId }, data: { ...base, ...extra } }));
+
+  switch (event.type) {
+    case 'created':
+      return [
+        ...toUsers('ticket_assigned', [ticket.technicianId]),
+        ...options.managerEmails.map((email): Draft => ({ template: 'ticket_created', to: { email }, data: base })),
+      ];
+    case 'assigned':
+      return toUsers('ticket_assigned', [event.toValue]);
+    case 'status_changed': {
+      const statusChange = { from: event.fromValue ?? '', to: event.toValue ?? '', reopened: false };
+      const template = event.toValue === 'closed' ? 'ticket_closed' : 'ticket_status_changed';
+      return toUsers(template, [ticket.requesterId], { change: statusChange });
+    }
+    case 'reopened':
+      return toUsers('ticket_status_changed', [ticket.requesterId, ticket.technicianId], {
+        change: { from: 'closed', to: 'open', reopened: true },
+      });
+    case 'commented': {
+      const comment = change.comment;
+      if (!comment) return [];
+      return toUsers('ticket_commented', [ticket.requesterId, ticket.technicianId].filter((id) => id !== comment.authorId), {
+        comment: { author: people.name(comment.authorId), body: comment.body },
+      });
+    }
+    default:
+      return [];
+  }
+}
+
+function snapshotOf(change: TicketChange, people: People): TicketSnapshot {
+  const { ticket } = change;
+  return {
+    id: ticket.id,
+    title: ticket.title,
+    description: ticket.description,
+    priority: ticket.priority,
+    status: ticket.status,
+    requester: people.name(ticket.requesterId),
+    technician: ticket.technicianId ? people.name(ticket.technicianId) : null,
+    createdAt: new Date(ticket.createdAt ?? Date.now()).toISOString(),
+  };
+}
+
+/** The users a change involves, loaded once in its transaction. */
+export class People {
+  private constructor(private readonly byId: Map<string, User>) {}
+
+  static async load(db: Database, change: TicketChange, transaction: Transaction): Promise<People> {
+    const ids = [change.event.actorId, change.ticket.requesterId, change.ticket.technicianId, change.event.toValue, change.comment?.authorId];
+    const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id)))];
+    const users = await db.models.User.findAll({ where: { id: wanted }, transaction });
+    return new People(new Map(users.map((user) => [user.id, user])));
+  }
+
+  get(id: string): User | undefined {
+    return this.byId.get(id);
+  }
+
+  name(id: string): string {
+    const user = this.byId.get(id);
+    return user ? displayName(user) : id;
+  }
+}

@@ -1,0 +1,201 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pug from 'pug';
+import { type Language, LANGUAGES, languageOf } from '../../i18n.js';
+import {
+  type Notification,
+  NOTIFICATIONS,
+  type NotificationData,
+  type RenderedEmail,
+  TEMPLATE_PARTS,
+  type TemplateLocals,
+  type TemplatePart,
+} from '../types.js';
+import { type Catalogs, loadCatalogs, translator } from './catalog.js';
+import { TemplateTree } from './files.js';
+import { createCssInliner } from './inlineCss.js';
+import { sampleData } from './samples.js';
+
+export { TemplateTree } from './files.js';
+
+/** The built-in templates: emails/ at the repository root (also next to dist/ in a build). */
+export const BUILT_IN_TEMPLATES_DIR = fileURLToPath(new URL('../../../emails/', import.meta.url)).replace(
+  /[/\\]dist[/\\]emails[/\\]?$/,
+  '/emails/',
+);
+
+export class EmailTemplateError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Email templates have problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EmailTemplateError';
+  }
+}
+
+export interface EmailLinks {
+  statusPage: string | null;
+  slackThread: string | null;
+}
+
+export interface EmailTemplates {
+  render(template: Notification, locale: string | null, data: NotificationData, links: EmailLinks): RenderedEmail;
+  /** Template files taken from EMAIL_TEMPLATES_DIR. */
+  overridden: string[];
+  /** Things worth a warning (unknown files in the override folder, unknown text keys). */
+  warnings: string[];
+}
+
+export interface LoadTemplatesOptions {
+  overrideDir?: string;
+  builtInDir?: string;
+  publicUrl: string;
+}
+
+type Compiled = (locals: TemplateLocals) => string;
+
+/**
+ * Compiles every template (built-in, or overridden file by file) and renders each once per
+ * language with sample data, so a broken override stops start-up with every problem listed
+ * instead of failing when a real email is due.
+ */
+export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplates {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (options.overrideDir && !(existsSync(options.overrideDir) && statSync(options.overrideDir).isDirectory())) {
+    throw new EmailTemplateError([`EMAIL_TEMPLATES_DIR: ${options.overrideDir} is not a folder`]);
+  }
+  const tree = new TemplateTree(options.builtInDir ?? BUILT_IN_TEMPLATES_DIR, options.overrideDir);
+  const catalogs = loadCatalogs({ builtIn: tree.builtIn, override: tree.override }, problems);
+  for (const lang of LANGUAGES) {
+    const unknown = Object.keys(catalogs[lang]).filter((key) => !(key in catalogs.en));
+    if (unknown.length > 0) warnings.push(`locales/${lang}.json: keys no template uses by default: ${unknown.join(', ')}`);
+  }
+  for (const file of tree.unknownOverrides()) warnings.push(`${file}: not a template ticketbot knows; ignored unless included`);
+
+  const compiled = new Map<string, Compiled>();
+  for (const notification of NOTIFICATIONS) {
+    for (const part of TEMPLATE_PARTS) {
+      const logical = join(notification, `${part}.pug`);
+      const filename = tree.physical(logical);
+      try {
+        compiled.set(key(notification, part), pug.compileFile(filename, { plugins: [tree.pugPlugin()] } as pug.Options) as Compiled);
+      } catch (error) {
+        problems.push(`${describe(tree, logical)}: ${firstLines((error as Error).message)}`);
+      }
+    }
+  }
+
+  const inlineCss = createCssInliner();
+  const templates: EmailTemplates = {
+    overridden: [...overriddenFiles(tree)],
+    warnings,
+    render: (template, locale, data, links) =>
+      render({ compiled, catalogs, inlineCss, publicUrl: options.publicUrl }, template, locale, data, links),
+  };
+  if (problems.length === 0) {
+    for (const notification of NOTIFICATIONS) {
+      for (const lang of LANGUAGES) {
+        try {
+          const email = templates.render(notification, lang, sampleData(notification, options.publicUrl), {
+            statusPage: `${options.publicUrl}/tickets/1`,
+            slackThread: 'https://slack.com/archives/C0HELPDESK/p1764160000000100',
+          });
+          if (email.subject === '') problems.push(`${notification}/subject.pug (${lang}): renders an empty subject`);
+          if (email.text.trim() === '') problems.push(`${notification}/text.pug (${lang}): renders an empty text part`);
+        } catch (error) {
+          problems.push(`${notification} (${lang}): ${firstLines((error as Error).message)}`);
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new EmailTemplateError(problems);
+  return templates;
+}
+
+interface Renderer {
+  compiled: Map<string, Compiled>;
+  catalogs: Catalogs;
+  inlineCss: (html: string) => string;
+  publicUrl: string;
+}
+
+function render(
+  { compiled, catalogs, inlineCss, publicUrl }: Renderer,
+  template: Notification,
+  locale: string | null,
+  data: NotificationData,
+  links: EmailLinks,
+): RenderedEmail {
+  const lang = languageOf(locale);
+  const locals: TemplateLocals = {
+    ...data,
+    lang,
+    t: translator(catalogs[lang], catalogs.en),
+    formatDate: dateFormatter(lang, data.timeZone),
+    links,
+    publicUrl,
+  };
+  const part = (name: TemplatePart) => {
+    const fn = compiled.get(key(template, name));
+    if (!fn) throw new Error(`No ${name} template for ${template}`);
+    return fn(locals);
+  };
+  // Headers are one line: a template's line breaks and runs of spaces collapse.
+  const subject = part('subject').replace(/\s+/g, ' ').trim().slice(0, 250);
+  locals.subject = subject;
+  const html = inlineCss(part('html'));
+  const text = `${part('text').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return { subject, html, text };
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatter(lang: Language, timeZone: string | null | undefined): (iso: string | Date) => string {
+  const zone = timeZone && isTimeZone(timeZone) ? timeZone : 'UTC';
+  const cacheKey = `${lang}|${zone}`;
+  let format = formatters.get(cacheKey);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: zone,
+    });
+    formatters.set(cacheKey, format);
+  }
+  const chosen = format;
+  return (iso) => chosen.format(typeof iso === 'string' ? new Date(iso) : iso);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function key(notification: Notification, part: TemplatePart): string {
+  return `${notification}/${part}`;
+}
+
+function describe(tree: TemplateTree, logical: string): string {
+  return tree.isOverridden(logical) ? `${join(tree.override ?? '', logical)} (override)` : logical;
+}
+
+function firstLines(message: string): string {
+  return message.split('\n').slice(0, 6).join(' | ');
+}
+
+function* overriddenFiles(tree: TemplateTree): Generator<string> {
+  const candidates = [
+    'layout.pug',
+    'text-layout.pug',
+    'mixins.pug',
+    'styles.css',
+    join('locales', 'en.json'),
+    join('locales', 'fr.json'),
+    ...NOTIFICATIONS.flatMap((n) => TEMPLATE_PARTS.map((part) => join(n, `${part}.pug`))),
+  ];
+  for (const logical of candidates) if (tree.isOverridden(logical)) yield logical;
+}

@@ -1,0 +1,81 @@
+import type { Language } from '../i18n.js';
+
+/** Every email ticketbot sends; each is a folder of templates under emails/. */
+export const NOTIFICATIONS = [
+  'ticket_created',
+  'ticket_assigned',
+  'ticket_status_changed',
+  'ticket_closed',
+  'ticket_commented',
+  'digest',
+] as const;
+export type Notification = (typeof NOTIFICATIONS)[number];
+
+export const TEMPLATE_PARTS = ['subject', 'html', 'text'] as const;
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+
+/** The ticket as it was when the change happened (emails describe that moment, not today). */
+export interface TicketSnapshot {
+  id: number;
+  title: string;
+  description: string;
+  priority: string;
+  status: string;
+  /** Display names. */
+  requester: string;
+  technician: string | null;
+  createdAt: string;
+}
+
+export interface DigestTicket {
+  id: number;
+  title: string;
+  status: string;
+  priority: string;
+  technician: string | null;
+  createdAt: string;
+  url: string;
+}
+
+export interface DigestData {
+  start: string;
+  end: string;
+  totals: { created: number; closed: number; reopened: number };
+  activity: Array<{ key: 'created' | 'closed' | 'reopened'; current: number; previous: number }>;
+  backlog: {
+    total: number;
+    byStatus: Array<{ status: string; count: number }>;
+    byPriority: Array<{ priority: string; count: number }>;
+  };
+  unassigned: { count: number; tickets: DigestTicket[] };
+  oldest: DigestTicket[];
+  technicians: Array<{ name: string; open: number; closed: number; averageRating: number | null; ratings: number }>;
+}
+
+/** What an outbox row's `data` column holds (JSON): the variables its templates read. */
+export interface NotificationData {
+  recipient: { name: string | null };
+  actor?: { name: string };
+  ticket?: TicketSnapshot;
+  change?: { from: string; to: string; reopened: boolean };
+  comment?: { author: string; body: string };
+  digest?: DigestData;
+  /** IANA zone dates are shown in (the recipient's Slack time zone, or DIGEST_TZ). */
+  timeZone?: string | null;
+}
+
+/** Everything a template sees: the stored data plus helpers added at render time. */
+export interface TemplateLocals extends NotificationData {
+  lang: Language;
+  t: (key: string, vars?: Record<string, unknown>) => string;
+  formatDate: (iso: string | Date) => string;
+  links: { statusPage: string | null; slackThread: string | null };
+  publicUrl: string;
+  subject?: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}

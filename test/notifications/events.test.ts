@@ -1,0 +1,134 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { NotificationsHandle } from '../../src/notifications/index.js';
+import { addComment, assignTicket, changeStatus, reopenTicket, type TicketServices } from '../../src/tickets/index.js';
+import { describeEachDatabase } from '../support/db.js';
+import { TestSmtpServer } from '../support/smtpServer.js';
+import {
+  as,
+  drainUntil,
+  MANAGER,
+  NO_EMAIL_USER,
+  notificationsFor,
+  openTicket,
+  outboxRows,
+  REQUESTER,
+  servicesWithPeople,
+  TECHNICIAN,
+} from './support.js';
+
+describeEachDatabase('email notifications for ticket changes', (suite) => {
+  let smtp: TestSmtpServer;
+  let services: TicketServices;
+  let notifications: NotificationsHandle;
+
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start();
+    services = await servicesWithPeople(suite.db);
+  });
+  afterAll(async () => smtp.close());
+  beforeEach(async () => {
+    smtp.received.length = 0;
+    await suite.db.models.EmailOutbox.destroy({ where: {} });
+    notifications = await notificationsFor(services, smtp.url, {
+      env: { EMAIL_NEW_TICKET_TO_MANAGERS: 'true', MANAGER_EMAILS: MANAGER },
+    });
+  });
+  afterEach(async () => notifications.stop());
+
+  const delivered = async (count: number) => {
+    await drainUntil(notifications, () => smtp.received.length >= count);
+    return smtp.received;
+  };
+
+  it('tells the managers about a new ticket and the technician named at creation, with both parts', async () => {
+    const ticket = await openTicket(services, { technicianId: TECHNICIAN });
+    const mails = await delivered(2);
+    const toManager = mails.find((mail) => mail.envelopeTo.includes(MANAGER));
+    const toTechnician = mails.find((mail) => mail.envelopeTo.includes('sam@example.com'));
+    expect(toManager?.parsed.subject).toBe(`[#${ticket.id}] New ticket: Printer <jams> & smokes`);
+    expect(toTechnician?.parsed.subject).toBe(`[#${ticket.id}] Assigned to you: Printer <jams> & smokes`);
+    for (const mail of [toManager, toTechnician]) {
+      expect(mail?.parsed.text).toContain('Printer <jams> & smokes');
+      expect(mail?.parsed.html).toContain('Printer &lt;jams&gt; &amp; smokes');
+      expect(mail?.parsed.html).not.toContain('<jams>');
+      expect(mail?.parsed.html).toContain(`https://help.example.com/tickets/${ticket.id}`);
+      expect(mail?.parsed.from?.text).toContain('help@example.com');
+    }
+    // The requester made the change: nobody is mailed about their own action.
+    expect(mails.some((mail) => mail.envelopeTo.includes('camille@example.com'))).toBe(false);
+  });
+
+  it('emails the technician on assignment, in their language, with a link to the Slack thread', async () => {
+    const ticket = await openTicket(services);
+    await ticket.update({ slackChannelId: 'C0HELPDESK', slackMessageTs: '1764160000.000100' });
+    await assignTicket(as(services, TECHNICIAN), { ticketId: ticket.id, technicianId: 'U0TECH0002' });
+    const mails = await delivered(2);
+    const mail = mails.find((m) => m.envelopeTo.includes('alex@example.com'));
+    expect(mail?.parsed.subject).toBe(`[#${ticket.id}] Assigned to you: Printer <jams> & smokes`);
+    expect(mail?.parsed.text).toContain('Sam Lee assigned you this ticket.');
+    expect(mail?.parsed.html).toContain('https://slack.com/archives/C0HELPDESK/p1764160000000100');
+    expect(mail?.parsed.inReplyTo).toBe(`<ticketbot.ticket-${ticket.id}@example.com>`);
+  });
+
+  it('tells the requester (in French) about a status change, and about the closing with the rating nudge', async () => {
+    const ticket = await openTicket(services, { technicianId: TECHNICIAN });
+    await changeStatus(as(services, TECHNICIAN), { ticketId: ticket.id, status: 'in_progress' });
+    await changeStatus(as(services, TECHNICIAN), { ticketId: ticket.id, status: 'closed' });
+    const mails = await delivered(4);
+    const toRequester = mails.filter((m) => m.envelopeTo.includes('camille@example.com'));
+    expect(toRequester.map((m) => m.parsed.subject).sort()).toEqual([
+      `[#${ticket.id}] Printer <jams> & smokes : désormais En cours`,
+      `[#${ticket.id}] Résolu : Printer <jams> & smokes`,
+    ]);
+    const closed = toRequester.find((m) => m.parsed.subject?.includes('Résolu'));
+    expect(closed?.parsed.text).toContain('Notez l’aide reçue');
+    expect(closed?.parsed.text).toContain('Bonjour Camille <Martin>,');
+    expect(closed?.parsed.html).toContain('Bonjour Camille &lt;Martin&gt;,');
+  });
+
+  it('tells the requester and the technician about a comment, never its author, and about a reopening', async () => {
+    const ticket = await openTicket(services, { technicianId: TECHNICIAN });
+    await addComment(as(services, TECHNICIAN), { ticketId: ticket.id, body: 'Try <b>this</b> & reboot' });
+    await drainUntil(notifications, () => smtp.received.length >= 3);
+    const commentMails = smtp.received.filter((m) => m.parsed.subject?.includes('comment'));
+    expect(commentMails.flatMap((m) => m.envelopeTo)).toEqual(['camille@example.com']);
+    expect(commentMails[0]?.parsed.text).toContain('> Try <b>this</b> & reboot');
+    expect(commentMails[0]?.parsed.html).toContain('Try &lt;b&gt;this&lt;/b&gt; &amp; reboot');
+
+    await addComment(as(services, REQUESTER), { ticketId: ticket.id, body: 'Done, still jams' });
+    await changeStatus(as(services, TECHNICIAN), { ticketId: ticket.id, status: 'closed' });
+    await reopenTicket(as(services, REQUESTER), { ticketId: ticket.id });
+    await drainUntil(notifications, () => smtp.received.length >= 6);
+    const recipients = (subjectPart: string) =>
+      smtp.received.filter((m) => m.parsed.subject?.includes(subjectPart)).flatMap((m) => m.envelopeTo);
+    expect(recipients('New comment')).toEqual(['sam@example.com']);
+    expect(smtp.received.filter((m) => m.parsed.text?.includes('a rouvert') || m.parsed.text?.includes('reopened the ticket')).flatMap((m) => m.envelopeTo)).toEqual([
+      'sam@example.com',
+    ]);
+  });
+
+  it('skips a person without an email address and still makes the change', async () => {
+    await services.db.models.User.update({ isTechnician: true }, { where: { id: NO_EMAIL_USER } });
+    const ticket = await openTicket(services);
+    const assigned = await assignTicket(as(services, TECHNICIAN), { ticketId: ticket.id, technicianId: NO_EMAIL_USER });
+    expect(assigned.ticket.technicianId).toBe(NO_EMAIL_USER);
+    const rows = await outboxRows(services.db);
+    expect(rows.map((row) => row.template)).toEqual(['ticket_created']);
+  });
+
+  it('writes the outbox rows in the change’s transaction: a failed change queues nothing', async () => {
+    const ticket = await openTicket(services);
+    const before = (await outboxRows(services.db)).length;
+    await expect(assignTicket(as(services, REQUESTER), { ticketId: ticket.id, technicianId: TECHNICIAN })).rejects.toThrow();
+    expect((await outboxRows(services.db)).length).toBe(before);
+  });
+
+  it('gives every row one deterministic Message-ID, the one the server receives', async () => {
+    await openTicket(services, { technicianId: TECHNICIAN });
+    await delivered(2);
+    const rows = await outboxRows(services.db);
+    expect(rows.every((row) => row.status === 'sent' && row.sentAt !== null && row.attempts === 1)).toBe(true);
+    expect(smtp.messageIds().sort()).toEqual(rows.map((row) => row.messageId).sort());
+    expect(new Set(rows.map((row) => row.messageId)).size).toBe(rows.length);
+  });
+});
