@@ -49,7 +49,7 @@ export function createViewer(language: Language, timeZone: string): Viewer {
     dateStyle: 'medium',
     timeStyle: 'short',
   });
-  const relative = new Intl.RelativeTimeFormat(language, { numeric: 'always', style: 'narrow' });
+  const relative = new Intl.RelativeTimeFormat(language, { numeric: 'always', style: 'short' });
   const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
     ['year', 365 * 86400],
     ['month', 30 * 86400],

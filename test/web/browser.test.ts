@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addComment, assignTicket, changeStatus, createTicket } from '../../src/tickets/index.js';
+import { CHROMIUM_PATH, launchChromium } from '../support/browser.js';
+import { createTestDatabase } from '../support/db.js';
+import { PEOPLE, type RunningPage, seedPeople, startStatusPage } from './support.js';
+
+// The status page in a real browser: Debian's chromium, no JavaScript tricks on our side, and
+// axe-core's accessibility rules. One SQLite database is enough here; the HTTP tests cover MySQL.
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  // evaluate() runs outside the page's CSP, so axe needs no inline-script exception.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run()).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+// Skipped only on a developer machine without chromium; CI installs it and must run these.
+describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in Chromium', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let site: RunningPage;
+  let browser: Browser;
+  let urgentId = 0;
+  const problems: string[] = [];
+
+  const open = async (path: string, options: { locale?: string; timezoneId?: string; width?: number } = {}) => {
+    const context = await browser.newContext({
+      locale: options.locale ?? 'en-GB',
+      timezoneId: options.timezoneId ?? 'UTC',
+      viewport: { width: options.width ?? 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    // A CSP violation or a failed script shows up here; the page must produce none.
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${site.url}${path}`);
+    await page.waitForLoadState('networkidle');
+    return page;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const services = await seedPeople(database.db);
+    const { requester, otherRequester, technician } = PEOPLE;
+    const urgent = await createTicket(services.as(requester.id), {
+      title: 'Badge reader at the garage is dead',
+      description: 'Nobody gets in by car.',
+      priority: 'urgent',
+    });
+    urgentId = urgent.id;
+    await assignTicket(services.as(technician.id), { ticketId: urgent.id, technicianId: technician.id });
+    await changeStatus(services.as(technician.id), { ticketId: urgent.id, status: 'in_progress' });
+    await addComment(services.as(technician.id), { ticketId: urgent.id, body: 'On my way with a spare.' });
+    await createTicket(services.as(otherRequester.id), { title: 'Second monitor, please', priority: 'low' });
+    await createTicket(services.as(otherRequester.id), { title: '<img src=x onerror=alert(1)> odd title' });
+    site = await startStatusPage(database.db, database.url);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await database?.drop();
+  });
+
+  it('shows the ticket list with styles from the app and no accessibility problem', async () => {
+    const page = await open('/');
+    await expect.poll(() => page.locator('table.table-tickets tbody tr').count()).toBe(3);
+    // Bootstrap is applied (served by the app): the navbar is dark.
+    const navBackground = await page.evaluate<string>(
+      "getComputedStyle(document.querySelector('nav.navbar')).backgroundColor",
+    );
+    expect(navBackground).toBe('rgb(33, 37, 41)');
+    // The odd title is text, not an element.
+    await expect.poll(() => page.locator('td.ticket-title img').count()).toBe(0);
+    expect(await page.getByRole('link', { name: '<img src=x onerror=alert(1)> odd title' }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('follows a filter and a ticket link, and the detail page is accessible too', async () => {
+    const page = await open('/');
+    await page.getByLabel('Priority').selectOption('urgent');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/priority=urgent/);
+    const titles = await page.locator('td.ticket-title > a').allTextContents();
+    expect(titles).toEqual(['Badge reader at the garage is dead']);
+    await page.getByRole('link', { name: 'Badge reader at the garage is dead' }).click();
+    await page.waitForURL(new RegExp(`/tickets/${urgentId}$`));
+    expect(await page.locator('h1').textContent()).toContain('Badge reader at the garage is dead');
+    expect(await page.getByText('On my way with a spare.').count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows times in the browser’s time zone and speaks French to a French browser', async () => {
+    const page = await open('/', { locale: 'fr-FR', timezoneId: 'Asia/Tokyo' });
+    // status.js tells the server the zone and reloads once.
+    await expect.poll(() => page.locator('footer').textContent()).toContain('Asia/Tokyo');
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+    expect(await page.getByRole('button', { name: 'Appliquer' }).count()).toBe(1);
+    const stamp = page.locator('table.table-tickets time').first();
+    const iso = (await stamp.getAttribute('datetime'))!;
+    const tokyo = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' });
+    expect(await stamp.textContent()).toBe(tokyo.format(new Date(iso)));
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('fits a phone screen without sideways scrolling, and the email queue is accessible', async () => {
+    const phone = await open('/', { width: 375 });
+    const overflow = await phone.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.context().close();
+    const emails = await open('/emails');
+    expect(await seriousViolations(emails)).toEqual([]);
+    await emails.context().close();
+  });
+
+  it('raised no console error or Content-Security-Policy violation on any page', () => {
+    expect(problems).toEqual([]);
+  });
+});
