@@ -11,6 +11,8 @@ import { reactToTicketChanges } from './hooks.js';
 import { registerListeners } from './listeners/index.js';
 import { Publisher } from './publisher.js';
 import { RosterCache } from './roster.js';
+import { answerSslCheck } from './sslCheck.js';
+import { ignoreUnknown } from './ignoreUnknown.js';
 
 export interface SlackDeps {
   config: Config;
@@ -46,6 +48,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     // since a card that misses an update catches up at the next one.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
   };
+  if (slack.mode === 'http') answerSslCheck(deps.app, SLACK_EVENTS_PATH);
   const common = { token: slack.botToken, logger: boltLogger(logger), clientOptions, deferInitialization: true };
   const bolt =
     slack.mode === 'socket'
@@ -76,6 +79,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     publisher: new Publisher(services.db, bolt.client, directory, background, logger),
     background,
   };
+  bolt.use(ignoreUnknown);
   registerListeners(bolt, ctx);
   bolt.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');

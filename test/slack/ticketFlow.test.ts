@@ -52,8 +52,11 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     expect(ticket).toMatchObject({ requesterId: REQUESTER, priority: 'high', status: 'open', description: 'It jams & squeaks <loudly>' });
     expect(card.blocks[0]).toMatchObject({ type: 'header', text: { text: `#${ticket!.id} Screen flickers` } });
     expect(JSON.stringify(card.blocks)).toContain('It jams &amp; squeaks &lt;loudly&gt;');
-    const dm = await app.slack.waitForCall('chat.postMessage', (args) => args.channel === `D${REQUESTER.slice(1)}`);
-    expect(String(dm.args.text)).toContain(`/archives/${HELPDESK}/p`);
+    const dm = await app.slack.waitForCall(
+      'chat.postMessage',
+      (args) => args.channel === `D${REQUESTER.slice(1)}` && String(args.text).includes('Screen flickers'),
+    );
+    expect(String(dm.args.text)).toContain(`/archives/${HELPDESK}/p${card.ts.replace('.', '')}`);
     const stored = await suite.db.models.Ticket.findByPk(ticket!.id);
     expect(stored).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts });
   });
@@ -78,7 +81,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
       technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
     });
     await cardOf('Keyboard dead');
-    const dm = await app.slack.waitForCall('chat.postMessage', (args) => args.channel === `D${TECHNICIAN.slice(1)}`);
+    const dm = await app.slack.waitForCall(
+      'chat.postMessage',
+      (args) => args.channel === `D${TECHNICIAN.slice(1)}` && String(args.text).includes('Keyboard dead'),
+    );
     expect(String(dm.args.text)).toContain('Keyboard dead');
   });
 

@@ -81,10 +81,10 @@ export class FakeSlack {
   }
 
   /** Waits until `find` returns something from the recorded calls (the app works after acking). */
-  async waitFor<T>(find: (calls: SlackCall[]) => T | undefined | false, what = 'a Slack call', timeoutMs = 10_000): Promise<T> {
+  async waitFor<T>(find: (calls: SlackCall[]) => T | undefined | null | false | Promise<T | undefined | null | false>, what = 'a Slack call', timeoutMs = 10_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = find(this.calls);
+      const found = await find(this.calls);
       if (found) return found;
       if (Date.now() > deadline) {
         const seen = this.calls.map((call) => call.method).join(', ');

@@ -37,6 +37,4 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   ]) {
     listener.register(app, ctx);
   }
-  // The notice modal has no submit button; view_closed and other views need only an ack.
-  app.view({ type: 'view_closed' }, async ({ ack }) => ack());
 }

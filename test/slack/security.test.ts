@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../support/db.js';
+import { REQUESTER, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from '../support/slackApp.js';
+import { encodeBody, FORM, slackSignature } from '../support/slackSigner.js';
+
+// Requests to /slack/events must be signed by Slack with our secret, recently.
+
+describe('the request signer', () => {
+  it("matches Slack's documented test vector", () => {
+    const body = readFileSync(new URL('../../../shared/slack/payloads/slash_command_signing_test_vector.form', import.meta.url), 'utf8');
+    expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe(
+      'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+    );
+  });
+});
+
+describeEachDatabase('Slack: request verification', (suite) => {
+  let app: SlackTestApp;
+  beforeAll(async () => {
+    app = await startSlackTestApp(suite.url);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const reply = {
+    json: {
+      type: 'event_callback',
+      team_id: 'T0TEAM0001',
+      event_id: 'Ev0SECURITY',
+      event: { type: 'message', channel: 'C0HELPDESK', user: REQUESTER, text: 'hi', ts: '1700009999.000001', thread_ts: '1700000000.000001' },
+    },
+  };
+  const command = { form: { command: '/ticket', text: 'help', user_id: REQUESTER, channel_id: 'C0GENERAL1', trigger_id: 't.1' } };
+
+  async function nothingStored() {
+    expect(await suite.db.models.Ticket.count()).toBe(0);
+    expect(await suite.db.models.Comment.count()).toBe(0);
+    expect(app.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  }
+
+  it('accepts a correctly signed request', async () => {
+    const res = await app.send(command);
+    expect(res.status).toBe(200);
+    app.slack.clear();
+  });
+
+  it('answers 401 to a wrong signature', async () => {
+    expect((await app.send(command, { signature: `v0=${'0'.repeat(64)}` })).status).toBe(401);
+    expect((await app.send(reply, { signature: slackSignature('another-secret', Math.floor(Date.now() / 1000), 'x') })).status).toBe(401);
+    await nothingStored();
+  });
+
+  it('answers 401 when the signature or timestamp header is missing', async () => {
+    expect((await app.send(command, { omit: ['signature'] })).status).toBe(401);
+    expect((await app.send(reply, { omit: ['timestamp'] })).status).toBe(401);
+    await nothingStored();
+  });
+
+  it('answers 401 to a timestamp older than five minutes, even correctly signed', async () => {
+    const stale = Math.floor(Date.now() / 1000) - 6 * 60;
+    expect((await app.send(command, { timestamp: stale })).status).toBe(401);
+    await nothingStored();
+  });
+
+  it('answers 401 to a body changed after signing', async () => {
+    const { raw } = encodeBody(command);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const res = await fetch(app.eventsUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': FORM,
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, raw),
+      },
+      body: raw.replace('help', 'mine'),
+    });
+    expect(res.status).toBe(401);
+    await nothingStored();
+  });
+});
