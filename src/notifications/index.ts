@@ -32,6 +32,8 @@ export interface NotificationOptions {
   owner?: string;
   /** false: no cron jobs (tests drive drains and digests themselves). */
   schedule?: boolean;
+  /** false: a commit that queued mail does not wake the drain (tests that need rows left pending). */
+  wakeAfterCommit?: boolean;
 }
 
 export interface NotificationsHandle {
@@ -94,7 +96,7 @@ export async function startNotifications(deps: NotificationDeps, options: Notifi
     if ((await enqueueForChange(enqueueDeps, change, transaction)) > 0) queuedMail.add(change);
   };
   const wakeDrain: AfterCommitHook = (change) => {
-    if (queuedMail.has(change)) drainer.wake();
+    if (queuedMail.has(change) && options.wakeAfterCommit !== false) drainer.wake();
   };
   services.hooks.inTransaction.push(writeOutbox);
   services.hooks.afterCommit.push(wakeDrain);

@@ -12,7 +12,9 @@ export interface ReceivedEmail {
 export type Fault =
   | { kind: 'reply'; code: number; message?: string }
   /** Close the connection at the end of DATA: `stored` says whether the server kept the message first. */
-  | { kind: 'drop'; stored: boolean };
+  | { kind: 'drop'; stored: boolean }
+  /** Keep the message and answer only once `release` resolves (a slow server). */
+  | { kind: 'hold'; release: Promise<void> };
 
 /**
  * A real SMTP server on 127.0.0.1 for tests: it parses what it receives (mailparser) and can
@@ -108,17 +110,15 @@ export class TestSmtpServer {
         callback(error);
         return;
       }
-      if (!fault || fault.stored) {
+      if (fault?.kind !== 'drop' || fault.stored) {
         const parsed = await simpleParser(Buffer.concat(chunks));
         const envelopeTo = session.envelope.rcptTo.map((rcpt) => rcpt.address);
         this.received.push({ envelopeTo, messageId: parsed.messageId ?? '', parsed });
+        for (const wake of this.waiters.splice(0)) wake();
       }
-      if (fault?.kind === 'drop') {
-        this.sockets.get(session.remotePort)?.destroy();
-      } else {
-        callback(null);
-      }
-      for (const wake of this.waiters.splice(0)) wake();
+      if (fault?.kind === 'hold') await fault.release;
+      if (fault?.kind === 'drop') this.sockets.get(session.remotePort)?.destroy();
+      else callback(null);
     });
   }
 }

@@ -60,12 +60,14 @@ type Compiled = (locals: TemplateLocals) => string;
  */
 export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplates {
   const problems: string[] = [];
+  const catalogProblems: string[] = [];
   const warnings: string[] = [];
   if (options.overrideDir && !(existsSync(options.overrideDir) && statSync(options.overrideDir).isDirectory())) {
     throw new EmailTemplateError([`EMAIL_TEMPLATES_DIR: ${options.overrideDir} is not a folder`]);
   }
   const tree = new TemplateTree(options.builtInDir ?? BUILT_IN_TEMPLATES_DIR, options.overrideDir);
-  const catalogs = loadCatalogs({ builtIn: tree.builtIn, override: tree.override }, problems);
+  const catalogs = loadCatalogs({ builtIn: tree.builtIn, override: tree.override }, catalogProblems);
+  problems.push(...catalogProblems);
   for (const lang of LANGUAGES) {
     const unknown = Object.keys(catalogs[lang]).filter((key) => !(key in catalogs.en));
     if (unknown.length > 0) warnings.push(`locales/${lang}.json: keys no template uses by default: ${unknown.join(', ')}`);
@@ -92,8 +94,10 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
     render: (template, locale, data, links) =>
       render({ compiled, catalogs, inlineCss, publicUrl: options.publicUrl }, template, locale, data, links),
   };
-  if (problems.length === 0) {
-    for (const notification of NOTIFICATIONS) {
+  // Render what compiled (with readable texts) to catch runtime mistakes: unknown variables, keys.
+  if (catalogProblems.length === 0) {
+    const compiledFully = NOTIFICATIONS.filter((n) => TEMPLATE_PARTS.every((part) => compiled.has(key(n, part))));
+    for (const notification of compiledFully) {
       for (const lang of LANGUAGES) {
         try {
           const email = templates.render(notification, lang, sampleData(notification, options.publicUrl), {

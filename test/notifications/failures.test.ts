@@ -1,0 +1,154 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { NotificationsHandle } from '../../src/notifications/index.js';
+import type { TicketServices } from '../../src/tickets/index.js';
+import { describeEachDatabase } from '../support/db.js';
+import { TestSmtpServer } from '../support/smtpServer.js';
+import { smtpMailer } from '../../src/notifications/mailer.js';
+import { drainUntil, notificationsFor, openTicket, outboxRows, servicesWithPeople, TECHNICIAN } from './support.js';
+
+describeEachDatabase('email delivery when SMTP fails', (suite) => {
+  let smtp: TestSmtpServer;
+  let services: TicketServices;
+  let notifications: NotificationsHandle;
+
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start();
+    services = await servicesWithPeople(suite.db);
+  });
+  afterAll(async () => smtp.close());
+  beforeEach(async () => {
+    smtp.received.length = 0;
+    await suite.db.models.EmailOutbox.destroy({ where: {} });
+    notifications = await notificationsFor(services, smtp.url, { wakeAfterCommit: false });
+  });
+  afterEach(async () => notifications.stop());
+
+  /** One email: the technician hears about the ticket assigned to them at creation. */
+  const queueOne = async () => {
+    await openTicket(services, { technicianId: TECHNICIAN });
+    const rows = await outboxRows(suite.db);
+    expect(rows).toHaveLength(1);
+    return rows[0]!;
+  };
+  const settled = async () => {
+    const rows = await outboxRows(suite.db);
+    return rows.every((row) => row.status === 'sent' || row.status === 'dead');
+  };
+
+  it('451 then success: delivered once, on a later attempt, with the failure recorded meanwhile', async () => {
+    smtp.inject({ kind: 'reply', code: 451, message: 'Try again later' });
+    const row = await queueOne();
+    await notifications.drainer.drain();
+    await row.reload();
+    expect(row.status).toBe('pending');
+    expect(row.lastSmtpCode).toBe(451);
+    expect(row.lastError).toContain('Try again later');
+    expect(row.availableAt.getTime()).toBeGreaterThan(row.createdAt.getTime() - 1000);
+
+    await drainUntil(notifications, settled);
+    await row.reload();
+    expect(row.status).toBe('sent');
+    expect(row.attempts).toBe(2);
+    expect(smtp.messageIds()).toEqual([row.messageId]);
+  });
+
+  it('550: dead at once, with the code and the reason kept', async () => {
+    smtp.inject({ kind: 'reply', code: 550, message: 'No such user here' });
+    const row = await queueOne();
+    await drainUntil(notifications, settled);
+    await row.reload();
+    expect(row.status).toBe('dead');
+    expect(row.attempts).toBe(1);
+    expect(row.lastSmtpCode).toBe(550);
+    expect(row.lastError).toContain('No such user here');
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('temporary failures beyond the attempt limit: dead, not retried for ever', async () => {
+    smtp.inject(...Array.from({ length: 4 }, () => ({ kind: 'reply' as const, code: 421, message: 'Busy' })));
+    const row = await queueOne();
+    await drainUntil(notifications, settled);
+    await row.reload();
+    expect(row.status).toBe('dead');
+    expect(row.attempts).toBe(4);
+    expect(row.lastSmtpCode).toBe(421);
+  });
+
+  it('connection dropped before the server kept the message: delivered exactly once', async () => {
+    smtp.inject({ kind: 'drop', stored: false });
+    const row = await queueOne();
+    await drainUntil(notifications, settled);
+    await row.reload();
+    expect(row.status).toBe('sent');
+    expect(row.attempts).toBe(2);
+    expect(smtp.messageIds()).toEqual([row.messageId]);
+  });
+
+  it('connection dropped after the server kept the message: delivered, at most one extra copy, same Message-ID', async () => {
+    smtp.inject({ kind: 'drop', stored: true });
+    const row = await queueOne();
+    await drainUntil(notifications, settled);
+    await row.reload();
+    expect(row.status).toBe('sent');
+    // The documented bound: one extra copy per attempt whose reply was lost, identical Message-ID.
+    expect(smtp.messageIds()).toEqual([row.messageId, row.messageId]);
+    expect(smtp.received.length).toBeLessThanOrEqual(row.attempts);
+  });
+
+  it('SMTP down for a while: everything is delivered once it is back', async () => {
+    await smtp.down();
+    for (let i = 0; i < 5; i++) await openTicket(services, { technicianId: TECHNICIAN, title: `Outage ${i}` });
+    await notifications.drainer.drain();
+    const waiting = await outboxRows(suite.db);
+    expect(waiting.map((row) => row.status)).toEqual(Array(5).fill('pending'));
+    expect(waiting.every((row) => row.lastSmtpCode === null && row.lastError !== null)).toBe(true);
+
+    await smtp.up();
+    await drainUntil(notifications, settled);
+    const rows = await outboxRows(suite.db);
+    expect(rows.map((row) => row.status)).toEqual(Array(5).fill('sent'));
+    expect(smtp.messageIds().sort()).toEqual(rows.map((row) => row.messageId).sort());
+  });
+
+  it('takes over the lease of a drainer that died mid-batch once it expires', async () => {
+    const row = await queueOne();
+    // A crashed process: it claimed the row and never came back.
+    const claimed = await notifications.queue.claim('crashed-process', 10, 1000);
+    expect(claimed.map((r) => r.id)).toEqual([row.id]);
+    await notifications.drainer.drain();
+    expect(smtp.received).toHaveLength(0);
+    await drainUntil(notifications, settled);
+    await row.reload();
+    expect(row.status).toBe('sent');
+    expect(row.attempts).toBe(2);
+    expect(smtp.messageIds()).toEqual([row.messageId]);
+  });
+
+  it('stopping lets the send in flight finish, gives back the rest of the batch and claims nothing more', async () => {
+    await notifications.stop();
+    notifications = await notificationsFor(services, smtp.url, {
+      wakeAfterCommit: false,
+      mailer: smtpMailer(smtp.url, { maxConnections: 1 }),
+    });
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    smtp.inject({ kind: 'hold', release: held });
+    for (let i = 0; i < 3; i++) await openTicket(services, { technicianId: TECHNICIAN, title: `Late ${i}` });
+    const draining = notifications.drainer.drain();
+    await smtp.waitFor(() => smtp.received.length === 1);
+    const stopped = notifications.stop();
+    release();
+    await Promise.all([draining, stopped]);
+    await notifications.drainer.drain();
+
+    const rows = await outboxRows(suite.db);
+    expect(rows.map((r) => [r.status, r.attempts, r.leaseOwner])).toEqual([
+      ['sent', 1, null],
+      ['pending', 0, null],
+      ['pending', 0, null],
+    ]);
+    expect(smtp.received).toHaveLength(1);
+  });
+});

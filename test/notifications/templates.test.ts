@@ -1,0 +1,109 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import juice from 'juice';
+import { describe, expect, it } from 'vitest';
+import { LANGUAGES } from '../../src/i18n.js';
+import { writePreviews } from '../../src/notifications/preview.js';
+import { createCssInliner } from '../../src/notifications/templates/inlineCss.js';
+import { EmailTemplateError, loadEmailTemplates } from '../../src/notifications/templates/index.js';
+import { sampleData } from '../../src/notifications/templates/samples.js';
+import { NOTIFICATIONS } from '../../src/notifications/types.js';
+import { tempDir } from './support.js';
+
+const publicUrl = 'https://help.example.com';
+const links = { statusPage: `${publicUrl}/tickets/42`, slackThread: 'https://slack.com/archives/C1/p1' };
+
+function overrideDir(files: Record<string, string>): string {
+  const dir = tempDir('ticketbot-email-override-');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+describe('email templates', () => {
+  it('render every notification in English and French: subject, HTML with inlined CSS, text', () => {
+    const templates = loadEmailTemplates({ publicUrl });
+    for (const notification of NOTIFICATIONS) {
+      for (const lang of LANGUAGES) {
+        const email = templates.render(notification, lang, sampleData(notification, publicUrl), links);
+        expect(email.subject.length, `${notification}/${lang}`).toBeGreaterThan(5);
+        expect(email.html).toContain(`<html lang="${lang}">`);
+        expect(email.html).toMatch(/<td class="header" style="[^"]*background-color/);
+        expect(email.html).not.toMatch(/<style>[^<]*\.header\s*\{/);
+        expect(email.text.trim().length).toBeGreaterThan(20);
+      }
+    }
+    const fr = templates.render('ticket_closed', 'fr-CA', sampleData('ticket_closed', publicUrl), links);
+    expect(fr.subject).toBe('[#42] Résolu : VPN drops every 10 minutes <since Monday> & on Wi-Fi only');
+    expect(fr.html).toContain('VPN drops every 10 minutes &lt;since Monday&gt; &amp; on Wi-Fi only');
+    expect(fr.text).toContain('Notez l’aide reçue');
+  });
+
+  it('inlines CSS exactly as juice does, though it reuses work between emails of the same shape', () => {
+    const inline = createCssInliner();
+    const templates = loadEmailTemplates({ publicUrl });
+    const data = sampleData('ticket_assigned', publicUrl);
+    const first = templates.render('ticket_assigned', 'en', data, links);
+    const second = templates.render('ticket_assigned', 'en', { ...data, recipient: { name: 'Other <Name>' } }, links);
+    expect(second.html).toBe(first.html.replace('Hello Sam Lee,', 'Hello Other &lt;Name&gt;,'));
+    // Same markup shape, different text and links: identical to juicing each document directly.
+    const html = `<html><head><style>.a{color:red} p{margin:0} a{color:blue}</style></head><body><p class="a">One &amp; two</p><a href="https://x/1">x</a></body></html>`;
+    const other = html.replace('One &amp; two', 'Three <b>').replace('https://x/1', 'https://y/2');
+    for (const doc of [html, other, html]) {
+      expect(inline(doc)).toBe(juice(doc, { preserveMediaQueries: true, removeStyleTags: true, applyWidthAttributes: true }));
+    }
+  });
+
+  it('take overrides file by file from EMAIL_TEMPLATES_DIR, and text keys one by one', () => {
+    const dir = overrideDir({
+      'ticket_assigned/subject.pug': "| ACME IT: ticket #{ticket.id} is yours",
+      'layout.pug': readFileSync('emails/layout.pug', 'utf8').replace("= t('brand')", '| ACME Service Desk'),
+      'locales/fr.json': JSON.stringify({ 'ticket_closed.reopen': 'Toujours en panne ? Dites-le dans Slack.' }),
+    });
+    const templates = loadEmailTemplates({ publicUrl, overrideDir: dir });
+    expect(templates.overridden.sort()).toEqual(['layout.pug', 'locales/fr.json', 'ticket_assigned/subject.pug']);
+    const assigned = templates.render('ticket_assigned', 'en', sampleData('ticket_assigned', publicUrl), links);
+    expect(assigned.subject).toBe('ACME IT: ticket 42 is yours');
+    expect(assigned.html).toContain('ACME Service Desk');
+    expect(assigned.text).toContain('Alex Kim assigned you this ticket.');
+    const closed = templates.render('ticket_closed', 'fr', sampleData('ticket_closed', publicUrl), links);
+    expect(closed.text).toContain('Toujours en panne ? Dites-le dans Slack.');
+    expect(closed.text).toContain('Bonjour Camille Martin,');
+    expect(closed.html).toContain('ACME Service Desk');
+  });
+
+  it('report every broken override at start-up, naming the file', () => {
+    const dir = overrideDir({
+      'ticket_closed/html.pug': 'extends ../layout.pug\nblock content\n  p= t(\n',
+      'digest/text.pug': "extends ../text-layout.pug\nblock content\n  +line(digest.nope.deeper)\n",
+    });
+    let error: unknown;
+    try {
+      loadEmailTemplates({ publicUrl, overrideDir: dir });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EmailTemplateError);
+    const problems = (error as EmailTemplateError).problems.join('\n');
+    expect(problems).toContain(join(dir, 'ticket_closed/html.pug'));
+    expect(problems).toMatch(/digest \(en\).*deeper/);
+    const badTexts = overrideDir({ 'locales/en.json': '{ not json' });
+    expect(() => loadEmailTemplates({ publicUrl, overrideDir: badTexts })).toThrow(join(badTexts, 'locales/en.json'));
+
+    const unknownOnly = overrideDir({ 'ticket_asigned/subject.pug': '| typo' });
+    expect(loadEmailTemplates({ publicUrl, overrideDir: unknownOnly }).warnings.join()).toContain('ticket_asigned/subject.pug');
+    expect(() => loadEmailTemplates({ publicUrl, overrideDir: join(dir, 'missing') })).toThrow(EmailTemplateError);
+  });
+
+  it('npm run emails:preview writes every email in every language, with an index', async () => {
+    const out = tempDir('ticketbot-email-preview-');
+    const files = await writePreviews({ outDir: out, publicUrl });
+    expect(files).toHaveLength(NOTIFICATIONS.length * LANGUAGES.length * 2 + 1);
+    const index = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(index).toContain('ticket_commented.fr.html');
+    expect(readFileSync(join(out, 'digest.fr.html'), 'utf8')).toContain('Récapitulatif');
+    expect(readFileSync(join(out, 'ticket_commented.en.txt'), 'utf8')).toContain('> Could you try the <b>new</b> profile?');
+  });
+});
