@@ -81,12 +81,16 @@ describeEachDatabase('status page: ticket list', (suite) => {
     expect(listedTicketIds(malformed.html)).toHaveLength(4);
   });
 
-  it('searches titles by words, case-insensitively, including short words', async () => {
+  it('searches titles by the start of words, case-insensitively, including short words', async () => {
     expect(listedTicketIds((await get('/?q=printer')).html)).toEqual([ids.printer]);
     expect(listedTicketIds((await get('/?q=VPN+hour')).html)).toEqual([ids.vpn]);
     expect(listedTicketIds((await get('/?q=3rd+floor')).html)).toEqual([ids.printer]);
     expect(listedTicketIds((await get('/?q=lapt')).html)).toEqual([ids.laptop]);
     expect(listedTicketIds((await get('/?q=nothing+like+this')).html)).toEqual([]);
+    // Words are matched from their start; stopwords and short words still count.
+    expect(listedTicketIds((await get('/?q=rinter')).html)).toEqual([]);
+    expect(listedTicketIds((await get('/?q=for+the+intern')).html)).toEqual([ids.laptop]);
+    expect(listedTicketIds((await get('/?q=on+3rd')).html)).toEqual([ids.printer]);
   });
 
   it('sorts by creation, newest or oldest first', async () => {
@@ -178,6 +182,20 @@ describe('status page: list pagination', () => {
       const backToFirst = await fetchPage(backToSecond.previous!);
       expect(backToFirst.ids).toEqual(first.ids);
       expect(backToFirst.previous).toBeUndefined();
+    });
+
+    it('pages through search results the same way (MySQL reads a window first, then its FULLTEXT index)', async () => {
+      const seen: number[] = [];
+      let path: string | undefined = '/?q=ticket';
+      while (path) {
+        const result = await fetchPage(path);
+        seen.push(...result.ids);
+        path = result.next;
+      }
+      expect(seen).toEqual(expected);
+      const titles = (ids: number[]) => suite.db.models.Ticket.findAll({ where: { id: ids }, order: [['id', 'ASC']] });
+      const narrowed = await fetchPage('/?q=ticket+12');
+      expect((await titles(narrowed.ids)).map((t) => t.title)).toEqual(['Ticket 12', 'Ticket 120', 'Ticket 121', 'Ticket 122', 'Ticket 123']);
     });
 
     it('keeps the filters and the sort while paging', async () => {

@@ -6,8 +6,7 @@ import type { Logger } from '../../logger.js';
 import { CSRF_FIELD, isValidCsrf } from '../csrf.js';
 import { isTimeZone, TIME_ZONE_COOKIE } from '../viewer.js';
 import { loadEmailQueue, retryDeadEmail } from './emailQueue.js';
-import { CLOSED_WINDOW_DAYS } from './summary.js';
-import { loadSummary } from './summary.js';
+import { CLOSED_WINDOW_DAYS, loadSummary } from './summary.js';
 import { loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
 import { loadTicketPage } from './ticketList.js';
@@ -31,20 +30,15 @@ export function statusPageRoutes({ db, logger, guard, secureCookies }: StatusPag
 
   router.get('/', guard, async (req, res) => {
     const filters = parseTicketFilters(req.query);
-    const [summary, page, technicians] = await Promise.all([
-      loadSummary(db),
-      loadTicketPage(db, filters),
-      db.models.User.findAll({ attributes: ['id', 'name', 'realName'], where: { isTechnician: true } }),
-    ]);
+    const [summary, page] = await Promise.all([loadSummary(db), loadTicketPage(db, filters)]);
     res.set('Cache-Control', 'no-store');
     res.render('tickets', {
       section: 'tickets',
       filters,
       summary,
       page,
-      technicians: technicians
-        .map((user) => ({ id: user.id, name: user.name || user.realName || user.id }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
+      // The roster and anyone still holding tickets, by name, for the technician filter.
+      technicians: summary.technicians.map((load) => load.technician).sort((a, b) => a.name.localeCompare(b.name)),
       statuses: STATUSES,
       priorities: PRIORITIES,
       sorts: SORTS,

@@ -3,12 +3,12 @@ import { loadPeople, type Person } from './people.js';
 import { select } from './rows.js';
 
 // The figures above the list. Each is a range over an index: the open and in-progress tickets,
-// what closed in the last 30 days, the ratings of the last 90. Counting every closed ticket
+// what closed in the last 30 days, the ratings of the last 30. Counting every closed ticket
 // ever would read most of the table on every page view, so "closed" is the last 30 days.
 
 const DAY = 86_400_000;
 export const CLOSED_WINDOW_DAYS = 30;
-export const RATING_WINDOW_DAYS = 90;
+export const RATING_WINDOW_DAYS = 30;
 
 export interface TechnicianLoad {
   technician: Person;

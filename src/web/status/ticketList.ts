@@ -3,6 +3,7 @@ import type { Priority, Status } from '../../db/models/ticket.js';
 import { findPeopleByName, loadPeople, type Person } from './people.js';
 import { select, toDate } from './rows.js';
 import type { Sort, TicketFilters } from './ticketFilters.js';
+import { titleSearch } from './titleSearch.js';
 
 // One page of the ticket list. Pagination is by keyset (the last row's sort value and id), so
 // page 2,000 costs what page 1 costs: each variant is one ordered range over an index.
@@ -58,16 +59,14 @@ function parseCursor(cursor: string, byActivity: boolean): { at?: Date; id: numb
   return { at: new Date(Number(first)), id: Number(second) };
 }
 
-/** Splits a search into words; MySQL matches them with its FULLTEXT index, SQLite with LIKE. */
-function searchWords(q: string): string[] {
-  return q
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word !== '')
-    .slice(0, 8);
-}
+const COLUMNS = 't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at';
 
-// '!' escapes LIKE's wildcards: a backslash means different things in MySQL and SQLite literals.
-const likePattern = (word: string) => `%${word.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+/**
+ * A search first looks through the next SEARCH_WINDOW tickets in display order: a common word
+ * fills the page from there at once. Only when it does not is the FULLTEXT index asked, which is
+ * quick for rare words but slow for words in thousands of titles (it sorts every match).
+ */
+const SEARCH_WINDOW = 3000;
 
 export async function loadTicketPage(db: Database, filters: TicketFilters): Promise<TicketPage> {
   const where: string[] = [];
@@ -92,21 +91,8 @@ export async function loadTicketPage(db: Database, filters: TicketFilters): Prom
     where.push('t.requester_id IN (:requesters)');
     params.requesters = ids;
   }
-  if (filters.q) {
-    const words = searchWords(filters.q);
-    // InnoDB indexes words of 3+ characters; shorter ones are checked with LIKE on the matches.
-    const indexed = db.dialect === 'mysql' ? words.filter((word) => word.length >= 3) : [];
-    if (indexed.length > 0) {
-      where.push('MATCH (t.title) AGAINST (:fulltext IN BOOLEAN MODE)');
-      params.fulltext = indexed.map((word) => `+${word}*`).join(' ');
-    }
-    words
-      .filter((word) => !indexed.includes(word))
-      .forEach((word, i) => {
-        where.push(`t.title LIKE :like${i} ESCAPE '!'`);
-        params[`like${i}`] = likePattern(word);
-      });
-  }
+  const search = filters.q ? titleSearch(filters.q, db.dialect) : undefined;
+  Object.assign(params, search?.params);
 
   const { byActivity, descending } = SORT_COLUMNS[filters.sort];
   const goingBack = Boolean(filters.before) && !filters.after;
@@ -130,12 +116,30 @@ export async function loadTicketPage(db: Database, filters: TicketFilters): Prom
   }
   const direction = scanDescending ? 'DESC' : 'ASC';
   const orderBy = byActivity ? `t.last_activity_at ${direction}, t.id ${direction}` : `t.id ${direction}`;
-  const sql = `SELECT t.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at
-    FROM tickets t
-    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${orderBy}
-    LIMIT ${PAGE_SIZE + 1}`;
-  const fetched = await select<RawTicket>(db, sql, params);
+  const whereClause = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+  const limit = PAGE_SIZE + 1;
+  let fetched: RawTicket[];
+  if (search?.fulltext) {
+    fetched = await select<RawTicket>(
+      db,
+      `SELECT * FROM (SELECT ${COLUMNS} FROM tickets t ${whereClause(where)} ORDER BY ${orderBy} LIMIT ${SEARCH_WINDOW}) t
+       ${whereClause(search.like)} ORDER BY ${orderBy} LIMIT ${limit}`,
+      params,
+    );
+    if (fetched.length < limit) {
+      fetched = await select<RawTicket>(
+        db,
+        `SELECT ${COLUMNS} FROM tickets t ${whereClause([...where, search.fulltext, ...search.like])} ORDER BY ${orderBy} LIMIT ${limit}`,
+        params,
+      );
+    }
+  } else {
+    fetched = await select<RawTicket>(
+      db,
+      `SELECT ${COLUMNS} FROM tickets t ${whereClause([...where, ...(search?.like ?? [])])} ORDER BY ${orderBy} LIMIT ${limit}`,
+      params,
+    );
+  }
   const hasMore = fetched.length > PAGE_SIZE;
   const rows = fetched.slice(0, PAGE_SIZE);
   if (goingBack) rows.reverse();

@@ -1,0 +1,38 @@
+import type { Dialect } from '../../db/index.js';
+
+// Title search: every typed word must begin a word of the title, case-insensitively
+// ("print" finds "Printer jams"). The LIKE form works everywhere; on MySQL the FULLTEXT form
+// finds rare words without reading the table (InnoDB indexes words of 3+ letters, minus its
+// stopwords, which are left to LIKE alone).
+
+const INNODB_STOPWORDS = new Set(
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
+    ' ',
+  ),
+);
+
+export interface TitleSearch {
+  /** Conditions on `t.title` that decide a match on any dialect. */
+  like: string[];
+  /** MySQL only: a FULLTEXT condition implied by `like`, there to narrow the rows read. */
+  fulltext?: string;
+  params: Record<string, string>;
+}
+
+// '!' escapes LIKE's wildcards: a backslash means different things in MySQL and SQLite literals.
+const escapeLike = (word: string) => word.replace(/[!%_]/g, (c) => `!${c}`);
+
+export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefined {
+  const words = [...new Set(q.toLowerCase().split(/[^\p{L}\p{N}]+/u))].filter((word) => word !== '').slice(0, 8);
+  if (words.length === 0) return undefined;
+  const params: Record<string, string> = {};
+  const like = words.map((word, i) => {
+    params[`word${i}Start`] = `${escapeLike(word)}%`;
+    params[`word${i}Inside`] = `% ${escapeLike(word)}%`;
+    return `(t.title LIKE :word${i}Start ESCAPE '!' OR t.title LIKE :word${i}Inside ESCAPE '!')`;
+  });
+  const indexed = dialect === 'mysql' ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word)) : [];
+  if (indexed.length === 0) return { like, params };
+  params.fulltext = indexed.map((word) => `+${word}*`).join(' ');
+  return { like, params, fulltext: 'MATCH (t.title) AGAINST (:fulltext IN BOOLEAN MODE)' };
+}
