@@ -22,7 +22,7 @@ export async function deliverNewTicket(
   const channelId = args.channelId ?? (await ctx.publisher.dmChannel(requesterId));
   let link: string | undefined;
   try {
-    const card = await ctx.publisher.postCard(ticketId, channelId);
+    const card = await ctx.publisher.postCard(view, channelId);
     link = await ctx.publisher.permalink(card.channel, card.ts);
   } catch (error) {
     ctx.logger.warn({ err: error, ticketId, channel: channelId }, 'could not post the ticket card');

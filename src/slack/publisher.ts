@@ -4,7 +4,7 @@ import type { Database } from '../db/index.js';
 import { languageOf } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
-import { loadTicketView, openTicketsOf, recordCardLocation, ticketsAssignedTo } from '../tickets/queries.js';
+import { loadTicketView, openTicketsOf, recordCardLocation, type TicketView, ticketsAssignedTo } from '../tickets/queries.js';
 import { appHome, HOME_LIMITS } from './blocks/appHome.js';
 import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
@@ -17,8 +17,16 @@ import { messages } from './messages.js';
  * App Homes, DMs. Cards and homes are re-rendered from the current rows each time, so a
  * failed or reordered update is repaired by the next one.
  */
+/**
+ * How long after opening their App Home a person's home is kept up to date on every change.
+ * Opening the App Home always redraws it, so homes nobody is looking at are left alone: that
+ * saves a views.publish (and its queries) per change for everyone else.
+ */
+const HOME_WATCH_MS = 30 * 60 * 1000;
+
 export class Publisher {
   private readonly dmChannels = new Map<string, string>();
+  private readonly homesOpen = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -29,21 +37,21 @@ export class Publisher {
   ) {}
 
   /** Cards are written in the requester's language: they opened it, their team reads it. */
+  private render(view: TicketView) {
+    return ticketCard(view, messages(view.requester ? languageOf(view.requester.locale) : 'en'));
+  }
+
   private async cardFor(ticketId: number) {
     const view = await loadTicketView(this.db, ticketId);
-    if (!view) return undefined;
-    const t = messages(view.requester ? languageOf(view.requester.locale) : 'en');
-    return { view, card: ticketCard(view, t) };
+    return view ? { view, card: this.render(view) } : undefined;
   }
 
   /** Posts a new ticket's card and records where it is; throws Slack's error if it cannot. */
-  async postCard(ticketId: number, channelId: string): Promise<{ channel: string; ts: string }> {
-    const rendered = await this.cardFor(ticketId);
-    if (!rendered) throw new Error(`ticket ${ticketId} vanished before its card was posted`);
-    const result = await this.client.chat.postMessage({ channel: channelId, ...rendered.card, unfurl_links: false });
+  async postCard(view: TicketView, channelId: string): Promise<{ channel: string; ts: string }> {
+    const result = await this.client.chat.postMessage({ channel: channelId, ...this.render(view), unfurl_links: false });
     const channel = result.channel ?? channelId;
     const ts = result.ts!;
-    await recordCardLocation(this.db, ticketId, channel, ts);
+    await recordCardLocation(this.db, view.ticket.id, channel, ts);
     return { channel, ts };
   }
 
@@ -57,8 +65,25 @@ export class Publisher {
     }, { ticketId });
   }
 
-  /** Re-publishes a user's App Home (in the background, coalesced per user). */
+  /** Someone is looking at their App Home (they opened it or clicked in it): draw it now. */
+  showHome(userId: string): Promise<void> {
+    this.homesOpen.set(userId, Date.now());
+    return this.publishHome(userId);
+  }
+
+  /** After a change: redraws the App Home of someone who opened it lately; others are drawn when they open it. */
   refreshHome(userId: string): Promise<void> {
+    const opened = this.homesOpen.get(userId);
+    if (opened === undefined) return Promise.resolve();
+    if (Date.now() - opened > HOME_WATCH_MS) {
+      this.homesOpen.delete(userId);
+      return Promise.resolve();
+    }
+    return this.publishHome(userId);
+  }
+
+  /** Publishes a user's App Home (in the background, coalesced per user). */
+  private publishHome(userId: string): Promise<void> {
     return this.background.runLatest(`home:${userId}`, 'publish app home', async () => {
       const viewer = await this.directory.refresh(userId);
       if (!viewer || viewer.isBot) return;

@@ -55,6 +55,19 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     );
   });
 
+  it('keeps an opened App Home up to date when one of its tickets changes', async () => {
+    await homeOpened(TECHNICIAN);
+    await app.slack.waitForCall('views.publish', (a) => a.user_id === TECHNICIAN);
+    const card = await app.createTicket(REQUESTER, 'Fresh on my home');
+    const before = app.slack.callsTo('views.publish').length;
+    await app.click(TECHNICIAN, card, 'ticket_assign', { selected_user: TECHNICIAN });
+    const published = await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.publish').slice(before).find((c) => c.args.user_id === TECHNICIAN && JSON.stringify(c.args.view).includes('Fresh on my home')),
+      'home refresh',
+    );
+    expect(JSON.stringify(published.args.view)).toContain('Assigned to me');
+  });
+
   it('lets an admin add and remove a technician from the App Home; others are refused', async () => {
     const fromHome = async (user: string, actionId: string, extra: Record<string, unknown>) => {
       // App Home clicks carry a view, not a channel.

@@ -42,7 +42,7 @@ export function cardAction(ctx: SlackContext, act: (actor: TicketContext, target
     if (!where) return;
     try {
       await act(asActor(ctx.services, click.user.id), { ...where, action }, click);
-      if (click.view?.type === 'home') void ctx.publisher.refreshHome(click.user.id);
+      if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
     } catch (error) {
       await explainRefusal(ctx, body, error);
     }

@@ -26,7 +26,7 @@ export function rosterAction(
     try {
       await change(asActor(ctx.services, click.user.id), userId);
       await ctx.roster.reload();
-      void ctx.publisher.refreshHome(click.user.id);
+      void ctx.publisher.showHome(click.user.id);
       void ctx.publisher.refreshHome(userId);
     } catch (error) {
       await explainRefusal(ctx, body, error);

@@ -5,6 +5,6 @@ import type { SlackContext } from '../../context.js';
 export function register(app: App, ctx: SlackContext): void {
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
-    await ctx.publisher.refreshHome(event.user);
+    await ctx.publisher.showHome(event.user);
   });
 }

@@ -1,0 +1,211 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+type Result = Awaited<ReturnType<typeof autocannon>>;
+import mysql from 'mysql2/promise';
+import { FakeSlack } from '../test/support/slackApi.js';
+import { encodeBody, signedHeaders } from '../test/support/slackSigner.js';
+
+// npm run bench:slack — how fast ticketbot acknowledges Slack, next to a bare Bolt app that only
+// acks, measured in the same run on the same machine. Not a test: it prints figures.
+//
+// The app runs on MariaDB/MySQL (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local
+// server) in a child process; the load generator (autocannon) and the test Slack share this one.
+// Each scenario: signed modal submissions or card clicks, at a fixed 100/s and at saturation,
+// BENCH_SECONDS (10) each. Loopback only.
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = 100;
+const SATURATION_CONNECTIONS = 50;
+const SECRET = 'bench-signing-secret';
+const REQUESTER = 'U0BENCHREQ';
+const TECHNICIAN = 'U0BENCHTEC';
+const CHANNEL = 'C0BENCHDESK';
+
+interface Target {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startTarget(kind: 'ticketbot' | 'bare', env: Record<string, string>): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/slackTarget.ts', kind], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`${kind} exited with ${code} before listening`);
+    }),
+  ])) as [string];
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url,
+    async stop() {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function submission(n: number) {
+  return {
+    type: 'view_submission',
+    team: { id: 'T0TEAM0001', domain: 'bench' },
+    user: { id: REQUESTER, team_id: 'T0TEAM0001' },
+    api_app_id: 'A0TICKETBOT',
+    token: 'bench',
+    trigger_id: `bench.${n}`,
+    view: {
+      id: `V0BENCH${n}`,
+      type: 'modal',
+      callback_id: 'new_ticket',
+      private_metadata: JSON.stringify({ channelId: CHANNEL }),
+      state: {
+        values: {
+          title: { title: { type: 'plain_text_input', value: `Bench ticket ${n}` } },
+          description: { description: { type: 'plain_text_input', value: 'Printer on floor 3 <jams> & squeaks' } },
+          priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+        },
+      },
+    },
+  };
+}
+
+function click(n: number, ticketCount: number) {
+  const ticketId = (n % Math.max(ticketCount, 1)) + 1;
+  return {
+    type: 'block_actions',
+    team: { id: 'T0TEAM0001', domain: 'bench' },
+    user: { id: TECHNICIAN, team_id: 'T0TEAM0001' },
+    api_app_id: 'A0TICKETBOT',
+    token: 'bench',
+    trigger_id: `bench.click.${n}`,
+    container: { type: 'message', message_ts: `1700000000.${ticketId}`, channel_id: CHANNEL },
+    channel: { id: CHANNEL, name: 'helpdesk' },
+    message: { type: 'message', ts: `1700000000.${ticketId}`, blocks: [] },
+    actions: [{ type: 'button', action_id: 'ticket_start', block_id: `ticket_actions:${ticketId}:1`, value: String(ticketId), action_ts: '1' }],
+  };
+}
+
+async function fire(url: string, make: (n: number) => unknown, rate: number | undefined): Promise<Result> {
+  let n = 0;
+  return autocannon({
+    url: `${url}/slack/events`,
+    connections: rate ? 10 : SATURATION_CONNECTIONS,
+    duration: SECONDS,
+    timeout: 10,
+    ...(rate ? { overallRate: rate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path: '/slack/events',
+        setupRequest: (request) => {
+          n += 1;
+          const { raw, contentType } = encodeBody({ interactive: make(n) });
+          return { ...request, method: 'POST', path: '/slack/events', headers: signedHeaders(SECRET, raw, contentType), body: raw };
+        },
+      },
+    ],
+  });
+}
+
+interface Row {
+  app: string;
+  scenario: string;
+  load: string;
+  result: Result;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
+
+async function main() {
+  const serverUrl = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/');
+  serverUrl.pathname = '/';
+  const database = `ticketbot_bench_${randomBytes(4).toString('hex')}`;
+  const admin = await mysql.createConnection({ uri: serverUrl.toString() });
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const databaseUrl = new URL(serverUrl);
+  databaseUrl.pathname = `/${database}`;
+
+  const slack = await FakeSlack.start();
+  slack.record = false;
+  const env = {
+    NODE_ENV: 'production',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl.toString(),
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    HELPDESK_CHANNEL_ID: CHANNEL,
+    TECHNICIAN_USER_IDS: TECHNICIAN,
+    EMAIL_QUEUE_CRON: '0 0 1 1 *',
+  };
+  const rows: Row[] = [];
+  let ticketCount = 0;
+  try {
+    for (const kind of ['bare', 'ticketbot'] as const) {
+      const target = await startTarget(kind, env);
+      try {
+        process.stderr.write(`[bench] ${kind} at ${target.url}\n`);
+        for (const [scenario, make] of [
+          ['submission', submission],
+          ['click', (n: number) => click(n, ticketCount)],
+        ] as const) {
+          for (const rate of [RATE, undefined]) {
+            const load = rate ? `${rate}/s` : `saturation (${SATURATION_CONNECTIONS} conn.)`;
+            process.stderr.write(`[bench] ${kind} ${scenario} ${load}…\n`);
+            const result = await fire(target.url, make, rate);
+            rows.push({ app: kind, scenario, load, result });
+            await settle();
+          }
+          if (kind === 'ticketbot' && scenario === 'submission') {
+            const [counted] = await admin.query(`SELECT COUNT(*) AS n FROM \`${database}\`.tickets`);
+            ticketCount = Number((counted as Array<{ n: number }>)[0]?.n ?? 0);
+          }
+        }
+      } finally {
+        await target.stop();
+      }
+    }
+  } finally {
+    await slack.stop();
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.end();
+  }
+
+  const pad = (value: string | number, width: number) => String(value).padStart(width);
+  const header = `${'app'.padEnd(10)}${'scenario'.padEnd(12)}${'load'.padEnd(26)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('non-2xx', 9)}${pad('errors', 8)}`;
+  process.stdout.write(`\nSlack ack latency and throughput (${SECONDS} s per line, ${ticketCount} tickets created by ticketbot)\n\n${header}\n`);
+  for (const { app, scenario, load, result } of rows) {
+    process.stdout.write(
+      `${app.padEnd(10)}${scenario.padEnd(12)}${load.padEnd(26)}${pad(result.requests.average.toFixed(0), 9)}${pad(result.latency.p50, 9)}${pad(result.latency.p99, 9)}${pad(result.latency.max, 9)}${pad(result.non2xx, 9)}${pad(result.errors + result.timeouts, 8)}\n`,
+    );
+  }
+  process.stdout.write('\nticketbot / bare Bolt\n');
+  for (const scenario of ['submission', 'click']) {
+    for (const load of [`${RATE}/s`, `saturation (${SATURATION_CONNECTIONS} conn.)`]) {
+      const mine = rows.find((r) => r.app === 'ticketbot' && r.scenario === scenario && r.load === load)?.result;
+      const bare = rows.find((r) => r.app === 'bare' && r.scenario === scenario && r.load === load)?.result;
+      if (!mine || !bare) continue;
+      const throughput = mine.requests.average / bare.requests.average;
+      process.stdout.write(
+        `  ${scenario.padEnd(11)} ${load.padEnd(26)} throughput ${(throughput * 100).toFixed(0)}%   p99 ${mine.latency.p99} ms vs ${bare.latency.p99} ms\n`,
+      );
+    }
+  }
+  const fixed = rows.find((r) => r.app === 'ticketbot' && r.scenario === 'submission' && r.load === `${RATE}/s`)?.result;
+  if (fixed) {
+    process.stdout.write(
+      `\naim: p99 < 100 ms at ${RATE} submissions/s → ${fixed.latency.p99} ms ${fixed.latency.p99 < 100 ? '(met)' : '(NOT met)'}\n`,
+    );
+  }
+}
+
+await main();
