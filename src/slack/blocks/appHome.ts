@@ -19,12 +19,12 @@ export interface AppHomeModel {
   roster?: User[];
 }
 
-function ticketSection(title: string, list: TicketList, shown: number, t: Messages): KnownBlock[] {
+function ticketSection(place: string, title: string, list: TicketList, shown: number, t: Messages): KnownBlock[] {
   const blocks: KnownBlock[] = [{ type: 'header', text: plain(title, LIMITS.header) }];
   if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t.homeNone) });
   for (const ticket of list.tickets.slice(0, shown)) {
     blocks.push({ type: 'section', text: md(ticketLine(ticket, t)) });
-    blocks.push(ticketActions(ticket, t));
+    blocks.push(ticketActions(ticket, t, place));
   }
   if (list.total > shown) blocks.push({ type: 'context', elements: [md(t.homeMore(list.total - shown))] });
   return blocks;
@@ -39,9 +39,9 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
         { type: 'button', action_id: ACTION_HOME_NEW_TICKET, text: plain(t.homeNewTicket, LIMITS.buttonText), style: 'primary' },
       ],
     },
-    ...ticketSection(t.homeMine, model.mine, HOME_LIMITS.mine, t),
+    ...ticketSection('mine', t.homeMine, model.mine, HOME_LIMITS.mine, t),
   ];
-  if (model.assigned) blocks.push({ type: 'divider' }, ...ticketSection(t.homeAssigned, model.assigned, HOME_LIMITS.assigned, t));
+  if (model.assigned) blocks.push({ type: 'divider' }, ...ticketSection('assigned', t.homeAssigned, model.assigned, HOME_LIMITS.assigned, t));
   if (model.roster) {
     blocks.push({ type: 'divider' }, { type: 'header', text: plain(t.homeRoster, LIMITS.header) });
     if (model.roster.length === 0) blocks.push({ type: 'section', text: md(t.homeRosterEmpty) });

@@ -34,12 +34,13 @@ export const ACTION_ROSTER_REMOVE = 'roster_remove';
  * The actions block of a ticket carries the ticket and the version it shows, so a click on
  * an out-of-date card is refused (Conflict) instead of acting on a state nobody saw.
  */
-export function ticketActionsBlockId(ticketId: number, version: number): string {
-  return `ticket_actions:${ticketId}:${version}`;
+export function ticketActionsBlockId(ticketId: number, version: number, place?: string): string {
+  // `place` keeps block ids unique when one ticket shows twice in a view (mine and assigned to me).
+  return `ticket_actions:${ticketId}:${version}${place ? `:${place}` : ''}`;
 }
 
 export function parseTicketActionsBlockId(blockId: string | undefined): { ticketId: number; version: number } | undefined {
-  const match = /^ticket_actions:(\d+):(\d+)$/.exec(blockId ?? '');
+  const match = /^ticket_actions:(\d+):(\d+)(?::[a-z]+)?$/.exec(blockId ?? '');
   if (!match) return undefined;
   return { ticketId: Number(match[1]), version: Number(match[2]) };
 }

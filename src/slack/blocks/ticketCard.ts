@@ -18,7 +18,7 @@ const PRIORITY_ICON: Record<string, string> = { low: ':white_circle:', normal: '
 const STATUS_ICON: Record<string, string> = { open: ':new:', in_progress: ':hammer_and_wrench:', closed: ':white_check_mark:' };
 
 /** The buttons of a ticket, shared by its card and the App Home: only those that apply now. */
-export function ticketActions(ticket: Ticket, t: Messages): ActionsBlock {
+export function ticketActions(ticket: Ticket, t: Messages, place?: string): ActionsBlock {
   const button = (actionId: string, text: string, style?: 'primary' | 'danger'): Button => ({
     type: 'button',
     action_id: actionId,
@@ -40,7 +40,7 @@ export function ticketActions(ticket: Ticket, t: Messages): ActionsBlock {
   if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t.buttonClose));
   if (ticket.status === 'closed') elements.push(button(ACTION_REOPEN, t.buttonReopen));
   elements.push(button(ACTION_COMMENT, t.buttonComment));
-  return { type: 'actions', block_id: ticketActionsBlockId(ticket.id, ticket.version), elements };
+  return { type: 'actions', block_id: ticketActionsBlockId(ticket.id, ticket.version, place), elements };
 }
 
 export function latestActivity(view: TicketView, t: Messages): string | undefined {

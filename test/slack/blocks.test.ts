@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { Ticket } from '../../src/db/models/ticket.js';
+import type { User } from '../../src/db/models/user.js';
+import { appHome } from '../../src/slack/blocks/appHome.js';
+import { parseTicketActionsBlockId, ticketActionsBlockId } from '../../src/slack/blocks/ids.js';
+import { newTicketModal } from '../../src/slack/blocks/newTicketModal.js';
+import { ratingPrompt } from '../../src/slack/blocks/ratingPrompt.js';
+import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
+import { messages } from '../../src/slack/messages.js';
+import { escapeAndTruncate, escapeMrkdwn, truncate } from '../../src/slack/text.js';
+import type { TicketView } from '../../src/tickets/queries.js';
+import { validateBlocks, validateView } from '../support/slackBlockKit.js';
+
+// The pure parts: escaping, truncation, and the Block Kit each view produces, checked against
+// the same limits the test Slack enforces.
+
+const en = messages('en');
+const fr = messages('fr');
+
+function ticket(overrides: Partial<Ticket> = {}): Ticket {
+  return {
+    id: 42,
+    title: 'Printer jams',
+    description: 'Every second page',
+    priority: 'high',
+    status: 'open',
+    requesterId: 'U0REQUEST1',
+    technicianId: null,
+    slackChannelId: 'C0HELPDESK',
+    slackMessageTs: '1700000000.000100',
+    sourceChannelId: null,
+    sourceMessageTs: null,
+    sourcePermalink: null,
+    version: 3,
+    resolution: 0,
+    lastActivityAt: new Date('2026-11-26T10:00:00Z'),
+    closedAt: null,
+    createdAt: new Date('2026-11-26T09:00:00Z'),
+    updatedAt: new Date('2026-11-26T10:00:00Z'),
+    ...overrides,
+  } as Ticket;
+}
+
+const user = (id: string, name: string | null, extra: Partial<User> = {}) =>
+  ({ id, name, realName: null, locale: 'en-US', isTechnician: false, isAdmin: false, ...extra }) as User;
+
+function view(t: Partial<Ticket> = {}): TicketView {
+  return {
+    ticket: ticket(t),
+    requester: user('U0REQUEST1', 'Rita <the boss>'),
+    technician: t.technicianId ? user(t.technicianId, 'Tom') : null,
+    latest: {
+      event: { type: 'status_changed', actorId: 'U0TECH0001', fromValue: 'open', toValue: 'in_progress', createdAt: new Date() } as never,
+      actor: user('U0TECH0001', 'Tom'),
+    },
+  };
+}
+
+describe('mrkdwn escaping and truncation', () => {
+  it('escapes the three control characters and nothing else', () => {
+    expect(escapeMrkdwn('<!channel> & <@U123> *bold* _x_')).toBe('&lt;!channel&gt; &amp; &lt;@U123&gt; *bold* _x_');
+  });
+
+  it('cuts to the limit with an ellipsis, never inside an entity or a surrogate pair', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('😀😀😀', 5)).toBe('😀😀…');
+    const cut = escapeAndTruncate('a<<<<<<<<', 10);
+    expect(cut.length).toBeLessThanOrEqual(10);
+    expect(cut).toBe('a&lt;&lt;…');
+    expect(escapeAndTruncate('short & sweet', 100)).toBe('short &amp; sweet');
+  });
+});
+
+describe('Block Kit views', () => {
+  it('ticket card: fields, escaped description, latest activity, buttons carrying id and version', () => {
+    const { text, blocks } = ticketCard(view({ description: 'a <b> & c' }), en);
+    expect(text).toBe('Ticket #42: Printer jams');
+    expect(blocks[0]).toMatchObject({ type: 'header', text: { text: '#42 Printer jams' } });
+    expect(JSON.stringify(blocks[1])).toContain('Rita &lt;the boss&gt;');
+    expect(blocks[2]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: 'a &lt;b&gt; &amp; c' } });
+    expect(JSON.stringify(blocks[3])).toContain('Tom moved it from Open to In progress');
+    const actions = blocks.at(-1) as { block_id: string; elements: Array<{ action_id: string }> };
+    expect(parseTicketActionsBlockId(actions.block_id)).toEqual({ ticketId: 42, version: 3 });
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['ticket_assign', 'ticket_start', 'ticket_close', 'ticket_comment']);
+    expect(validateBlocks(blocks, 'message')).toEqual([]);
+  });
+
+  it('offers only the buttons that apply: a closed ticket can be reopened, not started or assigned', () => {
+    const { blocks } = ticketCard(view({ status: 'closed' }), en);
+    const actions = blocks.at(-1) as { elements: Array<{ action_id: string }> };
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['ticket_reopen', 'ticket_comment']);
+  });
+
+  it('stays within every limit with the longest inputs', () => {
+    const { blocks } = ticketCard(view({ title: 'T'.repeat(150), description: '&'.repeat(3000), sourceMessageTs: '1', sourcePermalink: `https://x/${'p'.repeat(400)}` }), fr);
+    expect(validateBlocks(blocks, 'message')).toEqual([]);
+    const modal = newTicketModal(
+      { title: 'x'.repeat(500), description: 'y'.repeat(5000) },
+      Array.from({ length: 250 }, (_, i) => ({ id: `U${i}`, name: 'N'.repeat(200) })),
+      { channelId: 'C1', source: { channelId: 'C1', messageTs: '1.2' } },
+      fr,
+    );
+    expect(validateView(modal)).toEqual([]);
+  });
+
+  it('new-ticket modal in French with the roster as options and normal priority preselected', () => {
+    const modal = newTicketModal({ title: 'Imprimante' }, [{ id: 'U0TECH0001', name: 'Tom' }], { channelId: 'C1' }, fr);
+    expect(modal).toMatchObject({ callback_id: 'new_ticket', title: { text: 'Nouveau ticket' }, submit: { text: 'Créer' } });
+    expect(JSON.parse(modal.private_metadata!)).toEqual({ channelId: 'C1' });
+    const technician = modal.blocks.find((b) => b.block_id === 'technician') as { element: { options: Array<{ value: string }> } };
+    expect(technician.element.options).toEqual([expect.objectContaining({ value: 'U0TECH0001' })]);
+    const priority = modal.blocks.find((b) => b.block_id === 'priority') as { element: { initial_option: { value: string } } };
+    expect(priority.element.initial_option.value).toBe('normal');
+  });
+
+  it('rating prompt: five buttons tied to the resolution, an optional remark', () => {
+    const { blocks } = ratingPrompt(ticket({ status: 'closed', resolution: 2, technicianId: 'U0TECH0001' }), 'Tom', en);
+    const actions = blocks.find((b) => b.type === 'actions') as { block_id: string; elements: Array<{ value: string }> };
+    expect(actions.block_id).toBe('rating:42:2');
+    expect(actions.elements.map((e) => e.value)).toEqual(['42:2:1', '42:2:2', '42:2:3', '42:2:4', '42:2:5']);
+    expect(blocks.find((b) => b.type === 'input')).toMatchObject({ optional: true, block_id: 'rating_remark' });
+    expect(validateBlocks(blocks, 'message')).toEqual([]);
+  });
+
+  it('App Home never exceeds 100 blocks, however many tickets and technicians, even when mine are also assigned to me', () => {
+    const many = { tickets: Array.from({ length: 50 }, (_, i) => ticket({ id: i + 1 })), total: 500 };
+    const roster = Array.from({ length: 200 }, (_, i) => user(`U${i}`, `Tech ${i}`, { isTechnician: true }));
+    const home = appHome({ viewer: user('U0ADMIN001', 'Ada', { isAdmin: true, isTechnician: true }), mine: many, assigned: many, roster }, en);
+    expect(validateView(home)).toEqual([]);
+    expect(JSON.stringify(home)).toContain('roster_add');
+    expect(JSON.stringify(home)).toContain('…and 492 more');
+  });
+
+  it('block ids round-trip and reject anything else', () => {
+    expect(parseTicketActionsBlockId(ticketActionsBlockId(7, 12))).toEqual({ ticketId: 7, version: 12 });
+    expect(parseTicketActionsBlockId(ticketActionsBlockId(7, 12, 'mine'))).toEqual({ ticketId: 7, version: 12 });
+    expect(parseTicketActionsBlockId('ticket_actions:x:1')).toBeUndefined();
+    expect(parseTicketActionsBlockId(undefined)).toBeUndefined();
+  });
+
+  it('the French catalog has every key the English one has', () => {
+    const keys = (o: object): string[] => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v).map((s) => `${k}.${s}`) : [k]));
+    expect(keys(fr).sort()).toEqual(keys(en).sort());
+  });
+});
