@@ -83,6 +83,8 @@ export function viewerMiddleware(): RequestHandler {
     res.locals.viewer = viewer;
     res.locals.t = viewer.t;
     res.locals.lang = viewer.language;
+    // Where the time-zone form sends the viewer back to.
+    res.locals.currentPath = req.originalUrl;
     next();
   };
 }

@@ -91,6 +91,28 @@ describe('status page access', () => {
     }
   });
 
+  it('lets a browser without JavaScript choose its time zone, and only redirects within the site', async () => {
+    const form = await fetch(`${open.url}/timezone?back=${encodeURIComponent('/?status=open')}`);
+    const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const html = await form.text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    expect(html).toContain('<option value="Europe/Paris">');
+    const choose = (tz: string, back: string) =>
+      fetch(`${open.url}/timezone`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: token, tz, back }).toString(),
+      });
+    const chosen = await choose('Europe/Paris', '/?status=open');
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.get('location')).toBe('/?status=open');
+    expect(chosen.headers.get('set-cookie')).toMatch(/^tz=Europe%2FParis;/);
+    const offsite = await choose('Not/AZone', '//evil.example/');
+    expect(offsite.headers.get('location')).toBe('/');
+    expect(offsite.headers.get('set-cookie') ?? '').not.toContain('tz=');
+  });
+
   it('sends a strict Content-Security-Policy and the other security headers', async () => {
     const response = await fetch(`${open.url}/`);
     const csp = response.headers.get('content-security-policy') ?? '';

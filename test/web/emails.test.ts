@@ -46,7 +46,7 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
   it('shows pending, sent and dead emails with the SMTP reason, escaped', async () => {
     const { html } = await visitEmails();
     const text = visibleText(html);
-    expect(text).toMatch(/1 Pending 0 Sending 1 Sent 1 Dead/);
+    expect(text).toMatch(/1 Pending 0 Sending 1 Sent \(7 days\) 1 Dead/);
     expect(text).toContain('nobody@example.com ticket_closed');
     expect(text).toContain('550 User <unknown> here');
     expect(html).toContain('User &lt;unknown&gt; here');
@@ -75,7 +75,7 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     expect(email!.availableAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
     const after = visibleText(await (await fetch(`${page.url}${location}`, { headers: { cookie } })).text());
     expect(after).toContain('The email to nobody@example.com is queued again.');
-    expect(after).toMatch(/2 Pending 0 Sending 1 Sent 0 Dead/);
+    expect(after).toMatch(/2 Pending 0 Sending 1 Sent \(7 days\) 0 Dead/);
   });
 
   it('changes nothing when the email is not dead (a double click)', async () => {

@@ -6,6 +6,7 @@ import { select, toDate, toDateOrNull } from './rows.js';
 // give a dead email another chance.
 
 export const EMAILS_PER_STATUS = 50;
+export const SENT_WINDOW_DAYS = 7;
 
 export interface QueuedEmail {
   id: number;
@@ -36,11 +37,16 @@ interface RawEmail {
   sent_at: unknown;
 }
 
-export async function loadEmailQueue(db: Database): Promise<EmailQueue> {
+export async function loadEmailQueue(db: Database, now = new Date()): Promise<EmailQueue> {
   const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+  // Ranges on (status, available_at): the queue itself exactly, the sent mail of the last week
+  // (all of it would mean reading most of the outbox on every view).
   const rows = await select<{ status: OutboxStatus; n: number }>(
     db,
-    'SELECT status, COUNT(*) AS n FROM email_outbox GROUP BY status',
+    `SELECT status, COUNT(*) AS n FROM email_outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY status
+     UNION ALL
+     SELECT status, COUNT(*) AS n FROM email_outbox WHERE status = 'sent' AND available_at >= :since GROUP BY status`,
+    { since: new Date(now.getTime() - SENT_WINDOW_DAYS * 86_400_000) },
   );
   for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
   const lists = await Promise.all(

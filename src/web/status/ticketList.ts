@@ -62,11 +62,12 @@ function parseCursor(cursor: string, byActivity: boolean): { at?: Date; id: numb
 const COLUMNS = 't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at';
 
 /**
- * A search first looks through the next SEARCH_WINDOW tickets in display order: a common word
- * fills the page from there at once. Only when it does not is the FULLTEXT index asked, which is
- * quick for rare words but slow for words in thousands of titles (it sorts every match).
+ * A search first looks through the next SEARCH_WINDOW tickets in display order: a word found in
+ * more than ~2.5% of titles fills the page from there at once (about 10 ms at 100k tickets).
+ * Only when it does not is the FULLTEXT index asked: quick for rare words, but it reads and
+ * sorts every match, which for a common word costs 40 ms and more.
  */
-const SEARCH_WINDOW = 3000;
+const SEARCH_WINDOW = 2000;
 
 export async function loadTicketPage(db: Database, filters: TicketFilters): Promise<TicketPage> {
   const where: string[] = [];
@@ -120,9 +121,11 @@ export async function loadTicketPage(db: Database, filters: TicketFilters): Prom
   const limit = PAGE_SIZE + 1;
   let fetched: RawTicket[];
   if (search?.fulltext) {
+    // The window is picked by id alone so it is read from the ordering index, not the table.
     fetched = await select<RawTicket>(
       db,
-      `SELECT * FROM (SELECT ${COLUMNS} FROM tickets t ${whereClause(where)} ORDER BY ${orderBy} LIMIT ${SEARCH_WINDOW}) t
+      `SELECT ${COLUMNS} FROM tickets t
+       JOIN (SELECT t.id FROM tickets t ${whereClause(where)} ORDER BY ${orderBy} LIMIT ${SEARCH_WINDOW}) recent ON recent.id = t.id
        ${whereClause(search.like)} ORDER BY ${orderBy} LIMIT ${limit}`,
       params,
     );
