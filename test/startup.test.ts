@@ -29,7 +29,7 @@ function runMain(env: Record<string, string>, cwd: string): ChildProcess & { out
   return Object.assign(child, { output: () => output });
 }
 
-async function until(condition: () => boolean, what: string, limitMs = 45_000): Promise<void> {
+async function until(condition: () => boolean, what: string, limitMs = 100_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
@@ -69,7 +69,7 @@ describe('start-up as a process', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
     expect(child.output()).toContain('"msg":"stopped"');
-  });
+  }, 120_000);
 
   it('refuses a bad configuration with every problem listed and exit code 1', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
@@ -87,7 +87,7 @@ describe('start-up as a process', () => {
     expect(output).toMatch(/SLACK_SIGNING_SECRET: /);
     expect(output).toContain('.env.example');
     expect(output).not.toContain('xoxb-secret-value');
-  });
+  }, 120_000);
 });
 
 for (const { kind, skipReason } of databaseKinds()) {
