@@ -40,6 +40,8 @@ export class FakeSlack {
   private tsCounter = 0;
   private viewCounter = 0;
   record = true;
+  /** Where apps.connections.open sends Socket Mode clients (see slackSocket.ts). */
+  socketUrl: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -81,7 +83,7 @@ export class FakeSlack {
   }
 
   /** Waits until `find` returns something from the recorded calls (the app works after acking). */
-  async waitFor<T>(find: (calls: SlackCall[]) => T | undefined | null | false | Promise<T | undefined | null | false>, what = 'a Slack call', timeoutMs = 10_000): Promise<T> {
+  async waitFor<T>(find: (calls: SlackCall[]) => T | undefined | null | false | Promise<T | undefined | null | false>, what = 'a Slack call', timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await find(this.calls);
@@ -121,6 +123,11 @@ export class FakeSlack {
   }
 
   private answer(method: string, args: Record<string, unknown>, authorization: string | undefined): Record<string, unknown> {
+    if (method === 'apps.connections.open') {
+      // Socket Mode: called with the app-level token, not the bot token.
+      if (!authorization?.startsWith('Bearer xapp-')) return { ok: false, error: 'not_allowed_token_type' };
+      return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'internal_error' };
+    }
     if (!authorization?.startsWith('Bearer xox')) return { ok: false, error: 'not_authed' };
     const failure = this.failures.get(method)?.shift();
     if (failure) return { ok: false, error: failure };
@@ -185,8 +192,6 @@ export class FakeSlack {
         const id = typeof args.view_id === 'string' ? args.view_id : `V${String(this.viewCounter).padStart(9, '0')}`;
         return { ok: true, view: { ...(args.view as object), id, hash: `${Date.now()}.${this.viewCounter}`, team_id: this.teamId } };
       }
-      case 'apps.connections.open':
-        return { ok: false, error: 'not_allowed_token_type' };
       default:
         return { ok: false, error: 'unknown_method' };
     }
