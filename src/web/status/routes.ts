@@ -6,10 +6,13 @@ import type { Logger } from '../../logger.js';
 import { CSRF_FIELD, isValidCsrf } from '../csrf.js';
 import { isTimeZone, TIME_ZONE_COOKIE } from '../viewer.js';
 import { loadEmailQueue, retryDeadEmail } from './emailQueue.js';
-import { CLOSED_WINDOW_DAYS, loadSummary } from './summary.js';
+import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
 import { loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
 import { loadTicketPage } from './ticketList.js';
+
+/** Counts above the list are at most this old: a status page, not a ledger. */
+export const SUMMARY_TTL_MS = 5_000;
 
 export interface StatusPageDeps {
   db: Database;
@@ -17,6 +20,8 @@ export interface StatusPageDeps {
   /** The access rule, applied route by route: Slack's endpoint on the same app must stay open. */
   guard: RequestHandler;
   secureCookies: boolean;
+  /** How long the counts above the list may be reused (0: counted on every view). */
+  summaryTtlMs?: number;
 }
 
 /** Only a path on this site: `//evil.example` or a full URL would make an open redirect. */
@@ -24,21 +29,22 @@ function localPath(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) ? value : '/';
 }
 
-export function statusPageRoutes({ db, logger, guard, secureCookies }: StatusPageDeps): Router {
+export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlMs = SUMMARY_TTL_MS }: StatusPageDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
+  const summary = cachedSummary(db, summaryTtlMs);
 
   router.get('/', guard, async (req, res) => {
     const filters = parseTicketFilters(req.query);
-    const [summary, page] = await Promise.all([loadSummary(db), loadTicketPage(db, filters)]);
+    const [figures, page] = await Promise.all([summary(), loadTicketPage(db, filters)]);
     res.set('Cache-Control', 'no-store');
     res.render('tickets', {
       section: 'tickets',
       filters,
-      summary,
+      summary: figures,
       page,
       // The roster and anyone still holding tickets, by name, for the technician filter.
-      technicians: summary.technicians.map((load) => load.technician).sort((a, b) => a.name.localeCompare(b.name)),
+      technicians: figures.technicians.map((load) => load.technician).sort((a, b) => a.name.localeCompare(b.name)),
       statuses: STATUSES,
       priorities: PRIORITIES,
       sorts: SORTS,

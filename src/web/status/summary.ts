@@ -84,3 +84,23 @@ export async function loadSummary(db: Database, now = new Date()): Promise<Helpd
     .sort((a, b) => b.open + b.inProgress - (a.open + a.inProgress) || a.technician.name.localeCompare(b.technician.name));
   return summary;
 }
+
+/**
+ * The summary is the same for every viewer: each app keeps the last one for `ttlMs`, so a room of
+ * managers refreshing the page costs one count every few seconds, not one per view. Concurrent
+ * views share the count in flight; a failed count is not kept.
+ */
+export function cachedSummary(db: Database, ttlMs: number): () => Promise<HelpdeskSummary> {
+  let cached: { at: number; summary: Promise<HelpdeskSummary> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= ttlMs) {
+      const summary = loadSummary(db);
+      cached = { at: now, summary };
+      summary.catch(() => {
+        if (cached?.summary === summary) cached = undefined;
+      });
+    }
+    return cached.summary;
+  };
+}
