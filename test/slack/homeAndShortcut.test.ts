@@ -68,6 +68,36 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     expect(JSON.stringify(published.args.view)).toContain('Assigned to me');
   });
 
+  it('works a ticket from the App Home with the same buttons as the card', async () => {
+    const card = await app.createTicket(REQUESTER, 'Start me from home');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    await homeOpened(REQUESTER);
+    const home = await app.slack.waitFor(
+      () => {
+        const view = lastHome(REQUESTER)?.args.view as { blocks: Array<Record<string, any>> } | undefined;
+        return view && JSON.stringify(view).includes('Start me from home') ? view : undefined;
+      },
+      'home with the ticket',
+    );
+    const actions = home.blocks.find((b) => String(b.block_id).startsWith(`ticket_actions:${ticket.id}:`))!;
+    expect(actions.elements.map((e: { action_id: string }) => e.action_id)).toContain('ticket_close');
+    // The requester closes their own ticket from the home.
+    await app.send({
+      interactive: {
+        type: 'block_actions',
+        team: { id: app.slack.teamId },
+        user: { id: REQUESTER, team_id: app.slack.teamId },
+        api_app_id: 'A0TICKETBOT',
+        trigger_id: 'trigger.home.close',
+        container: { type: 'view', view_id: 'V0HOME' },
+        view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
+        actions: [{ type: 'button', action_id: 'ticket_close', block_id: actions.block_id, value: String(ticket.id), action_ts: '1' }],
+      },
+    });
+    await app.slack.waitFor(async () => (await ticket.reload()).status === 'closed', 'closed from home');
+    await app.slack.waitForCall('chat.update', (a) => a.ts === card.ts && JSON.stringify(a.blocks).includes('ticket_reopen'));
+  });
+
   it('lets an admin add and remove a technician from the App Home; others are refused', async () => {
     const fromHome = async (user: string, actionId: string, extra: Record<string, unknown>) => {
       // App Home clicks carry a view, not a channel.

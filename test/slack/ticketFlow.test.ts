@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { asActor, changeStatus } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { HELPDESK, REQUESTER, SECOND_TECHNICIAN, type SlackTestApp, startSlackTestApp, TECHNICIAN, OTHER_USER } from '../support/slackApp.js';
 
@@ -145,5 +146,24 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === SECOND_TECHNICIAN);
     expect(String(ephemeral.args.text)).toContain('changed this ticket meanwhile');
     expect((await ticket.reload()).status).toBe('in_progress');
+  });
+
+  it('updates the card in place after a change made outside Slack (the status page, say)', async () => {
+    await openAndSubmit(REQUESTER, 'Changed elsewhere');
+    const card = await cardOf('Changed elsewhere');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Changed elsewhere' } }))!;
+    await changeStatus(asActor(app.bot.services, TECHNICIAN), { ticketId: ticket.id, status: 'in_progress' });
+    const update = await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('In progress'));
+    expect(update.args.channel).toBe(HELPDESK);
+  });
+
+  it('keeps a directory of the people it meets: name, email, locale and time zone from users.info', async () => {
+    await openAndSubmit(REQUESTER, 'Directory check');
+    await cardOf('Directory check');
+    const requester = await suite.db.models.User.findByPk(REQUESTER);
+    expect(requester).toMatchObject({ name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US', tz: 'Europe/Paris' });
+    expect(requester!.profileRefreshedAt).toBeInstanceOf(Date);
+    const lookups = app.slack.callsTo('users.info').filter((c) => c.args.user === REQUESTER);
+    expect(lookups.every((c) => c.args.include_locale === 'true')).toBe(true);
   });
 });

@@ -158,7 +158,10 @@ export class SlackTestApp {
           .find((c) => c.response.ok && Array.isArray(c.args.blocks) && (c.args.blocks as Array<{ type: string }>)[0]?.type === 'header'),
       'the ticket card',
     );
-    return { channel: posted.response.channel as string, ts: posted.response.ts as string, blocks: posted.args.blocks as Card['blocks'] };
+    const ts = posted.response.ts as string;
+    // The card's address is stored right after Slack answers; thread replies need it.
+    await this.slack.waitFor(() => this.bot.db.models.Ticket.findOne({ where: { slackMessageTs: ts } }), 'the card recorded');
+    return { channel: posted.response.channel as string, ts, blocks: posted.args.blocks as Card['blocks'] };
   }
 
   /** The latest blocks of the card at `ts` (after its chat.update calls). */
@@ -179,7 +182,7 @@ export class SlackTestApp {
 
 export async function startSlackTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<SlackTestApp> {
   const slack = await FakeSlack.start();
-  slack.addUser(REQUESTER, { name: 'Rita Requester', locale: 'en-US' });
+  slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
   slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });
   slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
   slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
