@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
@@ -31,7 +32,9 @@ interface Target {
 }
 
 async function startTarget(kind: 'ticketbot' | 'bare', env: Record<string, string>): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/slackTarget.ts', kind], {
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the app under load there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/slackTarget.ts', kind], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -125,6 +128,7 @@ interface Row {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
 
 async function main() {
+  const startLoad = loadavg()[0]!.toFixed(1);
   const serverUrl = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/');
   serverUrl.pathname = '/';
   const database = `ticketbot_bench_${randomBytes(4).toString('hex')}`;
@@ -150,7 +154,9 @@ async function main() {
   const rows: Row[] = [];
   let ticketCount = 0;
   try {
-    for (const kind of ['bare', 'ticketbot'] as const) {
+    // BENCH_ONLY=ticketbot (or bare) measures one side only, e.g. while profiling.
+    const kinds = (['bare', 'ticketbot'] as const).filter((kind) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === kind);
+    for (const kind of kinds) {
       const target = await startTarget(kind, env);
       try {
         process.stderr.write(`[bench] ${kind} at ${target.url}\n`);
@@ -182,7 +188,10 @@ async function main() {
 
   const pad = (value: string | number, width: number) => String(value).padStart(width);
   const header = `${'app'.padEnd(10)}${'scenario'.padEnd(12)}${'load'.padEnd(26)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('non-2xx', 9)}${pad('errors', 8)}`;
-  process.stdout.write(`\nSlack ack latency and throughput (${SECONDS} s per line, ${ticketCount} tickets created by ticketbot)\n\n${header}\n`);
+  process.stdout.write(
+    `\nSlack ack latency and throughput (${SECONDS} s per line, ${ticketCount} tickets created by ticketbot; ` +
+      `${cpus().length} CPUs, load average at start ${startLoad}, at end ${loadavg()[0]!.toFixed(1)})\n\n${header}\n`,
+  );
   for (const { app, scenario, load, result } of rows) {
     process.stdout.write(
       `${app.padEnd(10)}${scenario.padEnd(12)}${load.padEnd(26)}${pad(result.requests.average.toFixed(0), 9)}${pad(result.latency.p50, 9)}${pad(result.latency.p99, 9)}${pad(result.latency.max, 9)}${pad(result.non2xx, 9)}${pad(result.errors + result.timeouts, 8)}\n`,
