@@ -50,6 +50,8 @@ export function createViewer(language: Language, timeZone: string): Viewer {
     timeStyle: 'short',
   });
   const relative = new Intl.RelativeTimeFormat(language, { numeric: 'always', style: 'short' });
+  // Building an Intl formatter costs far more than using one: one per page, not one per number.
+  const numberFormats = new Map<number, Intl.NumberFormat>();
   const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
     ['year', 365 * 86400],
     ['month', 30 * 86400],
@@ -69,8 +71,14 @@ export function createViewer(language: Language, timeZone: string): Viewer {
       }
       return relative.format(0, 'minute');
     },
-    formatNumber: (value, fractionDigits = 0) =>
-      new Intl.NumberFormat(language, { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(value),
+    formatNumber(value, fractionDigits = 0) {
+      let format = numberFormats.get(fractionDigits);
+      if (!format) {
+        format = new Intl.NumberFormat(language, { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+        numberFormats.set(fractionDigits, format);
+      }
+      return format.format(value);
+    },
   };
 }
 
@@ -78,8 +86,14 @@ export function createViewer(language: Language, timeZone: string): Viewer {
 export function viewerMiddleware(): RequestHandler {
   return (req, res, next) => {
     const fromCookie = readCookie(req.headers.cookie, TIME_ZONE_COOKIE);
-    const timeZone = fromCookie && isTimeZone(fromCookie) ? fromCookie : 'UTC';
-    const viewer = createViewer(languageFromHeader(req.headers['accept-language']), timeZone);
+    const language = languageFromHeader(req.headers['accept-language']);
+    let viewer: Viewer;
+    try {
+      // An unknown zone makes Intl throw: that is the check.
+      viewer = createViewer(language, fromCookie && fromCookie.length <= 64 ? fromCookie : 'UTC');
+    } catch {
+      viewer = createViewer(language, 'UTC');
+    }
     res.locals.viewer = viewer;
     res.locals.t = viewer.t;
     res.locals.lang = viewer.language;
