@@ -76,7 +76,8 @@ async function backdateStory(db: Database, ticketId: number, from: Date, to: Dat
   const step = events.length > 1 ? (to.getTime() - from.getTime()) / (events.length - 1) : 0;
   for (const [k, event] of events.entries()) {
     const at = new Date(from.getTime() + k * step);
-    await event.update({ createdAt: at }, { silent: true });
+    // A static update: Sequelize leaves createdAt alone when an instance is saved.
+    await db.models.TicketEvent.update({ createdAt: at }, { where: { id: event.id }, silent: true });
     if (event.type === 'commented' && event.toValue) {
       await db.models.Comment.update({ createdAt: at }, { where: { id: Number(event.toValue) }, silent: true });
     }
