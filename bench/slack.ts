@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
 type Result = Awaited<ReturnType<typeof autocannon>>;
+
 import mysql from 'mysql2/promise';
 import { FakeSlack } from '../test/support/slackApi.js';
 import { encodeBody, signedHeaders } from '../test/support/slackSigner.js';
@@ -33,11 +34,17 @@ interface Target {
 
 async function startTarget(kind: 'ticketbot' | 'bare', env: Record<string, string>): Promise<Target> {
   // BENCH_PROFILE=dir writes a V8 CPU profile of the app under load there (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/slackTarget.ts', kind], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', 'bench/slackTarget.ts', kind],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await Promise.race([
     once(lines, 'line'),
@@ -72,7 +79,9 @@ function submission(n: number) {
       state: {
         values: {
           title: { title: { type: 'plain_text_input', value: `Bench ticket ${n}` } },
-          description: { description: { type: 'plain_text_input', value: 'Printer on floor 3 <jams> & squeaks' } },
+          description: {
+            description: { type: 'plain_text_input', value: 'Printer on floor 3 <jams> & squeaks' },
+          },
           priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
         },
       },
@@ -92,7 +101,15 @@ function click(n: number, ticketCount: number) {
     container: { type: 'message', message_ts: `1700000000.${ticketId}`, channel_id: CHANNEL },
     channel: { id: CHANNEL, name: 'helpdesk' },
     message: { type: 'message', ts: `1700000000.${ticketId}`, blocks: [] },
-    actions: [{ type: 'button', action_id: 'ticket_start', block_id: `ticket_actions:${ticketId}:1`, value: String(ticketId), action_ts: '1' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: 'ticket_start',
+        block_id: `ticket_actions:${ticketId}:1`,
+        value: String(ticketId),
+        action_ts: '1',
+      },
+    ],
   };
 }
 
@@ -111,7 +128,13 @@ async function fire(url: string, make: (n: number) => unknown, rate: number | un
         setupRequest: (request) => {
           n += 1;
           const { raw, contentType } = encodeBody({ interactive: make(n) });
-          return { ...request, method: 'POST', path: '/slack/events', headers: signedHeaders(SECRET, raw, contentType), body: raw };
+          return {
+            ...request,
+            method: 'POST',
+            path: '/slack/events',
+            headers: signedHeaders(SECRET, raw, contentType),
+            body: raw,
+          };
         },
       },
     ],
@@ -129,7 +152,9 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
 
 async function main() {
   const startLoad = loadavg()[0]!.toFixed(1);
-  const serverUrl = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/');
+  const serverUrl = new URL(
+    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/',
+  );
   serverUrl.pathname = '/';
   const database = `ticketbot_bench_${randomBytes(4).toString('hex')}`;
   const admin = await mysql.createConnection({ uri: serverUrl.toString() });
@@ -155,7 +180,9 @@ async function main() {
   let ticketCount = 0;
   try {
     // BENCH_ONLY=ticketbot (or bare) measures one side only, e.g. while profiling.
-    const kinds = (['bare', 'ticketbot'] as const).filter((kind) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === kind);
+    const kinds = (['bare', 'ticketbot'] as const).filter(
+      (kind) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === kind,
+    );
     for (const kind of kinds) {
       const target = await startTarget(kind, env);
       try {
@@ -200,7 +227,9 @@ async function main() {
   process.stdout.write('\nticketbot / bare Bolt\n');
   for (const scenario of ['submission', 'click']) {
     for (const load of [`${RATE}/s`, `saturation (${SATURATION_CONNECTIONS} conn.)`]) {
-      const mine = rows.find((r) => r.app === 'ticketbot' && r.scenario === scenario && r.load === load)?.result;
+      const mine = rows.find(
+        (r) => r.app === 'ticketbot' && r.scenario === scenario && r.load === load,
+      )?.result;
       const bare = rows.find((r) => r.app === 'bare' && r.scenario === scenario && r.load === load)?.result;
       if (!mine || !bare) continue;
       const throughput = mine.requests.average / bare.requests.average;
@@ -209,7 +238,9 @@ async function main() {
       );
     }
   }
-  const fixed = rows.find((r) => r.app === 'ticketbot' && r.scenario === 'submission' && r.load === `${RATE}/s`)?.result;
+  const fixed = rows.find(
+    (r) => r.app === 'ticketbot' && r.scenario === 'submission' && r.load === `${RATE}/s`,
+  )?.result;
   if (fixed) {
     process.stdout.write(
       `\naim: p99 < 100 ms at ${RATE} submissions/s → ${fixed.latency.p99} ms ${fixed.latency.p99 < 100 ? '(met)' : '(NOT met)'}\n`,

@@ -14,7 +14,9 @@ declare module 'autocannon' {
     amount?: number;
     overallRate?: number;
     timeout?: number;
-    requests?: Array<RawRequest & { setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest }>;
+    requests?: Array<
+      RawRequest & { setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest }
+    >;
   }
   interface Histogram {
     average: number;

@@ -18,7 +18,11 @@ if (kind === 'ticketbot') {
   process.on('SIGTERM', () => void bot.stop().then(() => process.exit(0)));
 } else if (kind === 'bare') {
   const app = express();
-  const receiver = new ExpressReceiver({ signingSecret: process.env.SLACK_SIGNING_SECRET!, app, endpoints: '/slack/events' });
+  const receiver = new ExpressReceiver({
+    signingSecret: process.env.SLACK_SIGNING_SECRET!,
+    app,
+    endpoints: '/slack/events',
+  });
   const bolt = new App({
     token: process.env.SLACK_BOT_TOKEN,
     receiver,
@@ -30,7 +34,9 @@ if (kind === 'ticketbot') {
   bolt.action(/.*/, async ({ ack }) => ack());
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`,
+  );
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 } else {
   process.stderr.write('usage: slackTarget.ts ticketbot|bare\n');

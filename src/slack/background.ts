@@ -28,7 +28,12 @@ export class Background {
    * A card or an App Home is rendered from the database each time, so the last run shows the
    * latest state even when changes race (two clicks, two replicas' hooks on one process).
    */
-  runLatest(key: string, label: string, work: () => Promise<unknown>, fields: Record<string, unknown> = {}): Promise<void> {
+  runLatest(
+    key: string,
+    label: string,
+    work: () => Promise<unknown>,
+    fields: Record<string, unknown> = {},
+  ): Promise<void> {
     const current = this.latest.get(key);
     if (current) {
       current.again = true;

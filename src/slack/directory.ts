@@ -18,7 +18,11 @@ const usersInfoSchema = z.object({
     tz: z.string().nullish(),
     locale: z.string().nullish(),
     profile: z
-      .object({ display_name: z.string().optional(), real_name: z.string().optional(), email: z.string().optional() })
+      .object({
+        display_name: z.string().optional(),
+        real_name: z.string().optional(),
+        email: z.string().optional(),
+      })
       .optional(),
   }),
 });
@@ -61,10 +65,13 @@ export class UserDirectory {
 
   private async load(userId: string): Promise<User | null> {
     let user = await this.db.models.User.findByPk(userId);
-    const fresh = user?.profileRefreshedAt && Date.now() - user.profileRefreshedAt.getTime() < PROFILE_MAX_AGE_MS;
+    const fresh =
+      user?.profileRefreshedAt && Date.now() - user.profileRefreshedAt.getTime() < PROFILE_MAX_AGE_MS;
     if (!fresh) {
       try {
-        const info = usersInfoSchema.parse(await this.client.users.info({ user: userId, include_locale: true }));
+        const info = usersInfoSchema.parse(
+          await this.client.users.info({ user: userId, include_locale: true }),
+        );
         const profile = info.user.profile ?? {};
         await ensureUsers(this.db, [userId]);
         await this.db.models.User.update(

@@ -27,8 +27,10 @@ export function explanationOf(error: unknown, t: Messages): string {
  */
 export async function explainRefusal(ctx: SlackContext, body: unknown, error: unknown): Promise<void> {
   const where = whereSchema.parse(body);
-  if (!isDomainError(error)) ctx.logger.error({ err: error, slackUser: where.user.id }, 'Slack action failed');
-  if (error instanceof Conflict || error instanceof InvalidTransition) void ctx.publisher.refreshCard(error.ticket.id);
+  if (!isDomainError(error))
+    ctx.logger.error({ err: error, slackUser: where.user.id }, 'Slack action failed');
+  if (error instanceof Conflict || error instanceof InvalidTransition)
+    void ctx.publisher.refreshCard(error.ticket.id);
   const user = await ctx.directory.refresh(where.user.id).catch(() => null);
   const t = messages(languageOf(user?.locale));
   const text = explanationOf(error, t);

@@ -30,7 +30,11 @@ export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) 
     }
     if (event.type === 'commented' && change.comment && !change.comment.slackTs) {
       const comment = change.comment;
-      void ctx.background.run('comment to thread', () => copyCommentToThread(ctx, ticket.id, comment.authorId, comment.body), fields);
+      void ctx.background.run(
+        'comment to thread',
+        () => copyCommentToThread(ctx, ticket.id, comment.authorId, comment.body),
+        fields,
+      );
     }
   };
 }
@@ -42,7 +46,9 @@ export async function dmAssigned(ctx: SlackContext, ticketId: number, technician
   const { ticket } = view;
   const title = escapeAndTruncate(ticket.title, 200);
   const link =
-    ticket.slackChannelId && ticket.slackMessageTs ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs) : undefined;
+    ticket.slackChannelId && ticket.slackMessageTs
+      ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs)
+      : undefined;
   const text = link ? t.dmAssigned(ticket.id, title, link) : t.dmAssignedNoLink(ticket.id, title);
   await ctx.publisher.dm(technicianId, { text });
 }
@@ -52,13 +58,22 @@ async function sendRatingPrompt(ctx: SlackContext, ticketId: number): Promise<vo
   if (!view) return;
   const { ticket } = view;
   // Only prompts that can be answered: the domain refuses self-rating and tickets nobody worked.
-  if (ticket.status !== 'closed' || !ticket.technicianId || ticket.technicianId === ticket.requesterId) return;
+  if (ticket.status !== 'closed' || !ticket.technicianId || ticket.technicianId === ticket.requesterId)
+    return;
   const requester = view.requester ?? (await ctx.directory.refresh(ticket.requesterId));
   const t = messages(languageOf(requester?.locale));
-  await ctx.publisher.dm(ticket.requesterId, ratingPrompt(ticket, person(view.technician, ticket.technicianId), t));
+  await ctx.publisher.dm(
+    ticket.requesterId,
+    ratingPrompt(ticket, person(view.technician, ticket.technicianId), t),
+  );
 }
 
-async function copyCommentToThread(ctx: SlackContext, ticketId: number, authorId: string, body: string): Promise<void> {
+async function copyCommentToThread(
+  ctx: SlackContext,
+  ticketId: number,
+  authorId: string,
+  body: string,
+): Promise<void> {
   const view = await loadTicketView(ctx.services.db, ticketId);
   const ticket = view?.ticket;
   if (!ticket?.slackChannelId || !ticket.slackMessageTs) return;

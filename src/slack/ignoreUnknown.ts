@@ -39,7 +39,9 @@ function isOurs(body: Body): boolean {
   if (body.command !== undefined) return body.command === COMMAND_TICKET;
   switch (body.type) {
     case 'block_actions':
-      return (body.actions ?? []).some((a) => ACTIONS.has(a.action_id ?? '') || ACTION_RATE.test(a.action_id ?? ''));
+      return (body.actions ?? []).some(
+        (a) => ACTIONS.has(a.action_id ?? '') || ACTION_RATE.test(a.action_id ?? ''),
+      );
     case 'view_submission':
       return VIEWS.has(body.view?.callback_id ?? '');
     case 'message_action':

@@ -8,11 +8,11 @@ import { boltLogger } from './boltLogger.js';
 import type { SlackContext } from './context.js';
 import { UserDirectory } from './directory.js';
 import { reactToTicketChanges } from './hooks.js';
+import { ignoreUnknown } from './ignoreUnknown.js';
 import { registerListeners } from './listeners/index.js';
 import { Publisher } from './publisher.js';
 import { RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
-import { ignoreUnknown } from './ignoreUnknown.js';
 
 export interface SlackDeps {
   config: Config;
@@ -49,7 +49,12 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
   };
   if (slack.mode === 'http') answerSslCheck(deps.app, SLACK_EVENTS_PATH);
-  const common = { token: slack.botToken, logger: boltLogger(logger), clientOptions, deferInitialization: true };
+  const common = {
+    token: slack.botToken,
+    logger: boltLogger(logger),
+    clientOptions,
+    deferInitialization: true,
+  };
   const bolt =
     slack.mode === 'socket'
       ? new App({ ...common, appToken: slack.appToken, socketMode: true })
@@ -88,7 +93,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   services.hooks.afterCommit.push(hook);
 
   if (slack.mode === 'socket') await bolt.start();
-  logger.info({ mode: slack.mode, path: slack.mode === 'http' ? SLACK_EVENTS_PATH : undefined }, 'Slack connected');
+  logger.info(
+    { mode: slack.mode, path: slack.mode === 'http' ? SLACK_EVENTS_PATH : undefined },
+    'Slack connected',
+  );
 
   return {
     async stop() {

@@ -19,7 +19,10 @@ const en = {
   fieldTechnicianHint: 'Only technicians on the roster can be picked.',
   noTechnicians: 'No technicians yet: an admin adds them from the App Home.',
   fieldPriority: 'Priority',
-  priority: { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' } satisfies Record<Priority, string>,
+  priority: { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' } satisfies Record<
+    Priority,
+    string
+  >,
   status: { open: 'Open', in_progress: 'In progress', closed: 'Closed' } satisfies Record<Status, string>,
   errorTitleRequired: 'Give the ticket a title.',
   errorTitleTooLong: (max: number) => `Keep the title to ${max} characters.`,
@@ -61,9 +64,11 @@ const en = {
   commentLabel: (id: number) => `Comment on ticket #${id}`,
   commentInThread: (who: string, body: string) => `${who}: ${body}`,
 
-  dmCreated: (id: number, title: string, link: string) => `Your ticket <${link}|#${id} ${title}> is open. Follow it in its thread.`,
+  dmCreated: (id: number, title: string, link: string) =>
+    `Your ticket <${link}|#${id} ${title}> is open. Follow it in its thread.`,
   dmCreatedNoLink: (id: number, title: string) => `Your ticket #${id} ${title} is open.`,
-  dmAssigned: (id: number, title: string, link: string) => `You were assigned ticket <${link}|#${id} ${title}>.`,
+  dmAssigned: (id: number, title: string, link: string) =>
+    `You were assigned ticket <${link}|#${id} ${title}>.`,
   dmAssignedNoLink: (id: number, title: string) => `You were assigned ticket #${id} ${title}.`,
   cannotPost: (channel: string) =>
     `I could not post your ticket in <#${channel}>. Invite me there (\`/invite @ticketbot\`) or ask an admin to set HELPDESK_CHANNEL_ID. Your ticket is saved.`,
@@ -75,7 +80,7 @@ const en = {
   ratingExpired: 'This rating request no longer applies: the ticket was reopened or already rated.',
 
   helpText:
-    '*/ticket* [title] opens a new ticket.\n*/ticket mine* lists your open tickets.\n*/ticket help* shows this.\nReply in a ticket card\'s thread to comment; technicians work tickets from the card\'s buttons or the App Home.',
+    "*/ticket* [title] opens a new ticket.\n*/ticket mine* lists your open tickets.\n*/ticket help* shows this.\nReply in a ticket card's thread to comment; technicians work tickets from the card's buttons or the App Home.",
   mineNone: 'You have no open tickets.',
   mineHeader: 'Your open tickets:',
 
@@ -112,7 +117,8 @@ const en = {
     already_rated: 'This ticket is already rated.',
     not_admin: 'Only admins change the technician roster.',
     ticket_not_found: 'That ticket does not exist any more.',
-    ticket_changed: 'Someone changed this ticket meanwhile; the card now shows where it stands. Try again if it still applies.',
+    ticket_changed:
+      'Someone changed this ticket meanwhile; the card now shows where it stands. Try again if it still applies.',
     ticket_closed: 'This ticket is closed; reopen it first.',
     already_assigned: 'The ticket is already assigned that way.',
     invalid_input: 'That did not work: check what you entered.',
@@ -180,14 +186,16 @@ const fr: Messages = {
   commentLabel: (id) => `Commentaire sur le ticket n°${id}`,
   commentInThread: (who, body) => `${who} : ${body}`,
 
-  dmCreated: (id, title, link) => `Votre ticket <${link}|n°${id} ${title}> est ouvert. Suivez-le dans son fil.`,
+  dmCreated: (id, title, link) =>
+    `Votre ticket <${link}|n°${id} ${title}> est ouvert. Suivez-le dans son fil.`,
   dmCreatedNoLink: (id, title) => `Votre ticket n°${id} ${title} est ouvert.`,
   dmAssigned: (id, title, link) => `Le ticket <${link}|n°${id} ${title}> vous a été assigné.`,
   dmAssignedNoLink: (id, title) => `Le ticket n°${id} ${title} vous a été assigné.`,
   cannotPost: (channel) =>
     `Je n’ai pas pu publier votre ticket dans <#${channel}>. Invitez-moi (\`/invite @ticketbot\`) ou demandez à un admin de régler HELPDESK_CHANNEL_ID. Votre ticket est enregistré.`,
 
-  ratingPrompt: (id, title, technician) => `Le ticket n°${id} ${title} est fermé. Comment ${technician} s’en est-il sorti ?`,
+  ratingPrompt: (id, title, technician) =>
+    `Le ticket n°${id} ${title} est fermé. Comment ${technician} s’en est-il sorti ?`,
   ratingRemarkLabel: 'Un mot à ajouter ? (facultatif)',
   ratingThanks: (score) => `Merci ! Vous avez noté ce ticket ${score}/5.`,
   ratingExpired: 'Cette demande d’évaluation ne s’applique plus : le ticket a été rouvert ou déjà noté.',
@@ -211,7 +219,8 @@ const fr: Messages = {
   noticeTitle: 'ticketbot',
   refused: {
     not_technician: 'Seuls les techniciens et les admins peuvent faire cela.',
-    requester_can_only_close: 'En tant que demandeur, vous pouvez fermer votre ticket, pas changer son statut autrement.',
+    requester_can_only_close:
+      'En tant que demandeur, vous pouvez fermer votre ticket, pas changer son statut autrement.',
     use_reopen: 'Ce ticket est fermé : utilisez Rouvrir.',
     already_open: 'Ce ticket est déjà ouvert.',
     already_in_progress: 'Ce ticket est déjà en cours.',
@@ -230,7 +239,8 @@ const fr: Messages = {
     already_rated: 'Ce ticket est déjà noté.',
     not_admin: 'Seuls les admins modifient l’équipe technique.',
     ticket_not_found: 'Ce ticket n’existe plus.',
-    ticket_changed: 'Quelqu’un a modifié ce ticket entre-temps ; la carte montre maintenant où il en est. Réessayez si c’est toujours utile.',
+    ticket_changed:
+      'Quelqu’un a modifié ce ticket entre-temps ; la carte montre maintenant où il en est. Réessayez si c’est toujours utile.',
     ticket_closed: 'Ce ticket est fermé ; rouvrez-le d’abord.',
     already_assigned: 'Le ticket est déjà assigné ainsi.',
     invalid_input: 'Cela n’a pas marché : vérifiez votre saisie.',

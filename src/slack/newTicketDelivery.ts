@@ -28,7 +28,9 @@ export async function deliverNewTicket(
     ctx.logger.warn({ err: error, ticketId, channel: channelId }, 'could not post the ticket card');
     await ctx.publisher.dm(requesterId, { text: t.cannotPost(channelId) });
   }
-  await ctx.publisher.dm(requesterId, { text: link ? t.dmCreated(ticketId, title, link) : t.dmCreatedNoLink(ticketId, title) });
+  await ctx.publisher.dm(requesterId, {
+    text: link ? t.dmCreated(ticketId, title, link) : t.dmCreatedNoLink(ticketId, title),
+  });
   if (view.ticket.technicianId && view.ticket.technicianId !== requesterId) {
     await dmAssigned(ctx, ticketId, view.ticket.technicianId);
   }

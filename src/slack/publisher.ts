@@ -4,11 +4,17 @@ import type { Database } from '../db/index.js';
 import { languageOf } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
-import { loadTicketView, openTicketsOf, recordCardLocation, type TicketView, ticketsAssignedTo } from '../tickets/queries.js';
+import {
+  loadTicketView,
+  openTicketsOf,
+  recordCardLocation,
+  type TicketView,
+  ticketsAssignedTo,
+} from '../tickets/queries.js';
+import type { Background } from './background.js';
 import { appHome, HOME_LIMITS } from './blocks/appHome.js';
 import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
-import type { Background } from './background.js';
 import type { UserDirectory } from './directory.js';
 import { messages } from './messages.js';
 
@@ -48,7 +54,11 @@ export class Publisher {
 
   /** Posts a new ticket's card and records where it is; throws Slack's error if it cannot. */
   async postCard(view: TicketView, channelId: string): Promise<{ channel: string; ts: string }> {
-    const result = await this.client.chat.postMessage({ channel: channelId, ...this.render(view), unfurl_links: false });
+    const result = await this.client.chat.postMessage({
+      channel: channelId,
+      ...this.render(view),
+      unfurl_links: false,
+    });
     const channel = result.channel ?? channelId;
     const ts = result.ts!;
     await recordCardLocation(this.db, view.ticket.id, channel, ts);
@@ -57,12 +67,21 @@ export class Publisher {
 
   /** Brings a ticket's card up to date (in the background, one update at a time per ticket). */
   refreshCard(ticketId: number): Promise<void> {
-    return this.background.runLatest(`card:${ticketId}`, 'update card', async () => {
-      const rendered = await this.cardFor(ticketId);
-      const { ticket } = rendered?.view ?? {};
-      if (!rendered || !ticket?.slackChannelId || !ticket.slackMessageTs) return;
-      await this.client.chat.update({ channel: ticket.slackChannelId, ts: ticket.slackMessageTs, ...rendered.card });
-    }, { ticketId });
+    return this.background.runLatest(
+      `card:${ticketId}`,
+      'update card',
+      async () => {
+        const rendered = await this.cardFor(ticketId);
+        const { ticket } = rendered?.view ?? {};
+        if (!rendered || !ticket?.slackChannelId || !ticket.slackMessageTs) return;
+        await this.client.chat.update({
+          channel: ticket.slackChannelId,
+          ts: ticket.slackMessageTs,
+          ...rendered.card,
+        });
+      },
+      { ticketId },
+    );
   }
 
   /** Someone is looking at their App Home (they opened it or clicked in it): draw it now. */
@@ -84,18 +103,23 @@ export class Publisher {
 
   /** Publishes a user's App Home (in the background, coalesced per user). */
   private publishHome(userId: string): Promise<void> {
-    return this.background.runLatest(`home:${userId}`, 'publish app home', async () => {
-      const viewer = await this.directory.refresh(userId);
-      if (!viewer || viewer.isBot) return;
-      const staff = viewer.isTechnician || viewer.isAdmin;
-      const [mine, assigned, roster] = await Promise.all([
-        openTicketsOf(this.db, userId, HOME_LIMITS.mine),
-        viewer.isTechnician ? ticketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
-        staff ? listTechnicians(this.db) : undefined,
-      ]);
-      const view = appHome({ viewer, mine, assigned, roster }, messages(languageOf(viewer.locale)));
-      await this.client.views.publish({ user_id: userId, view });
-    }, { slackUser: userId });
+    return this.background.runLatest(
+      `home:${userId}`,
+      'publish app home',
+      async () => {
+        const viewer = await this.directory.refresh(userId);
+        if (!viewer || viewer.isBot) return;
+        const staff = viewer.isTechnician || viewer.isAdmin;
+        const [mine, assigned, roster] = await Promise.all([
+          openTicketsOf(this.db, userId, HOME_LIMITS.mine),
+          viewer.isTechnician ? ticketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
+          staff ? listTechnicians(this.db) : undefined,
+        ]);
+        const view = appHome({ viewer, mine, assigned, roster }, messages(languageOf(viewer.locale)));
+        await this.client.views.publish({ user_id: userId, view });
+      },
+      { slackUser: userId },
+    );
   }
 
   async permalink(channel: string, ts: string): Promise<string | undefined> {
@@ -120,6 +144,10 @@ export class Publisher {
 
   async dm(userId: string, message: { text: string; blocks?: KnownBlock[] }): Promise<void> {
     const channel = await this.dmChannel(userId);
-    await this.client.chat.postMessage({ channel, text: message.text.slice(0, LIMITS.notificationText), blocks: message.blocks });
+    await this.client.chat.postMessage({
+      channel,
+      text: message.text.slice(0, LIMITS.notificationText),
+      blocks: message.blocks,
+    });
   }
 }

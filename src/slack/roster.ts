@@ -1,5 +1,5 @@
-import { displayName } from '../db/models/user.js';
 import type { Database } from '../db/index.js';
+import { displayName } from '../db/models/user.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
 import type { RosterEntry } from './blocks/newTicketModal.js';

@@ -50,7 +50,13 @@ function view(t: Partial<Ticket> = {}): TicketView {
     requester: user('U0REQUEST1', 'Rita <the boss>'),
     technician: t.technicianId ? user(t.technicianId, 'Tom') : null,
     latest: {
-      event: { type: 'status_changed', actorId: 'U0TECH0001', fromValue: 'open', toValue: 'in_progress', createdAt: new Date() } as never,
+      event: {
+        type: 'status_changed',
+        actorId: 'U0TECH0001',
+        fromValue: 'open',
+        toValue: 'in_progress',
+        createdAt: new Date(),
+      } as never,
       actor: user('U0TECH0001', 'Tom'),
     },
   };
@@ -58,7 +64,9 @@ function view(t: Partial<Ticket> = {}): TicketView {
 
 describe('mrkdwn escaping and truncation', () => {
   it('escapes the three control characters and nothing else', () => {
-    expect(escapeMrkdwn('<!channel> & <@U123> *bold* _x_')).toBe('&lt;!channel&gt; &amp; &lt;@U123&gt; *bold* _x_');
+    expect(escapeMrkdwn('<!channel> & <@U123> *bold* _x_')).toBe(
+      '&lt;!channel&gt; &amp; &lt;@U123&gt; *bold* _x_',
+    );
   });
 
   it('cuts to the limit with an ellipsis, never inside an entity or a surrogate pair', () => {
@@ -77,11 +85,19 @@ describe('Block Kit views', () => {
     expect(text).toBe('Ticket #42: Printer jams');
     expect(blocks[0]).toMatchObject({ type: 'header', text: { text: '#42 Printer jams' } });
     expect(JSON.stringify(blocks[1])).toContain('Rita &lt;the boss&gt;');
-    expect(blocks[2]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: 'a &lt;b&gt; &amp; c' } });
+    expect(blocks[2]).toMatchObject({
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'a &lt;b&gt; &amp; c' },
+    });
     expect(JSON.stringify(blocks[3])).toContain('Tom moved it from Open to In progress');
     const actions = blocks.at(-1) as { block_id: string; elements: Array<{ action_id: string }> };
     expect(parseTicketActionsBlockId(actions.block_id)).toEqual({ ticketId: 42, version: 3 });
-    expect(actions.elements.map((e) => e.action_id)).toEqual(['ticket_assign', 'ticket_start', 'ticket_close', 'ticket_comment']);
+    expect(actions.elements.map((e) => e.action_id)).toEqual([
+      'ticket_assign',
+      'ticket_start',
+      'ticket_close',
+      'ticket_comment',
+    ]);
     expect(validateBlocks(blocks, 'message')).toEqual([]);
   });
 
@@ -92,7 +108,15 @@ describe('Block Kit views', () => {
   });
 
   it('stays within every limit with the longest inputs', () => {
-    const { blocks } = ticketCard(view({ title: 'T'.repeat(150), description: '&'.repeat(3000), sourceMessageTs: '1', sourcePermalink: `https://x/${'p'.repeat(400)}` }), fr);
+    const { blocks } = ticketCard(
+      view({
+        title: 'T'.repeat(150),
+        description: '&'.repeat(3000),
+        sourceMessageTs: '1',
+        sourcePermalink: `https://x/${'p'.repeat(400)}`,
+      }),
+      fr,
+    );
     expect(validateBlocks(blocks, 'message')).toEqual([]);
     const modal = newTicketModal(
       { title: 'x'.repeat(500), description: 'y'.repeat(5000) },
@@ -104,28 +128,59 @@ describe('Block Kit views', () => {
   });
 
   it('new-ticket modal in French with the roster as options and normal priority preselected', () => {
-    const modal = newTicketModal({ title: 'Imprimante' }, [{ id: 'U0TECH0001', name: 'Tom' }], { channelId: 'C1' }, fr);
-    expect(modal).toMatchObject({ callback_id: 'new_ticket', title: { text: 'Nouveau ticket' }, submit: { text: 'Créer' } });
+    const modal = newTicketModal(
+      { title: 'Imprimante' },
+      [{ id: 'U0TECH0001', name: 'Tom' }],
+      { channelId: 'C1' },
+      fr,
+    );
+    expect(modal).toMatchObject({
+      callback_id: 'new_ticket',
+      title: { text: 'Nouveau ticket' },
+      submit: { text: 'Créer' },
+    });
     expect(JSON.parse(modal.private_metadata!)).toEqual({ channelId: 'C1' });
-    const technician = modal.blocks.find((b) => b.block_id === 'technician') as { element: { options: Array<{ value: string }> } };
+    const technician = modal.blocks.find((b) => b.block_id === 'technician') as {
+      element: { options: Array<{ value: string }> };
+    };
     expect(technician.element.options).toEqual([expect.objectContaining({ value: 'U0TECH0001' })]);
-    const priority = modal.blocks.find((b) => b.block_id === 'priority') as { element: { initial_option: { value: string } } };
+    const priority = modal.blocks.find((b) => b.block_id === 'priority') as {
+      element: { initial_option: { value: string } };
+    };
     expect(priority.element.initial_option.value).toBe('normal');
   });
 
   it('rating prompt: five buttons tied to the resolution, an optional remark', () => {
-    const { blocks } = ratingPrompt(ticket({ status: 'closed', resolution: 2, technicianId: 'U0TECH0001' }), 'Tom', en);
-    const actions = blocks.find((b) => b.type === 'actions') as { block_id: string; elements: Array<{ value: string }> };
+    const { blocks } = ratingPrompt(
+      ticket({ status: 'closed', resolution: 2, technicianId: 'U0TECH0001' }),
+      'Tom',
+      en,
+    );
+    const actions = blocks.find((b) => b.type === 'actions') as {
+      block_id: string;
+      elements: Array<{ value: string }>;
+    };
     expect(actions.block_id).toBe('rating:42:2');
     expect(actions.elements.map((e) => e.value)).toEqual(['42:2:1', '42:2:2', '42:2:3', '42:2:4', '42:2:5']);
-    expect(blocks.find((b) => b.type === 'input')).toMatchObject({ optional: true, block_id: 'rating_remark' });
+    expect(blocks.find((b) => b.type === 'input')).toMatchObject({
+      optional: true,
+      block_id: 'rating_remark',
+    });
     expect(validateBlocks(blocks, 'message')).toEqual([]);
   });
 
   it('App Home never exceeds 100 blocks, however many tickets and technicians, even when mine are also assigned to me', () => {
     const many = { tickets: Array.from({ length: 50 }, (_, i) => ticket({ id: i + 1 })), total: 500 };
     const roster = Array.from({ length: 200 }, (_, i) => user(`U${i}`, `Tech ${i}`, { isTechnician: true }));
-    const home = appHome({ viewer: user('U0ADMIN001', 'Ada', { isAdmin: true, isTechnician: true }), mine: many, assigned: many, roster }, en);
+    const home = appHome(
+      {
+        viewer: user('U0ADMIN001', 'Ada', { isAdmin: true, isTechnician: true }),
+        mine: many,
+        assigned: many,
+        roster,
+      },
+      en,
+    );
     expect(validateView(home)).toEqual([]);
     expect(JSON.stringify(home)).toContain('roster_add');
     expect(JSON.stringify(home)).toContain('…and 492 more');
@@ -133,13 +188,19 @@ describe('Block Kit views', () => {
 
   it('block ids round-trip and reject anything else', () => {
     expect(parseTicketActionsBlockId(ticketActionsBlockId(7, 12))).toEqual({ ticketId: 7, version: 12 });
-    expect(parseTicketActionsBlockId(ticketActionsBlockId(7, 12, 'mine'))).toEqual({ ticketId: 7, version: 12 });
+    expect(parseTicketActionsBlockId(ticketActionsBlockId(7, 12, 'mine'))).toEqual({
+      ticketId: 7,
+      version: 12,
+    });
     expect(parseTicketActionsBlockId('ticket_actions:x:1')).toBeUndefined();
     expect(parseTicketActionsBlockId(undefined)).toBeUndefined();
   });
 
   it('the French catalog has every key the English one has', () => {
-    const keys = (o: object): string[] => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v).map((s) => `${k}.${s}`) : [k]));
+    const keys = (o: object): string[] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        v && typeof v === 'object' ? keys(v).map((s) => `${k}.${s}`) : [k],
+      );
     expect(keys(fr).sort()).toEqual(keys(en).sort());
   });
 });

@@ -5,6 +5,7 @@ import {
   FRENCH_USER,
   OTHER_USER,
   REQUESTER,
+  type SlackJson,
   type SlackTestApp,
   startSlackTestApp,
   TECHNICIAN,
@@ -25,8 +26,16 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     expect(app.slack.rejected).toEqual([]);
   });
 
-  const homeOpened = (user: string) => app.event({ type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000000.000001' });
-  const lastHome = (user: string) => app.slack.calls.filter((c) => c.method === 'views.publish' && c.args.user_id === user).at(-1);
+  const homeOpened = (user: string) =>
+    app.event({
+      type: 'app_home_opened',
+      user,
+      channel: 'D0HOME',
+      tab: 'home',
+      event_ts: '1700000000.000001',
+    });
+  const lastHome = (user: string) =>
+    app.slack.calls.filter((c) => c.method === 'views.publish' && c.args.user_id === user).at(-1);
 
   it('publishes the App Home when opened: my tickets, assigned tickets, the roster with admin controls', async () => {
     await app.createTicket(REQUESTER, 'Home ticket');
@@ -36,23 +45,31 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
 
     app.slack.clear();
     await homeOpened(REQUESTER);
-    const requesterHome = JSON.stringify((await app.slack.waitForCall('views.publish', (a) => a.user_id === REQUESTER)).args.view);
+    const requesterHome = JSON.stringify(
+      (await app.slack.waitForCall('views.publish', (a) => a.user_id === REQUESTER)).args.view,
+    );
     expect(requesterHome).toContain('Home ticket');
     expect(requesterHome).not.toContain('roster_add');
 
     await homeOpened(TECHNICIAN);
-    const techHome = JSON.stringify((await app.slack.waitForCall('views.publish', (a) => a.user_id === TECHNICIAN)).args.view);
+    const techHome = JSON.stringify(
+      (await app.slack.waitForCall('views.publish', (a) => a.user_id === TECHNICIAN)).args.view,
+    );
     expect(techHome).toContain('Assigned to me');
     expect(techHome).toContain('Assigned ticket');
     expect(techHome).toContain('ticket_start');
     expect(techHome).not.toContain('roster_remove');
 
     await homeOpened(ADMIN);
-    const adminHome = (await app.slack.waitForCall('views.publish', (a) => a.user_id === ADMIN)).args.view as { blocks: any[] };
+    const adminHome = (await app.slack.waitForCall('views.publish', (a) => a.user_id === ADMIN)).args
+      .view as { blocks: SlackJson[] };
     expect(JSON.stringify(adminHome)).toContain('roster_add');
-    expect(adminHome.blocks.filter((b) => b.accessory?.action_id === 'roster_remove').map((b) => b.accessory.value).sort()).toEqual(
-      ['U0TECH0001', 'U0TECH0002'].sort(),
-    );
+    expect(
+      adminHome.blocks
+        .filter((b) => b.accessory?.action_id === 'roster_remove')
+        .map((b) => b.accessory.value)
+        .sort(),
+    ).toEqual(['U0TECH0001', 'U0TECH0002'].sort());
   });
 
   it('keeps an opened App Home up to date when one of its tickets changes', async () => {
@@ -62,7 +79,13 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     const before = app.slack.callsTo('views.publish').length;
     await app.click(TECHNICIAN, card, 'ticket_assign', { selected_user: TECHNICIAN });
     const published = await app.slack.waitFor(
-      (calls) => calls.filter((c) => c.method === 'views.publish').slice(before).find((c) => c.args.user_id === TECHNICIAN && JSON.stringify(c.args.view).includes('Fresh on my home')),
+      (calls) =>
+        calls
+          .filter((c) => c.method === 'views.publish')
+          .slice(before)
+          .find(
+            (c) => c.args.user_id === TECHNICIAN && JSON.stringify(c.args.view).includes('Fresh on my home'),
+          ),
       'home refresh',
     );
     expect(JSON.stringify(published.args.view)).toContain('Assigned to me');
@@ -72,13 +95,10 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     const card = await app.createTicket(REQUESTER, 'Start me from home');
     const ticket = (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
     await homeOpened(REQUESTER);
-    const home = await app.slack.waitFor(
-      () => {
-        const view = lastHome(REQUESTER)?.args.view as { blocks: Array<Record<string, any>> } | undefined;
-        return view && JSON.stringify(view).includes('Start me from home') ? view : undefined;
-      },
-      'home with the ticket',
-    );
+    const home = await app.slack.waitFor(() => {
+      const view = lastHome(REQUESTER)?.args.view as { blocks: SlackJson[] } | undefined;
+      return view && JSON.stringify(view).includes('Start me from home') ? view : undefined;
+    }, 'home with the ticket');
     const actions = home.blocks.find((b) => String(b.block_id).startsWith(`ticket_actions:${ticket.id}:`))!;
     expect(actions.elements.map((e: { action_id: string }) => e.action_id)).toContain('ticket_close');
     // The requester closes their own ticket from the home.
@@ -91,17 +111,32 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
         trigger_id: 'trigger.home.close',
         container: { type: 'view', view_id: 'V0HOME' },
         view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
-        actions: [{ type: 'button', action_id: 'ticket_close', block_id: actions.block_id, value: String(ticket.id), action_ts: '1' }],
+        actions: [
+          {
+            type: 'button',
+            action_id: 'ticket_close',
+            block_id: actions.block_id,
+            value: String(ticket.id),
+            action_ts: '1',
+          },
+        ],
       },
     });
     await app.slack.waitFor(async () => (await ticket.reload()).status === 'closed', 'closed from home');
-    await app.slack.waitForCall('chat.update', (a) => a.ts === card.ts && JSON.stringify(a.blocks).includes('ticket_reopen'));
+    await app.slack.waitForCall(
+      'chat.update',
+      (a) => a.ts === card.ts && JSON.stringify(a.blocks).includes('ticket_reopen'),
+    );
   });
 
   it('lets an admin add and remove a technician from the App Home; others are refused', async () => {
     const fromHome = async (user: string, actionId: string, extra: Record<string, unknown>) => {
       // App Home clicks carry a view, not a channel.
-      const block = { type: 'actions', block_id: 'roster', elements: [{ type: 'button', action_id: actionId }] };
+      const block = {
+        type: 'actions',
+        block_id: 'roster',
+        elements: [{ type: 'button', action_id: actionId }],
+      };
       return app.send({
         interactive: {
           type: 'block_actions',
@@ -111,18 +146,29 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
           trigger_id: `trigger.home.${actionId}.${user}`,
           container: { type: 'view', view_id: 'V0HOME' },
           view: { id: 'V0HOME', type: 'home', blocks: [block], state: { values: {} } },
-          actions: [{ type: 'users_select', action_id: actionId, block_id: 'roster', action_ts: '1', ...extra }],
+          actions: [
+            { type: 'users_select', action_id: actionId, block_id: 'roster', action_ts: '1', ...extra },
+          ],
         },
       });
     };
     await fromHome(ADMIN, 'roster_add', { selected_user: OTHER_USER });
-    await app.slack.waitFor(async () => (await suite.db.models.User.findByPk(OTHER_USER))?.isTechnician === true, 'technician added');
+    await app.slack.waitFor(
+      async () => (await suite.db.models.User.findByPk(OTHER_USER))?.isTechnician === true,
+      'technician added',
+    );
     await fromHome(TECHNICIAN, 'roster_remove', { value: OTHER_USER });
-    const notice = await app.slack.waitForCall('views.open', (a) => a.trigger_id === `trigger.home.roster_remove.${TECHNICIAN}`);
+    const notice = await app.slack.waitForCall(
+      'views.open',
+      (a) => a.trigger_id === `trigger.home.roster_remove.${TECHNICIAN}`,
+    );
     expect(JSON.stringify(notice.args.view)).toContain('Only admins');
     expect((await suite.db.models.User.findByPk(OTHER_USER))?.isTechnician).toBe(true);
     await fromHome(ADMIN, 'roster_remove', { value: OTHER_USER });
-    await app.slack.waitFor(async () => (await suite.db.models.User.findByPk(OTHER_USER))?.isTechnician === false, 'technician removed');
+    await app.slack.waitFor(
+      async () => (await suite.db.models.User.findByPk(OTHER_USER))?.isTechnician === false,
+      'technician removed',
+    );
   });
 
   it('the message shortcut opens the modal prefilled from the message; the card links back to it', async () => {
@@ -136,31 +182,54 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
         user: { id: REQUESTER, name: 'rita' },
         channel: { id: 'C0SUPPORT1', name: 'support' },
         message_ts: '1690000000.000100',
-        message: { type: 'message', user: OTHER_USER, ts: '1690000000.000100', text: 'Wifi is down on floor 2 &amp; 3\nSince 9am' },
+        message: {
+          type: 'message',
+          user: OTHER_USER,
+          ts: '1690000000.000100',
+          text: 'Wifi is down on floor 2 &amp; 3\nSince 9am',
+        },
         response_url: `${app.slack.url}../response/shortcut`,
         token: 'verification-token',
         action_ts: '1690000001.000000',
       },
     });
-    const opened = await app.slack.waitFor((calls) => calls.filter((c) => c.method === 'views.open')[opensBefore], 'modal');
-    const view = opened.args.view as { blocks: any[] };
+    const opened = await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
+      'modal',
+    );
+    const view = opened.args.view as { blocks: SlackJson[] };
     expect(view.blocks[0].element.initial_value).toBe('Wifi is down on floor 2 & 3');
     expect(view.blocks[1].element.initial_value).toBe('Wifi is down on floor 2 & 3\nSince 9am');
     await app.submitView(REQUESTER, opened, {
       title: { title: { type: 'plain_text_input', value: 'Wifi is down on floor 2 & 3' } },
       priority: { priority: { type: 'static_select', selected_option: { value: 'urgent' } } },
     });
-    const ticket = await app.slack.waitFor(() => suite.db.models.Ticket.findOne({ where: { sourceMessageTs: '1690000000.000100' } }), 'ticket');
-    expect(ticket).toMatchObject({ sourceChannelId: 'C0SUPPORT1', sourcePermalink: expect.stringContaining('/archives/C0SUPPORT1/p1690000000000100') });
-    const card = await app.slack.waitForCall('chat.postMessage', (a) => String(a.text).includes(`#${ticket.id}`) || String(a.text).includes(`Ticket #${ticket.id}`));
+    const ticket = await app.slack.waitFor(
+      () => suite.db.models.Ticket.findOne({ where: { sourceMessageTs: '1690000000.000100' } }),
+      'ticket',
+    );
+    expect(ticket).toMatchObject({
+      sourceChannelId: 'C0SUPPORT1',
+      sourcePermalink: expect.stringContaining('/archives/C0SUPPORT1/p1690000000000100'),
+    });
+    const card = await app.slack.waitForCall(
+      'chat.postMessage',
+      (a) => String(a.text).includes(`#${ticket.id}`) || String(a.text).includes(`Ticket #${ticket.id}`),
+    );
     expect(JSON.stringify(card.args.blocks)).toContain('/archives/C0SUPPORT1/p1690000000000100');
   });
 
   it('answers /ticket help and /ticket mine only to the caller, in their language', async () => {
     const help = await app.command(REQUESTER, 'help');
-    expect(help.json()).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/ticket') });
+    expect(help.json()).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('/ticket'),
+    });
     const mine = await app.command(REQUESTER, 'mine');
-    expect(mine.json()).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Home ticket') });
+    expect(mine.json()).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('Home ticket'),
+    });
     const aide = await app.command(FRENCH_USER, 'help');
     expect((aide.json() as { text: string }).text).toContain('ouvre un nouveau ticket');
     const none = await app.command(FRENCH_USER, 'mine');
@@ -172,7 +241,9 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     const newcomer = 'U0NOUVEAU1';
     app.slack.addUser(newcomer, { name: 'Noémie', locale: 'fr-CA' });
     const card = await app.createTicket(newcomer, 'Imprimante en panne');
-    const update = await app.slack.waitForCall('views.update', (a) => JSON.stringify(a.view).includes('Nouveau ticket'));
+    const update = await app.slack.waitForCall('views.update', (a) =>
+      JSON.stringify(a.view).includes('Nouveau ticket'),
+    );
     expect(update.args.view).toMatchObject({ title: { text: 'Nouveau ticket' } });
     expect(JSON.stringify(card.blocks)).toContain('Priorité');
     const dm = await app.slack.waitForCall('chat.postMessage', (a) => a.channel === `D${newcomer.slice(1)}`);
@@ -191,7 +262,7 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     });
     // mrkdwn (where Slack would expand mentions) is escaped; plain_text (the header) is shown as typed.
     const mrkdwn: string[] = [];
-    JSON.stringify(card.blocks, (key, value) => {
+    JSON.stringify(card.blocks, (_key, value) => {
       if (value && typeof value === 'object' && value.type === 'mrkdwn') mrkdwn.push(value.text);
       return value;
     });
@@ -201,7 +272,9 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       expect(text).not.toContain('<@U0TECH0001>');
     }
     expect(String(posted.args.text)).toContain('&lt;!channel&gt;');
-    const description = card.blocks.find((b) => b.type === 'section' && (b as any).text) as { text: { text: string } };
+    const description = card.blocks.find((b) => b.type === 'section' && (b as SlackJson).text) as {
+      text: { text: string };
+    };
     expect(description.text.text.length).toBeLessThanOrEqual(3000);
     expect(description.text.text.endsWith('…')).toBe(true);
     expect(description.text.text).not.toMatch(/&[a-z]*…$/);
@@ -211,12 +284,17 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     app.slack.channelsWithoutBot.add('C0HELPDESK');
     try {
       await app.command(REQUESTER, 'Nowhere to go');
-      const opened = await app.slack.waitForCall('views.open', (a) => JSON.stringify(a.view).includes('Nowhere to go'));
+      const opened = await app.slack.waitForCall('views.open', (a) =>
+        JSON.stringify(a.view).includes('Nowhere to go'),
+      );
       await app.submitView(REQUESTER, opened, {
         title: { title: { type: 'plain_text_input', value: 'Nowhere to go' } },
         priority: { priority: { type: 'static_select', selected_option: { value: 'low' } } },
       });
-      const dm = await app.slack.waitForCall('chat.postMessage', (a) => a.channel === `D${REQUESTER.slice(1)}` && String(a.text).includes('could not post'));
+      const dm = await app.slack.waitForCall(
+        'chat.postMessage',
+        (a) => a.channel === `D${REQUESTER.slice(1)}` && String(a.text).includes('could not post'),
+      );
       expect(String(dm.args.text)).toContain('<#C0HELPDESK>');
       expect(await suite.db.models.Ticket.count({ where: { title: 'Nowhere to go' } })).toBe(1);
     } finally {
@@ -229,7 +307,12 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
     });
     await app.click(TECHNICIAN, card, 'ticket_close');
-    const prompt = await app.slack.waitForCall('chat.postMessage', (a) => JSON.stringify(a.blocks ?? []).includes('Reopen me') && JSON.stringify(a.blocks ?? []).includes('ticket_rate_5'));
+    const prompt = await app.slack.waitForCall(
+      'chat.postMessage',
+      (a) =>
+        JSON.stringify(a.blocks ?? []).includes('Reopen me') &&
+        JSON.stringify(a.blocks ?? []).includes('ticket_rate_5'),
+    );
     const closed = await app.slack.waitFor(() => {
       const c = app.card(card.channel, card.ts);
       return JSON.stringify(c.blocks).includes('ticket_reopen') ? c : undefined;
@@ -239,9 +322,16 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       const t = await suite.db.models.Ticket.findByPk(Number(/#(\d+)/.exec(String(prompt.args.text))?.[1]));
       return t?.status === 'open' ? t : undefined;
     }, 'reopened');
-    const dm = { channel: prompt.response.channel as string, ts: prompt.response.ts as string, blocks: prompt.args.blocks as any };
+    const dm = {
+      channel: prompt.response.channel as string,
+      ts: prompt.response.ts as string,
+      blocks: prompt.args.blocks as SlackJson,
+    };
     await app.click(REQUESTER, dm, 'ticket_rate_5');
-    await app.slack.waitForCall('chat.update', (a) => a.ts === dm.ts && String(a.text).includes('no longer applies'));
+    await app.slack.waitForCall(
+      'chat.update',
+      (a) => a.ts === dm.ts && String(a.text).includes('no longer applies'),
+    );
     expect(await suite.db.models.Rating.count({ where: { ticketId: ticket.id } })).toBe(0);
   });
 });

@@ -3,12 +3,14 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMAND_TICKET, SHORTCUT_CREATE_TICKET } from '../../src/slack/blocks/ids.js';
+import type { SlackJson } from '../support/slackApp.js';
 
 // manifest.yml (HTTP) and manifest.socket.yml (Socket Mode) against Slack's published JSON Schema,
 // and against the code: the command, shortcut and scopes ticketbot really uses.
 
 const schemaDir = new URL('../../../shared/slack/manifest-schema/', import.meta.url);
-const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8')) as Record<string, unknown>;
+const readJson = (name: string) =>
+  JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8')) as Record<string, unknown>;
 const REMOTE = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/';
 
 function validator() {
@@ -18,9 +20,18 @@ function validator() {
   return ajv.compile(readJson('manifest.schema.json'));
 }
 
-const load = (file: string) => parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')) as Record<string, any>;
+const load = (file: string) =>
+  parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')) as SlackJson;
 
-const SCOPES = ['commands', 'chat:write', 'im:write', 'users:read', 'users:read.email', 'channels:history', 'groups:history'];
+const SCOPES = [
+  'commands',
+  'chat:write',
+  'im:write',
+  'users:read',
+  'users:read.email',
+  'channels:history',
+  'groups:history',
+];
 
 describe('Slack app manifests', () => {
   const validate = validator();
@@ -35,18 +46,30 @@ describe('Slack app manifests', () => {
 
     it(`${file} declares what the code listens to, with exactly the scopes it uses`, () => {
       const manifest = load(file);
-      expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual([COMMAND_TICKET]);
-      expect(manifest.features.shortcuts).toEqual([expect.objectContaining({ type: 'message', callback_id: SHORTCUT_CREATE_TICKET })]);
+      expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual([
+        COMMAND_TICKET,
+      ]);
+      expect(manifest.features.shortcuts).toEqual([
+        expect.objectContaining({ type: 'message', callback_id: SHORTCUT_CREATE_TICKET }),
+      ]);
       expect(manifest.features.app_home.home_tab_enabled).toBe(true);
       expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...SCOPES].sort());
-      expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(['app_home_opened', 'message.channels', 'message.groups']);
+      expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual([
+        'app_home_opened',
+        'message.channels',
+        'message.groups',
+      ]);
       expect(manifest.settings.interactivity.is_enabled).toBe(true);
     });
   }
 
   it('HTTP mode points every request URL at /slack/events; Socket Mode has none', () => {
     const http = load('manifest.yml');
-    const urls = [http.features.slash_commands[0].url, http.settings.event_subscriptions.request_url, http.settings.interactivity.request_url];
+    const urls = [
+      http.features.slash_commands[0].url,
+      http.settings.event_subscriptions.request_url,
+      http.settings.interactivity.request_url,
+    ];
     for (const url of urls) expect(url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
     expect(http.settings.socket_mode_enabled).toBe(false);
     const socket = load('manifest.socket.yml');

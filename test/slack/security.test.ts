@@ -8,7 +8,10 @@ import { encodeBody, FORM, slackSignature } from '../support/slackSigner.js';
 
 describe('the request signer', () => {
   it("matches Slack's documented test vector", () => {
-    const body = readFileSync(new URL('../../../shared/slack/payloads/slash_command_signing_test_vector.form', import.meta.url), 'utf8');
+    const body = readFileSync(
+      new URL('../../../shared/slack/payloads/slash_command_signing_test_vector.form', import.meta.url),
+      'utf8',
+    );
     expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe(
       'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
     );
@@ -29,10 +32,25 @@ describeEachDatabase('Slack: request verification', (suite) => {
       type: 'event_callback',
       team_id: 'T0TEAM0001',
       event_id: 'Ev0SECURITY',
-      event: { type: 'message', channel: 'C0HELPDESK', user: REQUESTER, text: 'hi', ts: '1700009999.000001', thread_ts: '1700000000.000001' },
+      event: {
+        type: 'message',
+        channel: 'C0HELPDESK',
+        user: REQUESTER,
+        text: 'hi',
+        ts: '1700009999.000001',
+        thread_ts: '1700000000.000001',
+      },
     },
   };
-  const command = { form: { command: '/ticket', text: 'help', user_id: REQUESTER, channel_id: 'C0GENERAL1', trigger_id: 't.1' } };
+  const command = {
+    form: {
+      command: '/ticket',
+      text: 'help',
+      user_id: REQUESTER,
+      channel_id: 'C0GENERAL1',
+      trigger_id: 't.1',
+    },
+  };
 
   async function nothingStored() {
     expect(await suite.db.models.Ticket.count()).toBe(0);
@@ -48,7 +66,13 @@ describeEachDatabase('Slack: request verification', (suite) => {
 
   it('answers 401 to a wrong signature', async () => {
     expect((await app.send(command, { signature: `v0=${'0'.repeat(64)}` })).status).toBe(401);
-    expect((await app.send(reply, { signature: slackSignature('another-secret', Math.floor(Date.now() / 1000), 'x') })).status).toBe(401);
+    expect(
+      (
+        await app.send(reply, {
+          signature: slackSignature('another-secret', Math.floor(Date.now() / 1000), 'x'),
+        })
+      ).status,
+    ).toBe(401);
     await nothingStored();
   });
 

@@ -50,7 +50,10 @@ describeEachDatabase('Slack: Socket Mode', (suite) => {
       trigger_id: 'trigger.socket.1',
       response_url: `${slack.url}../response/socket`,
     });
-    expect(ack.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/ticket') });
+    expect(ack.payload).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('/ticket'),
+    });
   });
 
   it('creates a ticket from a modal submitted over the socket and posts its card', async () => {
@@ -72,14 +75,24 @@ describeEachDatabase('Slack: Socket Mode', (suite) => {
       },
     });
     expect(ack.payload ?? {}).not.toHaveProperty('response_action');
-    const card = await slack.waitForCall('chat.postMessage', (args) => args.channel === HELPDESK && String(args.text).includes('Socket ticket'));
+    const card = await slack.waitForCall(
+      'chat.postMessage',
+      (args) => args.channel === HELPDESK && String(args.text).includes('Socket ticket'),
+    );
     expect(card.response.ok).toBe(true);
-    const ticket = await slack.waitFor(() => suite.db.models.Ticket.findOne({ where: { title: 'Socket ticket', slackChannelId: HELPDESK } }), 'card recorded');
+    const ticket = await slack.waitFor(
+      () => suite.db.models.Ticket.findOne({ where: { title: 'Socket ticket', slackChannelId: HELPDESK } }),
+      'card recorded',
+    );
     expect(ticket.slackMessageTs).toBe(card.response.ts);
   });
 
   it('does not mount POST /slack/events in Socket Mode', async () => {
-    const res = await fetch(`${bot.url}/slack/events`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${bot.url}/slack/events`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(404);
   });
 });

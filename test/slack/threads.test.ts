@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import { OTHER_USER, REQUESTER, type SlackTestApp, startSlackTestApp, TECHNICIAN } from '../support/slackApp.js';
+import {
+  OTHER_USER,
+  REQUESTER,
+  type SlackTestApp,
+  startSlackTestApp,
+  TECHNICIAN,
+} from '../support/slackApp.js';
 
 // Comments: thread replies (retries, edits, deletions, bots), the comment button, and what the thread shows.
 
@@ -27,11 +33,20 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     parent_user_id: app.slack.botUserId,
     event_ts: ts,
   });
-  const ticketOf = (card: { ts: string }) => suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } });
+  const ticketOf = (card: { ts: string }) =>
+    suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } });
   async function commentsOf(card: { ts: string }) {
     const ticket = await ticketOf(card);
-    const comments = await suite.db.models.Comment.findAll({ where: { ticketId: ticket!.id }, order: [['id', 'ASC']] });
-    return comments.map((c) => ({ author: c.authorId, body: c.body, slackTs: c.slackTs, deleted: c.deletedAt !== null }));
+    const comments = await suite.db.models.Comment.findAll({
+      where: { ticketId: ticket!.id },
+      order: [['id', 'ASC']],
+    });
+    return comments.map((c) => ({
+      author: c.authorId,
+      body: c.body,
+      slackTs: c.slackTs,
+      deleted: c.deletedAt !== null,
+    }));
   }
   async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
     let value = await read();
@@ -48,25 +63,58 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect((await app.event(event)).status).toBe(200);
     expect((await app.event(event, { retryNum: 1 })).status).toBe(200);
     expect((await app.event(event, { retryNum: 2 })).status).toBe(200);
-    const comments = await until(() => commentsOf(card), (c) => c.length >= 1);
-    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('commented'));
-    expect(comments).toEqual([{ author: TECHNICIAN, body: 'Restart it & tell me <please>', slackTs: '1700000100.000100', deleted: false }]);
+    const comments = await until(
+      () => commentsOf(card),
+      (c) => c.length >= 1,
+    );
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('commented'),
+    );
+    expect(comments).toEqual([
+      {
+        author: TECHNICIAN,
+        body: 'Restart it & tell me <please>',
+        slackTs: '1700000100.000100',
+        deleted: false,
+      },
+    ]);
   });
 
   it('follows an edited and a deleted reply', async () => {
     const card = await app.createTicket(REQUESTER, 'Mail bounces');
     await app.event(reply(card, REQUESTER, '1700000200.000200', 'first draft'));
-    await until(() => commentsOf(card), (c) => c.length === 1);
+    await until(
+      () => commentsOf(card),
+      (c) => c.length === 1,
+    );
     await app.event({
       type: 'message',
       subtype: 'message_changed',
       channel: card.channel,
       hidden: true,
       ts: '1700000201.000000',
-      message: { type: 'message', user: REQUESTER, text: 'final words', ts: '1700000200.000200', thread_ts: card.ts },
-      previous_message: { type: 'message', user: REQUESTER, text: 'first draft', ts: '1700000200.000200', thread_ts: card.ts },
+      message: {
+        type: 'message',
+        user: REQUESTER,
+        text: 'final words',
+        ts: '1700000200.000200',
+        thread_ts: card.ts,
+      },
+      previous_message: {
+        type: 'message',
+        user: REQUESTER,
+        text: 'first draft',
+        ts: '1700000200.000200',
+        thread_ts: card.ts,
+      },
     });
-    expect(await until(() => commentsOf(card), (c) => c[0]?.body === 'final words')).toMatchObject([{ body: 'final words' }]);
+    expect(
+      await until(
+        () => commentsOf(card),
+        (c) => c[0]?.body === 'final words',
+      ),
+    ).toMatchObject([{ body: 'final words' }]);
     await app.event({
       type: 'message',
       subtype: 'message_deleted',
@@ -74,21 +122,55 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
       hidden: true,
       ts: '1700000202.000000',
       deleted_ts: '1700000200.000200',
-      previous_message: { type: 'message', user: REQUESTER, text: 'final words', ts: '1700000200.000200', thread_ts: card.ts },
+      previous_message: {
+        type: 'message',
+        user: REQUESTER,
+        text: 'final words',
+        ts: '1700000200.000200',
+        thread_ts: card.ts,
+      },
     });
-    expect(await until(() => commentsOf(card), (c) => c[0]?.deleted === true)).toMatchObject([{ deleted: true }]);
+    expect(
+      await until(
+        () => commentsOf(card),
+        (c) => c[0]?.deleted === true,
+      ),
+    ).toMatchObject([{ deleted: true }]);
   });
 
   it('ignores its own posts, other bots, top-level messages and threads that are not cards', async () => {
     const card = await app.createTicket(REQUESTER, 'Ignore me');
-    await app.event({ ...reply(card, app.slack.botUserId, '1700000300.000001', 'from ticketbot'), bot_id: app.slack.botId });
+    await app.event({
+      ...reply(card, app.slack.botUserId, '1700000300.000001', 'from ticketbot'),
+      bot_id: app.slack.botId,
+    });
     await app.event({ ...reply(card, 'U0OTHERBOT', '1700000300.000002', 'from a bot'), bot_id: 'B0OTHER' });
-    await app.event({ type: 'message', subtype: 'bot_message', channel: card.channel, bot_id: 'B0OTHER', text: 'x', ts: '1700000300.000003', thread_ts: card.ts });
-    await app.event({ type: 'message', channel: card.channel, user: REQUESTER, text: 'top level', ts: '1700000300.000004' });
-    await app.event({ ...reply(card, REQUESTER, '1700000300.000005', 'elsewhere'), thread_ts: '1600000000.000001' });
+    await app.event({
+      type: 'message',
+      subtype: 'bot_message',
+      channel: card.channel,
+      bot_id: 'B0OTHER',
+      text: 'x',
+      ts: '1700000300.000003',
+      thread_ts: card.ts,
+    });
+    await app.event({
+      type: 'message',
+      channel: card.channel,
+      user: REQUESTER,
+      text: 'top level',
+      ts: '1700000300.000004',
+    });
+    await app.event({
+      ...reply(card, REQUESTER, '1700000300.000005', 'elsewhere'),
+      thread_ts: '1600000000.000001',
+    });
     // A last reply that does count, sent after the others: only it becomes a comment.
     await app.event(reply(card, REQUESTER, '1700000300.000006', 'counted'));
-    const comments = await until(() => commentsOf(card), (c) => c.length >= 1);
+    const comments = await until(
+      () => commentsOf(card),
+      (c) => c.length >= 1,
+    );
     expect(comments.map((c) => c.body)).toEqual(['counted']);
   });
 
@@ -104,15 +186,27 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     const card = await app.createTicket(REQUESTER, 'Need a cable');
     const opensBefore = app.slack.callsTo('views.open').length;
     await app.click(TECHNICIAN, card, 'ticket_comment');
-    const opened = await app.slack.waitFor((calls) => calls.filter((c) => c.method === 'views.open')[opensBefore], 'comment modal');
+    const opened = await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
+      'comment modal',
+    );
     expect(opened.args.view).toMatchObject({ callback_id: 'add_comment' });
-    const empty = await app.submitView(TECHNICIAN, opened, { comment: { comment: { type: 'plain_text_input', value: '  ' } } });
-    expect(empty.json()).toMatchObject({ response_action: 'errors', errors: { comment: expect.any(String) } });
-    const ok = await app.submitView(TECHNICIAN, opened, { comment: { comment: { type: 'plain_text_input', value: 'On its way <!channel>' } } });
+    const empty = await app.submitView(TECHNICIAN, opened, {
+      comment: { comment: { type: 'plain_text_input', value: '  ' } },
+    });
+    expect(empty.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { comment: expect.any(String) },
+    });
+    const ok = await app.submitView(TECHNICIAN, opened, {
+      comment: { comment: { type: 'plain_text_input', value: 'On its way <!channel>' } },
+    });
     expect(ok.status).toBe(200);
     const posted = await app.slack.waitForCall('chat.postMessage', (args) => args.thread_ts === card.ts);
     expect(String(posted.args.text)).toContain('On its way &lt;!channel&gt;');
     expect(String(posted.args.text)).not.toContain('<!channel>');
-    expect(await commentsOf(card)).toEqual([{ author: TECHNICIAN, body: 'On its way <!channel>', slackTs: null, deleted: false }]);
+    expect(await commentsOf(card)).toEqual([
+      { author: TECHNICIAN, body: 'On its way <!channel>', slackTs: null, deleted: false },
+    ]);
   });
 });

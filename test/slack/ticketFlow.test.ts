@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { asActor, changeStatus } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { HELPDESK, REQUESTER, SECOND_TECHNICIAN, type SlackTestApp, startSlackTestApp, TECHNICIAN, OTHER_USER } from '../support/slackApp.js';
+import {
+  HELPDESK,
+  OTHER_USER,
+  REQUESTER,
+  SECOND_TECHNICIAN,
+  type SlackJson,
+  type SlackTestApp,
+  startSlackTestApp,
+  TECHNICIAN,
+} from '../support/slackApp.js';
 
 // The main path, end to end over HTTP: /ticket → modal → submission → card → buttons → rating.
 
@@ -17,7 +26,11 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
   });
 
-  async function openAndSubmit(userId: string, title: string, values: Record<string, Record<string, unknown>> = {}) {
+  async function openAndSubmit(
+    userId: string,
+    title: string,
+    values: Record<string, Record<string, unknown>> = {},
+  ) {
     app.slack.clear();
     const res = await app.command(userId, title);
     expect(res.status).toBe(200);
@@ -32,26 +45,39 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
   }
 
   async function cardOf(title: string) {
-    const posted = await app.slack.waitForCall('chat.postMessage', (args) => args.channel === HELPDESK && String(args.text).includes(title));
+    const posted = await app.slack.waitForCall(
+      'chat.postMessage',
+      (args) => args.channel === HELPDESK && String(args.text).includes(title),
+    );
     return app.card(posted.response.channel as string, posted.response.ts as string);
   }
 
   it('opens the modal with the title prefilled and the roster as technician choices', async () => {
     const { opened, submitted } = await openAndSubmit(REQUESTER, 'Printer jams');
     expect(submitted.status).toBe(200);
-    const view = opened.args.view as { callback_id: string; blocks: Array<Record<string, any>> };
+    const view = opened.args.view as { callback_id: string; blocks: SlackJson[] };
     expect(view.callback_id).toBe('new_ticket');
     expect(view.blocks[0]).toMatchObject({ block_id: 'title', element: { initial_value: 'Printer jams' } });
     const technician = view.blocks.find((b) => b.block_id === 'technician');
-    expect(technician?.element.options.map((o: { value: string }) => o.value).sort()).toEqual([TECHNICIAN, SECOND_TECHNICIAN].sort());
+    expect(technician?.element.options.map((o: { value: string }) => o.value).sort()).toEqual(
+      [TECHNICIAN, SECOND_TECHNICIAN].sort(),
+    );
   });
 
   it('creates the ticket, posts its card in the helpdesk channel and DMs the requester a link', async () => {
     await openAndSubmit(REQUESTER, 'Screen flickers');
     const card = await cardOf('Screen flickers');
     const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Screen flickers' } });
-    expect(ticket).toMatchObject({ requesterId: REQUESTER, priority: 'high', status: 'open', description: 'It jams & squeaks <loudly>' });
-    expect(card.blocks[0]).toMatchObject({ type: 'header', text: { text: `#${ticket!.id} Screen flickers` } });
+    expect(ticket).toMatchObject({
+      requesterId: REQUESTER,
+      priority: 'high',
+      status: 'open',
+      description: 'It jams & squeaks <loudly>',
+    });
+    expect(card.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: `#${ticket!.id} Screen flickers` },
+    });
     expect(JSON.stringify(card.blocks)).toContain('It jams &amp; squeaks &lt;loudly&gt;');
     const dm = await app.slack.waitForCall(
       'chat.postMessage',
@@ -65,7 +91,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
   it('shows an error on the field for an empty title and creates nothing', async () => {
     const before = await suite.db.models.Ticket.count();
     const { submitted } = await openAndSubmit(REQUESTER, '   ');
-    expect(submitted.json()).toMatchObject({ response_action: 'errors', errors: { title: expect.any(String) } });
+    expect(submitted.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { title: expect.any(String) },
+    });
     expect(await suite.db.models.Ticket.count()).toBe(before);
   });
 
@@ -73,7 +102,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const { submitted } = await openAndSubmit(REQUESTER, 'Wrong tech', {
       technician: { technician: { type: 'static_select', selected_option: { value: OTHER_USER } } },
     });
-    expect(submitted.json()).toMatchObject({ response_action: 'errors', errors: { technician: expect.any(String) } });
+    expect(submitted.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { technician: expect.any(String) },
+    });
     expect(await suite.db.models.Ticket.count({ where: { title: 'Wrong tech' } })).toBe(0);
   });
 
@@ -95,25 +127,49 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'VPN down' } }))!;
 
     await app.click(TECHNICIAN, card, 'ticket_assign', { selected_user: TECHNICIAN });
-    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('Tom Tech'));
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('Tom Tech'),
+    );
     card = app.card(card.channel, card.ts);
     expect((await ticket.reload()).technicianId).toBe(TECHNICIAN);
 
     await app.click(TECHNICIAN, card, 'ticket_start');
-    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('In progress'));
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('In progress'),
+    );
     card = app.card(card.channel, card.ts);
 
     await app.click(TECHNICIAN, card, 'ticket_close');
-    await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('ticket_reopen'));
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('ticket_reopen'),
+    );
     expect((await ticket.reload()).status).toBe('closed');
 
     const prompt = await app.slack.waitForCall(
       'chat.postMessage',
-      (args) => args.channel === `D${REQUESTER.slice(1)}` && JSON.stringify(args.blocks ?? []).includes('ticket_rate_4'),
+      (args) =>
+        args.channel === `D${REQUESTER.slice(1)}` &&
+        JSON.stringify(args.blocks ?? []).includes('ticket_rate_4'),
     );
-    const dm = { channel: prompt.response.channel as string, ts: prompt.response.ts as string, blocks: prompt.args.blocks as any };
-    await app.click(REQUESTER, dm, 'ticket_rate_4', {}, { rating_remark: { rating_remark: { type: 'plain_text_input', value: 'Quick, thanks' } } });
-    await app.slack.waitForCall('chat.update', (args) => args.ts === dm.ts && String(args.text).includes('4/5'));
+    const dm = {
+      channel: prompt.response.channel as string,
+      ts: prompt.response.ts as string,
+      blocks: prompt.args.blocks as SlackJson,
+    };
+    await app.click(
+      REQUESTER,
+      dm,
+      'ticket_rate_4',
+      {},
+      { rating_remark: { rating_remark: { type: 'plain_text_input', value: 'Quick, thanks' } } },
+    );
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === dm.ts && String(args.text).includes('4/5'),
+    );
     const ratings = await suite.db.models.Rating.findAll({ where: { ticketId: ticket.id } });
     expect(ratings.map((r) => ({ score: r.score, remark: r.remark, technicianId: r.technicianId }))).toEqual([
       { score: 4, remark: 'Quick, thanks', technicianId: TECHNICIAN },
@@ -121,7 +177,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
 
     // A second click on the same prompt stores nothing more.
     await app.click(REQUESTER, dm, 'ticket_rate_1');
-    await app.slack.waitForCall('chat.update', (args) => args.ts === dm.ts && String(args.text).includes('no longer applies'));
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === dm.ts && String(args.text).includes('no longer applies'),
+    );
     expect(await suite.db.models.Rating.count({ where: { ticketId: ticket.id } })).toBe(1);
   });
 
@@ -131,7 +190,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Mouse lost' } }))!;
     await app.click(OTHER_USER, card, 'ticket_start');
     const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === OTHER_USER);
-    expect(ephemeral.args).toMatchObject({ channel: HELPDESK, text: expect.stringContaining('Only technicians') });
+    expect(ephemeral.args).toMatchObject({
+      channel: HELPDESK,
+      text: expect.stringContaining('Only technicians'),
+    });
     const after = await ticket.reload();
     expect(after).toMatchObject({ status: 'open', version: 1 });
   });
@@ -143,7 +205,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     await app.click(TECHNICIAN, stale, 'ticket_start');
     await app.slack.waitForCall('chat.update', (args) => args.ts === stale.ts);
     await app.click(SECOND_TECHNICIAN, stale, 'ticket_close');
-    const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === SECOND_TECHNICIAN);
+    const ephemeral = await app.slack.waitForCall(
+      'chat.postEphemeral',
+      (args) => args.user === SECOND_TECHNICIAN,
+    );
     expect(String(ephemeral.args.text)).toContain('changed this ticket meanwhile');
     expect((await ticket.reload()).status).toBe('in_progress');
   });
@@ -153,7 +218,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const card = await cardOf('Changed elsewhere');
     const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Changed elsewhere' } }))!;
     await changeStatus(asActor(app.bot.services, TECHNICIAN), { ticketId: ticket.id, status: 'in_progress' });
-    const update = await app.slack.waitForCall('chat.update', (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('In progress'));
+    const update = await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes('In progress'),
+    );
     expect(update.args.channel).toBe(HELPDESK);
   });
 
@@ -161,7 +229,12 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     await openAndSubmit(REQUESTER, 'Directory check');
     await cardOf('Directory check');
     const requester = await suite.db.models.User.findByPk(REQUESTER);
-    expect(requester).toMatchObject({ name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US', tz: 'Europe/Paris' });
+    expect(requester).toMatchObject({
+      name: 'Rita Requester',
+      email: 'rita@example.com',
+      locale: 'en-US',
+      tz: 'Europe/Paris',
+    });
     expect(requester!.profileRefreshedAt).toBeInstanceOf(Date);
     const lookups = app.slack.callsTo('users.info').filter((c) => c.args.user === REQUESTER);
     expect(lookups.every((c) => c.args.include_locale === 'true')).toBe(true);

@@ -83,7 +83,11 @@ export class FakeSlack {
   }
 
   /** Waits until `find` returns something from the recorded calls (the app works after acking). */
-  async waitFor<T>(find: (calls: SlackCall[]) => T | undefined | null | false | Promise<T | undefined | null | false>, what = 'a Slack call', timeoutMs = 20_000): Promise<T> {
+  async waitFor<T>(
+    find: (calls: SlackCall[]) => T | undefined | null | false | Promise<T | undefined | null | false>,
+    what = 'a Slack call',
+    timeoutMs = 20_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await find(this.calls);
@@ -96,8 +100,16 @@ export class FakeSlack {
     }
   }
 
-  waitForCall(method: string, match: (args: Record<string, unknown>) => boolean = () => true, timeoutMs?: number): Promise<SlackCall> {
-    return this.waitFor((calls) => calls.find((call) => call.method === method && match(call.args)), method, timeoutMs);
+  waitForCall(
+    method: string,
+    match: (args: Record<string, unknown>) => boolean = () => true,
+    timeoutMs?: number,
+  ): Promise<SlackCall> {
+    return this.waitFor(
+      (calls) => calls.find((call) => call.method === method && match(call.args)),
+      method,
+      timeoutMs,
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -122,7 +134,11 @@ export class FakeSlack {
     if (this.record) this.calls.push(call);
   }
 
-  private answer(method: string, args: Record<string, unknown>, authorization: string | undefined): Record<string, unknown> {
+  private answer(
+    method: string,
+    args: Record<string, unknown>,
+    authorization: string | undefined,
+  ): Record<string, unknown> {
     if (method === 'apps.connections.open') {
       // Socket Mode: called with the app-level token, not the bot token.
       if (!authorization?.startsWith('Bearer xapp-')) return { ok: false, error: 'not_allowed_token_type' };
@@ -165,7 +181,14 @@ export class FakeSlack {
           ok: true,
           channel,
           ts,
-          message: { type: 'message', text: args.text ?? '', user: this.botUserId, bot_id: this.botId, ts, blocks: args.blocks },
+          message: {
+            type: 'message',
+            text: args.text ?? '',
+            user: this.botUserId,
+            bot_id: this.botId,
+            ts,
+            blocks: args.blocks,
+          },
         };
       }
       case 'chat.getPermalink':
@@ -179,7 +202,10 @@ export class FakeSlack {
       case 'users.info': {
         const id = String(args.user ?? '');
         if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: this.userObject(id, args.include_locale === true || args.include_locale === 'true') };
+        return {
+          ok: true,
+          user: this.userObject(id, args.include_locale === true || args.include_locale === 'true'),
+        };
       }
       case 'views.open':
       case 'views.update':
@@ -189,8 +215,17 @@ export class FakeSlack {
         const problems = validateView(args.view);
         if (problems.length > 0) return invalid(problems, 'invalid_arguments');
         this.viewCounter += 1;
-        const id = typeof args.view_id === 'string' ? args.view_id : `V${String(this.viewCounter).padStart(9, '0')}`;
-        return { ok: true, view: { ...(args.view as object), id, hash: `${Date.now()}.${this.viewCounter}`, team_id: this.teamId } };
+        const id =
+          typeof args.view_id === 'string' ? args.view_id : `V${String(this.viewCounter).padStart(9, '0')}`;
+        return {
+          ok: true,
+          view: {
+            ...(args.view as object),
+            id,
+            hash: `${Date.now()}.${this.viewCounter}`,
+            team_id: this.teamId,
+          },
+        };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -18,6 +18,10 @@ export const SECOND_TECHNICIAN = 'U0TECH0002';
 export const ADMIN = 'U0ADMIN001';
 export const FRENCH_USER = 'U0FRANCAIS';
 
+/** Block Kit JSON as the test Slack recorded it; tests read into it freely. */
+// biome-ignore lint/suspicious/noExplicitAny: recorded JSON, checked by the assertions that read it
+export type SlackJson = any;
+
 export interface Card {
   channel: string;
   ts: string;
@@ -87,8 +91,18 @@ export class SlackTestApp {
   }
 
   /** Clicks an element of a message (a card or a DM) as `userId`. */
-  click(userId: string, message: Card, actionId: string, extra: Record<string, unknown> = {}, state: Record<string, unknown> = {}) {
-    const block = message.blocks.find((b) => Array.isArray(b.elements) && (b.elements as Array<{ action_id?: string }>).some((e) => e.action_id === actionId));
+  click(
+    userId: string,
+    message: Card,
+    actionId: string,
+    extra: Record<string, unknown> = {},
+    state: Record<string, unknown> = {},
+  ) {
+    const block = message.blocks.find(
+      (b) =>
+        Array.isArray(b.elements) &&
+        (b.elements as Array<{ action_id?: string }>).some((e) => e.action_id === actionId),
+    );
     if (!block) throw new Error(`no element ${actionId} on the message`);
     const element = (block.elements as Array<Record<string, unknown>>).find((e) => e.action_id === actionId)!;
     return this.send({
@@ -98,10 +112,21 @@ export class SlackTestApp {
         user: { id: userId, team_id: this.slack.teamId },
         api_app_id: 'A0TICKETBOT',
         token: 'verification-token',
-        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+        container: {
+          type: 'message',
+          message_ts: message.ts,
+          channel_id: message.channel,
+          is_ephemeral: false,
+        },
         trigger_id: `trigger.${++this.eventCounter}`,
         channel: { id: message.channel, name: 'helpdesk' },
-        message: { type: 'message', ts: message.ts, user: this.slack.botUserId, bot_id: this.slack.botId, blocks: message.blocks },
+        message: {
+          type: 'message',
+          ts: message.ts,
+          user: this.slack.botUserId,
+          bot_id: this.slack.botId,
+          blocks: message.blocks,
+        },
         state: { values: state },
         response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
         actions: [
@@ -138,12 +163,19 @@ export class SlackTestApp {
   }
 
   /** The whole path a requester takes: /ticket → modal → submit; resolves with the posted card. */
-  async createTicket(userId: string, title: string, values: Record<string, Record<string, unknown>> = {}): Promise<Card> {
+  async createTicket(
+    userId: string,
+    title: string,
+    values: Record<string, Record<string, unknown>> = {},
+  ): Promise<Card> {
     const opensBefore = this.slack.callsTo('views.open').length;
     const postsBefore = this.slack.callsTo('chat.postMessage').length;
     const res = await this.command(userId, title);
     if (res.status !== 200) throw new Error(`/ticket answered ${res.status}`);
-    const opened = await this.slack.waitFor((calls) => calls.filter((c) => c.method === 'views.open')[opensBefore], 'views.open');
+    const opened = await this.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
+      'views.open',
+    );
     const submitted = await this.submitView(userId, opened, {
       title: { title: { type: 'plain_text_input', value: title } },
       priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
@@ -155,19 +187,29 @@ export class SlackTestApp {
         calls
           .filter((c) => c.method === 'chat.postMessage')
           .slice(postsBefore)
-          .find((c) => c.response.ok && Array.isArray(c.args.blocks) && (c.args.blocks as Array<{ type: string }>)[0]?.type === 'header'),
+          .find(
+            (c) =>
+              c.response.ok &&
+              Array.isArray(c.args.blocks) &&
+              (c.args.blocks as Array<{ type: string }>)[0]?.type === 'header',
+          ),
       'the ticket card',
     );
     const ts = posted.response.ts as string;
     // The card's address is stored right after Slack answers; thread replies need it.
-    await this.slack.waitFor(() => this.bot.db.models.Ticket.findOne({ where: { slackMessageTs: ts } }), 'the card recorded');
+    await this.slack.waitFor(
+      () => this.bot.db.models.Ticket.findOne({ where: { slackMessageTs: ts } }),
+      'the card recorded',
+    );
     return { channel: posted.response.channel as string, ts, blocks: posted.args.blocks as Card['blocks'] };
   }
 
   /** The latest blocks of the card at `ts` (after its chat.update calls). */
   card(channel: string, ts: string): Card {
     const updates = this.slack.calls.filter(
-      (call) => (call.method === 'chat.update' && call.args.ts === ts) || (call.method === 'chat.postMessage' && call.response.ts === ts),
+      (call) =>
+        (call.method === 'chat.update' && call.args.ts === ts) ||
+        (call.method === 'chat.postMessage' && call.response.ts === ts),
     );
     const last = updates.at(-1);
     if (!last) throw new Error(`no card at ${ts}`);
@@ -180,7 +222,10 @@ export class SlackTestApp {
   }
 }
 
-export async function startSlackTestApp(databaseUrl: string, env: Record<string, string> = {}): Promise<SlackTestApp> {
+export async function startSlackTestApp(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<SlackTestApp> {
   const slack = await FakeSlack.start();
   slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
   slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });

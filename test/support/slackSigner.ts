@@ -17,7 +17,8 @@ export type SlackBody =
 
 export function encodeBody(body: SlackBody): { raw: string; contentType: string } {
   if ('json' in body) return { raw: JSON.stringify(body.json), contentType: 'application/json' };
-  if ('interactive' in body) return { raw: `payload=${encodeURIComponent(JSON.stringify(body.interactive))}`, contentType: FORM };
+  if ('interactive' in body)
+    return { raw: `payload=${encodeURIComponent(JSON.stringify(body.interactive))}`, contentType: FORM };
   const raw = typeof body.form === 'string' ? body.form : new URLSearchParams(body.form).toString();
   return { raw, contentType: FORM };
 }
@@ -33,11 +34,17 @@ export interface SignOptions {
   omit?: Array<'signature' | 'timestamp'>;
 }
 
-export function signedHeaders(secret: string, raw: string, contentType: string, options: SignOptions = {}): Record<string, string> {
+export function signedHeaders(
+  secret: string,
+  raw: string,
+  contentType: string,
+  options: SignOptions = {},
+): Record<string, string> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { 'content-type': contentType };
   if (!options.omit?.includes('timestamp')) headers['x-slack-request-timestamp'] = String(timestamp);
-  if (!options.omit?.includes('signature')) headers['x-slack-signature'] = options.signature ?? slackSignature(secret, timestamp, raw);
+  if (!options.omit?.includes('signature'))
+    headers['x-slack-signature'] = options.signature ?? slackSignature(secret, timestamp, raw);
   if (options.retryNum !== undefined) {
     headers['x-slack-retry-num'] = String(options.retryNum);
     headers['x-slack-retry-reason'] = 'http_timeout';
@@ -53,7 +60,11 @@ export async function postSigned(
   options: SignOptions = {},
 ): Promise<{ status: number; text: string; json(): unknown }> {
   const { raw, contentType } = encodeBody(body);
-  const response = await fetch(url, { method: 'POST', headers: signedHeaders(secret, raw, contentType, options), body: raw });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: signedHeaders(secret, raw, contentType, options),
+    body: raw,
+  });
   const text = await response.text();
   return { status: response.status, text, json: () => (text === '' ? undefined : JSON.parse(text)) };
 }

@@ -30,7 +30,9 @@ export class FakeSocketMode {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const fake = new FakeSocketMode(server, `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link`);
-    server.on('upgrade', (req, socket: Socket) => fake.accept(String(req.headers['sec-websocket-key'] ?? ''), socket));
+    server.on('upgrade', (req, socket: Socket) =>
+      fake.accept(String(req.headers['sec-websocket-key'] ?? ''), socket),
+    );
     return fake;
   }
 
@@ -39,8 +41,12 @@ export class FakeSocketMode {
   }
 
   private accept(key: string, socket: Socket): void {
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => this.sockets.delete(socket));
@@ -56,7 +62,12 @@ export class FakeSocketMode {
         else if (frame.opcode === 0x1) this.received(frame.payload.toString('utf8'));
       }
     });
-    this.sendTo(socket, { type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A0TICKETBOT' } });
+    this.sendTo(socket, {
+      type: 'hello',
+      num_connections: 1,
+      debug_info: { host: 'fake' },
+      connection_info: { app_id: 'A0TICKETBOT' },
+    });
   }
 
   private received(text: string): void {
@@ -70,11 +81,22 @@ export class FakeSocketMode {
   }
 
   /** Sends one envelope to the first connected client and resolves with the app's ack. */
-  async deliver(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown, timeoutMs = 5000): Promise<Ack> {
+  async deliver(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: unknown,
+    timeoutMs = 5000,
+  ): Promise<Ack> {
     const socket = [...this.sockets][0];
     if (!socket) throw new Error('no Socket Mode client is connected');
     const envelopeId = `env-${++this.envelopeCounter}`;
-    this.sendTo(socket, { envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' });
+    this.sendTo(socket, {
+      envelope_id: envelopeId,
+      type,
+      payload,
+      accepts_response_payload: type !== 'events_api',
+      retry_attempt: 0,
+      retry_reason: '',
+    });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ack = this.acks.find((a) => a.envelope_id === envelopeId);

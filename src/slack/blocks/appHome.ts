@@ -19,7 +19,13 @@ export interface AppHomeModel {
   roster?: User[];
 }
 
-function ticketSection(place: string, title: string, list: TicketList, shown: number, t: Messages): KnownBlock[] {
+function ticketSection(
+  place: string,
+  title: string,
+  list: TicketList,
+  shown: number,
+  t: Messages,
+): KnownBlock[] {
   const blocks: KnownBlock[] = [{ type: 'header', text: plain(title, LIMITS.header) }];
   if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t.homeNone) });
   for (const ticket of list.tickets.slice(0, shown)) {
@@ -36,12 +42,21 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
       type: 'actions',
       block_id: 'home_actions',
       elements: [
-        { type: 'button', action_id: ACTION_HOME_NEW_TICKET, text: plain(t.homeNewTicket, LIMITS.buttonText), style: 'primary' },
+        {
+          type: 'button',
+          action_id: ACTION_HOME_NEW_TICKET,
+          text: plain(t.homeNewTicket, LIMITS.buttonText),
+          style: 'primary',
+        },
       ],
     },
     ...ticketSection('mine', t.homeMine, model.mine, HOME_LIMITS.mine, t),
   ];
-  if (model.assigned) blocks.push({ type: 'divider' }, ...ticketSection('assigned', t.homeAssigned, model.assigned, HOME_LIMITS.assigned, t));
+  if (model.assigned)
+    blocks.push(
+      { type: 'divider' },
+      ...ticketSection('assigned', t.homeAssigned, model.assigned, HOME_LIMITS.assigned, t),
+    );
   if (model.roster) {
     blocks.push({ type: 'divider' }, { type: 'header', text: plain(t.homeRoster, LIMITS.header) });
     if (model.roster.length === 0) blocks.push({ type: 'section', text: md(t.homeRosterEmpty) });
@@ -70,7 +85,13 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
       blocks.push({
         type: 'actions',
         block_id: 'roster_add',
-        elements: [{ type: 'users_select', action_id: ACTION_ROSTER_ADD, placeholder: plain(t.homeRosterAdd, LIMITS.placeholder) }],
+        elements: [
+          {
+            type: 'users_select',
+            action_id: ACTION_ROSTER_ADD,
+            placeholder: plain(t.homeRosterAdd, LIMITS.placeholder),
+          },
+        ],
       });
     }
   }

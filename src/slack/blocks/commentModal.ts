@@ -17,7 +17,12 @@ export function commentModal(ticketId: number, t: Messages): ModalView {
         type: 'input',
         block_id: COMMENT_FIELD.block,
         label: plain(t.commentLabel(ticketId), LIMITS.label),
-        element: { type: 'plain_text_input', action_id: COMMENT_FIELD.action, multiline: true, max_length: COMMENT_MAX },
+        element: {
+          type: 'plain_text_input',
+          action_id: COMMENT_FIELD.action,
+          multiline: true,
+          max_length: COMMENT_MAX,
+        },
       },
     ],
   };

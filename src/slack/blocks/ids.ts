@@ -39,7 +39,9 @@ export function ticketActionsBlockId(ticketId: number, version: number, place?: 
   return `ticket_actions:${ticketId}:${version}${place ? `:${place}` : ''}`;
 }
 
-export function parseTicketActionsBlockId(blockId: string | undefined): { ticketId: number; version: number } | undefined {
+export function parseTicketActionsBlockId(
+  blockId: string | undefined,
+): { ticketId: number; version: number } | undefined {
   const match = /^ticket_actions:(\d+):(\d+)(?::[a-z]+)?$/.exec(blockId ?? '');
   if (!match) return undefined;
   return { ticketId: Number(match[1]), version: Number(match[2]) };

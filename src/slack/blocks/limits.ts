@@ -1,4 +1,4 @@
-import type { PlainTextElement, MrkdwnElement } from '@slack/types';
+import type { MrkdwnElement, PlainTextElement } from '@slack/types';
 import { escapeAndTruncate, truncate } from '../text.js';
 
 // Block Kit's limits (see @slack/types and Slack's block reference). Text longer than these is

@@ -23,10 +23,20 @@ export interface NewTicketMetadata {
   source?: { channelId: string; messageTs: string };
 }
 
-export function newTicketModal(prefill: NewTicketPrefill, roster: RosterEntry[], metadata: NewTicketMetadata, t: Messages): ModalView {
-  const option = (text: string, value: string): PlainTextOption => ({ text: plain(text, LIMITS.optionText), value });
+export function newTicketModal(
+  prefill: NewTicketPrefill,
+  roster: RosterEntry[],
+  metadata: NewTicketMetadata,
+  t: Messages,
+): ModalView {
+  const option = (text: string, value: string): PlainTextOption => ({
+    text: plain(text, LIMITS.optionText),
+    value,
+  });
   const priorityOptions = PRIORITIES.map((p: Priority) => option(t.priority[p], p));
-  const rosterOptions = roster.slice(0, LIMITS.staticSelectOptions).map((entry) => option(entry.name, entry.id));
+  const rosterOptions = roster
+    .slice(0, LIMITS.staticSelectOptions)
+    .map((entry) => option(entry.name, entry.id));
   return {
     type: 'modal',
     callback_id: VIEW_NEW_TICKET,

@@ -7,7 +7,11 @@ import { RATING_REMARK, rateActionId } from './ids.js';
 import { LIMITS, md, plain } from './limits.js';
 
 /** The DM sent to the requester when their ticket is closed: an optional remark and 1–5 buttons. */
-export function ratingPrompt(ticket: Ticket, technician: string, t: Messages): { text: string; blocks: KnownBlock[] } {
+export function ratingPrompt(
+  ticket: Ticket,
+  technician: string,
+  t: Messages,
+): { text: string; blocks: KnownBlock[] } {
   const text = t.ratingPrompt(ticket.id, escapeAndTruncate(ticket.title, 200), technician);
   return {
     text,
@@ -18,7 +22,12 @@ export function ratingPrompt(ticket: Ticket, technician: string, t: Messages): {
         block_id: RATING_REMARK.block,
         optional: true,
         label: plain(t.ratingRemarkLabel, LIMITS.label),
-        element: { type: 'plain_text_input', action_id: RATING_REMARK.action, multiline: true, max_length: REMARK_MAX },
+        element: {
+          type: 'plain_text_input',
+          action_id: RATING_REMARK.action,
+          multiline: true,
+          max_length: REMARK_MAX,
+        },
       },
       {
         type: 'actions',

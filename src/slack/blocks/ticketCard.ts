@@ -14,8 +14,17 @@ import {
 import { LIMITS, md, plain, userMd } from './limits.js';
 import { person } from './people.js';
 
-const PRIORITY_ICON: Record<string, string> = { low: ':white_circle:', normal: ':large_blue_circle:', high: ':large_orange_circle:', urgent: ':red_circle:' };
-const STATUS_ICON: Record<string, string> = { open: ':new:', in_progress: ':hammer_and_wrench:', closed: ':white_check_mark:' };
+const PRIORITY_ICON: Record<string, string> = {
+  low: ':white_circle:',
+  normal: ':large_blue_circle:',
+  high: ':large_orange_circle:',
+  urgent: ':red_circle:',
+};
+const STATUS_ICON: Record<string, string> = {
+  open: ':new:',
+  in_progress: ':hammer_and_wrench:',
+  closed: ':white_check_mark:',
+};
 
 /** The buttons of a ticket, shared by its card and the App Home: only those that apply now. */
 export function ticketActions(ticket: Ticket, t: Messages, place?: string): ActionsBlock {
@@ -47,11 +56,15 @@ export function latestActivity(view: TicketView, t: Messages): string | undefine
   if (!view.latest) return undefined;
   const { event, actor } = view.latest;
   const who = person(actor, event.actorId);
-  const statusName = (value: string | null) => (value && value in t.status ? t.status[value as keyof Messages['status']] : (value ?? ''));
+  const statusName = (value: string | null) =>
+    value && value in t.status ? t.status[value as keyof Messages['status']] : (value ?? '');
   let text: string;
   switch (event.type) {
     case 'assigned':
-      text = t.activity.assigned(who, person(view.technician?.id === event.toValue ? view.technician : null, event.toValue));
+      text = t.activity.assigned(
+        who,
+        person(view.technician?.id === event.toValue ? view.technician : null, event.toValue),
+      );
       break;
     case 'status_changed':
       text = t.activity.status_changed(who, statusName(event.fromValue), statusName(event.toValue));
@@ -73,8 +86,14 @@ export function ticketCard(view: TicketView, t: Messages): { text: string; block
     {
       type: 'section',
       fields: [
-        md(`*${t.cardPriority}*\n${PRIORITY_ICON[ticket.priority]} ${t.priority[ticket.priority]}`, LIMITS.field),
-        md(`*${t.cardStatus}*\n${STATUS_ICON[ticket.status]} ${t.status[ticket.status as Status]}`, LIMITS.field),
+        md(
+          `*${t.cardPriority}*\n${PRIORITY_ICON[ticket.priority]} ${t.priority[ticket.priority]}`,
+          LIMITS.field,
+        ),
+        md(
+          `*${t.cardStatus}*\n${STATUS_ICON[ticket.status]} ${t.status[ticket.status as Status]}`,
+          LIMITS.field,
+        ),
         md(`*${t.cardRequester}*\n${person(view.requester, ticket.requesterId)}`, LIMITS.field),
         md(
           `*${t.cardTechnician}*\n${ticket.technicianId ? person(view.technician, ticket.technicianId) : t.cardUnassigned}`,
@@ -83,16 +102,23 @@ export function ticketCard(view: TicketView, t: Messages): { text: string; block
       ],
     },
   ];
-  if (ticket.description.trim() !== '') blocks.push({ type: 'section', text: userMd(ticket.description, LIMITS.sectionText) });
+  if (ticket.description.trim() !== '')
+    blocks.push({ type: 'section', text: userMd(ticket.description, LIMITS.sectionText) });
   const context: string[] = [];
   if (ticket.sourceMessageTs) {
-    context.push(ticket.sourcePermalink ? t.cardFromMessage(ticket.sourcePermalink) : t.cardFromMessageNoLink);
+    context.push(
+      ticket.sourcePermalink ? t.cardFromMessage(ticket.sourcePermalink) : t.cardFromMessageNoLink,
+    );
   }
   const latest = latestActivity(view, t);
   if (latest) context.push(`${t.cardLatest} ${latest}`);
-  if (context.length > 0) blocks.push({ type: 'context', elements: context.map((text) => md(text, LIMITS.contextText)) });
+  if (context.length > 0)
+    blocks.push({ type: 'context', elements: context.map((text) => md(text, LIMITS.contextText)) });
   blocks.push(ticketActions(ticket, t));
-  return { text: truncate(t.cardFallback(ticket.id, escapeAndTruncate(ticket.title, 200)), LIMITS.notificationText), blocks };
+  return {
+    text: truncate(t.cardFallback(ticket.id, escapeAndTruncate(ticket.title, 200)), LIMITS.notificationText),
+    blocks,
+  };
 }
 
 /** One line per ticket, for lists (App Home, /ticket mine). */

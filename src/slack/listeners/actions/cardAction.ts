@@ -33,7 +33,10 @@ export interface CardTarget {
  * ticket and the version it showed from the block, act as the clicking user, and explain a
  * refusal. The card itself is updated by the after-commit hook, whatever made the change.
  */
-export function cardAction(ctx: SlackContext, act: (actor: TicketContext, target: CardTarget, click: CardClick) => Promise<unknown>) {
+export function cardAction(
+  ctx: SlackContext,
+  act: (actor: TicketContext, target: CardTarget, click: CardClick) => Promise<unknown>,
+) {
   return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const click = cardClickSchema.parse(body);

@@ -10,6 +10,11 @@ export function register(app: App, ctx: SlackContext): void {
   app.action(ACTION_HOME_NEW_TICKET, async ({ ack, body }) => {
     await ack();
     const click = clickSchema.parse(body);
-    await openNewTicketModal(ctx, { triggerId: click.trigger_id, userId: click.user.id, prefill: {}, metadata: {} });
+    await openNewTicketModal(ctx, {
+      triggerId: click.trigger_id,
+      userId: click.user.id,
+      prefill: {},
+      metadata: {},
+    });
   });
 }

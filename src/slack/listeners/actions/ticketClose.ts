@@ -7,6 +7,8 @@ import { cardAction } from './cardAction.js';
 export function register(app: App, ctx: SlackContext): void {
   app.action(
     ACTION_CLOSE,
-    cardAction(ctx, (actor, { ticketId, version }) => changeStatus(actor, { ticketId, status: 'closed', expectedVersion: version })),
+    cardAction(ctx, (actor, { ticketId, version }) =>
+      changeStatus(actor, { ticketId, status: 'closed', expectedVersion: version }),
+    ),
   );
 }

@@ -23,7 +23,11 @@ export function register(app: App, ctx: SlackContext): void {
   app.action(ACTION_RATE, async ({ ack, body }) => {
     await ack();
     const click = clickSchema.parse(body);
-    const [ticketId, resolution, score] = click.actions[0]!.value.split(':').map(Number) as [number, number, number];
+    const [ticketId, resolution, score] = click.actions[0]!.value.split(':').map(Number) as [
+      number,
+      number,
+      number,
+    ];
     const remark = click.state?.values[RATING_REMARK.block]?.[RATING_REMARK.action]?.value ?? null;
     const replace = async (text: string) => {
       await ctx.client.chat.update({ channel: click.channel.id, ts: click.message.ts, ...ratingDone(text) });
@@ -34,7 +38,9 @@ export function register(app: App, ctx: SlackContext): void {
       await rateTicket(asActor(ctx.services, click.user.id), { ticketId, score, remark, resolution });
       await replace(t.ratingThanks(score));
     } catch (error) {
-      const stale = error instanceof InvalidTransition && ['rating_expired', 'already_rated', 'rate_not_closed'].includes(error.reason);
+      const stale =
+        error instanceof InvalidTransition &&
+        ['rating_expired', 'already_rated', 'rate_not_closed'].includes(error.reason);
       if (stale) await replace(t.ratingExpired);
       else await explainRefusal(ctx, body, error);
     }

@@ -5,5 +5,10 @@ import type { SlackContext } from '../../context.js';
 import { cardAction } from './cardAction.js';
 
 export function register(app: App, ctx: SlackContext): void {
-  app.action(ACTION_REOPEN, cardAction(ctx, (actor, { ticketId, version }) => reopenTicket(actor, { ticketId, expectedVersion: version })));
+  app.action(
+    ACTION_REOPEN,
+    cardAction(ctx, (actor, { ticketId, version }) =>
+      reopenTicket(actor, { ticketId, expectedVersion: version }),
+    ),
+  );
 }

@@ -19,7 +19,12 @@ const MINE_SHOWN = 20;
 /** `/ticket [title]` opens the modal; `/ticket help` and `/ticket mine` answer only the caller. */
 export function register(app: App, ctx: SlackContext): void {
   app.command(COMMAND_TICKET, async ({ ack, command }) => {
-    const { user_id: userId, channel_id: channelId, trigger_id: triggerId, text } = commandSchema.parse(command);
+    const {
+      user_id: userId,
+      channel_id: channelId,
+      trigger_id: triggerId,
+      text,
+    } = commandSchema.parse(command);
     const word = text.trim().toLowerCase();
     if (word === 'help' || word === 'aide') {
       const t = messages(await ctx.directory.language(userId));
@@ -30,10 +35,18 @@ export function register(app: App, ctx: SlackContext): void {
       const t = messages(await ctx.directory.language(userId));
       const { tickets } = await openTicketsOf(ctx.services.db, userId, MINE_SHOWN);
       const list = tickets.map((ticket) => `• ${ticketLine(ticket, t)}`).join('\n');
-      await ack({ response_type: 'ephemeral', text: tickets.length === 0 ? t.mineNone : `${t.mineHeader}\n${list}` });
+      await ack({
+        response_type: 'ephemeral',
+        text: tickets.length === 0 ? t.mineNone : `${t.mineHeader}\n${list}`,
+      });
       return;
     }
     await ack();
-    await openNewTicketModal(ctx, { triggerId, userId, prefill: { title: text.trim() }, metadata: { channelId } });
+    await openNewTicketModal(ctx, {
+      triggerId,
+      userId,
+      prefill: { title: text.trim() },
+      metadata: { channelId },
+    });
   });
 }

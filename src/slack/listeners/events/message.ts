@@ -24,7 +24,8 @@ const eventSchema = message.extend({
 
 /** Replies that count as comments: people's messages, not bots' (ours is dropped by ignoreSelf). */
 const REPLY_SUBTYPES = new Set([undefined, 'thread_broadcast', 'file_share']);
-const isReply = (m: z.infer<typeof message>) => Boolean(m.thread_ts && m.thread_ts !== m.ts && m.user && !m.bot_id);
+const isReply = (m: z.infer<typeof message>) =>
+  Boolean(m.thread_ts && m.thread_ts !== m.ts && m.user && !m.bot_id);
 
 /**
  * A reply in a ticket card's thread is a comment (stored once per message ts, so Slack's
@@ -36,7 +37,14 @@ export function register(app: App, ctx: SlackContext): void {
     if (!parsed.success) return;
     const e = parsed.data;
     if (e.subtype === 'message_changed' && e.message && isReply(e.message)) {
-      return follow(ctx, e.channel, e.message.thread_ts!, e.message.user!, e.message.ts, unescapeSlackText(e.message.text));
+      return follow(
+        ctx,
+        e.channel,
+        e.message.thread_ts!,
+        e.message.user!,
+        e.message.ts,
+        unescapeSlackText(e.message.text),
+      );
     }
     if (e.subtype === 'message_deleted' && e.previous_message && isReply(e.previous_message)) {
       const previous = e.previous_message;
@@ -53,17 +61,33 @@ export function register(app: App, ctx: SlackContext): void {
       if (!isDomainError(error)) throw error;
       if (error instanceof NotAllowed) {
         const t = messages(await ctx.directory.language(e.user!));
-        await ctx.client.chat.postEphemeral({ channel: e.channel, user: e.user!, thread_ts: e.thread_ts, text: explanationOf(error, t) });
+        await ctx.client.chat.postEphemeral({
+          channel: e.channel,
+          user: e.user!,
+          thread_ts: e.thread_ts,
+          text: explanationOf(error, t),
+        });
       }
     }
   });
 }
 
-async function follow(ctx: SlackContext, channel: string, threadTs: string, userId: string, ts: string, body: string | null) {
+async function follow(
+  ctx: SlackContext,
+  channel: string,
+  threadTs: string,
+  userId: string,
+  ts: string,
+  body: string | null,
+) {
   const ticket = await findTicketByCard(ctx.services.db, channel, threadTs);
   if (!ticket) return;
   try {
-    await editComment(asActor(ctx.services, userId), { ticketId: ticket.id, slackTs: ts, body: body?.trim() || null });
+    await editComment(asActor(ctx.services, userId), {
+      ticketId: ticket.id,
+      slackTs: ts,
+      body: body?.trim() || null,
+    });
   } catch (error) {
     // A reply that never became a comment (refused, empty) has nothing to follow.
     if (!isDomainError(error)) throw error;

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { addComment, isDomainError, ValidationFailed } from '../../../tickets/index.js';
-import { asActor } from '../../../tickets/index.js';
+import { addComment, asActor, isDomainError, ValidationFailed } from '../../../tickets/index.js';
 import { COMMENT_MAX } from '../../../tickets/validation.js';
 import { COMMENT_FIELD, VIEW_ADD_COMMENT } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
@@ -11,9 +10,15 @@ import { messages } from '../../messages.js';
 const submissionSchema = z.object({
   user: z.object({ id: z.string() }),
   view: z.object({
-    private_metadata: z.string().transform((text) => z.object({ ticketId: z.number().int() }).parse(JSON.parse(text))),
+    private_metadata: z
+      .string()
+      .transform((text) => z.object({ ticketId: z.number().int() }).parse(JSON.parse(text))),
     state: z.object({
-      values: z.object({ [COMMENT_FIELD.block]: z.object({ [COMMENT_FIELD.action]: z.object({ value: z.string().nullish() }) }) }),
+      values: z.object({
+        [COMMENT_FIELD.block]: z.object({
+          [COMMENT_FIELD.action]: z.object({ value: z.string().nullish() }),
+        }),
+      }),
     }),
   }),
 });
@@ -23,14 +28,19 @@ export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
     const t = messages(await ctx.directory.language(submission.user.id));
-    const text = (submission.view.state.values[COMMENT_FIELD.block]![COMMENT_FIELD.action]!.value ?? '').trim();
+    const text = (
+      submission.view.state.values[COMMENT_FIELD.block]![COMMENT_FIELD.action]!.value ?? ''
+    ).trim();
     if (text === '' || text.length > COMMENT_MAX) {
       const message = text === '' ? t.errorCommentRequired : t.errorCommentTooLong(COMMENT_MAX);
       await ack({ response_action: 'errors', errors: { [COMMENT_FIELD.block]: message } });
       return;
     }
     try {
-      await addComment(asActor(ctx.services, submission.user.id), { ticketId: submission.view.private_metadata.ticketId, body: text });
+      await addComment(asActor(ctx.services, submission.user.id), {
+        ticketId: submission.view.private_metadata.ticketId,
+        body: text,
+      });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       const message = error instanceof ValidationFailed ? t.errorCommentRequired : explanationOf(error, t);

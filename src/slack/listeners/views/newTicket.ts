@@ -1,7 +1,13 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { PRIORITIES } from '../../../db/models/ticket.js';
-import { asActor, createTicket, DESCRIPTION_MAX, TITLE_MAX, ValidationFailed } from '../../../tickets/index.js';
+import {
+  asActor,
+  createTicket,
+  DESCRIPTION_MAX,
+  TITLE_MAX,
+  ValidationFailed,
+} from '../../../tickets/index.js';
 import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
 import { type Messages, messages } from '../../messages.js';
@@ -25,7 +31,11 @@ const metadataSchema = z.object({
 
 function formSchema(t: Messages) {
   return z.object({
-    [F.title.block]: z.string().trim().min(1, t.errorTitleRequired).max(TITLE_MAX, t.errorTitleTooLong(TITLE_MAX)),
+    [F.title.block]: z
+      .string()
+      .trim()
+      .min(1, t.errorTitleRequired)
+      .max(TITLE_MAX, t.errorTitleTooLong(TITLE_MAX)),
     [F.description.block]: z.string().max(DESCRIPTION_MAX, t.errorDescriptionTooLong(DESCRIPTION_MAX)),
     [F.priority.block]: z.enum(PRIORITIES, t.errorPriority),
     [F.technician.block]: z.string().nullable(),
@@ -80,7 +90,10 @@ export function register(app: App, ctx: SlackContext): void {
     }
     const metadata = metadataSchema.catch({}).parse(safeJson(submission.view.private_metadata));
     const source = metadata.source
-      ? { ...metadata.source, permalink: await ctx.publisher.permalink(metadata.source.channelId, metadata.source.messageTs) }
+      ? {
+          ...metadata.source,
+          permalink: await ctx.publisher.permalink(metadata.source.channelId, metadata.source.messageTs),
+        }
       : undefined;
     let ticketId: number;
     try {
@@ -98,7 +111,11 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     await ack();
-    await deliverNewTicket(ctx, { ticketId, requesterId: userId, channelId: ctx.config.helpdeskChannelId ?? metadata.channelId });
+    await deliverNewTicket(ctx, {
+      ticketId,
+      requesterId: userId,
+      channelId: ctx.config.helpdeskChannelId ?? metadata.channelId,
+    });
   });
 }
 
