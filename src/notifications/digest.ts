@@ -1,4 +1,4 @@
-import { fn, col, Op, type Transaction, type WhereOptions } from 'sequelize';
+import { col, fn, Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { PRIORITIES, STATUSES, type Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
@@ -51,11 +51,26 @@ export async function collectDigest(
     ['createdAt', 'ASC'],
     ['id', 'ASC'],
   ];
-  const unassigned = await Ticket.findAll({ where: unassignedWhere, order: oldestOrder, limit: LIST_LIMIT, transaction });
+  const unassigned = await Ticket.findAll({
+    where: unassignedWhere,
+    order: oldestOrder,
+    limit: LIST_LIMIT,
+    transaction,
+  });
   const oldest = await Ticket.findAll({ where: open, order: oldestOrder, limit: LIST_LIMIT, transaction });
 
-  const openLoad = await groupCount(Ticket, 'technicianId', { ...open, technicianId: { [Op.ne]: null } }, transaction);
-  const closedLoad = await groupCount(Ticket, 'technicianId', { closedAt: within(period), technicianId: { [Op.ne]: null } }, transaction);
+  const openLoad = await groupCount(
+    Ticket,
+    'technicianId',
+    { ...open, technicianId: { [Op.ne]: null } },
+    transaction,
+  );
+  const closedLoad = await groupCount(
+    Ticket,
+    'technicianId',
+    { closedAt: within(period), technicianId: { [Op.ne]: null } },
+    transaction,
+  );
   const ratings = (await Rating.findAll({
     attributes: ['technicianId', [fn('AVG', col('score')), 'average'], [fn('COUNT', col('id')), 'ratings']],
     where: { createdAt: within(period) },
@@ -92,7 +107,10 @@ export async function collectDigest(
     activity,
     backlog: {
       total: [...byStatus.values()].reduce((sum, n) => sum + n, 0),
-      byStatus: STATUSES.filter((s) => byStatus.has(s)).map((status) => ({ status, count: byStatus.get(status) ?? 0 })),
+      byStatus: STATUSES.filter((s) => byStatus.has(s)).map((status) => ({
+        status,
+        count: byStatus.get(status) ?? 0,
+      })),
       byPriority: [...PRIORITIES]
         .reverse()
         .filter((p) => byPriority.has(p))

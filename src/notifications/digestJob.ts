@@ -54,7 +54,11 @@ export async function runDigest(deps: DigestJobDeps, scheduledAt: Date): Promise
             recipient: email,
             template: 'digest',
             locale: user?.locale ?? null,
-            data: { recipient: { name: user ? user.name || user.realName : null }, timeZone: user?.tz || deps.timeZone, digest },
+            data: {
+              recipient: { name: user ? user.name || user.realName : null },
+              timeZone: user?.tz || deps.timeZone,
+              digest,
+            },
             idempotencyKey: `digest:${period}:${email.toLowerCase()}`,
           };
         });
@@ -62,12 +66,18 @@ export async function runDigest(deps: DigestJobDeps, scheduledAt: Date): Promise
         outcome = 'queued';
       }
       await JobRun.update({ finishedAt: new Date() }, { where: { job: DIGEST_JOB, period }, transaction });
-      deps.logger.info({ job: DIGEST_JOB, period, start: start.toISOString(), outcome, ...digest.totals }, 'manager digest');
+      deps.logger.info(
+        { job: DIGEST_JOB, period, start: start.toISOString(), outcome, ...digest.totals },
+        'manager digest',
+      );
       return outcome;
     });
   } catch (error) {
     if (error instanceof UniqueConstraintError) {
-      deps.logger.debug({ job: DIGEST_JOB, period }, 'digest for this period already done by another process');
+      deps.logger.debug(
+        { job: DIGEST_JOB, period },
+        'digest for this period already done by another process',
+      );
       return 'already_done';
     }
     throw error;

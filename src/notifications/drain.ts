@@ -1,11 +1,11 @@
 import type { Database } from '../db/index.js';
-import type { EmailOutbox } from '../db/models/emailOutbox.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_RETRY, judgeFailure, RenderFailed, type RetryPolicy, retryDelayMs } from './failures.js';
 import { slackThreadUrl, statusPageUrl } from './links.js';
 import type { Mailer, OutgoingEmail } from './mailer.js';
 import { messageIdFor, ticketThreadId } from './messageId.js';
-import type { OutboxQueue } from './queue.js';
+import type { OutboxQueue, OutboxRow } from './queue.js';
+import { SentRecorder } from './sentRecorder.js';
 import type { EmailTemplates } from './templates/index.js';
 import type { Notification, NotificationData } from './types.js';
 
@@ -34,16 +34,24 @@ export interface DrainCounts {
 }
 
 /**
- * Drains the outbox: claims a short batch, sends it through the mailer `concurrency` at a time,
- * records each outcome, and goes on while rows are due. One drain runs at a time per process;
+ * Drains the outbox: claims short batches, sends them through the mailer `concurrency` at a
+ * time, records each outcome, and goes on while rows are due. One drain runs at a time per process;
  * a wake-up during a drain makes it look once more before it stops.
  *
  * Duplicate bound: a message is sent again only when the server accepted it but ticketbot did
  * not learn so (the connection died after DATA, or the process died before recording `sent`).
- * Each such case costs at most one extra copy per attempt, carrying the same Message-ID.
+ * Each such case costs at most one extra copy per attempt, carrying the same Message-ID; a crash
+ * can also resend the few messages accepted during the last `sent` write (see SentRecorder).
  */
+interface DrainState {
+  buffer: OutboxRow[];
+  cards: Map<number, string | null>;
+  claiming: Promise<void> | undefined;
+  exhausted: boolean;
+}
+
 export class OutboxDrainer {
-  readonly counts: DrainCounts = { sent: 0, retried: 0, dead: 0 };
+  private readonly failures = { retried: 0, dead: 0 };
   private running: Promise<void> | undefined;
   private again = false;
   private wakePending = false;
@@ -52,12 +60,19 @@ export class OutboxDrainer {
   private readonly leaseMs: number;
   private readonly sendBudgetMs: number;
   private readonly retry: RetryPolicy;
+  private readonly recorder: SentRecorder;
 
   constructor(private readonly options: DrainerOptions) {
     this.batchSize = options.batchSize ?? 50;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.sendBudgetMs = options.sendBudgetMs ?? 2 * 60_000;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.recorder = new SentRecorder(options.queue, options.owner, options.logger);
+  }
+
+  /** What this drainer has recorded so far. */
+  get counts(): DrainCounts {
+    return { sent: this.recorder.recorded, ...this.failures };
   }
 
   /** Drains until nothing is due; concurrent calls share the running drain. Never rejects. */
@@ -67,8 +82,16 @@ export class OutboxDrainer {
       this.again = true;
       return this.running;
     }
-    this.running = this.run()
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'email drain failed; the next run retries'))
+    this.running = (async () => {
+      // A wake-up that lands while a drain is finishing is not lost: go round once more.
+      do {
+        this.again = false;
+        await this.run();
+      } while (this.again && !this.stopping);
+    })()
+      .catch((error: unknown) =>
+        this.options.logger.error({ err: error }, 'email drain failed; the next run retries'),
+      )
       .finally(() => {
         this.running = undefined;
       });
@@ -91,77 +114,115 @@ export class OutboxDrainer {
     await this.running;
   }
 
+  /**
+   * `concurrency` senders take rows from a small buffer of claimed rows; the next batch is
+   * claimed while the last rows of the previous one are still being sent, so the SMTP
+   * connections never wait for the database.
+   */
   private async run(): Promise<void> {
-    do {
-      this.again = false;
-      for (;;) {
-        if (this.stopping) return;
-        const rows = await this.options.queue.claim(this.options.owner, this.batchSize, this.leaseMs);
-        if (rows.length === 0) break;
-        await this.sendBatch(rows);
-        if (rows.length < this.batchSize && !this.again) break;
-      }
-    } while (this.again && !this.stopping);
+    const drain: DrainState = { buffer: [], cards: new Map(), claiming: undefined, exhausted: false };
+    try {
+      // Twice as many senders as SMTP connections: a message is always composed and waiting
+      // when a connection finishes the previous one.
+      const senders = Array.from({ length: this.options.mailer.concurrency * 2 }, () => this.sender(drain));
+      await Promise.all(senders);
+    } finally {
+      await this.recorder.flushed();
+      // Rows claimed but not sent (stopping, or too close to their lease's end) go back now.
+      if (drain.claiming) await drain.claiming.catch(() => undefined);
+      await this.options.queue.release(drain.buffer.splice(0), this.options.owner);
+    }
   }
 
-  private async sendBatch(rows: EmailOutbox[]): Promise<void> {
-    const cards = await this.cardsOf(rows);
-    const unsent: EmailOutbox[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let row = rows[next++]; row; row = rows[next++]) {
-        const leaseEnds = row.leaseExpiresAt?.getTime() ?? 0;
-        if (this.stopping || Date.now() + this.sendBudgetMs > leaseEnds) unsent.push(row);
-        else await this.sendOne(row, cards);
+  private async sender(drain: DrainState): Promise<void> {
+    const records: Array<Promise<void>> = [];
+    for (;;) {
+      const row = this.stopping ? undefined : await this.nextRow(drain);
+      if (!row) break;
+      if (Date.now() + this.sendBudgetMs > row.leaseExpiresAt.getTime()) {
+        await this.options.queue.release([row], this.options.owner);
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.mailer.concurrency, rows.length) }, worker));
-    await this.options.queue.release(unsent, this.options.owner);
+      const sent = await this.sendOne(row, drain.cards);
+      if (sent) records.push(sent.recorded);
+    }
+    await Promise.all(records);
   }
 
-  private async sendOne(row: EmailOutbox, cards: Map<number, string | null>): Promise<void> {
+  private async nextRow(drain: DrainState): Promise<OutboxRow | undefined> {
+    for (;;) {
+      if (this.stopping) return undefined;
+      // Keep one claim ahead: start the next one while the buffer still feeds every sender.
+      if (drain.buffer.length <= this.options.mailer.concurrency * 2 && !drain.exhausted) {
+        drain.claiming ??= this.claimInto(drain).finally(() => {
+          drain.claiming = undefined;
+        });
+      }
+      const row = drain.buffer.shift();
+      if (row) return row;
+      if (drain.exhausted) return undefined;
+      await drain.claiming;
+    }
+  }
+
+  private async claimInto(drain: DrainState): Promise<void> {
+    const rows = await this.options.queue.claim(this.options.owner, this.batchSize, this.leaseMs);
+    if (rows.length === 0) {
+      // A wake-up during the drain: look once more before calling it done.
+      if (this.again) this.again = false;
+      else drain.exhausted = true;
+      return;
+    }
+    for (const [ticketId, link] of await this.cardsOf(rows)) drain.cards.set(ticketId, link);
+    if (this.stopping) await this.options.queue.release(rows, this.options.owner);
+    else drain.buffer.push(...rows);
+  }
+
+  /**
+   * Sends one row. A failure is recorded before returning; a success returns the pending
+   * record (written with others by the SentRecorder) so the sender can go on to the next row.
+   */
+  private async sendOne(
+    row: OutboxRow,
+    cards: Map<number, string | null>,
+  ): Promise<{ recorded: Promise<void> } | undefined> {
     const log = { outboxId: row.id, ticketId: row.ticketId, template: row.template, attempt: row.attempts };
-    let failure: unknown;
-    try {
-      await this.options.mailer.send(this.compose(row, cards), `${String(row.id).padStart(8, '0')}-${row.template}`);
-    } catch (error) {
-      failure = error ?? new Error('unknown send failure');
-    }
-    try {
-      if (failure === undefined) await this.recordSent(row, log);
-      else await this.recordFailure(row, failure, log);
-    } catch (error) {
+    const recordFailed = (error: unknown) =>
       // The row stays `sending` under our lease; once it expires another drain retries it.
-      this.options.logger.error({ ...log, err: error }, 'could not record the outcome of an email; retried after its lease');
+      this.options.logger.error(
+        { ...log, err: error },
+        'could not record the outcome of an email; retried after its lease',
+      );
+    try {
+      await this.options.mailer.send(
+        this.compose(row, cards),
+        `${String(row.id).padStart(8, '0')}-${row.template}`,
+      );
+    } catch (error) {
+      await this.recordFailure(row, error ?? new Error('unknown send failure'), log).catch(recordFailed);
+      return undefined;
     }
+    this.options.logger.debug(log, 'email sent');
+    return { recorded: this.recorder.record(row).catch(recordFailed) };
   }
 
-  private async recordSent(row: EmailOutbox, log: object): Promise<void> {
-    if (await this.options.queue.markSent(row, this.options.owner)) {
-      this.counts.sent += 1;
-      this.options.logger.debug(log, 'email sent');
-    } else {
-      this.options.logger.warn(log, 'email sent after its lease passed to another drainer: it may arrive twice');
-    }
-  }
-
-  private async recordFailure(row: EmailOutbox, failure: unknown, log: object): Promise<void> {
+  private async recordFailure(row: OutboxRow, failure: unknown, log: object): Promise<void> {
     const { queue, owner, logger } = this.options;
     const verdict = judgeFailure(failure);
     const details = { ...log, smtpCode: verdict.smtpCode, reason: verdict.reason };
     if (verdict.permanent || row.attempts >= this.retry.maxAttempts) {
       await queue.markDead(row, owner, verdict.reason, verdict.smtpCode);
-      this.counts.dead += 1;
+      this.failures.dead += 1;
       logger.warn(details, 'email given up (dead)');
     } else {
       const delay = retryDelayMs(row.attempts, this.retry);
       await queue.markRetry(row, owner, new Date(Date.now() + delay), verdict.reason, verdict.smtpCode);
-      this.counts.retried += 1;
+      this.failures.retried += 1;
       logger.info({ ...details, retryInMs: delay }, 'email will be retried');
     }
   }
 
-  private compose(row: EmailOutbox, cards: Map<number, string | null>): OutgoingEmail {
+  private compose(row: OutboxRow, cards: Map<number, string | null>): OutgoingEmail {
     const { publicUrl, mailDomain, from } = this.options;
     let rendered: ReturnType<EmailTemplates['render']>;
     try {
@@ -184,12 +245,16 @@ export class OutboxDrainer {
       date: row.createdAt,
       inReplyTo: thread,
       references: thread,
-      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All', 'X-Ticketbot-Template': row.template },
+      headers: {
+        'Auto-Submitted': 'auto-generated',
+        'X-Auto-Response-Suppress': 'All',
+        'X-Ticketbot-Template': row.template,
+      },
     };
   }
 
   /** The Slack thread link of each ticket in the batch, read now: the card is posted after the ticket commits. */
-  private async cardsOf(rows: EmailOutbox[]): Promise<Map<number, string | null>> {
+  private async cardsOf(rows: OutboxRow[]): Promise<Map<number, string | null>> {
     const ids = [...new Set(rows.map((row) => row.ticketId).filter((id): id is number => id !== null))];
     if (ids.length === 0) return new Map();
     const tickets = await this.options.db.models.Ticket.findAll({

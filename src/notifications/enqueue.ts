@@ -29,7 +29,11 @@ export interface OutboxEntry {
  * without an email address in Slack are skipped and logged: a missing address never blocks
  * the change itself. Returns how many emails were queued.
  */
-export async function enqueueForChange(deps: EnqueueDeps, change: TicketChange, transaction: Transaction): Promise<number> {
+export async function enqueueForChange(
+  deps: EnqueueDeps,
+  change: TicketChange,
+  transaction: Transaction,
+): Promise<number> {
   const people = await People.load(deps.db, change, transaction);
   const drafts = draftsFor(change, people, { managerEmails: deps.newTicketRecipients });
   if (drafts.length === 0) return 0;
@@ -49,7 +53,12 @@ export async function enqueueForChange(deps: EnqueueDeps, change: TicketChange, 
       recipient = { email: user.email, name: user.name || user.realName, locale: user.locale, tz: user.tz };
     } else {
       const known = managers.get(draft.to.email.toLowerCase());
-      recipient = { email: draft.to.email, name: known?.name ?? null, locale: known?.locale ?? null, tz: known?.tz ?? null };
+      recipient = {
+        email: draft.to.email,
+        name: known?.name ?? null,
+        locale: known?.locale ?? null,
+        tz: known?.tz ?? null,
+      };
     }
     entries.push({
       ticketId: change.ticket.id,
@@ -65,7 +74,12 @@ export async function enqueueForChange(deps: EnqueueDeps, change: TicketChange, 
 }
 
 /** Inserts outbox rows; due now (to the second, as MySQL's DATETIME stores it). */
-export async function writeOutbox(db: Database, entries: OutboxEntry[], domain: string, transaction?: Transaction) {
+export async function writeOutbox(
+  db: Database,
+  entries: OutboxEntry[],
+  domain: string,
+  transaction?: Transaction,
+) {
   const unique = [...new Map(entries.map((entry) => [entry.idempotencyKey, entry])).values()];
   if (unique.length === 0) return;
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -96,7 +110,12 @@ async function profilesByEmail(db: Database, drafts: Draft[], transaction: Trans
   if (emails.length === 0) return found;
   const users = await db.models.User.findAll({ where: { email: emails }, transaction });
   for (const user of users) {
-    if (user.email) found.set(user.email.toLowerCase(), { name: user.name || user.realName, locale: user.locale, tz: user.tz });
+    if (user.email)
+      found.set(user.email.toLowerCase(), {
+        name: user.name || user.realName,
+        locale: user.locale,
+        tz: user.tz,
+      });
   }
   return found;
 }

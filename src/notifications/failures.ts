@@ -34,7 +34,8 @@ export function judgeFailure(error: unknown): FailureVerdict {
   if (error instanceof RenderFailed) return { permanent: true, smtpCode: null, reason: error.message };
   const failure = error as NodemailerError;
   const smtpCode = typeof failure.responseCode === 'number' ? failure.responseCode : null;
-  const reason = [failure.code, failure.response ?? failure.message].filter(Boolean).join(': ') || String(error);
+  const reason =
+    [failure.code, failure.response ?? failure.message].filter(Boolean).join(': ') || String(error);
   if (smtpCode === null || failure.code === 'EAUTH') return { permanent: false, smtpCode, reason };
   const permanent = failure.permanent ?? (smtpCode >= 500 && smtpCode < 600 && smtpCode !== 503);
   return { permanent, smtpCode, reason };

@@ -51,22 +51,35 @@ const RETENTION_CRON = '17 * * * *';
  * drained by node-cron and right after a commit that queued mail; manager digests; retention.
  * Throws EmailTemplateError when EMAIL_TEMPLATES_DIR holds a broken override.
  */
-export async function startNotifications(deps: NotificationDeps, options: NotificationOptions = {}): Promise<NotificationsHandle> {
+export async function startNotifications(
+  deps: NotificationDeps,
+  options: NotificationOptions = {},
+): Promise<NotificationsHandle> {
   const { config, services } = deps;
   const logger = deps.logger.child({ part: 'notifications' });
   const { db } = services;
 
-  const templates = loadEmailTemplates({ overrideDir: config.mail.templatesDir, publicUrl: config.publicUrl });
-  for (const warning of templates.warnings) logger.warn({ templatesDir: config.mail.templatesDir }, `email templates: ${warning}`);
+  const templates = loadEmailTemplates({
+    overrideDir: config.mail.templatesDir,
+    publicUrl: config.publicUrl,
+  });
+  for (const warning of templates.warnings)
+    logger.warn({ templatesDir: config.mail.templatesDir }, `email templates: ${warning}`);
   if (templates.overridden.length > 0) {
-    logger.info({ templatesDir: config.mail.templatesDir, files: templates.overridden }, 'email templates overridden');
+    logger.info(
+      { templatesDir: config.mail.templatesDir, files: templates.overridden },
+      'email templates overridden',
+    );
   }
 
   const outboxDir = resolve(options.outboxDir ?? 'data/outbox');
-  const mailer = options.mailer ?? (config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : emlMailer(outboxDir));
-  if (mailer.kind === 'eml') logger.info({ outboxDir }, 'SMTP_URL is not set: emails are written as .eml files');
+  const mailer =
+    options.mailer ?? (config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : emlMailer(outboxDir));
+  if (mailer.kind === 'eml')
+    logger.info({ outboxDir }, 'SMTP_URL is not set: emails are written as .eml files');
 
-  const owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
+  const owner =
+    options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
   const domain = mailDomain(config.mail.from, config.publicUrl);
   const queue = new OutboxQueue(db);
   const drainer = new OutboxDrainer({
@@ -121,20 +134,31 @@ export async function startNotifications(deps: NotificationDeps, options: Notifi
   const scheduler = createScheduler(logger);
   if (options.schedule !== false) {
     scheduler.every('email-outbox', config.mail.queueCron, () => drainer.drain());
-    scheduler.every('manager-digest', config.digest.cron, async ({ scheduledAt }) => void (await digest(scheduledAt)), {
-      timeZone: config.digest.timeZone,
-    });
+    scheduler.every(
+      'manager-digest',
+      config.digest.cron,
+      async ({ scheduledAt }) => void (await digest(scheduledAt)),
+      {
+        timeZone: config.digest.timeZone,
+      },
+    );
     scheduler.every('email-retention', RETENTION_CRON, async () => {
       const before = new Date(Date.now() - config.mail.retentionDays * 24 * 60 * 60_000);
       const purged = await queue.purge(before);
       await db.models.JobRun.destroy({ where: { createdAt: { [Op.lt]: before } } });
-      if (purged > 0) logger.info({ purged, retentionDays: config.mail.retentionDays }, 'old sent and dead emails removed');
+      if (purged > 0)
+        logger.info({ purged, retentionDays: config.mail.retentionDays }, 'old sent and dead emails removed');
     });
     // Mail queued before a restart goes out now rather than at the next tick.
     drainer.wake();
   }
   logger.info(
-    { transport: mailer.kind, queueCron: config.mail.queueCron, digestCron: config.digest.cron, digestTimeZone: config.digest.timeZone },
+    {
+      transport: mailer.kind,
+      queueCron: config.mail.queueCron,
+      digestCron: config.digest.cron,
+      digestTimeZone: config.digest.timeZone,
+    },
     'email notifications started',
   );
 

@@ -25,7 +25,8 @@ export async function writePreviews(options: PreviewOptions): Promise<string[]> 
     for (const lang of LANGUAGES) {
       const email = templates.render(notification, lang, sampleData(notification, options.publicUrl), {
         statusPage: notification === 'digest' ? `${options.publicUrl}/` : `${options.publicUrl}/tickets/42`,
-        slackThread: notification === 'digest' ? null : 'https://slack.com/archives/C0HELPDESK/p1764160000000100',
+        slackThread:
+          notification === 'digest' ? null : 'https://slack.com/archives/C0HELPDESK/p1764160000000100',
       });
       const stem = `${notification}.${lang}`;
       await writeFile(join(options.outDir, `${stem}.html`), email.html);

@@ -1,6 +1,52 @@
 import { Op, QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
 import type { EmailOutbox } from '../db/models/emailOutbox.js';
+
+/** A claimed outbox row: what the drain needs to send it (read raw: no model instances per email). */
+export interface OutboxRow {
+  id: number;
+  ticketId: number | null;
+  recipient: string;
+  template: string;
+  data: string;
+  locale: string | null;
+  /** Including the claim that returned this row. */
+  attempts: number;
+  messageId: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+  leaseExpiresAt: Date;
+}
+
+interface RawOutboxRow {
+  id: number | string;
+  ticket_id: number | string | null;
+  recipient: string;
+  template: string;
+  data: string;
+  locale: string | null;
+  attempts: number | string;
+  message_id: string | null;
+  idempotency_key: string;
+  created_at: Date | string;
+}
+
+const COLUMNS =
+  'id, ticket_id, recipient, template, data, locale, attempts, message_id, idempotency_key, created_at';
+/** Due: pending and its time has come, or still `sending` under a lease that ran out (a crashed drainer). */
+const DUE =
+  "(status = 'pending' AND available_at <= :now) OR (status = 'sending' AND lease_expires_at <= :now)";
+
+/** SQLite stores Sequelize dates as 'YYYY-MM-DD HH:MM:SS.SSS +00:00' text; compare in that form. */
+function sqliteDate(date: Date): string {
+  return `${date.toISOString().replace('T', ' ').replace('Z', '')} +00:00`;
+}
+
+function toDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  return new Date(value.replace(' ', 'T').replace(/ ?\+00:00$/, 'Z'));
+}
+
 import { runInTransaction } from '../tickets/index.js';
 
 /** MySQL DATETIME keeps whole seconds: round times up so a row is never due "early". */
@@ -22,64 +68,121 @@ export class OutboxQueue {
    * `sending` under a lease that expired (a drainer that crashed). On MySQL/MariaDB the rows are
    * picked with SELECT … FOR UPDATE SKIP LOCKED, so concurrent drainers take disjoint batches
    * without waiting on each other (raw SQL: Sequelize 6 drops skipLocked on mysql). SQLite has a
-   * single writer: the IMMEDIATE transaction gives the same "one claimer at a time" guarantee.
+   * single writer: one atomic UPDATE … RETURNING gives the same "one claimer at a time" guarantee.
    * Claiming counts as an attempt, so a message that crashes its sender still runs out of tries.
    */
-  async claim(owner: string, limit: number, leaseMs: number): Promise<EmailOutbox[]> {
-    const { EmailOutbox } = this.db.models;
+  async claim(owner: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
     const now = new Date();
+    const leaseExpiresAt = toSecond(new Date(now.getTime() + leaseMs));
+    const rows =
+      this.db.dialect === 'mysql'
+        ? await this.claimOnMysql(owner, limit, now, leaseExpiresAt)
+        : await this.claimOnSqlite(owner, limit, now, leaseExpiresAt);
+    return rows.map(
+      (row): OutboxRow => ({
+        id: Number(row.id),
+        ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
+        recipient: row.recipient,
+        template: row.template,
+        data: row.data,
+        locale: row.locale,
+        attempts: Number(row.attempts),
+        messageId: row.message_id,
+        idempotencyKey: row.idempotency_key,
+        createdAt: toDate(row.created_at),
+        leaseExpiresAt,
+      }),
+    );
+  }
+
+  /** Dates as each dialect stores them (SQLite compares its date text as text). */
+  private dbDate(date: Date): Date | string {
+    return this.db.dialect === 'mysql' ? date : sqliteDate(date);
+  }
+
+  private claimOnMysql(
+    owner: string,
+    limit: number,
+    now: Date,
+    leaseExpiresAt: Date,
+  ): Promise<RawOutboxRow[]> {
     return runInTransaction(this.db, async (transaction) => {
-      let ids: number[];
-      if (this.db.dialect === 'mysql') {
-        const rows = await this.db.sequelize.query<{ id: number }>(
-          `SELECT id FROM email_outbox
-            WHERE (status = 'pending' AND available_at <= :now)
-               OR (status = 'sending' AND lease_expires_at <= :now)
-            ORDER BY available_at, id
-            LIMIT :limit
-            FOR UPDATE SKIP LOCKED`,
-          { replacements: { now, limit }, type: QueryTypes.SELECT, transaction },
-        );
-        ids = rows.map((row) => Number(row.id));
-      } else {
-        const rows = await EmailOutbox.findAll({
-          attributes: ['id'],
-          where: {
-            [Op.or]: [
-              { status: 'pending', availableAt: { [Op.lte]: now } },
-              { status: 'sending', leaseExpiresAt: { [Op.lte]: now } },
-            ],
-          },
-          order: [
-            ['availableAt', 'ASC'],
-            ['id', 'ASC'],
-          ],
-          limit,
-          transaction,
-        });
-        ids = rows.map((row) => row.id);
-      }
-      if (ids.length === 0) return [];
-      await EmailOutbox.update(
-        {
-          status: 'sending',
-          leaseOwner: owner,
-          leaseExpiresAt: toSecond(new Date(now.getTime() + leaseMs)),
-          attempts: this.db.sequelize.literal('attempts + 1') as unknown as number,
-        },
-        { where: { id: ids }, transaction },
+      const found = await this.db.sequelize.query<RawOutboxRow>(
+        `SELECT ${COLUMNS} FROM email_outbox
+          WHERE ${DUE}
+          ORDER BY available_at, id
+          LIMIT :limit
+          FOR UPDATE SKIP LOCKED`,
+        { replacements: { now, limit }, type: QueryTypes.SELECT, transaction },
       );
-      return EmailOutbox.findAll({ where: { id: ids }, order: [['id', 'ASC']], transaction });
+      if (found.length === 0) return [];
+      await this.db.sequelize.query(
+        `UPDATE email_outbox
+            SET status = 'sending', lease_owner = :owner, lease_expires_at = :leaseExpiresAt,
+                attempts = attempts + 1, updated_at = :now
+          WHERE id IN (:ids)`,
+        { replacements: { owner, leaseExpiresAt, now, ids: found.map((row) => row.id) }, transaction },
+      );
+      return found.map((row) => ({ ...row, attempts: Number(row.attempts) + 1 }));
     });
   }
 
-  /** The SMTP server accepted the message. */
-  async markSent(row: EmailOutbox, owner: string, sentAt = new Date()): Promise<boolean> {
-    return this.finish(row, owner, { status: 'sent', sentAt, lastError: null, lastSmtpCode: null });
+  /**
+   * One UPDATE … RETURNING picks and leases the rows: a single statement is atomic in SQLite,
+   * and on the process's shared connection it queues behind other outbox writes instead of
+   * busy-waiting for a lock as a separate transaction would.
+   */
+  private claimOnSqlite(
+    owner: string,
+    limit: number,
+    now: Date,
+    leaseExpiresAt: Date,
+  ): Promise<RawOutboxRow[]> {
+    return this.db.sequelize.query<RawOutboxRow>(
+      `UPDATE email_outbox
+          SET status = 'sending', lease_owner = :owner, lease_expires_at = :leaseExpiresAt,
+              attempts = attempts + 1, updated_at = :now
+        WHERE id IN (SELECT id FROM email_outbox WHERE ${DUE} ORDER BY available_at, id LIMIT :limit)
+        RETURNING ${COLUMNS}`,
+      {
+        replacements: { owner, leaseExpiresAt: sqliteDate(leaseExpiresAt), now: sqliteDate(now), limit },
+        type: QueryTypes.SELECT,
+      },
+    );
+  }
+
+  /**
+   * Records many accepted messages in one statement; returns how many were still leased to
+   * `owner` (any others were taken over after their lease ran out, and are the new owner's).
+   */
+  async markManySent(
+    rows: Array<Pick<OutboxRow, 'id'>>,
+    owner: string,
+    sentAt = new Date(),
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    // Raw SQL: this runs once per group of accepted emails, on the drain's hot path.
+    const updated = await this.db.sequelize.query(
+      `UPDATE email_outbox
+          SET status = 'sent', sent_at = :sentAt, updated_at = :sentAt, last_error = NULL, last_smtp_code = NULL,
+              lease_owner = NULL, lease_expires_at = NULL
+        WHERE id IN (:ids) AND status = 'sending' AND lease_owner = :owner`,
+      {
+        replacements: { sentAt: this.dbDate(sentAt), ids: rows.map((row) => row.id), owner },
+        type: QueryTypes.BULKUPDATE,
+      },
+    );
+    return Number(updated);
   }
 
   /** A temporary failure: try again at `availableAt`. */
-  async markRetry(row: EmailOutbox, owner: string, availableAt: Date, error: string, smtpCode: number | null) {
+  async markRetry(
+    row: Pick<OutboxRow, 'id'>,
+    owner: string,
+    availableAt: Date,
+    error: string,
+    smtpCode: number | null,
+  ) {
     return this.finish(row, owner, {
       status: 'pending',
       availableAt: toSecond(availableAt),
@@ -89,19 +192,25 @@ export class OutboxQueue {
   }
 
   /** A permanent failure, or out of attempts: kept with the reason, never retried. */
-  async markDead(row: EmailOutbox, owner: string, error: string, smtpCode: number | null) {
-    return this.finish(row, owner, { status: 'dead', lastError: error.slice(0, 1000), lastSmtpCode: smtpCode });
+  async markDead(row: Pick<OutboxRow, 'id'>, owner: string, error: string, smtpCode: number | null) {
+    return this.finish(row, owner, {
+      status: 'dead',
+      lastError: error.slice(0, 1000),
+      lastSmtpCode: smtpCode,
+    });
   }
 
   /** Gives claimed-but-unsent rows back (shutdown): due at once, and the claim not counted. */
-  async release(rows: EmailOutbox[], owner: string): Promise<void> {
+  async release(rows: Array<Pick<OutboxRow, 'id'>>, owner: string): Promise<void> {
     if (rows.length === 0) return;
     await this.db.models.EmailOutbox.update(
       {
         status: 'pending',
         leaseOwner: null,
         leaseExpiresAt: null,
-        attempts: this.db.sequelize.literal('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END') as unknown as number,
+        attempts: this.db.sequelize.literal(
+          'CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END',
+        ) as unknown as number,
       },
       { where: { id: rows.map((row) => row.id), status: 'sending', leaseOwner: owner } },
     );
@@ -115,7 +224,7 @@ export class OutboxQueue {
   }
 
   private async finish(
-    row: EmailOutbox,
+    row: Pick<OutboxRow, 'id'>,
     owner: string,
     values: Partial<Pick<EmailOutbox, 'status' | 'sentAt' | 'availableAt' | 'lastError' | 'lastSmtpCode'>>,
   ): Promise<boolean> {

@@ -20,12 +20,20 @@ export interface Draft {
  * - commented: the requester and the technician, never the comment's author.
  * Unassignment, comment edits and deletions, and ratings send nothing.
  */
-export function draftsFor(change: TicketChange, people: People, options: { managerEmails: string[] }): Draft[] {
+export function draftsFor(
+  change: TicketChange,
+  people: People,
+  options: { managerEmails: string[] },
+): Draft[] {
   const { event, ticket } = change;
   const actorId = event.actorId;
   const snapshot = snapshotOf(change, people);
   const base = { ticket: snapshot, actor: { name: people.name(actorId) } };
-  const toUsers = (template: Notification, ids: Array<string | null | undefined>, extra: Partial<Draft['data']> = {}) =>
+  const toUsers = (
+    template: Notification,
+    ids: Array<string | null | undefined>,
+    extra: Partial<Draft['data']> = {},
+  ) =>
     [...new Set(ids)]
       .filter((id): id is string => Boolean(id) && id !== actorId)
       .map((userId): Draft => ({ template, to: { userId }, data: { ...base, ...extra } }));
@@ -34,7 +42,9 @@ export function draftsFor(change: TicketChange, people: People, options: { manag
     case 'created':
       return [
         ...toUsers('ticket_assigned', [ticket.technicianId]),
-        ...options.managerEmails.map((email): Draft => ({ template: 'ticket_created', to: { email }, data: base })),
+        ...options.managerEmails.map(
+          (email): Draft => ({ template: 'ticket_created', to: { email }, data: base }),
+        ),
       ];
     case 'assigned':
       return toUsers('ticket_assigned', [event.toValue]);
@@ -50,9 +60,13 @@ export function draftsFor(change: TicketChange, people: People, options: { manag
     case 'commented': {
       const comment = change.comment;
       if (!comment) return [];
-      return toUsers('ticket_commented', [ticket.requesterId, ticket.technicianId].filter((id) => id !== comment.authorId), {
-        comment: { author: people.name(comment.authorId), body: comment.body },
-      });
+      return toUsers(
+        'ticket_commented',
+        [ticket.requesterId, ticket.technicianId].filter((id) => id !== comment.authorId),
+        {
+          comment: { author: people.name(comment.authorId), body: comment.body },
+        },
+      );
     }
     default:
       return [];
@@ -78,8 +92,16 @@ export class People {
   private constructor(private readonly byId: Map<string, User>) {}
 
   static async load(db: Database, change: TicketChange, transaction: Transaction): Promise<People> {
-    const ids = [change.event.actorId, change.ticket.requesterId, change.ticket.technicianId, change.event.toValue, change.comment?.authorId];
-    const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id)))];
+    const ids = [
+      change.event.actorId,
+      change.ticket.requesterId,
+      change.ticket.technicianId,
+      change.event.toValue,
+      change.comment?.authorId,
+    ];
+    const wanted = [
+      ...new Set(ids.filter((id): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id))),
+    ];
     const users = await db.models.User.findAll({ where: { id: wanted }, transaction });
     return new People(new Map(users.map((user) => [user.id, user])));
   }

@@ -49,7 +49,13 @@ export interface DigestData {
   };
   unassigned: { count: number; tickets: DigestTicket[] };
   oldest: DigestTicket[];
-  technicians: Array<{ name: string; open: number; closed: number; averageRating: number | null; ratings: number }>;
+  technicians: Array<{
+    name: string;
+    open: number;
+    closed: number;
+    averageRating: number | null;
+    ratings: number;
+  }>;
 }
 
 /** What an outbox row's `data` column holds (JSON): the variables its templates read. */

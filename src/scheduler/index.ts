@@ -8,7 +8,12 @@ export interface ScheduledJobContext {
 
 export interface Scheduler {
   /** Runs `job` on a node-cron expression (seconds field allowed); runs never overlap. */
-  every(name: string, expression: string, job: (context: ScheduledJobContext) => Promise<void>, options?: { timeZone?: string }): void;
+  every(
+    name: string,
+    expression: string,
+    job: (context: ScheduledJobContext) => Promise<void>,
+    options?: { timeZone?: string },
+  ): void;
   /** No new runs; waits for the ones under way. */
   stop(): Promise<void>;
 }
@@ -21,7 +26,8 @@ export function createScheduler(logger: Logger): Scheduler {
   const cronLogger = {
     info: (message: string) => logger.debug({ scheduler: 'node-cron' }, message),
     warn: (message: string) => logger.warn({ scheduler: 'node-cron' }, message),
-    error: (message: string | Error, err?: Error) => logger.error({ scheduler: 'node-cron', err: err ?? message }, String(message)),
+    error: (message: string | Error, err?: Error) =>
+      logger.error({ scheduler: 'node-cron', err: err ?? message }, String(message)),
     debug: (message: string | Error) => logger.trace({ scheduler: 'node-cron' }, String(message)),
   };
   return {
@@ -40,7 +46,13 @@ export function createScheduler(logger: Logger): Scheduler {
             running.delete(run);
           }
         },
-        { name, timezone: options.timeZone, noOverlap: true, logger: cronLogger, suppressMissedWarning: true },
+        {
+          name,
+          timezone: options.timeZone,
+          noOverlap: true,
+          logger: cronLogger,
+          suppressMissedWarning: true,
+        },
       );
       tasks.push(task);
       logger.debug({ job: name, cron: expression, timeZone: options.timeZone }, 'job scheduled');

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { NotificationsHandle } from '../../src/notifications/index.js';
-import { addComment, assignTicket, changeStatus, reopenTicket, type TicketServices } from '../../src/tickets/index.js';
+import {
+  addComment,
+  assignTicket,
+  changeStatus,
+  reopenTicket,
+  type TicketServices,
+} from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { TestSmtpServer } from '../support/smtpServer.js';
 import {
@@ -102,15 +108,20 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     const recipients = (subjectPart: string) =>
       smtp.received.filter((m) => m.parsed.subject?.includes(subjectPart)).flatMap((m) => m.envelopeTo);
     expect(recipients('New comment')).toEqual(['sam@example.com']);
-    expect(smtp.received.filter((m) => m.parsed.text?.includes('a rouvert') || m.parsed.text?.includes('reopened the ticket')).flatMap((m) => m.envelopeTo)).toEqual([
-      'sam@example.com',
-    ]);
+    expect(
+      smtp.received
+        .filter((m) => m.parsed.text?.includes('a rouvert') || m.parsed.text?.includes('reopened the ticket'))
+        .flatMap((m) => m.envelopeTo),
+    ).toEqual(['sam@example.com']);
   });
 
   it('skips a person without an email address and still makes the change', async () => {
     await services.db.models.User.update({ isTechnician: true }, { where: { id: NO_EMAIL_USER } });
     const ticket = await openTicket(services);
-    const assigned = await assignTicket(as(services, TECHNICIAN), { ticketId: ticket.id, technicianId: NO_EMAIL_USER });
+    const assigned = await assignTicket(as(services, TECHNICIAN), {
+      ticketId: ticket.id,
+      technicianId: NO_EMAIL_USER,
+    });
     expect(assigned.ticket.technicianId).toBe(NO_EMAIL_USER);
     const rows = await outboxRows(services.db);
     expect(rows.map((row) => row.template)).toEqual(['ticket_created']);
@@ -119,7 +130,9 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
   it('writes the outbox rows in the change’s transaction: a failed change queues nothing', async () => {
     const ticket = await openTicket(services);
     const before = (await outboxRows(services.db)).length;
-    await expect(assignTicket(as(services, REQUESTER), { ticketId: ticket.id, technicianId: TECHNICIAN })).rejects.toThrow();
+    await expect(
+      assignTicket(as(services, REQUESTER), { ticketId: ticket.id, technicianId: TECHNICIAN }),
+    ).rejects.toThrow();
     expect((await outboxRows(services.db)).length).toBe(before);
   });
 
@@ -127,7 +140,9 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     await openTicket(services, { technicianId: TECHNICIAN });
     await delivered(2);
     const rows = await outboxRows(services.db);
-    expect(rows.every((row) => row.status === 'sent' && row.sentAt !== null && row.attempts === 1)).toBe(true);
+    expect(rows.every((row) => row.status === 'sent' && row.sentAt !== null && row.attempts === 1)).toBe(
+      true,
+    );
     expect(smtp.messageIds().sort()).toEqual(rows.map((row) => row.messageId).sort());
     expect(new Set(rows.map((row) => row.messageId)).size).toBe(rows.length);
   });

@@ -46,7 +46,11 @@ describe('email at start-up', () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(join(overrides, 'ticket_closed'), { recursive: true });
     writeFileSync(join(overrides, 'ticket_closed', 'subject.pug'), '!= t(');
-    const config = testConfig({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, EMAIL_TEMPLATES_DIR: overrides });
+    const config = testConfig({
+      PORT: '0',
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      EMAIL_TEMPLATES_DIR: overrides,
+    });
     const started = startTicketbot(config, createLogger('silent'));
     await expect(started).rejects.toBeInstanceOf(EmailTemplateError);
     await expect(started).rejects.toThrow(join(overrides, 'ticket_closed', 'subject.pug'));

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/logger.js';
-import { type NotificationOptions, type NotificationsHandle, startNotifications } from '../../src/notifications/index.js';
+import {
+  type NotificationOptions,
+  type NotificationsHandle,
+  startNotifications,
+} from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
 import {
   asActor,
@@ -23,7 +27,13 @@ export const MANAGER = 'boss@example.com';
 
 /** The cast: a French-speaking requester, two technicians, one person Slack gave no email. */
 export const PEOPLE = [
-  { id: REQUESTER, name: 'Camille <Martin>', email: 'camille@example.com', locale: 'fr-FR', tz: 'Europe/Paris' },
+  {
+    id: REQUESTER,
+    name: 'Camille <Martin>',
+    email: 'camille@example.com',
+    locale: 'fr-FR',
+    tz: 'Europe/Paris',
+  },
   { id: TECHNICIAN, name: 'Sam Lee', email: 'sam@example.com', locale: 'en-US', tz: 'America/New_York' },
   { id: SECOND_TECHNICIAN, name: 'Alex Kim', email: 'alex@example.com', locale: 'en-GB', tz: null },
   { id: NO_EMAIL_USER, name: 'No Mail', email: null, locale: null, tz: null },
@@ -32,14 +42,24 @@ export const PEOPLE = [
 export const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 4 };
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://help.example.com', MAIL_FROM: 'Helpdesk <help@example.com>', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: 'https://help.example.com',
+    MAIL_FROM: 'Helpdesk <help@example.com>',
+    ...env,
+  });
 }
 
 /** Ticket services on `db` with the cast in the users table (emails as Slack would give them). */
 export async function servicesWithPeople(db: Database): Promise<TicketServices> {
   await seedRoster(db, { technicianIds: [TECHNICIAN, SECOND_TECHNICIAN], adminIds: [] });
   for (const person of PEOPLE) {
-    await db.models.User.upsert({ ...person, realName: null, teamId: 'T0TEAM', profileRefreshedAt: new Date() });
+    await db.models.User.upsert({
+      ...person,
+      realName: null,
+      teamId: 'T0TEAM',
+      profileRefreshedAt: new Date(),
+    });
   }
   await db.models.User.update({ isTechnician: true }, { where: { id: [TECHNICIAN, SECOND_TECHNICIAN] } });
   return { db, hooks: createTicketHooks(), logger: createLogger('silent') };
@@ -49,7 +69,10 @@ export function as(services: TicketServices, actorId: string): TicketContext {
   return asActor(services, actorId);
 }
 
-export function openTicket(services: TicketServices, overrides: Partial<Parameters<typeof createTicket>[1]> = {}) {
+export function openTicket(
+  services: TicketServices,
+  overrides: Partial<Parameters<typeof createTicket>[1]> = {},
+) {
   return createTicket(as(services, REQUESTER), {
     title: 'Printer <jams> & smokes',
     description: 'Every second page.',
@@ -72,7 +95,11 @@ export function notificationsFor(
 }
 
 /** Drains until `condition` holds: retries wait for their time, so this polls. */
-export async function drainUntil(handle: NotificationsHandle, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+export async function drainUntil(
+  handle: NotificationsHandle,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await handle.drainer.drain();

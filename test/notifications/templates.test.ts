@@ -4,8 +4,8 @@ import juice from 'juice';
 import { describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../../src/i18n.js';
 import { writePreviews } from '../../src/notifications/preview.js';
-import { createCssInliner } from '../../src/notifications/templates/inlineCss.js';
 import { EmailTemplateError, loadEmailTemplates } from '../../src/notifications/templates/index.js';
+import { createCssInliner } from '../../src/notifications/templates/inlineCss.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
 import { NOTIFICATIONS } from '../../src/notifications/types.js';
 import { tempDir } from './support.js';
@@ -46,25 +46,43 @@ describe('email templates', () => {
     const templates = loadEmailTemplates({ publicUrl });
     const data = sampleData('ticket_assigned', publicUrl);
     const first = templates.render('ticket_assigned', 'en', data, links);
-    const second = templates.render('ticket_assigned', 'en', { ...data, recipient: { name: 'Other <Name>' } }, links);
+    const second = templates.render(
+      'ticket_assigned',
+      'en',
+      { ...data, recipient: { name: 'Other <Name>' } },
+      links,
+    );
     expect(second.html).toBe(first.html.replace('Hello Sam Lee,', 'Hello Other &lt;Name&gt;,'));
     // Same markup shape, different text and links: identical to juicing each document directly.
     const html = `<html><head><style>.a{color:red} p{margin:0} a{color:blue}</style></head><body><p class="a">One &amp; two</p><a href="https://x/1">x</a></body></html>`;
     const other = html.replace('One &amp; two', 'Three <b>').replace('https://x/1', 'https://y/2');
     for (const doc of [html, other, html]) {
-      expect(inline(doc)).toBe(juice(doc, { preserveMediaQueries: true, removeStyleTags: true, applyWidthAttributes: true }));
+      expect(inline(doc)).toBe(
+        juice(doc, { preserveMediaQueries: true, removeStyleTags: true, applyWidthAttributes: true }),
+      );
     }
   });
 
   it('take overrides file by file from EMAIL_TEMPLATES_DIR, and text keys one by one', () => {
     const dir = overrideDir({
-      'ticket_assigned/subject.pug': "| ACME IT: ticket #{ticket.id} is yours",
+      'ticket_assigned/subject.pug': '| ACME IT: ticket #{ticket.id} is yours',
       'layout.pug': readFileSync('emails/layout.pug', 'utf8').replace("= t('brand')", '| ACME Service Desk'),
-      'locales/fr.json': JSON.stringify({ 'ticket_closed.reopen': 'Toujours en panne ? Dites-le dans Slack.' }),
+      'locales/fr.json': JSON.stringify({
+        'ticket_closed.reopen': 'Toujours en panne ? Dites-le dans Slack.',
+      }),
     });
     const templates = loadEmailTemplates({ publicUrl, overrideDir: dir });
-    expect(templates.overridden.sort()).toEqual(['layout.pug', 'locales/fr.json', 'ticket_assigned/subject.pug']);
-    const assigned = templates.render('ticket_assigned', 'en', sampleData('ticket_assigned', publicUrl), links);
+    expect(templates.overridden.sort()).toEqual([
+      'layout.pug',
+      'locales/fr.json',
+      'ticket_assigned/subject.pug',
+    ]);
+    const assigned = templates.render(
+      'ticket_assigned',
+      'en',
+      sampleData('ticket_assigned', publicUrl),
+      links,
+    );
     expect(assigned.subject).toBe('ACME IT: ticket 42 is yours');
     expect(assigned.html).toContain('ACME Service Desk');
     expect(assigned.text).toContain('Alex Kim assigned you this ticket.');
@@ -77,7 +95,7 @@ describe('email templates', () => {
   it('report every broken override at start-up, naming the file', () => {
     const dir = overrideDir({
       'ticket_closed/html.pug': 'extends ../layout.pug\nblock content\n  p= t(\n',
-      'digest/text.pug': "extends ../text-layout.pug\nblock content\n  +line(digest.nope.deeper)\n",
+      'digest/text.pug': 'extends ../text-layout.pug\nblock content\n  +line(digest.nope.deeper)\n',
     });
     let error: unknown;
     try {
@@ -90,11 +108,17 @@ describe('email templates', () => {
     expect(problems).toContain(join(dir, 'ticket_closed/html.pug'));
     expect(problems).toMatch(/digest \(en\).*deeper/);
     const badTexts = overrideDir({ 'locales/en.json': '{ not json' });
-    expect(() => loadEmailTemplates({ publicUrl, overrideDir: badTexts })).toThrow(join(badTexts, 'locales/en.json'));
+    expect(() => loadEmailTemplates({ publicUrl, overrideDir: badTexts })).toThrow(
+      join(badTexts, 'locales/en.json'),
+    );
 
     const unknownOnly = overrideDir({ 'ticket_asigned/subject.pug': '| typo' });
-    expect(loadEmailTemplates({ publicUrl, overrideDir: unknownOnly }).warnings.join()).toContain('ticket_asigned/subject.pug');
-    expect(() => loadEmailTemplates({ publicUrl, overrideDir: join(dir, 'missing') })).toThrow(EmailTemplateError);
+    expect(loadEmailTemplates({ publicUrl, overrideDir: unknownOnly }).warnings.join()).toContain(
+      'ticket_asigned/subject.pug',
+    );
+    expect(() => loadEmailTemplates({ publicUrl, overrideDir: join(dir, 'missing') })).toThrow(
+      EmailTemplateError,
+    );
   });
 
   it('npm run emails:preview writes every email in every language, with an index', async () => {
@@ -104,6 +128,8 @@ describe('email templates', () => {
     const index = readFileSync(join(out, 'index.html'), 'utf8');
     expect(index).toContain('ticket_commented.fr.html');
     expect(readFileSync(join(out, 'digest.fr.html'), 'utf8')).toContain('Récapitulatif');
-    expect(readFileSync(join(out, 'ticket_commented.en.txt'), 'utf8')).toContain('> Could you try the <b>new</b> profile?');
+    expect(readFileSync(join(out, 'ticket_commented.en.txt'), 'utf8')).toContain(
+      '> Could you try the <b>new</b> profile?',
+    );
   });
 });

@@ -52,7 +52,10 @@ export class TestSmtpServer {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`SMTP server: condition not met within ${timeoutMs} ms (${this.received.length} received)`);
+      if (remaining <= 0)
+        throw new Error(
+          `SMTP server: condition not met within ${timeoutMs} ms (${this.received.length} received)`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(remaining, 200));
         this.waiters.push(() => {
@@ -100,13 +103,19 @@ export class TestSmtpServer {
     return this.down();
   }
 
-  private onData(stream: NodeJS.ReadableStream, session: SMTPServerSession, callback: (error?: Error | null) => void) {
+  private onData(
+    stream: NodeJS.ReadableStream,
+    session: SMTPServerSession,
+    callback: (error?: Error | null) => void,
+  ) {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', async () => {
       const fault = this.faults.shift();
       if (fault?.kind === 'reply') {
-        const error = Object.assign(new Error(fault.message ?? `injected ${fault.code}`), { responseCode: fault.code });
+        const error = Object.assign(new Error(fault.message ?? `injected ${fault.code}`), {
+          responseCode: fault.code,
+        });
         callback(error);
         return;
       }

@@ -14,7 +14,11 @@ try {
 const outDir = resolve(process.argv[2] ?? 'email-previews');
 try {
   const config = loadConfig(process.env);
-  const files = await writePreviews({ outDir, publicUrl: config.publicUrl, templatesDir: config.mail.templatesDir });
+  const files = await writePreviews({
+    outDir,
+    publicUrl: config.publicUrl,
+    templatesDir: config.mail.templatesDir,
+  });
   process.stdout.write(`Wrote ${files.length} files. Open ${resolve(outDir, 'index.html')} in a browser.\n`);
 } catch (error) {
   if (error instanceof ConfigError || error instanceof EmailTemplateError) {

@@ -14,7 +14,8 @@ export function loadCatalogs(dirs: { builtIn: string; override?: string }, probl
   for (const lang of LANGUAGES) {
     const builtIn = readCatalog(join(dirs.builtIn, 'locales', `${lang}.json`), problems) ?? {};
     const overridePath = dirs.override ? join(dirs.override, 'locales', `${lang}.json`) : undefined;
-    const override = overridePath && existsSync(overridePath) ? readCatalog(overridePath, problems) : undefined;
+    const override =
+      overridePath && existsSync(overridePath) ? readCatalog(overridePath, problems) : undefined;
     catalogs[lang] = { ...builtIn, ...override };
   }
   return catalogs;
@@ -43,11 +44,16 @@ function readCatalog(path: string, problems: string[]): Catalog | undefined {
  * Looks a key up and fills `{name}` placeholders. A missing key throws, so a typo in a
  * template is caught by the start-up check rather than mailed out as a bare key.
  */
-export function translator(catalog: Catalog, fallback: Catalog): (key: string, vars?: Record<string, unknown>) => string {
+export function translator(
+  catalog: Catalog,
+  fallback: Catalog,
+): (key: string, vars?: Record<string, unknown>) => string {
   return (key, vars) => {
     const text = catalog[key] ?? fallback[key];
     if (text === undefined) throw new Error(`No text for "${key}" in emails/locales`);
     if (!vars) return text;
-    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name] ?? '') : whole));
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      name in vars ? String(vars[name] ?? '') : whole,
+    );
   };
 }

@@ -2,10 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pug from 'pug';
-import { type Language, LANGUAGES, languageOf } from '../../i18n.js';
+import { LANGUAGES, type Language, languageOf } from '../../i18n.js';
 import {
-  type Notification,
   NOTIFICATIONS,
+  type Notification,
   type NotificationData,
   type RenderedEmail,
   TEMPLATE_PARTS,
@@ -38,7 +38,12 @@ export interface EmailLinks {
 }
 
 export interface EmailTemplates {
-  render(template: Notification, locale: string | null, data: NotificationData, links: EmailLinks): RenderedEmail;
+  render(
+    template: Notification,
+    locale: string | null,
+    data: NotificationData,
+    links: EmailLinks,
+  ): RenderedEmail;
   /** Template files taken from EMAIL_TEMPLATES_DIR. */
   overridden: string[];
   /** Things worth a warning (unknown files in the override folder, unknown text keys). */
@@ -62,7 +67,10 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
   const problems: string[] = [];
   const catalogProblems: string[] = [];
   const warnings: string[] = [];
-  if (options.overrideDir && !(existsSync(options.overrideDir) && statSync(options.overrideDir).isDirectory())) {
+  if (
+    options.overrideDir &&
+    !(existsSync(options.overrideDir) && statSync(options.overrideDir).isDirectory())
+  ) {
     throw new EmailTemplateError([`EMAIL_TEMPLATES_DIR: ${options.overrideDir} is not a folder`]);
   }
   const tree = new TemplateTree(options.builtInDir ?? BUILT_IN_TEMPLATES_DIR, options.overrideDir);
@@ -70,9 +78,11 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
   problems.push(...catalogProblems);
   for (const lang of LANGUAGES) {
     const unknown = Object.keys(catalogs[lang]).filter((key) => !(key in catalogs.en));
-    if (unknown.length > 0) warnings.push(`locales/${lang}.json: keys no template uses by default: ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      warnings.push(`locales/${lang}.json: keys no template uses by default: ${unknown.join(', ')}`);
   }
-  for (const file of tree.unknownOverrides()) warnings.push(`${file}: not a template ticketbot knows; ignored unless included`);
+  for (const file of tree.unknownOverrides())
+    warnings.push(`${file}: not a template ticketbot knows; ignored unless included`);
 
   const compiled = new Map<string, Compiled>();
   for (const notification of NOTIFICATIONS) {
@@ -80,7 +90,10 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
       const logical = join(notification, `${part}.pug`);
       const filename = tree.physical(logical);
       try {
-        compiled.set(key(notification, part), pug.compileFile(filename, { plugins: [tree.pugPlugin()] } as pug.Options) as Compiled);
+        compiled.set(
+          key(notification, part),
+          pug.compileFile(filename, { plugins: [tree.pugPlugin()] } as pug.Options) as Compiled,
+        );
       } catch (error) {
         problems.push(`${describe(tree, logical)}: ${firstLines((error as Error).message)}`);
       }
@@ -96,7 +109,9 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
   };
   // Render what compiled (with readable texts) to catch runtime mistakes: unknown variables, keys.
   if (catalogProblems.length === 0) {
-    const compiledFully = NOTIFICATIONS.filter((n) => TEMPLATE_PARTS.every((part) => compiled.has(key(n, part))));
+    const compiledFully = NOTIFICATIONS.filter((n) =>
+      TEMPLATE_PARTS.every((part) => compiled.has(key(n, part))),
+    );
     for (const notification of compiledFully) {
       for (const lang of LANGUAGES) {
         try {
@@ -104,8 +119,10 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
             statusPage: `${options.publicUrl}/tickets/1`,
             slackThread: 'https://slack.com/archives/C0HELPDESK/p1764160000000100',
           });
-          if (email.subject === '') problems.push(`${notification}/subject.pug (${lang}): renders an empty subject`);
-          if (email.text.trim() === '') problems.push(`${notification}/text.pug (${lang}): renders an empty text part`);
+          if (email.subject === '')
+            problems.push(`${notification}/subject.pug (${lang}): renders an empty subject`);
+          if (email.text.trim() === '')
+            problems.push(`${notification}/text.pug (${lang}): renders an empty text part`);
         } catch (error) {
           problems.push(`${notification} (${lang}): ${firstLines((error as Error).message)}`);
         }
@@ -148,21 +165,22 @@ function render(
   const subject = part('subject').replace(/\s+/g, ' ').trim().slice(0, 250);
   locals.subject = subject;
   const html = inlineCss(part('html'));
-  const text = `${part('text').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  const text = `${part('text')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
   return { subject, html, text };
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function dateFormatter(lang: Language, timeZone: string | null | undefined): (iso: string | Date) => string {
-  const zone = timeZone && isTimeZone(timeZone) ? timeZone : 'UTC';
-  const cacheKey = `${lang}|${zone}`;
+  const cacheKey = `${lang}|${timeZone ?? ''}`;
   let format = formatters.get(cacheKey);
   if (!format) {
     format = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
       dateStyle: 'medium',
       timeStyle: 'short',
-      timeZone: zone,
+      timeZone: timeZone && isTimeZone(timeZone) ? timeZone : 'UTC',
     });
     formatters.set(cacheKey, format);
   }

@@ -1,6 +1,10 @@
 import juice from 'juice';
 
-const JUICE_OPTIONS: juice.Options = { preserveMediaQueries: true, removeStyleTags: true, applyWidthAttributes: true };
+const JUICE_OPTIONS: juice.Options = {
+  preserveMediaQueries: true,
+  removeStyleTags: true,
+  applyWidthAttributes: true,
+};
 const CACHE_LIMIT = 500;
 
 /**
@@ -13,14 +17,22 @@ const CACHE_LIMIT = 500;
 export function createCssInliner(): (html: string) => string {
   const cache = new Map<string, string>();
   return (html) => {
-    const styles = [...html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => m[1] ?? '').join('\n');
+    const styles = [...html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)]
+      .map((m) => m[1] ?? '')
+      .join('\n');
     if (/:(empty|contains|has)\b/i.test(styles)) return juice(html, JUICE_OPTIONS);
     const maskLinks = !styles.includes('[');
     const saved: string[] = [];
     const mask = (value: string) => `%%TB${saved.push(value) - 1}%%`;
     const skeleton = html.replace(
       /(<style\b[^>]*>[\s\S]*?<\/style>)|>([^<]+)<|(\shref=")([^"]*)"/gi,
-      (whole, style: string | undefined, text: string | undefined, hrefStart: string | undefined, href: string | undefined) => {
+      (
+        whole,
+        style: string | undefined,
+        text: string | undefined,
+        hrefStart: string | undefined,
+        href: string | undefined,
+      ) => {
         if (style !== undefined) return style;
         if (text !== undefined) return `>${mask(text)}<`;
         if (hrefStart !== undefined && maskLinks) return `${hrefStart}${mask(href ?? '')}"`;

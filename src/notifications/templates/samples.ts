@@ -6,7 +6,8 @@ import type { Notification, NotificationData, TicketSnapshot } from '../types.js
 const ticket: TicketSnapshot = {
   id: 42,
   title: 'VPN drops every 10 minutes <since Monday> & on Wi-Fi only',
-  description: 'Since the update on Monday the VPN disconnects about every 10 minutes.\nIt only happens on the office Wi-Fi.',
+  description:
+    'Since the update on Monday the VPN disconnects about every 10 minutes.\nIt only happens on the office Wi-Fi.',
   priority: 'high',
   status: 'in_progress',
   requester: 'Camille Martin',
@@ -15,21 +16,43 @@ const ticket: TicketSnapshot = {
 };
 
 export function sampleData(notification: Notification, publicUrl: string): NotificationData {
-  const base = { recipient: { name: 'Camille Martin' }, actor: { name: 'Sam Lee' }, ticket, timeZone: 'Europe/Paris' };
+  const base = {
+    recipient: { name: 'Camille Martin' },
+    actor: { name: 'Sam Lee' },
+    ticket,
+    timeZone: 'Europe/Paris',
+  };
   switch (notification) {
     case 'ticket_created':
-      return { ...base, recipient: { name: null }, actor: { name: ticket.requester }, ticket: { ...ticket, status: 'open', technician: null } };
+      return {
+        ...base,
+        recipient: { name: null },
+        actor: { name: ticket.requester },
+        ticket: { ...ticket, status: 'open', technician: null },
+      };
     case 'ticket_assigned':
-      return { ...base, recipient: { name: 'Sam Lee' }, actor: { name: 'Alex Kim' }, ticket: { ...ticket, status: 'open' } };
+      return {
+        ...base,
+        recipient: { name: 'Sam Lee' },
+        actor: { name: 'Alex Kim' },
+        ticket: { ...ticket, status: 'open' },
+      };
     case 'ticket_status_changed':
       return { ...base, change: { from: 'open', to: 'in_progress', reopened: false } };
     case 'ticket_closed':
-      return { ...base, ticket: { ...ticket, status: 'closed' }, change: { from: 'in_progress', to: 'closed', reopened: false } };
+      return {
+        ...base,
+        ticket: { ...ticket, status: 'closed' },
+        change: { from: 'in_progress', to: 'closed', reopened: false },
+      };
     case 'ticket_commented':
       return {
         ...base,
         actor: { name: 'Sam Lee' },
-        comment: { author: 'Sam Lee', body: 'Could you try the <b>new</b> profile?\nSettings → VPN → "Office 2".' },
+        comment: {
+          author: 'Sam Lee',
+          body: 'Could you try the <b>new</b> profile?\nSettings → VPN → "Office 2".',
+        },
       };
     case 'digest':
       return {
@@ -60,13 +83,45 @@ export function sampleData(notification: Notification, publicUrl: string): Notif
           unassigned: {
             count: 2,
             tickets: [
-              { id: 57, title: 'New laptop for Jo', status: 'open', priority: 'normal', technician: null, createdAt: '2026-11-25T15:02:00.000Z', url: `${publicUrl}/tickets/57` },
-              { id: 58, title: 'Badge reader <lobby>', status: 'open', priority: 'urgent', technician: null, createdAt: '2026-11-26T06:40:00.000Z', url: `${publicUrl}/tickets/58` },
+              {
+                id: 57,
+                title: 'New laptop for Jo',
+                status: 'open',
+                priority: 'normal',
+                technician: null,
+                createdAt: '2026-11-25T15:02:00.000Z',
+                url: `${publicUrl}/tickets/57`,
+              },
+              {
+                id: 58,
+                title: 'Badge reader <lobby>',
+                status: 'open',
+                priority: 'urgent',
+                technician: null,
+                createdAt: '2026-11-26T06:40:00.000Z',
+                url: `${publicUrl}/tickets/58`,
+              },
             ],
           },
           oldest: [
-            { id: 12, title: 'Shared drive quota', status: 'in_progress', priority: 'low', technician: 'Sam Lee', createdAt: '2026-10-02T08:00:00.000Z', url: `${publicUrl}/tickets/12` },
-            { id: 42, title: ticket.title, status: 'in_progress', priority: 'high', technician: 'Sam Lee', createdAt: ticket.createdAt, url: `${publicUrl}/tickets/42` },
+            {
+              id: 12,
+              title: 'Shared drive quota',
+              status: 'in_progress',
+              priority: 'low',
+              technician: 'Sam Lee',
+              createdAt: '2026-10-02T08:00:00.000Z',
+              url: `${publicUrl}/tickets/12`,
+            },
+            {
+              id: 42,
+              title: ticket.title,
+              status: 'in_progress',
+              priority: 'high',
+              technician: 'Sam Lee',
+              createdAt: ticket.createdAt,
+              url: `${publicUrl}/tickets/42`,
+            },
           ],
           technicians: [
             { name: 'Sam Lee', open: 5, closed: 3, averageRating: 4.5, ratings: 2 },
