@@ -53,16 +53,28 @@ let server: Server | undefined;
 
 try {
   await migrateUp(db);
-  out(`database ${name}: seeding ${TICKETS.toLocaleString('en')} tickets and ${COMMENTS.toLocaleString('en')} comments…`);
+  out(
+    `database ${name}: seeding ${TICKETS.toLocaleString('en')} tickets and ${COMMENTS.toLocaleString('en')} comments…`,
+  );
   const seedStart = performance.now();
-  const seeded = await seedBenchData(raw, { tickets: TICKETS, comments: COMMENTS, requesters: 5000, technicians: 25 });
+  const seeded = await seedBenchData(raw, {
+    tickets: TICKETS,
+    comments: COMMENTS,
+    requesters: 5000,
+    technicians: 25,
+  });
   out(
     `seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s ` +
       `(${seeded.events.toLocaleString('en')} events, ${seeded.ratings.toLocaleString('en')} ratings, ${seeded.emails.toLocaleString('en')} emails)`,
   );
 
   // The page, wrapped in an outer app that times each request from arrival to the last byte.
-  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl.toString(), LOG_LEVEL: 'silent', PORT: '0' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl.toString(),
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+  });
   const logger = createLogger('silent');
   const serverTimes: number[] = [];
   const outer = express();
@@ -103,7 +115,8 @@ try {
 
   const capture = async (work: () => Promise<unknown>) => {
     const statements: string[] = [];
-    const options = (db.sequelize as unknown as { options: { logging: false | ((sql: string) => void) } }).options;
+    const options = (db.sequelize as unknown as { options: { logging: false | ((sql: string) => void) } })
+      .options;
     options.logging = (sql) => statements.push(sql.replace(/^Executing \([^)]*\): /, ''));
     try {
       await work();
@@ -122,7 +135,14 @@ try {
     return times.sort((a, b) => a - b);
   };
 
-  const results: Array<{ label: string; p50: number; p95: number; sql50: number; sql95: number; statements: string[] }> = [];
+  const results: Array<{
+    label: string;
+    p50: number;
+    p95: number;
+    sql50: number;
+    sql95: number;
+    statements: string[];
+  }> = [];
 
   // The counts above the list: shared by every viewer, counted at most every 5 seconds.
   {
@@ -174,10 +194,16 @@ try {
 
   out();
   // Shared machines skew every figure: say how busy this one was.
-  out(`machine: ${availableParallelism()} CPUs, load average ${loadavg().map((n) => n.toFixed(1)).join(' / ')} (1/5/15 min)`);
+  out(
+    `machine: ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' / ')} (1/5/15 min)`,
+  );
   out(`server time over ${RUNS} requests per variant (ms), next to the page's own SQL run alone`);
   out('(the summary row is loadSummary() called directly: its SQL plus the Node work around it)');
-  out(`${'variant'.padEnd(30)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'sql p50'.padStart(7)} ${'sql p95'.padStart(7)}  p50 ratio  queries`);
+  out(
+    `${'variant'.padEnd(30)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'sql p50'.padStart(7)} ${'sql p95'.padStart(7)}  p50 ratio  queries`,
+  );
   for (const r of results) {
     out(
       `${r.label.padEnd(30)} ${ms(r.p50)} ${ms(r.p95)} ${ms(r.sql50)} ${ms(r.sql95)}  ${(r.p50 / r.sql50).toFixed(1).padStart(8)}x  ${r.statements.length}`,
@@ -200,9 +226,9 @@ try {
       out(`  ${sql.replace(/\s+/g, ' ').slice(0, 220)}`);
       // MariaDB's ANALYZE runs the statement and reports the rows it really read (r_rows);
       // EXPLAIN's estimate ignores LIMIT, so an index walked for 51 rows would look like a scan.
-      const [plan] = (await raw.query(`ANALYZE ${sql}`).catch(() => raw.query(`EXPLAIN ${sql}`))) as unknown as [
-        Array<Record<string, unknown>>,
-      ];
+      const [plan] = (await raw
+        .query(`ANALYZE ${sql}`)
+        .catch(() => raw.query(`EXPLAIN ${sql}`))) as unknown as [Array<Record<string, unknown>>];
       for (const row of plan) {
         const estimate = Number(row.rows ?? 0);
         const read = row.r_rows === undefined || row.r_rows === null ? estimate : Number(row.r_rows);
@@ -218,7 +244,11 @@ try {
   out();
   out(scans.length ? `full scans: ${scans.join('; ')}` : 'no statement scans a whole table or index');
   const slow = results.filter((r) => r.label.startsWith('list') && r.p95 >= 50);
-  out(slow.length ? `list variants with p95 >= 50 ms: ${slow.map((r) => r.label).join(', ')}` : 'every list variant: p95 under 50 ms');
+  out(
+    slow.length
+      ? `list variants with p95 >= 50 ms: ${slow.map((r) => r.label).join(', ')}`
+      : 'every list variant: p95 under 50 ms',
+  );
 } finally {
   server?.closeAllConnections();
   server?.close();

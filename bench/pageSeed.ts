@@ -10,12 +10,52 @@ export interface SeedSize {
   technicians: number;
 }
 
-const SUBJECTS = ['Printer', 'VPN', 'Laptop', 'Email', 'Wi-Fi', 'Badge reader', 'Monitor', 'Password', 'Outlook', 'Slack',
-  'Projector', 'Phone', 'Keyboard', 'Shared drive', 'Backup', 'Git server', 'Calendar', 'Scanner', 'Licence', 'Database'];
-const PROBLEMS = ['jams', 'drops every hour', 'is slow', 'not working', 'keeps crashing', 'needs replacing', 'cannot connect',
-  'shows an error', 'request', 'broken after update'];
-const PLACES = ['on 3rd floor', 'in room Everest', 'for the intern', 'at home', 'in the Lyon office', 'since Monday',
-  'for the audit', 'in the west wing', 'after the move', 'for the new team'];
+const SUBJECTS = [
+  'Printer',
+  'VPN',
+  'Laptop',
+  'Email',
+  'Wi-Fi',
+  'Badge reader',
+  'Monitor',
+  'Password',
+  'Outlook',
+  'Slack',
+  'Projector',
+  'Phone',
+  'Keyboard',
+  'Shared drive',
+  'Backup',
+  'Git server',
+  'Calendar',
+  'Scanner',
+  'Licence',
+  'Database',
+];
+const PROBLEMS = [
+  'jams',
+  'drops every hour',
+  'is slow',
+  'not working',
+  'keeps crashing',
+  'needs replacing',
+  'cannot connect',
+  'shows an error',
+  'request',
+  'broken after update',
+];
+const PLACES = [
+  'on 3rd floor',
+  'in room Everest',
+  'for the intern',
+  'at home',
+  'in the Lyon office',
+  'since Monday',
+  'for the audit',
+  'in the west wing',
+  'after the move',
+  'for the new team',
+];
 const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'high', 'high', 'urgent'];
 const DAY = 86_400_000;
 
@@ -45,10 +85,28 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
 
   const users: unknown[][] = [];
   for (let n = 1; n <= size.technicians; n++) {
-    users.push([technicianId(n), `Technician ${n}`, `tech${n}@example.com`, 'en-US', 'Europe/Paris', true, new Date(now), new Date(now)]);
+    users.push([
+      technicianId(n),
+      `Technician ${n}`,
+      `tech${n}@example.com`,
+      'en-US',
+      'Europe/Paris',
+      true,
+      new Date(now),
+      new Date(now),
+    ]);
   }
   for (let n = 1; n <= size.requesters; n++) {
-    users.push([requesterId(n), `Requester ${n}`, `req${n}@example.com`, 'fr-FR', 'Europe/Paris', false, new Date(now), new Date(now)]);
+    users.push([
+      requesterId(n),
+      `Requester ${n}`,
+      `req${n}@example.com`,
+      'fr-FR',
+      'Europe/Paris',
+      false,
+      new Date(now),
+      new Date(now),
+    ]);
   }
   await insertBatches(
     connection,
@@ -69,8 +127,18 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
     const age = now - createdAt;
     const roll = rand();
     // Old tickets are nearly all closed; the last weeks hold the open work.
-    const status = age > 60 * DAY ? (roll < 0.01 ? 'open' : 'closed') : roll < 0.3 ? 'open' : roll < 0.5 ? 'in_progress' : 'closed';
-    const technician = status === 'open' && rand() < 0.3 ? null : technicianId(1 + Math.floor(rand() * size.technicians));
+    const status =
+      age > 60 * DAY
+        ? roll < 0.01
+          ? 'open'
+          : 'closed'
+        : roll < 0.3
+          ? 'open'
+          : roll < 0.5
+            ? 'in_progress'
+            : 'closed';
+    const technician =
+      status === 'open' && rand() < 0.3 ? null : technicianId(1 + Math.floor(rand() * size.technicians));
     const lastActivity = at(createdAt + rand() * 10 * DAY);
     const closedAt = status === 'closed' ? lastActivity : null;
     const requester = requesterId(1 + Math.floor(rand() * size.requesters));
@@ -98,9 +166,19 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
     if (rand() < 0.5) {
       const state = rand() < 0.96 ? 'sent' : rand() < 0.5 ? 'dead' : 'pending';
       emails.push([
-        id, `${requester.toLowerCase()}@example.com`, 'ticket_created', '{}', state, state === 'dead' ? 5 : 1,
-        new Date(createdAt), state === 'dead' ? 'Mailbox unavailable' : null, state === 'dead' ? 550 : null,
-        `bench-${id}`, state === 'sent' ? new Date(createdAt) : null, new Date(createdAt), new Date(createdAt),
+        id,
+        `${requester.toLowerCase()}@example.com`,
+        'ticket_created',
+        '{}',
+        state,
+        state === 'dead' ? 5 : 1,
+        new Date(createdAt),
+        state === 'dead' ? 'Mailbox unavailable' : null,
+        state === 'dead' ? 550 : null,
+        `bench-${id}`,
+        state === 'sent' ? new Date(createdAt) : null,
+        new Date(createdAt),
+        new Date(createdAt),
       ]);
     }
   }
@@ -137,7 +215,13 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
   for (let n = 0; n < size.comments; n++) {
     const ticket = 1 + Math.floor(rand() * size.tickets);
     const when = new Date(Math.min(now, created[ticket - 1]! + rand() * 5 * DAY));
-    comments.push([ticket, requesterId(1 + Math.floor(rand() * size.requesters)), 'Any news on this one?', when, when]);
+    comments.push([
+      ticket,
+      requesterId(1 + Math.floor(rand() * size.requesters)),
+      'Any news on this one?',
+      when,
+      when,
+    ]);
     if (comments.length === 5000) await flush();
   }
   if (comments.length > 0) await flush();

@@ -6,8 +6,12 @@ import type { QueryInterface } from 'sequelize';
 
 export async function up(qi: QueryInterface): Promise<void> {
   await qi.addIndex('tickets', ['status', 'last_activity_at', 'id'], { name: 'tickets_status_activity' });
-  await qi.addIndex('tickets', ['technician_id', 'last_activity_at', 'id'], { name: 'tickets_technician_activity' });
-  await qi.addIndex('tickets', ['requester_id', 'last_activity_at', 'id'], { name: 'tickets_requester_activity' });
+  await qi.addIndex('tickets', ['technician_id', 'last_activity_at', 'id'], {
+    name: 'tickets_technician_activity',
+  });
+  await qi.addIndex('tickets', ['requester_id', 'last_activity_at', 'id'], {
+    name: 'tickets_requester_activity',
+  });
   // "Closed in the last 30 days" per technician, read from the index alone.
   await qi.addIndex('tickets', ['closed_at', 'technician_id'], { name: 'tickets_closed_technician' });
   // Average rating per technician over recent ratings, read from the index alone.

@@ -32,12 +32,20 @@ const REQUESTERS = PEOPLE.filter((p) => !p.technician && !p.admin).map((p) => p.
 const TICKETS: Array<[title: string, description: string, priority: Priority]> = [
   ['Printer on 3rd floor jams every second page', 'The HP by the kitchen. Paper tray 2.', 'normal'],
   ['VPN drops every hour', 'Since Monday the VPN disconnects at :00 and I lose my SSH sessions.', 'high'],
-  ['New laptop for the intern starting Monday', 'Léa starts on the 2nd; she needs a laptop with the dev image.', 'normal'],
+  [
+    'New laptop for the intern starting Monday',
+    'Léa starts on the 2nd; she needs a laptop with the dev image.',
+    'normal',
+  ],
   ['Cannot log in to the expense tool', 'It says my account is locked.', 'high'],
   ['Projector in room Everest shows no signal', 'HDMI and USB-C both tried.', 'normal'],
   ['Request: second monitor', 'For the design review work.', 'low'],
   ['Outlook keeps asking for my password', 'Every 10 minutes, on Mac.', 'normal'],
-  ['Production database backups failing', 'Last successful backup was 3 days ago. Please look urgently.', 'urgent'],
+  [
+    'Production database backups failing',
+    'Last successful backup was 3 days ago. Please look urgently.',
+    'urgent',
+  ],
   ['Wi-Fi slow in the west wing', 'Speed test shows 2 Mbit/s near the windows.', 'normal'],
   ['Access to the finance shared drive', 'Need read access for the Q4 audit.', 'normal'],
   ['Phone headset crackles', 'Jabra, the left ear only.', 'low'],
@@ -79,20 +87,30 @@ async function backdateStory(db: Database, ticketId: number, from: Date, to: Dat
     // A static update: Sequelize leaves createdAt alone when an instance is saved.
     await db.models.TicketEvent.update({ createdAt: at }, { where: { id: event.id }, silent: true });
     if (event.type === 'commented' && event.toValue) {
-      await db.models.Comment.update({ createdAt: at }, { where: { id: Number(event.toValue) }, silent: true });
+      await db.models.Comment.update(
+        { createdAt: at },
+        { where: { id: Number(event.toValue) }, silent: true },
+      );
     }
     if (event.type === 'rated') await db.models.Rating.update({ createdAt: at }, { where: { ticketId } });
   }
 }
 
-export async function seedDemoHelpdesk(db: Database, services: TicketServices): Promise<{ people: number; tickets: number }> {
+export async function seedDemoHelpdesk(
+  db: Database,
+  services: TicketServices,
+): Promise<{ people: number; tickets: number }> {
   await seedRoster(db, { technicianIds: TECHNICIANS, adminIds: ['U0DEMOADMIN'] });
   for (const person of PEOPLE) {
     await db.models.User.upsert({
       id: person.id,
       name: person.name,
       realName: person.name,
-      email: `${person.name.split(' ')[0]!.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}@example.com`,
+      email: `${person.name
+        .split(' ')[0]!
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z]/g, '')}@example.com`,
       locale: person.locale,
       tz: person.tz,
       isTechnician: Boolean(person.technician),
@@ -114,14 +132,25 @@ export async function seedDemoHelpdesk(db: Database, services: TicketServices): 
       await changeStatus(as(technician), { ticketId: ticket.id, status: 'in_progress' });
       await addComment(as(technician), { ticketId: ticket.id, body: COMMENTS[(i * 3) % COMMENTS.length]! });
     }
-    if (i % 2 === 0) await addComment(as(requester), { ticketId: ticket.id, body: COMMENTS[(i * 5 + 1) % COMMENTS.length]! });
+    if (i % 2 === 0)
+      await addComment(as(requester), {
+        ticketId: ticket.id,
+        body: COMMENTS[(i * 5 + 1) % COMMENTS.length]!,
+      });
     if (i % 5 !== 4 && fate === 0) {
       await changeStatus(as(technician), { ticketId: ticket.id, status: 'closed' });
-      if (i % 4 !== 3) await rateTicket(as(requester), { ticketId: ticket.id, score: 3 + (i % 3), remark: i % 2 ? 'Quick and kind.' : null });
+      if (i % 4 !== 3)
+        await rateTicket(as(requester), {
+          ticketId: ticket.id,
+          score: 3 + (i % 3),
+          remark: i % 2 ? 'Quick and kind.' : null,
+        });
     }
     // Spread the story over the last five weeks, oldest ticket first.
     const createdAt = new Date(now - (TICKETS.length - i) * 1.4 * DAY);
-    const lastActivityAt = new Date(Math.min(now - 3_600_000, createdAt.getTime() + (1 + (i % 4)) * 0.6 * DAY));
+    const lastActivityAt = new Date(
+      Math.min(now - 3_600_000, createdAt.getTime() + (1 + (i % 4)) * 0.6 * DAY),
+    );
     const closedAt = fate === 0 && i % 5 !== 4 ? lastActivityAt : null;
     // A ticket card in a demo channel, so the page's "Open the Slack thread" link has somewhere to point.
     const slackMessageTs = `${Math.floor(createdAt.getTime() / 1000)}.${String(100 + i).padStart(6, '0')}`;
@@ -130,7 +159,9 @@ export async function seedDemoHelpdesk(db: Database, services: TicketServices): 
       { where: { id: ticket.id }, silent: true },
     );
     await backdateStory(db, ticket.id, createdAt, lastActivityAt);
-    const recipient = PEOPLE.find((p) => p.id === requester)!.name.split(' ')[0]!.toLowerCase();
+    const recipient = PEOPLE.find((p) => p.id === requester)!
+      .name.split(' ')[0]!
+      .toLowerCase();
     // History only (sent, and one dead to retry): pending rows would be drained by the running
     // app, and these carry no template data. Real notifications queue themselves as people work.
     const status = i === 7 ? 'dead' : 'sent';
@@ -154,4 +185,3 @@ export async function seedDemoHelpdesk(db: Database, services: TicketServices): 
   }
   return { people: PEOPLE.length, tickets: TICKETS.length };
 }
-

@@ -30,7 +30,9 @@ try {
   await migrateUp(db);
   const existing = await db.models.Ticket.count();
   if (existing > 0 && !process.argv.includes('--force')) {
-    out(`${redactUrl(config.databaseUrl)} already has ${existing} tickets; nothing seeded (add -- --force to add the demo anyway).`);
+    out(
+      `${redactUrl(config.databaseUrl)} already has ${existing} tickets; nothing seeded (add -- --force to add the demo anyway).`,
+    );
   } else {
     const seeded = await seedDemoHelpdesk(db, { db, hooks: createTicketHooks(), logger });
     out(`seeded ${seeded.people} people and ${seeded.tickets} tickets with comments, ratings and emails`);

@@ -50,12 +50,18 @@ export function statusPageAccess(config: Config, logger: Logger): RequestHandler
     if (decision === 'allowed') return next();
     const t = res.locals.t as ((key: string) => string) | undefined;
     if (decision === 'needs_password') {
-      if (req.headers.authorization) logger.warn({ ip: req.ip, path: req.path }, 'status page: wrong user or password');
+      if (req.headers.authorization)
+        logger.warn({ ip: req.ip, path: req.path }, 'status page: wrong user or password');
       res.set('WWW-Authenticate', 'Basic realm="ticketbot status", charset="UTF-8"');
-      res.status(401).render('error', { title: t?.('error.unauthorized'), message: t?.('error.unauthorized') });
+      res
+        .status(401)
+        .render('error', { title: t?.('error.unauthorized'), message: t?.('error.unauthorized') });
       return;
     }
-    logger.info({ ip: req.ip, path: req.path }, 'status page refused: not a loopback client and no password set');
+    logger.info(
+      { ip: req.ip, path: req.path },
+      'status page refused: not a loopback client and no password set',
+    );
     res.status(403).render('error', { title: t?.('error.forbidden'), message: t?.('error.loopbackOnly') });
   };
 }

@@ -15,7 +15,12 @@ export function issueCsrfToken(options: { secure: boolean }): RequestHandler {
     let token = readCookie(req.headers.cookie, CSRF_COOKIE);
     if (!token || !/^[A-Za-z0-9_-]{32,64}$/.test(token)) {
       token = randomBytes(24).toString('base64url');
-      res.cookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: options.secure, path: '/' });
+      res.cookie(CSRF_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: options.secure,
+        path: '/',
+      });
     }
     res.locals.csrfToken = token;
     next();

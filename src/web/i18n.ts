@@ -238,7 +238,8 @@ export type Translate = (key: MessageKey, vars?: Record<string, string | number>
 
 export function translator(language: Language): Translate {
   const catalog = catalogs[language];
-  return (key, vars = {}) => catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(vars[name] ?? whole));
+  return (key, vars = {}) =>
+    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(vars[name] ?? whole));
 }
 
 /** The best of our languages for an Accept-Language header ("fr-CH, fr;q=0.9, en;q=0.8"). */

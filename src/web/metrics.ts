@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/index.js';
 import { OUTBOX_STATUSES } from '../db/models/emailOutbox.js';
 import { STATUSES } from '../db/models/ticket.js';
@@ -38,7 +38,10 @@ export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
     registers: [registry],
     async collect() {
       try {
-        const rows = await select<{ status: string; n: number }>(db, 'SELECT status, COUNT(*) AS n FROM tickets GROUP BY status');
+        const rows = await select<{ status: string; n: number }>(
+          db,
+          'SELECT status, COUNT(*) AS n FROM tickets GROUP BY status',
+        );
         this.reset();
         for (const status of STATUSES) this.set({ status }, 0);
         for (const row of rows) this.set({ status: row.status }, Number(row.n));
@@ -104,6 +107,9 @@ export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
     registry,
     measureRequests,
     handler,
-    emails: { sent: () => sent.inc(), failed: (permanent) => failed.inc({ outcome: permanent ? 'dead' : 'retry' }) },
+    emails: {
+      sent: () => sent.inc(),
+      failed: (permanent) => failed.inc({ outcome: permanent ? 'dead' : 'retry' }),
+    },
   };
 }

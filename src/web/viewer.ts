@@ -74,7 +74,10 @@ export function createViewer(language: Language, timeZone: string): Viewer {
     formatNumber(value, fractionDigits = 0) {
       let format = numberFormats.get(fractionDigits);
       if (!format) {
-        format = new Intl.NumberFormat(language, { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+        format = new Intl.NumberFormat(language, {
+          minimumFractionDigits: fractionDigits,
+          maximumFractionDigits: fractionDigits,
+        });
         numberFormats.set(fractionDigits, format);
       }
       return format.format(value);

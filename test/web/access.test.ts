@@ -53,7 +53,9 @@ describe('status page access', () => {
     it('does not trust X-Forwarded-For from a client that is not a local proxy', async () => {
       // The header is believed only from loopback; here it is, so a spoofed "127.0.0.1" from a
       // proxy still names the real client last and is refused.
-      const response = await fetch(`${open.url}/`, { headers: { 'X-Forwarded-For': '127.0.0.1, 203.0.113.7' } });
+      const response = await fetch(`${open.url}/`, {
+        headers: { 'X-Forwarded-For': '127.0.0.1, 203.0.113.7' },
+      });
       expect(response.status).toBe(403);
     });
   });
@@ -62,11 +64,19 @@ describe('status page access', () => {
     it('asks for Basic credentials, even from this machine', async () => {
       const response = await fetch(`${locked.url}/`);
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Basic realm="ticketbot status", charset="UTF-8"');
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Basic realm="ticketbot status", charset="UTF-8"',
+      );
     });
 
     it('refuses a wrong password or user name', async () => {
-      for (const authorization of [basic('manager', 'wrong'), basic('someone', 'correct horse battery'), basic('manager', ''), 'Basic !!!', 'Bearer x']) {
+      for (const authorization of [
+        basic('manager', 'wrong'),
+        basic('someone', 'correct horse battery'),
+        basic('manager', ''),
+        'Basic !!!',
+        'Bearer x',
+      ]) {
         const response = await fetch(`${locked.url}/`, { headers: { authorization } });
         expect(response.status, authorization).toBe(401);
       }
@@ -84,7 +94,9 @@ describe('status page access', () => {
     for (const page of [open, locked]) {
       expect((await fetch(`${page.url}/healthz`, { headers: REMOTE })).status).toBe(200);
       expect((await fetch(`${page.url}/readyz`, { headers: REMOTE })).status).toBe(200);
-      expect((await fetch(`${page.url}/assets/bootstrap/bootstrap.min.css`, { headers: REMOTE })).status).toBe(200);
+      expect(
+        (await fetch(`${page.url}/assets/bootstrap/bootstrap.min.css`, { headers: REMOTE })).status,
+      ).toBe(200);
       const slack = await fetch(`${page.url}/slack/events`, { method: 'POST', headers: REMOTE, body: '{}' });
       expect(slack.status).toBe(200);
       expect(await slack.json()).toEqual({ reached: 'slack' });

@@ -39,7 +39,10 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
   let urgentId = 0;
   const problems: string[] = [];
 
-  const open = async (path: string, options: { locale?: string; timezoneId?: string; width?: number } = {}) => {
+  const open = async (
+    path: string,
+    options: { locale?: string; timezoneId?: string; width?: number } = {},
+  ) => {
     const context = await browser.newContext({
       locale: options.locale ?? 'en-GB',
       timezoneId: options.timezoneId ?? 'UTC',
@@ -118,7 +121,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     expect(await page.getByRole('button', { name: 'Appliquer' }).count()).toBe(1);
     const stamp = page.locator('table.table-tickets time').first();
     const iso = (await stamp.getAttribute('datetime'))!;
-    const tokyo = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' });
+    const tokyo = new Intl.DateTimeFormat('fr-FR', {
+      timeZone: 'Asia/Tokyo',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
     expect(await stamp.textContent()).toBe(tokyo.format(new Date(iso)));
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();

@@ -29,11 +29,51 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     const services = await seedPeople(suite.db);
     ticketId = (await createTicket(services.as(PEOPLE.requester.id), { title: 'Mail me' })).id;
     const now = new Date();
-    const base = { data: '{}', locale: 'en', leaseOwner: null, leaseExpiresAt: null, messageId: null, availableAt: now };
+    const base = {
+      data: '{}',
+      locale: 'en',
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      messageId: null,
+      availableAt: now,
+    };
     const [sent, , dead] = await suite.db.models.EmailOutbox.bulkCreate([
-      { ...base, ticketId, recipient: 'ok@example.com', template: 'ticket_created', status: 'sent', attempts: 1, sentAt: now, idempotencyKey: 'e1', lastError: null, lastSmtpCode: null },
-      { ...base, ticketId, recipient: 'later@example.com', template: 'ticket_assigned', status: 'pending', attempts: 1, sentAt: null, idempotencyKey: 'e2', lastError: 'Connection timed out', lastSmtpCode: null },
-      { ...base, ticketId, recipient: 'nobody@example.com', template: 'ticket_closed', status: 'dead', attempts: 5, sentAt: null, idempotencyKey: 'e3', lastError: 'User <unknown> here', lastSmtpCode: 550 },
+      {
+        ...base,
+        ticketId,
+        recipient: 'ok@example.com',
+        template: 'ticket_created',
+        status: 'sent',
+        attempts: 1,
+        sentAt: now,
+        idempotencyKey: 'e1',
+        lastError: null,
+        lastSmtpCode: null,
+      },
+      {
+        ...base,
+        ticketId,
+        recipient: 'later@example.com',
+        template: 'ticket_assigned',
+        status: 'pending',
+        attempts: 1,
+        sentAt: null,
+        idempotencyKey: 'e2',
+        lastError: 'Connection timed out',
+        lastSmtpCode: null,
+      },
+      {
+        ...base,
+        ticketId,
+        recipient: 'nobody@example.com',
+        template: 'ticket_closed',
+        status: 'dead',
+        attempts: 5,
+        sentAt: null,
+        idempotencyKey: 'e3',
+        lastError: 'User <unknown> here',
+        lastSmtpCode: 550,
+      },
     ]);
     deadId = dead!.id;
     sentId = sent!.id;
@@ -95,7 +135,9 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     expect(body).toContain('ticketbot_tickets{status="open"} 1');
     expect(body).toContain('ticketbot_tickets{status="closed"} 0');
     expect(body).toMatch(/ticketbot_email_outbox\{status="(pending|sent|dead)"\} \d/);
-    expect(body).toMatch(/ticketbot_http_request_duration_seconds_count\{method="GET",route="\/tickets\/:id",status_code="200"\} [1-9]/);
+    expect(body).toMatch(
+      /ticketbot_http_request_duration_seconds_count\{method="GET",route="\/tickets\/:id",status_code="200"\} [1-9]/,
+    );
     expect(body).toContain('ticketbot_emails_sent_total 0');
     expect(body).toContain('ticketbot_emails_failed_total{outcome="dead"} 0');
   });

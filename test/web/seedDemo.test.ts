@@ -10,7 +10,11 @@ describe('npm run seed:demo', () => {
   let page: RunningPage;
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    await seedDemoHelpdesk(database.db, { db: database.db, hooks: createTicketHooks(), logger: createLogger('silent') });
+    await seedDemoHelpdesk(database.db, {
+      db: database.db,
+      hooks: createTicketHooks(),
+      logger: createLogger('silent'),
+    });
     page = await startStatusPage(database.db, database.url);
   });
   afterAll(async () => {

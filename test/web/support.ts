@@ -5,7 +5,13 @@ import type { Express } from 'express';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/logger.js';
-import { asActor, createTicketHooks, seedRoster, type TicketContext, type TicketServices } from '../../src/tickets/index.js';
+import {
+  asActor,
+  createTicketHooks,
+  seedRoster,
+  type TicketContext,
+  type TicketServices,
+} from '../../src/tickets/index.js';
 import { createWebApp, errorHandler } from '../../src/web/app.js';
 
 // Starts the web app alone (no Slack, no mail drain) on a loopback port, on a test database.
@@ -22,7 +28,13 @@ export async function startStatusPage(
   env: Record<string, string> = {},
   beforeListen?: (app: Express) => void,
 ): Promise<RunningPage> {
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...env,
+  });
   const logger = createLogger('silent');
   const app = createWebApp({ config, db, logger });
   beforeListen?.(app);
@@ -56,7 +68,12 @@ export async function seedPeople(db: Database): Promise<TicketServices & { as(id
     adminIds: [PEOPLE.admin.id],
   });
   for (const person of Object.values(PEOPLE)) {
-    await db.models.User.upsert({ id: person.id, name: person.name, realName: person.name, profileRefreshedAt: new Date() } as never);
+    await db.models.User.upsert({
+      id: person.id,
+      name: person.name,
+      realName: person.name,
+      profileRefreshedAt: new Date(),
+    } as never);
   }
   const services: TicketServices = { db, hooks: createTicketHooks(), logger: createLogger('silent') };
   return { ...services, as: (id: string) => asActor(services, id) };

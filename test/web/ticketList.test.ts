@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addComment, assignTicket, changeStatus, createTicket, rateTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { listedTicketIds, PEOPLE, type RunningPage, seedPeople, startStatusPage, visibleText } from './support.js';
+import {
+  listedTicketIds,
+  PEOPLE,
+  type RunningPage,
+  seedPeople,
+  startStatusPage,
+  visibleText,
+} from './support.js';
 
 describeEachDatabase('status page: ticket list', (suite) => {
   let page: RunningPage;
@@ -20,13 +27,18 @@ describeEachDatabase('status page: ticket list', (suite) => {
       priority: 'high',
       technicianId: technician.id,
     });
-    const vpn = await createTicket(services.as(otherRequester.id), { title: 'VPN drops every hour', priority: 'urgent' });
+    const vpn = await createTicket(services.as(otherRequester.id), {
+      title: 'VPN drops every hour',
+      priority: 'urgent',
+    });
     const laptop = await createTicket(services.as(requester.id), {
       title: 'New laptop for the intern',
       priority: 'low',
       technicianId: secondTechnician.id,
     });
-    const xss = await createTicket(services.as(otherRequester.id), { title: '<script>alert("x")</script> & <b>bold</b>' });
+    const xss = await createTicket(services.as(otherRequester.id), {
+      title: '<script>alert("x")</script> & <b>bold</b>',
+    });
     await changeStatus(services.as(technician.id), { ticketId: printer.id, status: 'in_progress' });
     await changeStatus(services.as(secondTechnician.id), { ticketId: laptop.id, status: 'closed' });
     await rateTicket(services.as(requester.id), { ticketId: laptop.id, score: 4 });
@@ -35,7 +47,12 @@ describeEachDatabase('status page: ticket list', (suite) => {
     Object.assign(ids, { printer: printer.id, vpn: vpn.id, laptop: laptop.id, xss: xss.id });
     // MySQL keeps whole seconds: spread the activity so the order does not hang on ties.
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
-    for (const [id, hours] of [[xss.id, 4], [printer.id, 3], [laptop.id, 2], [vpn.id, 1]] as const) {
+    for (const [id, hours] of [
+      [xss.id, 4],
+      [printer.id, 3],
+      [laptop.id, 2],
+      [vpn.id, 1],
+    ] as const) {
       await suite.db.models.Ticket.update({ lastActivityAt: hoursAgo(hours) }, { where: { id } });
     }
     page = await startStatusPage(suite.db, suite.url);
@@ -52,7 +69,7 @@ describeEachDatabase('status page: ticket list', (suite) => {
     expect(text).toContain('Printer on 3rd floor jams');
     expect(text).toContain('Alice Martin');
     expect(text).toContain('Camille Roux');
-    expect(html).not.toContain(PEOPLE.requester.id + '<');
+    expect(html).not.toContain(`${PEOPLE.requester.id}<`);
   });
 
   it('counts tickets by status and shows each technician’s load, recent closings and rating', async () => {
@@ -65,11 +82,19 @@ describeEachDatabase('status page: ticket list', (suite) => {
   it('filters by status, priority, technician, unassigned and requester (by name or id)', async () => {
     expect(listedTicketIds((await get('/?status=open')).html).sort()).toEqual([ids.vpn, ids.xss].sort());
     expect(listedTicketIds((await get('/?priority=urgent')).html)).toEqual([ids.vpn]);
-    expect(listedTicketIds((await get(`/?technician=${PEOPLE.technician.id}`)).html)).toEqual([ids.vpn, ids.printer]);
+    expect(listedTicketIds((await get(`/?technician=${PEOPLE.technician.id}`)).html)).toEqual([
+      ids.vpn,
+      ids.printer,
+    ]);
     expect(listedTicketIds((await get('/?technician=none')).html)).toEqual([ids.xss]);
     expect(listedTicketIds((await get('/?requester=Alice+Martin')).html)).toEqual([ids.laptop, ids.printer]);
-    expect(listedTicketIds((await get(`/?requester=${PEOPLE.otherRequester.id}&status=open`)).html)).toEqual([ids.vpn, ids.xss]);
-    expect(listedTicketIds((await get(`/?technician=${PEOPLE.technician.id}&status=in_progress`)).html)).toEqual([ids.printer]);
+    expect(listedTicketIds((await get(`/?requester=${PEOPLE.otherRequester.id}&status=open`)).html)).toEqual([
+      ids.vpn,
+      ids.xss,
+    ]);
+    expect(
+      listedTicketIds((await get(`/?technician=${PEOPLE.technician.id}&status=in_progress`)).html),
+    ).toEqual([ids.printer]);
   });
 
   it('says so when the requester filter matches nobody, and ignores malformed filters', async () => {
@@ -94,8 +119,18 @@ describeEachDatabase('status page: ticket list', (suite) => {
   });
 
   it('sorts by creation, newest or oldest first', async () => {
-    expect(listedTicketIds((await get('/?sort=created_desc')).html)).toEqual([ids.xss, ids.laptop, ids.vpn, ids.printer]);
-    expect(listedTicketIds((await get('/?sort=created_asc')).html)).toEqual([ids.printer, ids.vpn, ids.laptop, ids.xss]);
+    expect(listedTicketIds((await get('/?sort=created_desc')).html)).toEqual([
+      ids.xss,
+      ids.laptop,
+      ids.vpn,
+      ids.printer,
+    ]);
+    expect(listedTicketIds((await get('/?sort=created_asc')).html)).toEqual([
+      ids.printer,
+      ids.vpn,
+      ids.laptop,
+      ids.xss,
+    ]);
   });
 
   it('shows a title with markup as text, never as markup', async () => {
@@ -106,14 +141,21 @@ describeEachDatabase('status page: ticket list', (suite) => {
   });
 
   it('speaks French to a French browser and shows times in the viewer’s time zone', async () => {
-    const { html } = await get('/', { 'Accept-Language': 'fr-CA,fr;q=0.9,en;q=0.5', Cookie: 'tz=Asia/Tokyo' });
+    const { html } = await get('/', {
+      'Accept-Language': 'fr-CA,fr;q=0.9,en;q=0.5',
+      Cookie: 'tz=Asia/Tokyo',
+    });
     const text = visibleText(html);
     expect(html).toContain('<html lang="fr">');
     expect(text).toContain('Ouvert');
     expect(text).toContain('Dernière activité');
     expect(text).toContain('Heures affichées dans le fuseau Asia/Tokyo.');
     const [iso] = /datetime="([^"]+)"/.exec(html)!.slice(1);
-    const tokyo = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' });
+    const tokyo = new Intl.DateTimeFormat('fr-FR', {
+      timeZone: 'Asia/Tokyo',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
     expect(text).toContain(tokyo.format(new Date(iso!)));
   });
 });
@@ -142,7 +184,13 @@ describe('status page: list pagination', () => {
         lastActivityAt: new Date(base + Math.floor(i / 3) * 1000),
       }));
       const created = await suite.db.models.Ticket.bulkCreate(rows);
-      const all = await suite.db.models.Ticket.findAll({ attributes: ['id'], order: [['lastActivityAt', 'DESC'], ['id', 'DESC']] });
+      const all = await suite.db.models.Ticket.findAll({
+        attributes: ['id'],
+        order: [
+          ['lastActivityAt', 'DESC'],
+          ['id', 'DESC'],
+        ],
+      });
       expected = all.map((t) => t.id);
       expect(created).toHaveLength(123);
       page = await startStatusPage(suite.db, suite.url);
@@ -193,9 +241,16 @@ describe('status page: list pagination', () => {
         path = result.next;
       }
       expect(seen).toEqual(expected);
-      const titles = (ids: number[]) => suite.db.models.Ticket.findAll({ where: { id: ids }, order: [['id', 'ASC']] });
+      const titles = (ids: number[]) =>
+        suite.db.models.Ticket.findAll({ where: { id: ids }, order: [['id', 'ASC']] });
       const narrowed = await fetchPage('/?q=ticket+12');
-      expect((await titles(narrowed.ids)).map((t) => t.title)).toEqual(['Ticket 12', 'Ticket 120', 'Ticket 121', 'Ticket 122', 'Ticket 123']);
+      expect((await titles(narrowed.ids)).map((t) => t.title)).toEqual([
+        'Ticket 12',
+        'Ticket 120',
+        'Ticket 121',
+        'Ticket 122',
+        'Ticket 123',
+      ]);
     });
 
     it('keeps the filters and the sort while paging', async () => {

@@ -27,11 +27,46 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     await addComment(services.as(requester.id), { ticketId, body: 'Works now, thanks!' });
     await changeStatus(services.as(secondTechnician.id), { ticketId, status: 'closed' });
     await rateTicket(services.as(requester.id), { ticketId, score: 5, remark: 'Quick & kind' });
-    await suite.db.models.Ticket.update({ slackChannelId: 'C0HELPDESK', slackMessageTs: '1764169200.123456' }, { where: { id: ticketId } });
+    await suite.db.models.Ticket.update(
+      { slackChannelId: 'C0HELPDESK', slackMessageTs: '1764169200.123456' },
+      { where: { id: ticketId } },
+    );
     const now = new Date();
     await suite.db.models.EmailOutbox.bulkCreate([
-      { ticketId, recipient: 'manager@example.com', template: 'ticket_created', data: '{}', locale: 'en', status: 'sent', attempts: 1, availableAt: now, sentAt: now, idempotencyKey: `d-${ticketId}-1`, leaseOwner: null, leaseExpiresAt: null, lastError: null, lastSmtpCode: null, messageId: null },
-      { ticketId, recipient: 'gone@example.com', template: 'ticket_closed', data: '{}', locale: 'en', status: 'dead', attempts: 3, availableAt: now, sentAt: null, idempotencyKey: `d-${ticketId}-2`, leaseOwner: null, leaseExpiresAt: null, lastError: 'Mailbox unavailable', lastSmtpCode: 550, messageId: null },
+      {
+        ticketId,
+        recipient: 'manager@example.com',
+        template: 'ticket_created',
+        data: '{}',
+        locale: 'en',
+        status: 'sent',
+        attempts: 1,
+        availableAt: now,
+        sentAt: now,
+        idempotencyKey: `d-${ticketId}-1`,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: null,
+        lastSmtpCode: null,
+        messageId: null,
+      },
+      {
+        ticketId,
+        recipient: 'gone@example.com',
+        template: 'ticket_closed',
+        data: '{}',
+        locale: 'en',
+        status: 'dead',
+        attempts: 3,
+        availableAt: now,
+        sentAt: null,
+        idempotencyKey: `d-${ticketId}-2`,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: 'Mailbox unavailable',
+        lastSmtpCode: 550,
+        messageId: null,
+      },
     ]);
     bareTicketId = (await createTicket(services.as(requester.id), { title: 'Bare ticket' })).id;
     page = await startStatusPage(suite.db, suite.url);

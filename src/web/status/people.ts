@@ -8,7 +8,10 @@ export interface Person {
 }
 
 /** Display names for the Slack ids a page shows; an id never seen in `users` shows as itself. */
-export async function loadPeople(db: Database, ids: Iterable<string | null | undefined>): Promise<Map<string, Person>> {
+export async function loadPeople(
+  db: Database,
+  ids: Iterable<string | null | undefined>,
+): Promise<Map<string, Person>> {
   const unique = [...new Set([...ids].filter((id): id is string => Boolean(id)))];
   const people = new Map<string, Person>(unique.map((id) => [id, { id, name: id }]));
   if (unique.length === 0) return people;

@@ -29,7 +29,13 @@ function localPath(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) ? value : '/';
 }
 
-export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlMs = SUMMARY_TTL_MS }: StatusPageDeps): Router {
+export function statusPageRoutes({
+  db,
+  logger,
+  guard,
+  secureCookies,
+  summaryTtlMs = SUMMARY_TTL_MS,
+}: StatusPageDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   const summary = cachedSummary(db, summaryTtlMs);
@@ -44,7 +50,9 @@ export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlM
       summary: figures,
       page,
       // The roster and anyone still holding tickets, by name, for the technician filter.
-      technicians: figures.technicians.map((load) => load.technician).sort((a, b) => a.name.localeCompare(b.name)),
+      technicians: figures.technicians
+        .map((load) => load.technician)
+        .sort((a, b) => a.name.localeCompare(b.name)),
       statuses: STATUSES,
       priorities: PRIORITIES,
       sorts: SORTS,
@@ -58,7 +66,10 @@ export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlM
     const ticket = Number.isSafeInteger(id) ? await loadTicketDetail(db, id) : undefined;
     res.set('Cache-Control', 'no-store');
     if (!ticket) {
-      res.status(404).render('error', { title: res.locals.t('error.notFound'), message: res.locals.t('error.notFoundText') });
+      res.status(404).render('error', {
+        title: res.locals.t('error.notFound'),
+        message: res.locals.t('error.notFoundText'),
+      });
       return;
     }
     res.render('ticket', { section: 'tickets', ticket, title: `#${ticket.id}` });
@@ -67,7 +78,9 @@ export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlM
   router.get('/emails', guard, async (req, res) => {
     const queue = await loadEmailQueue(db);
     const noticeId = /^\d{1,10}$/.test(String(req.query.email ?? '')) ? Number(req.query.email) : undefined;
-    const noticeEmail = noticeId ? await db.models.EmailOutbox.findByPk(noticeId, { attributes: ['recipient'] }) : null;
+    const noticeEmail = noticeId
+      ? await db.models.EmailOutbox.findByPk(noticeId, { attributes: ['recipient'] })
+      : null;
     const notice =
       req.query.notice === 'retried' && noticeEmail
         ? { kind: 'success', text: res.locals.t('emails.retried', { recipient: noticeEmail.recipient }) }
@@ -80,7 +93,10 @@ export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlM
 
   router.post('/emails/:id/retry', guard, form, async (req, res) => {
     if (!isValidCsrf(req.headers.cookie, req.body?.[CSRF_FIELD])) {
-      res.status(403).render('error', { title: res.locals.t('error.forbidden'), message: res.locals.t('error.badRequest') });
+      res.status(403).render('error', {
+        title: res.locals.t('error.forbidden'),
+        message: res.locals.t('error.badRequest'),
+      });
       return;
     }
     const id = /^\d{1,10}$/.test(String(req.params.id)) ? Number(req.params.id) : 0;
@@ -95,12 +111,20 @@ export function statusPageRoutes({ db, logger, guard, secureCookies, summaryTtlM
 
   router.post('/timezone', guard, form, (req, res) => {
     if (!isValidCsrf(req.headers.cookie, req.body?.[CSRF_FIELD])) {
-      res.status(403).render('error', { title: res.locals.t('error.forbidden'), message: res.locals.t('error.badRequest') });
+      res.status(403).render('error', {
+        title: res.locals.t('error.forbidden'),
+        message: res.locals.t('error.badRequest'),
+      });
       return;
     }
     const zone = String(req.body?.tz ?? '');
     if (isTimeZone(zone)) {
-      res.cookie(TIME_ZONE_COOKIE, zone, { sameSite: 'lax', secure: secureCookies, path: '/', maxAge: 365 * 86_400_000 });
+      res.cookie(TIME_ZONE_COOKIE, zone, {
+        sameSite: 'lax',
+        secure: secureCookies,
+        path: '/',
+        maxAge: 365 * 86_400_000,
+      });
     }
     res.redirect(303, localPath(req.body?.back));
   });

@@ -16,6 +16,10 @@ export function toDateOrNull(value: unknown): Date | null {
   return value === null || value === undefined ? null : toDate(value);
 }
 
-export function select<T extends object>(db: Database, sql: string, replacements: Record<string, unknown> = {}): Promise<T[]> {
+export function select<T extends object>(
+  db: Database,
+  sql: string,
+  replacements: Record<string, unknown> = {},
+): Promise<T[]> {
   return db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });
 }

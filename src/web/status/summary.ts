@@ -60,7 +60,13 @@ export async function loadSummary(db: Database, now = new Date()): Promise<Helpd
     return load;
   };
   for (const { id } of roster) loadOf(id);
-  const summary: HelpdeskSummary = { open: 0, inProgress: 0, closedRecently: 0, unassigned: 0, technicians: [] };
+  const summary: HelpdeskSummary = {
+    open: 0,
+    inProgress: 0,
+    closedRecently: 0,
+    unassigned: 0,
+    technicians: [],
+  };
   for (const row of active) {
     const n = Number(row.n);
     if (row.status === 'open') summary.open += n;
@@ -81,7 +87,10 @@ export async function loadSummary(db: Database, now = new Date()): Promise<Helpd
   const people = await loadPeople(db, loads.keys());
   summary.technicians = [...loads.entries()]
     .map(([id, load]) => ({ technician: people.get(id) ?? { id, name: id }, ...load }))
-    .sort((a, b) => b.open + b.inProgress - (a.open + a.inProgress) || a.technician.name.localeCompare(b.technician.name));
+    .sort(
+      (a, b) =>
+        b.open + b.inProgress - (a.open + a.inProgress) || a.technician.name.localeCompare(b.technician.name),
+    );
   return summary;
 }
 

@@ -21,9 +21,29 @@ export interface TicketDetail {
   sourcePermalink: string | null;
   /** Slack id → display name, for the ids that history events carry as values. */
   names: Record<string, string>;
-  comments: Array<{ id: number; author: Person; body: string; createdAt: Date; edited: boolean; deleted: boolean }>;
-  history: Array<{ id: number; actor: Person; type: EventType; from: string | null; to: string | null; createdAt: Date }>;
-  ratings: Array<{ score: number; remark: string | null; requester: Person; technician: Person; createdAt: Date }>;
+  comments: Array<{
+    id: number;
+    author: Person;
+    body: string;
+    createdAt: Date;
+    edited: boolean;
+    deleted: boolean;
+  }>;
+  history: Array<{
+    id: number;
+    actor: Person;
+    type: EventType;
+    from: string | null;
+    to: string | null;
+    createdAt: Date;
+  }>;
+  ratings: Array<{
+    score: number;
+    remark: string | null;
+    requester: Person;
+    technician: Person;
+    createdAt: Date;
+  }>;
   emails: Array<{
     id: number;
     recipient: string;
@@ -44,7 +64,8 @@ const EMAILS_SHOWN = 100;
  * /archives/<channel>/p<ts without the dot> to the message in the viewer's own workspace.
  */
 export function slackThreadUrl(channelId: string | null, messageTs: string | null): string | null {
-  if (!channelId || !messageTs || !/^[A-Z0-9]+$/.test(channelId) || !/^\d+\.\d+$/.test(messageTs)) return null;
+  if (!channelId || !messageTs || !/^[A-Z0-9]+$/.test(channelId) || !/^\d+\.\d+$/.test(messageTs))
+    return null;
   return `https://slack.com/archives/${channelId}/p${messageTs.replace('.', '')}`;
 }
 
@@ -58,11 +79,27 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
   const ticket = await Ticket.findByPk(id);
   if (!ticket) return undefined;
   const [comments, events, ratings, emails] = await Promise.all([
-    Comment.findAll({ where: { ticketId: id }, order: [['createdAt', 'ASC'], ['id', 'ASC']] }),
+    Comment.findAll({
+      where: { ticketId: id },
+      order: [
+        ['createdAt', 'ASC'],
+        ['id', 'ASC'],
+      ],
+    }),
     TicketEvent.findAll({ where: { ticketId: id }, order: [['id', 'ASC']] }),
     Rating.findAll({ where: { ticketId: id }, order: [['id', 'ASC']] }),
     EmailOutbox.findAll({
-      attributes: ['id', 'recipient', 'template', 'status', 'attempts', 'lastError', 'lastSmtpCode', 'sentAt', 'createdAt'],
+      attributes: [
+        'id',
+        'recipient',
+        'template',
+        'status',
+        'attempts',
+        'lastError',
+        'lastSmtpCode',
+        'sentAt',
+        'createdAt',
+      ],
       where: { ticketId: id },
       order: [['id', 'DESC']],
       limit: EMAILS_SHOWN,

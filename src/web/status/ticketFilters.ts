@@ -41,10 +41,22 @@ export function parseTicketFilters(query: unknown): TicketFilters {
 }
 
 /** The query string for these filters with some changed (undefined removes a key). */
-export function filtersQuery(filters: TicketFilters, changes: Partial<Record<keyof TicketFilters, string | undefined>> = {}) {
+export function filtersQuery(
+  filters: TicketFilters,
+  changes: Partial<Record<keyof TicketFilters, string | undefined>> = {},
+) {
   const merged: Record<string, string | undefined> = { ...filters, ...changes };
   const params = new URLSearchParams();
-  for (const key of ['status', 'priority', 'technician', 'requester', 'q', 'sort', 'after', 'before'] as const) {
+  for (const key of [
+    'status',
+    'priority',
+    'technician',
+    'requester',
+    'q',
+    'sort',
+    'after',
+    'before',
+  ] as const) {
     const value = merged[key];
     if (value === undefined || value === '' || (key === 'sort' && value === 'activity_desc')) continue;
     params.set(key, value);

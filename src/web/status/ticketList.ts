@@ -59,7 +59,8 @@ function parseCursor(cursor: string, byActivity: boolean): { at?: Date; id: numb
   return { at: new Date(Number(first)), id: Number(second) };
 }
 
-const COLUMNS = 't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at';
+const COLUMNS =
+  't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at';
 
 /**
  * A search first looks through the next SEARCH_WINDOW tickets in display order: a word found in
@@ -117,7 +118,8 @@ export async function loadTicketPage(db: Database, filters: TicketFilters): Prom
   }
   const direction = scanDescending ? 'DESC' : 'ASC';
   const orderBy = byActivity ? `t.last_activity_at ${direction}, t.id ${direction}` : `t.id ${direction}`;
-  const whereClause = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+  const whereClause = (conditions: string[]) =>
+    conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
   const limit = PAGE_SIZE + 1;
   let fetched: RawTicket[];
   if (search?.fulltext) {

@@ -23,7 +23,9 @@ export interface TitleSearch {
 const escapeLike = (word: string) => word.replace(/[!%_]/g, (c) => `!${c}`);
 
 export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefined {
-  const words = [...new Set(q.toLowerCase().split(/[^\p{L}\p{N}]+/u))].filter((word) => word !== '').slice(0, 8);
+  const words = [...new Set(q.toLowerCase().split(/[^\p{L}\p{N}]+/u))]
+    .filter((word) => word !== '')
+    .slice(0, 8);
   if (words.length === 0) return undefined;
   const params: Record<string, string> = {};
   const like = words.map((word, i) => {
@@ -31,7 +33,8 @@ export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefine
     params[`word${i}Inside`] = `% ${escapeLike(word)}%`;
     return `(t.title LIKE :word${i}Start ESCAPE '!' OR t.title LIKE :word${i}Inside ESCAPE '!')`;
   });
-  const indexed = dialect === 'mysql' ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word)) : [];
+  const indexed =
+    dialect === 'mysql' ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word)) : [];
   if (indexed.length === 0) return { like, params };
   params.fulltext = indexed.map((word) => `+${word}*`).join(' ');
   return { like, params, fulltext: 'MATCH (t.title) AGAINST (:fulltext IN BOOLEAN MODE)' };
