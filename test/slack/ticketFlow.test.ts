@@ -239,4 +239,35 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const lookups = app.slack.callsTo('users.info').filter((c) => c.args.user === REQUESTER);
     expect(lookups.every((c) => c.args.include_locale === 'true')).toBe(true);
   });
+
+  it('keeps a change when Slack fails to update the card, and the next update catches the card up', async () => {
+    await openAndSubmit(REQUESTER, 'Slack hiccup');
+    const card = await cardOf('Slack hiccup');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Slack hiccup' } }))!;
+    app.slack.failNext('chat.update', 'service_unavailable');
+    await app.click(TECHNICIAN, card, 'ticket_assign', { selected_user: TECHNICIAN });
+    await app.slack.waitFor(
+      () =>
+        app.slack.calls.find(
+          (c) => c.method === 'chat.update' && c.args.ts === card.ts && c.response.ok === false,
+        ),
+      'the failed update',
+    );
+    expect((await ticket.reload()).technicianId).toBe(TECHNICIAN);
+    // The card still shows version 1; its next click is refused as out of date, and the card is redrawn.
+    await app.click(TECHNICIAN, card, 'ticket_start');
+    const caughtUp = await app.slack.waitFor(
+      (calls) =>
+        calls.find(
+          (c) =>
+            c.method === 'chat.update' &&
+            c.args.ts === card.ts &&
+            c.response.ok === true &&
+            JSON.stringify(c.args.blocks).includes(`ticket_actions:${ticket.id}:2`),
+        ),
+      'the card caught up',
+    );
+    expect(JSON.stringify(caughtUp.args.blocks)).toContain('Tom Tech');
+    expect((await ticket.reload()).status).toBe('open');
+  });
 });
