@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { languageOf } from '../i18n.js';
-import { Conflict, InvalidTransition, isDomainError, ValidationFailed } from '../tickets/index.js';
+import { isDomainError, ValidationFailed } from '../tickets/index.js';
 import { noticeModal } from './blocks/commentModal.js';
 import type { SlackContext } from './context.js';
 import { type Messages, messages, refusal } from './messages.js';
@@ -22,15 +22,12 @@ export function explanationOf(error: unknown, t: Messages): string {
 
 /**
  * Tells the person who clicked why nothing happened: an ephemeral message where they clicked,
- * or a small modal from the App Home (which has no channel). Unknown errors are logged. A
- * refused click also refreshes the card, so it shows the ticket as it really is.
+ * or a small modal from the App Home (which has no channel). Unknown errors are logged.
  */
 export async function explainRefusal(ctx: SlackContext, body: unknown, error: unknown): Promise<void> {
   const where = whereSchema.parse(body);
   if (!isDomainError(error))
     ctx.logger.error({ err: error, slackUser: where.user.id }, 'Slack action failed');
-  if (error instanceof Conflict || error instanceof InvalidTransition)
-    void ctx.publisher.refreshCard(error.ticket.id);
   const user = await ctx.directory.refresh(where.user.id).catch(() => null);
   const t = messages(languageOf(user?.locale));
   const text = explanationOf(error, t);

@@ -47,6 +47,8 @@ export function cardAction(
       await act(asActor(ctx.services, click.user.id), { ...where, action }, click);
       if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
     } catch (error) {
+      // Redraw the card too: a refused pick in its user select must not stay on screen.
+      void ctx.publisher.refreshCard(where.ticketId);
       await explainRefusal(ctx, body, error);
     }
   };
