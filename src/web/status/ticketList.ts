@@ -3,7 +3,7 @@ import type { Priority, Status } from '../../db/models/ticket.js';
 import { findPeopleByName, loadPeople, type Person } from './people.js';
 import { select, toDate } from './rows.js';
 import type { Sort, TicketFilters } from './ticketFilters.js';
-import { titleSearch } from './titleSearch.js';
+import { type TitleSearch, titleSearch } from './titleSearch.js';
 
 // One page of the ticket list. Pagination is by keyset (the last row's sort value and id), so
 // page 2,000 costs what page 1 costs: each variant is one ordered range over an index.
@@ -70,7 +70,13 @@ const COLUMNS =
  */
 const SEARCH_WINDOW = 2000;
 
-export async function loadTicketPage(db: Database, filters: TicketFilters): Promise<TicketPage> {
+interface Conditions {
+  where: string[];
+  params: Record<string, unknown>;
+}
+
+/** The filters as SQL conditions; undefined when the requester text matches nobody. */
+async function filterConditions(db: Database, filters: TicketFilters): Promise<Conditions | undefined> {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   if (filters.status) {
@@ -89,12 +95,49 @@ export async function loadTicketPage(db: Database, filters: TicketFilters): Prom
   }
   if (filters.requester) {
     const ids = await findPeopleByName(db, filters.requester);
-    if (ids.length === 0) return { tickets: [], unknownRequester: filters.requester };
+    if (ids.length === 0) return undefined;
     where.push('t.requester_id IN (:requesters)');
     params.requesters = ids;
   }
+  return { where, params };
+}
+
+const whereClause = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+
+/** Up to `limit` rows in `orderBy` order that meet `where` and the search. */
+async function readRows(
+  db: Database,
+  { where, params }: Conditions,
+  search: TitleSearch | undefined,
+  orderBy: string,
+  limit: number,
+): Promise<RawTicket[]> {
+  const all = { ...params, ...search?.params };
+  if (search?.fulltext) {
+    // The window is picked by id alone so it is read from the ordering index, not the table.
+    const fromWindow = await select<RawTicket>(
+      db,
+      `SELECT ${COLUMNS} FROM tickets t
+       JOIN (SELECT t.id FROM tickets t ${whereClause(where)} ORDER BY ${orderBy} LIMIT ${SEARCH_WINDOW}) recent
+         ON recent.id = t.id
+       ${whereClause(search.like)} ORDER BY ${orderBy} LIMIT ${limit}`,
+      all,
+    );
+    if (fromWindow.length === limit) return fromWindow;
+  }
+  const conditions = [...where, ...(search?.fulltext ? [search.fulltext] : []), ...(search?.like ?? [])];
+  return select<RawTicket>(
+    db,
+    `SELECT ${COLUMNS} FROM tickets t ${whereClause(conditions)} ORDER BY ${orderBy} LIMIT ${limit}`,
+    all,
+  );
+}
+
+export async function loadTicketPage(db: Database, filters: TicketFilters): Promise<TicketPage> {
+  const conditions = await filterConditions(db, filters);
+  if (!conditions) return { tickets: [], unknownRequester: filters.requester };
+  const { where, params } = conditions;
   const search = filters.q ? titleSearch(filters.q, db.dialect) : undefined;
-  Object.assign(params, search?.params);
 
   const { byActivity, descending } = SORT_COLUMNS[filters.sort];
   const goingBack = Boolean(filters.before) && !filters.after;
@@ -118,33 +161,7 @@ export async function loadTicketPage(db: Database, filters: TicketFilters): Prom
   }
   const direction = scanDescending ? 'DESC' : 'ASC';
   const orderBy = byActivity ? `t.last_activity_at ${direction}, t.id ${direction}` : `t.id ${direction}`;
-  const whereClause = (conditions: string[]) =>
-    conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-  const limit = PAGE_SIZE + 1;
-  let fetched: RawTicket[];
-  if (search?.fulltext) {
-    // The window is picked by id alone so it is read from the ordering index, not the table.
-    fetched = await select<RawTicket>(
-      db,
-      `SELECT ${COLUMNS} FROM tickets t
-       JOIN (SELECT t.id FROM tickets t ${whereClause(where)} ORDER BY ${orderBy} LIMIT ${SEARCH_WINDOW}) recent ON recent.id = t.id
-       ${whereClause(search.like)} ORDER BY ${orderBy} LIMIT ${limit}`,
-      params,
-    );
-    if (fetched.length < limit) {
-      fetched = await select<RawTicket>(
-        db,
-        `SELECT ${COLUMNS} FROM tickets t ${whereClause([...where, search.fulltext, ...search.like])} ORDER BY ${orderBy} LIMIT ${limit}`,
-        params,
-      );
-    }
-  } else {
-    fetched = await select<RawTicket>(
-      db,
-      `SELECT ${COLUMNS} FROM tickets t ${whereClause([...where, ...(search?.like ?? [])])} ORDER BY ${orderBy} LIMIT ${limit}`,
-      params,
-    );
-  }
+  const fetched = await readRows(db, conditions, search, orderBy, PAGE_SIZE + 1);
   const hasMore = fetched.length > PAGE_SIZE;
   const rows = fetched.slice(0, PAGE_SIZE);
   if (goingBack) rows.reverse();
