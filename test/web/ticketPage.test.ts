@@ -7,6 +7,7 @@ describeEachDatabase('status page: ticket detail', (suite) => {
   let page: RunningPage;
   let ticketId = 0;
   let bareTicketId = 0;
+  let takenTicketId = 0;
   const get = async (path: string) => {
     const response = await fetch(`${page.url}${path}`);
     return { status: response.status, html: await response.text() };
@@ -69,6 +70,8 @@ describeEachDatabase('status page: ticket detail', (suite) => {
       },
     ]);
     bareTicketId = (await createTicket(services.as(requester.id), { title: 'Bare ticket' })).id;
+    takenTicketId = (await createTicket(services.as(requester.id), { title: 'Taken ticket' })).id;
+    await assignTicket(services.as(technician.id), { ticketId: takenTicketId, technicianId: technician.id });
     page = await startStatusPage(suite.db, suite.url);
   });
   afterAll(async () => {
@@ -107,6 +110,11 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     expect(html).not.toContain('<invoices>');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).toContain('Driver reinstalled &lt;b&gt;today&lt;/b&gt;');
+  });
+
+  it('says a technician took a ticket when they assigned it to themselves', async () => {
+    const text = visibleText((await get(`/tickets/${takenTicketId}`)).html);
+    expect(text).toContain('Camille Roux took it');
   });
 
   it('says what is missing on a ticket without comments, rating, emails or Slack card', async () => {

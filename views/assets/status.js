@@ -1,5 +1,18 @@
-// The only script: tells the server the browser's time zone (a cookie), then reloads once so
-// times show in it. Without JavaScript the page works the same, in UTC or the zone chosen on /timezone.
+// The only script. It tells the server the browser's time zone (a cookie), then reloads once so
+// times show in it, and keeps the ticket list fresh. Without JavaScript the page works the same,
+// in UTC or the zone chosen on /timezone, refreshed by hand.
+(function () {
+  'use strict';
+  var marker = document.querySelector('[data-refresh-seconds]');
+  if (marker) {
+    var seconds = Number(marker.getAttribute('data-refresh-seconds')) || 60;
+    setInterval(function () {
+      var active = document.activeElement;
+      var typing = active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+      if (document.visibilityState === 'visible' && !typing) location.reload();
+    }, seconds * 1000);
+  }
+})();
 (function () {
   'use strict';
   var zone;
