@@ -76,6 +76,20 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
       },
     ]);
     deadId = dead!.id;
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000);
+    await suite.db.models.EmailOutbox.create({
+      ...base,
+      availableAt: monthAgo,
+      ticketId,
+      recipient: 'last-month@example.com',
+      template: 'ticket_created',
+      status: 'sent',
+      attempts: 1,
+      sentAt: monthAgo,
+      idempotencyKey: 'e4',
+      lastError: null,
+      lastSmtpCode: null,
+    });
     sentId = sent!.id;
     page = await startStatusPage(suite.db, suite.url);
   });
@@ -88,6 +102,8 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     const text = visibleText(html);
     expect(text).toMatch(/1 Pending 0 Sending 1 Sent \(7 days\) 1 Dead/);
     expect(text).toContain('nobody@example.com ticket_closed');
+    // Sent mail is counted and listed for the last 7 days only.
+    expect(text).not.toContain('last-month@example.com');
     expect(text).toContain('550 User <unknown> here');
     expect(html).toContain('User &lt;unknown&gt; here');
     expect(text).toContain('later@example.com');

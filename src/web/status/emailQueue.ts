@@ -38,6 +38,7 @@ interface RawEmail {
 }
 
 export async function loadEmailQueue(db: Database, now = new Date()): Promise<EmailQueue> {
+  const since = new Date(now.getTime() - SENT_WINDOW_DAYS * 86_400_000);
   const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
   // Ranges on (status, available_at): the queue itself exactly, the sent mail of the last week
   // (all of it would mean reading most of the outbox on every view).
@@ -46,17 +47,19 @@ export async function loadEmailQueue(db: Database, now = new Date()): Promise<Em
     `SELECT status, COUNT(*) AS n FROM email_outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY status
      UNION ALL
      SELECT status, COUNT(*) AS n FROM email_outbox WHERE status = 'sent' AND available_at >= :since GROUP BY status`,
-    { since: new Date(now.getTime() - SENT_WINDOW_DAYS * 86_400_000) },
+    { since },
   );
   for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
   const lists = await Promise.all(
     OUTBOX_STATUSES.map((status) =>
       // (status, available_at) is indexed: the latest of one status without sorting them all.
+      // Sent mail is shown over the same week it is counted for.
       select<RawEmail>(
         db,
         `SELECT id, ticket_id, recipient, template, attempts, last_error, last_smtp_code, available_at, sent_at
-         FROM email_outbox WHERE status = :status ORDER BY available_at DESC, id DESC LIMIT ${EMAILS_PER_STATUS}`,
-        { status },
+         FROM email_outbox WHERE status = :status ${status === 'sent' ? 'AND available_at >= :since' : ''}
+         ORDER BY available_at DESC, id DESC LIMIT ${EMAILS_PER_STATUS}`,
+        { status, since },
       ),
     ),
   );
