@@ -1,21 +1,51 @@
 import type { Logger } from '../logger.js';
 
+/** Background tasks running at once; the rest wait their turn. */
+const DEFAULT_SLOTS = 4;
+
 /**
  * Work done after Slack has its acknowledgement (posting cards, DMs, App Home). Failures are
  * logged, never thrown at Slack; `idle()` lets shutdown wait for what is in flight.
+ *
+ * Only a few tasks run at once, so under a burst they cannot take every database connection
+ * from the requests Slack is waiting on (a submission must be stored before it is acked, within
+ * 3 s; a card may appear a moment later). Tasks never wait for other tasks, so this cannot deadlock.
  */
 export class Background {
   private readonly pending = new Set<Promise<void>>();
   private readonly latest = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly queue: Array<() => void> = [];
+  private running = 0;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly slots = DEFAULT_SLOTS,
+  ) {}
+
+  private async turn(): Promise<void> {
+    if (this.running < this.slots) {
+      this.running += 1;
+      return;
+    }
+    // The slot is handed over by the task that finishes (running stays the same).
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
 
   run(label: string, work: () => Promise<unknown>, fields: Record<string, unknown> = {}): Promise<void> {
     const task = (async () => {
+      await this.turn();
       try {
         await work();
       } catch (error) {
         this.logger.error({ err: error, task: label, ...fields }, 'Slack background task failed');
+      } finally {
+        this.release();
       }
     })();
     this.pending.add(task);

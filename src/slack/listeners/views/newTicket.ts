@@ -111,11 +111,14 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     await ack();
-    await deliverNewTicket(ctx, {
-      ticketId,
-      requesterId: userId,
-      channelId: ctx.config.helpdeskChannelId ?? metadata.channelId,
-    });
+    const channelId = ctx.config.helpdeskChannelId ?? metadata.channelId;
+    void ctx.background.run(
+      'deliver new ticket',
+      () => deliverNewTicket(ctx, { ticketId, requesterId: userId, channelId }),
+      {
+        ticketId,
+      },
+    );
   });
 }
 
