@@ -63,7 +63,7 @@ export class OutboxDrainer {
   private readonly recorder: SentRecorder;
 
   constructor(private readonly options: DrainerOptions) {
-    this.batchSize = options.batchSize ?? 50;
+    this.batchSize = options.batchSize ?? 100;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.sendBudgetMs = options.sendBudgetMs ?? 2 * 60_000;
     this.retry = options.retry ?? DEFAULT_RETRY;
@@ -152,8 +152,9 @@ export class OutboxDrainer {
   private async nextRow(drain: DrainState): Promise<OutboxRow | undefined> {
     for (;;) {
       if (this.stopping) return undefined;
-      // Keep one claim ahead: start the next one while the buffer still feeds every sender.
-      if (drain.buffer.length <= this.options.mailer.concurrency * 2 && !drain.exhausted) {
+      // Keep one claim ahead: start the next one while half a batch still feeds the senders,
+      // so they never wait for the database.
+      if (drain.buffer.length <= Math.max(this.options.mailer.concurrency * 2, this.batchSize / 2) && !drain.exhausted) {
         drain.claiming ??= this.claimInto(drain).finally(() => {
           drain.claiming = undefined;
         });

@@ -1,11 +1,14 @@
 import type { Logger } from '../logger.js';
 import type { OutboxQueue, OutboxRow } from './queue.js';
 
+const GROUP_MAX = 200;
+
 /**
- * Records `sent` for many rows in one UPDATE: while one write is under way the next accepted
- * messages gather, then go in the next write (a group commit). A send does not wait for its
- * own row's commit, and the database sees one statement per round trip instead of one per email.
- * What a crash can lose is the group being written: those rows are sent again after their lease.
+ * Records `sent` for many rows in one UPDATE: accepted messages gather for a few milliseconds
+ * (or until a group is full), then go in one write (a group commit). A send does not wait for
+ * its own row's commit, and the database commits once per group instead of once per email.
+ * What a crash can lose is the group being gathered or written: those rows are sent again after
+ * their lease (at most `gatherMs` of sending plus one write: a handful of emails).
  */
 export class SentRecorder {
   /** Rows recorded as sent by this drainer. */
@@ -17,6 +20,7 @@ export class SentRecorder {
     private readonly queue: OutboxQueue,
     private readonly owner: string,
     private readonly logger: Logger,
+    private readonly gatherMs = 20,
   ) {}
 
   /** Resolves once `row` is recorded as sent (rejects if the database write failed). */
@@ -36,7 +40,8 @@ export class SentRecorder {
   private async writeAll(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const group = this.pending.splice(0, 500);
+        if (this.pending.length < GROUP_MAX) await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
+        const group = this.pending.splice(0, GROUP_MAX);
         try {
           const updated = await this.queue.markManySent(
             group.map((entry) => entry.row),

@@ -58,6 +58,8 @@ describeEachDatabase('two processes draining one outbox', (suite) => {
       return { db, mailer, drainer };
     });
     try {
+      // Connected and warmed up first, so both start draining together.
+      await Promise.all(processes.map(({ db }) => db.models.EmailOutbox.count()));
       await Promise.all(processes.map(({ drainer }) => Promise.all([drainer.drain(), drainer.drain()])));
       const rows = await suite.db.models.EmailOutbox.findAll();
       expect(rows.filter((row) => row.status === 'sent')).toHaveLength(total);
