@@ -43,13 +43,21 @@ export function cardAction(
     const action = click.actions[0]!;
     const where = parseTicketActionsBlockId(action.block_id);
     if (!where) return;
-    try {
-      await act(asActor(ctx.services, click.user.id), { ...where, action }, click);
-      if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
-    } catch (error) {
-      // Redraw the card too: a refused pick in its user select must not stay on screen.
-      void ctx.publisher.refreshCard(where.ticketId);
-      await explainRefusal(ctx, body, error);
-    }
+    // After the ack, the click waits its turn with the other background work: under a burst,
+    // acks stay fast and the clicks are applied in order a little later.
+    void ctx.background.run(
+      'card action',
+      async () => {
+        try {
+          await act(asActor(ctx.services, click.user.id), { ...where, action }, click);
+          if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
+        } catch (error) {
+          // Redraw the card too: a refused pick in its user select must not stay on screen.
+          void ctx.publisher.refreshCard(where.ticketId);
+          await explainRefusal(ctx, body, error);
+        }
+      },
+      { ticketId: where.ticketId, action: action.action_id },
+    );
   };
 }
