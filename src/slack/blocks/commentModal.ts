@@ -1,7 +1,7 @@
 import type { ModalView } from '@slack/types';
 import { COMMENT_MAX } from '../../tickets/validation.js';
 import type { Messages } from '../messages.js';
-import { COMMENT_FIELD, VIEW_ADD_COMMENT } from './ids.js';
+import { COMMENT_FIELD, VIEW_ADD_COMMENT, VIEW_NOTICE } from './ids.js';
 import { LIMITS, plain } from './limits.js';
 
 export function commentModal(ticketId: number, t: Messages): ModalView {
@@ -32,7 +32,7 @@ export function commentModal(ticketId: number, t: Messages): ModalView {
 export function noticeModal(text: string, t: Messages): ModalView {
   return {
     type: 'modal',
-    callback_id: 'notice',
+    callback_id: VIEW_NOTICE,
     title: plain(t.noticeTitle, LIMITS.modalTitle),
     close: plain(t.close, LIMITS.modalTitle),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
