@@ -43,6 +43,13 @@ export interface DrainCounts {
  * Each such case costs at most one extra copy per attempt, carrying the same Message-ID; a crash
  * can also resend the few messages accepted during the last `sent` write (see SentRecorder).
  */
+/**
+ * Messages handed to the mailer per SMTP connection. nodemailer's pool works best with a queue:
+ * a connection that finds the next message waiting sends it at once, instead of idling while
+ * the next one is composed (measured: 2 per connection costs ~1 ms more CPU per email than 4).
+ */
+export const SENDERS_PER_CONNECTION = 4;
+
 interface DrainState {
   buffer: OutboxRow[];
   cards: Map<number, string | null>;
@@ -122,9 +129,11 @@ export class OutboxDrainer {
   private async run(): Promise<void> {
     const drain: DrainState = { buffer: [], cards: new Map(), claiming: undefined, exhausted: false };
     try {
-      // Twice as many senders as SMTP connections: a message is always composed and waiting
-      // when a connection finishes the previous one.
-      const senders = Array.from({ length: this.options.mailer.concurrency * 2 }, () => this.sender(drain));
+      // Several senders per SMTP connection: a message is always composed and waiting when a
+      // connection finishes the previous one.
+      const senders = Array.from({ length: this.options.mailer.concurrency * SENDERS_PER_CONNECTION }, () =>
+        this.sender(drain),
+      );
       await Promise.all(senders);
     } finally {
       await this.recorder.flushed();
@@ -154,7 +163,11 @@ export class OutboxDrainer {
       if (this.stopping) return undefined;
       // Keep one claim ahead: start the next one while half a batch still feeds the senders,
       // so they never wait for the database.
-      if (drain.buffer.length <= Math.max(this.options.mailer.concurrency * 2, this.batchSize / 2) && !drain.exhausted) {
+      if (
+        drain.buffer.length <=
+          Math.max(this.options.mailer.concurrency * SENDERS_PER_CONNECTION, this.batchSize / 2) &&
+        !drain.exhausted
+      ) {
         drain.claiming ??= this.claimInto(drain).finally(() => {
           drain.claiming = undefined;
         });

@@ -40,7 +40,8 @@ export class SentRecorder {
   private async writeAll(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        if (this.pending.length < GROUP_MAX) await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
+        if (this.pending.length < GROUP_MAX)
+          await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
         const group = this.pending.splice(0, GROUP_MAX);
         try {
           const updated = await this.queue.markManySent(
