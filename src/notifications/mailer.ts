@@ -12,6 +12,8 @@ export interface Mailer {
   readonly concurrency: number;
   /** Resolves once the server accepted the message; rejects with nodemailer's error otherwise. */
   send(email: OutgoingEmail, fileStem: string): Promise<{ response: string }>;
+  /** Checks the server answers and accepts the credentials (resolves with a problem, or undefined). */
+  check(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,12 @@ export function smtpMailer(smtpUrl: string, options: SmtpOptions = {}): Mailer {
       const info = await transport.sendMail(email);
       return { response: String(info.response ?? '') };
     },
+    check: () =>
+      transport.verify().then(
+        () => undefined,
+        (error: Error & { code?: string; response?: string }) =>
+          [error.code, error.response ?? error.message].filter(Boolean).join(': '),
+      ),
     close: async () => transport.close(),
   };
 }
@@ -66,6 +74,7 @@ export function emlMailer(dir: string): Mailer {
       await rename(`${file}.tmp`, file);
       return { response: `written to ${file}` };
     },
+    check: async () => undefined,
     close: async () => undefined,
   };
 }
