@@ -5,10 +5,11 @@ import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/index.js';
 import { migrateUp } from './db/migrate.js';
 import { type Logger, redactUrl } from './logger.js';
-import { startNotifications } from './notifications/index.js';
-import { startSlack } from './slack/index.js';
+import { type NotificationsHandle, startNotifications } from './notifications/index.js';
+import { type SlackHandle, startSlack } from './slack/index.js';
 import { createTicketHooks, seedRoster, type TicketServices } from './tickets/index.js';
 import { createWebApp, errorHandler } from './web/app.js';
+import type { WebMetrics } from './web/metrics.js';
 
 export interface Ticketbot {
   url: string;
@@ -37,8 +38,17 @@ export async function startTicketbot(config: Config, logger: Logger): Promise<Ti
   const app = createWebApp({ config, db, logger });
 
   // Each part registers its hooks on `services` before anything can change a ticket.
-  const notifications = await startNotifications({ config, services, logger });
-  const slack = await startSlack({ config, app, services, logger });
+  const metrics = app.locals.metrics as WebMetrics;
+  let notifications: NotificationsHandle | undefined;
+  let slack: SlackHandle | undefined;
+  try {
+    notifications = await startNotifications({ config, services, logger }, { outcomes: metrics.emails });
+    slack = await startSlack({ config, app, services, logger });
+  } catch (error) {
+    await notifications?.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
 
   app.use(errorHandler(logger));
   const server: Server = app.listen(config.port);
@@ -55,7 +65,7 @@ export async function startTicketbot(config: Config, logger: Logger): Promise<Ti
       server.closeIdleConnections();
       await closed;
       await slack?.stop();
-      await notifications.stop();
+      await notifications?.stop();
       await db.close();
       logger.info('stopped');
     })();

@@ -25,6 +25,14 @@ export interface DrainerOptions {
   /** The longest one send may take (connect + greeting + data); no send starts closer than this to the lease's end. */
   sendBudgetMs?: number;
   retry?: RetryPolicy;
+  /** Told each delivery outcome (the status page's /metrics counters). */
+  outcomes?: DeliveryOutcomes;
+}
+
+export interface DeliveryOutcomes {
+  sent(): void;
+  /** `permanent`: the email is now dead; otherwise it will be retried. */
+  failed(permanent: boolean): void;
 }
 
 export interface DrainCounts {
@@ -217,6 +225,7 @@ export class OutboxDrainer {
       return undefined;
     }
     this.options.logger.debug(log, 'email sent');
+    this.options.outcomes?.sent();
     return { recorded: this.recorder.record(row).catch(recordFailed) };
   }
 
@@ -227,11 +236,13 @@ export class OutboxDrainer {
     if (verdict.permanent || row.attempts >= this.retry.maxAttempts) {
       await queue.markDead(row, owner, verdict.reason, verdict.smtpCode);
       this.failures.dead += 1;
+      this.options.outcomes?.failed(true);
       logger.warn(details, 'email given up (dead)');
     } else {
       const delay = retryDelayMs(row.attempts, this.retry);
       await queue.markRetry(row, owner, new Date(Date.now() + delay), verdict.reason, verdict.smtpCode);
       this.failures.retried += 1;
+      this.options.outcomes?.failed(false);
       logger.info({ ...details, retryInMs: delay }, 'email will be retried');
     }
   }

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { createScheduler } from '../scheduler/index.js';
 import type { AfterCommitHook, InTransactionHook, TicketChange, TicketServices } from '../tickets/context.js';
 import { runDigest } from './digestJob.js';
-import { OutboxDrainer } from './drain.js';
+import { type DeliveryOutcomes, OutboxDrainer } from './drain.js';
 import { enqueueForChange } from './enqueue.js';
 import type { RetryPolicy } from './failures.js';
 import { emlMailer, type Mailer, smtpMailer } from './mailer.js';
@@ -34,6 +34,8 @@ export interface NotificationOptions {
   schedule?: boolean;
   /** false: a commit that queued mail does not wake the drain (tests that need rows left pending). */
   wakeAfterCommit?: boolean;
+  /** Told each delivery outcome (the /metrics counters). */
+  outcomes?: DeliveryOutcomes;
 }
 
 export interface NotificationsHandle {
@@ -95,6 +97,7 @@ export async function startNotifications(
     batchSize: options.batchSize,
     leaseMs: options.leaseMs,
     retry: options.retry,
+    outcomes: options.outcomes,
   });
 
   // Changes that queued mail in their transaction; the drain is woken once they commit.
