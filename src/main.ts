@@ -1,27 +1,12 @@
-import { ConfigError, loadConfig } from './config.js';
+import { configFromEnvironment } from './cli/environment.js';
 import { createLogger } from './logger.js';
 import { startTicketbot } from './server.js';
 
 // The process entry point: read .env, validate the configuration, start, and stop cleanly.
 
-try {
-  process.loadEnvFile('.env');
-} catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-}
-
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(
-      `${error.message}\nFix these in the environment or .env (see .env.example), then start again.\n`,
-    );
-    process.exit(1);
-  }
-  throw error;
-}
+const config = configFromEnvironment(
+  'Fix these in the environment or .env (see .env.example), then start again.\n',
+);
 
 const logger = createLogger(config.logLevel);
 try {

@@ -1,28 +1,14 @@
-import { ConfigError, loadConfig } from '../config.js';
 import { createDatabase } from '../db/index.js';
 import { migrateUp } from '../db/migrate.js';
 import { createLogger, redactUrl } from '../logger.js';
 import { createTicketHooks } from '../tickets/index.js';
 import { seedDemoHelpdesk } from './demoHelpdesk.js';
+import { configFromEnvironment } from './environment.js';
 
 // npm run seed:demo [-- --force]: fills the database with sample tickets so the status page can
 // be tried right after `npm start`. Refuses a database that already has tickets.
 
-try {
-  process.loadEnvFile('.env');
-} catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-}
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = configFromEnvironment();
 const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 const db = createDatabase(config.databaseUrl, { logger });
 const out = (line: string) => process.stdout.write(`${line}\n`);
