@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
@@ -44,14 +44,20 @@ export function createWebApp(deps: WebDeps): Express {
   app.use('/assets/bootstrap', express.static(bootstrapCssDir(), assets));
   app.use('/assets', express.static(`${findViewsDir()}/assets`, assets));
 
-  app.use(viewerMiddleware());
-  app.use(issueCsrfToken({ secure: https }));
+  // Language, time zone and CSRF cookie are for people's browsers; Slack's requests skip them.
+  app.use(exceptSlack(viewerMiddleware()));
+  app.use(exceptSlack(issueCsrfToken({ secure: https })));
   const guard = statusPageAccess(config, logger);
   // /metrics sits behind the same rule as the page: it tells ticket volumes and queue health,
   // and Prometheus scrapes with basic_auth (or from localhost) without trouble.
   app.get('/metrics', guard, metrics.handler);
   app.use(statusPageRoutes({ db, logger, guard, secureCookies: https }));
   return app;
+}
+
+/** Runs `middleware` for every request but those to Slack's endpoint (POST /slack/events). */
+function exceptSlack(middleware: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.path.startsWith('/slack/') ? next() : middleware(req, res, next));
 }
 
 /** The last catch: log it, answer 500 without internals (a page for browsers, JSON otherwise). */
