@@ -73,8 +73,9 @@ describeEachDatabase('two processes draining one outbox', (suite) => {
         else expect(copies, `row ${row.id}`).toBeLessThanOrEqual(row.attempts);
       }
       expect(rows.filter((row) => row.attempts > 1).length).toBeLessThan(total / 10);
-      // Both took part (SKIP LOCKED lets them take disjoint batches instead of queueing).
-      expect(processes.map(({ drainer }) => drainer.counts.sent > 0)).toEqual([true, true]);
+      // Every row is counted by exactly one drainer. How the rows split between them depends on
+      // scheduling (on a busy machine one may claim everything before the other's first claim),
+      // so the split itself is not asserted; that nothing is sent twice is.
       expect(processes.reduce((sum, { drainer }) => sum + drainer.counts.sent, 0)).toBe(total);
     } finally {
       for (const { db, mailer } of processes) {
