@@ -26,10 +26,8 @@ export async function runInTransaction<T>(
   db: Database,
   work: (transaction: Transaction) => Promise<T>,
 ): Promise<T> {
-  const options =
-    db.dialect === 'sqlite'
-      ? { type: Transaction.TYPES.IMMEDIATE }
-      : { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
+  // MySQL connections are set to READ COMMITTED when they open (src/db/index.ts).
+  const options = db.dialect === 'sqlite' ? { type: Transaction.TYPES.IMMEDIATE } : {};
   for (let attempt = 1; ; attempt++) {
     try {
       if (db.writeQueue)

@@ -20,6 +20,9 @@ export async function ensureUsers(
 }
 
 export async function loadActor(db: Database, actorId: string, transaction?: Transaction): Promise<User> {
+  // Almost every actor is known already: read first, insert only for a newcomer.
+  const known = await db.models.User.findByPk(actorId, { transaction });
+  if (known) return known;
   await ensureUsers(db, [actorId], transaction);
   const actor = await db.models.User.findByPk(actorId, { transaction });
   if (!actor) throw new Error(`User ${actorId} vanished while being loaded`);
