@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -29,7 +30,22 @@ const CHANNEL = 'C0BENCHDESK';
 
 interface Target {
   url: string;
+  /** CPU time the target process has used so far, in ms (Linux /proc). */
+  cpuMs(): number;
   stop(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name: state is 3rd; utime and stime are the 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function startTarget(kind: 'ticketbot' | 'bare', env: Record<string, string>): Promise<Target> {
@@ -55,6 +71,7 @@ async function startTarget(kind: 'ticketbot' | 'bare', env: Record<string, strin
   const { url } = JSON.parse(line) as { url: string };
   return {
     url,
+    cpuMs: () => processCpuMs(child.pid!),
     async stop() {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
@@ -146,9 +163,25 @@ interface Row {
   scenario: string;
   load: string;
   result: Result;
+  /** The target's CPU time per acknowledged request, background work included (ms). */
+  cpuPerRequest: number;
+  /** How long the target stayed busy after the load stopped (work done after the ack), ms. */
+  catchUpMs: number;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the target is idle (under 2 % of a core over 500 ms); returns how long that took. */
+async function settle(target: Target): Promise<number> {
+  const started = Date.now();
+  let before = target.cpuMs();
+  for (;;) {
+    await sleep(500);
+    const now = target.cpuMs();
+    if (now - before < 10 || Date.now() - started > 120_000) return Date.now() - started - 500;
+    before = now;
+  }
+}
 
 async function main() {
   const startLoad = loadavg()[0]!.toFixed(1);
@@ -187,16 +220,25 @@ async function main() {
       const target = await startTarget(kind, env);
       try {
         process.stderr.write(`[bench] ${kind} at ${target.url}\n`);
-        for (const [scenario, make] of [
-          ['submission', submission],
-          ['click', (n: number) => click(n, ticketCount)],
-        ] as const) {
+        // BENCH_SCENARIOS=submission (or click) runs one scenario only.
+        const scenarios = (
+          [
+            ['submission', submission],
+            ['click', (n: number) => click(n, ticketCount)],
+          ] as const
+        ).filter(
+          ([name]) => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.split(',').includes(name),
+        );
+        for (const [scenario, make] of scenarios) {
           for (const rate of [RATE, undefined]) {
             const load = rate ? `${rate}/s` : `saturation (${SATURATION_CONNECTIONS} conn.)`;
             process.stderr.write(`[bench] ${kind} ${scenario} ${load}…\n`);
+            const cpuBefore = target.cpuMs();
             const result = await fire(target.url, make, rate);
-            rows.push({ app: kind, scenario, load, result });
-            await settle();
+            const catchUpMs = await settle(target);
+            const cpuPerRequest = (target.cpuMs() - cpuBefore) / Math.max(result.requests.total, 1);
+            rows.push({ app: kind, scenario, load, result, cpuPerRequest, catchUpMs });
+            await sleep(1000);
           }
           if (kind === 'ticketbot' && scenario === 'submission') {
             const [counted] = await admin.query(`SELECT COUNT(*) AS n FROM \`${database}\`.tickets`);
@@ -214,14 +256,14 @@ async function main() {
   }
 
   const pad = (value: string | number, width: number) => String(value).padStart(width);
-  const header = `${'app'.padEnd(10)}${'scenario'.padEnd(12)}${'load'.padEnd(26)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('non-2xx', 9)}${pad('errors', 8)}`;
+  const header = `${'app'.padEnd(10)}${'scenario'.padEnd(12)}${'load'.padEnd(26)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('non-2xx', 9)}${pad('errors', 8)}${pad('CPU ms/req', 12)}${pad('catch-up s', 12)}`;
   process.stdout.write(
     `\nSlack ack latency and throughput (${SECONDS} s per line, ${ticketCount} tickets created by ticketbot; ` +
       `${cpus().length} CPUs, load average at start ${startLoad}, at end ${loadavg()[0]!.toFixed(1)})\n\n${header}\n`,
   );
-  for (const { app, scenario, load, result } of rows) {
+  for (const { app, scenario, load, result, cpuPerRequest, catchUpMs } of rows) {
     process.stdout.write(
-      `${app.padEnd(10)}${scenario.padEnd(12)}${load.padEnd(26)}${pad(result.requests.average.toFixed(0), 9)}${pad(result.latency.p50, 9)}${pad(result.latency.p99, 9)}${pad(result.latency.max, 9)}${pad(result.non2xx, 9)}${pad(result.errors + result.timeouts, 8)}\n`,
+      `${app.padEnd(10)}${scenario.padEnd(12)}${load.padEnd(26)}${pad(result.requests.average.toFixed(0), 9)}${pad(result.latency.p50, 9)}${pad(result.latency.p99, 9)}${pad(result.latency.max, 9)}${pad(result.non2xx, 9)}${pad(result.errors + result.timeouts, 8)}${pad(cpuPerRequest.toFixed(2), 12)}${pad((catchUpMs / 1000).toFixed(1), 12)}\n`,
     );
   }
   process.stdout.write('\nticketbot / bare Bolt\n');

@@ -34,8 +34,12 @@ export async function enqueueForChange(
   change: TicketChange,
   transaction: Transaction,
 ): Promise<number> {
+  const options = { managerEmails: deps.newTicketRecipients };
+  // Who is told depends on the change, not on the people's profiles: when nobody would be (a new
+  // ticket with no technician and no managers to tell, say), nobody needs to be read.
+  if (draftsFor(change, People.none(), options).length === 0) return 0;
   const people = await People.load(deps.db, change, transaction);
-  const drafts = draftsFor(change, people, { managerEmails: deps.newTicketRecipients });
+  const drafts = draftsFor(change, people, options);
   if (drafts.length === 0) return 0;
   const managers = await profilesByEmail(deps.db, drafts, transaction);
   const entries: OutboxEntry[] = [];

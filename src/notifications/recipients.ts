@@ -91,6 +91,11 @@ function snapshotOf(change: TicketChange, people: People): TicketSnapshot {
 export class People {
   private constructor(private readonly byId: Map<string, User>) {}
 
+  /** Nobody known: names fall back to Slack ids. */
+  static none(): People {
+    return new People(new Map());
+  }
+
   static async load(db: Database, change: TicketChange, transaction: Transaction): Promise<People> {
     const ids = [
       change.event.actorId,

@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js';
 import { ensureUsers } from '../tickets/index.js';
 
 const PROFILE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const RECENT_MS = 60 * 1000;
+const RECENT_MAX = 10_000;
 
 const usersInfoSchema = z.object({
   user: z.object({
@@ -35,6 +37,8 @@ const usersInfoSchema = z.object({
 export class UserDirectory {
   private readonly languages = new Map<string, Language>();
   private readonly inflight = new Map<string, Promise<User | null>>();
+  /** Rows read lately, for what only shows a name or picks a language (cards, DMs). */
+  private readonly recent = new Map<string, { user: User | null; at: number }>();
 
   constructor(
     private readonly db: Database,
@@ -52,6 +56,16 @@ export class UserDirectory {
     if (cached) return cached;
     const user = await this.refresh(userId);
     return languageOf(user?.locale);
+  }
+
+  /**
+   * The user's row as read within the last minute, else refresh(). For display only (a name on a
+   * card, the language of a DM): permissions are always checked against the database.
+   */
+  async profile(userId: string): Promise<User | null> {
+    const seen = this.recent.get(userId);
+    if (seen && Date.now() - seen.at < RECENT_MS) return seen.user;
+    return this.refresh(userId);
   }
 
   /** The user's row, refreshed from users.info when missing or stale; null when Slack says no. */
@@ -94,6 +108,8 @@ export class UserDirectory {
       }
     }
     if (user) this.languages.set(userId, languageOf(user.locale));
+    if (this.recent.size >= RECENT_MAX) this.recent.clear();
+    this.recent.set(userId, { user, at: Date.now() });
     return user;
   }
 }

@@ -13,6 +13,7 @@ import { registerListeners } from './listeners/index.js';
 import { Publisher } from './publisher.js';
 import { RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
+import { createWebApiFetch } from './webApiFetch.js';
 
 export interface SlackDeps {
   config: Config;
@@ -42,8 +43,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     return undefined;
   }
   const slack = config.slack;
+  const webApiFetch = createWebApiFetch();
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    fetch: webApiFetch.fetch,
     // Rate limits are waited out by the client; a few quick retries for network errors, no more,
     // since a card that misses an update catches up at the next one.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
@@ -54,6 +57,9 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     logger: boltLogger(logger),
     clientOptions,
     deferInitialization: true,
+    // Bolt's conversation store (state kept per channel between events) is unused here; it would
+    // cost a lookup on every request.
+    convoStore: false as const,
   };
   const bolt =
     slack.mode === 'socket'
@@ -69,6 +75,14 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
         });
   // auth.test: a wrong token stops start-up here, with Slack's reason, instead of at the first click.
   await bolt.init();
+  // The workspace's address, from which message links are made without a chat.getPermalink call.
+  const workspaceUrl = await bolt.client.auth
+    .test()
+    .then((identity) => identity.url)
+    .catch((error: unknown) => {
+      logger.warn({ err: error }, 'auth.test gave no workspace URL; links will come from chat.getPermalink');
+      return undefined;
+    });
 
   const background = new Background(logger);
   const directory = new UserDirectory(services.db, bolt.client, logger);
@@ -81,7 +95,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     client: bolt.client,
     directory,
     roster,
-    publisher: new Publisher(services.db, bolt.client, directory, background, logger),
+    publisher: new Publisher(services.db, bolt.client, directory, background, logger, workspaceUrl),
     background,
   };
   bolt.use(ignoreUnknown);
@@ -103,6 +117,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       if (slack.mode === 'socket') await bolt.stop();
       roster.stop();
       await background.idle();
+      await webApiFetch.close();
       const index = services.hooks.afterCommit.indexOf(hook);
       if (index >= 0) services.hooks.afterCommit.splice(index, 1);
     },

@@ -40,6 +40,8 @@ export class Publisher {
     private readonly directory: UserDirectory,
     private readonly background: Background,
     private readonly logger: Logger,
+    /** `https://<workspace>.slack.com/`, as auth.test reports it. */
+    private readonly workspaceUrl?: string,
   ) {}
 
   /** Cards are written in the requester's language: they opened it, their team reads it. */
@@ -122,7 +124,15 @@ export class Publisher {
     );
   }
 
+  /**
+   * A link to a message. Slack's permalinks have the shape
+   * `https://<workspace>.slack.com/archives/<channel>/p<ts without the dot>`; with the workspace's
+   * address known (auth.test at start) it is made here, else asked of chat.getPermalink.
+   */
   async permalink(channel: string, ts: string): Promise<string | undefined> {
+    if (this.workspaceUrl && /^[A-Z0-9]+$/.test(channel) && /^\d+\.\d+$/.test(ts)) {
+      return new URL(`archives/${channel}/p${ts.replace('.', '')}`, this.workspaceUrl).toString();
+    }
     try {
       const result = await this.client.chat.getPermalink({ channel, message_ts: ts });
       return result.permalink;

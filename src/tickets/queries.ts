@@ -3,6 +3,7 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
+import { sqlWriteOnce } from '../db/sql.js';
 
 // Read-only questions the Slack layer asks about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs.
@@ -62,9 +63,11 @@ export async function recordCardLocation(
   channelId: string,
   ts: string,
 ): Promise<void> {
-  await db.models.Ticket.update(
-    { slackChannelId: channelId, slackMessageTs: ts },
-    { where: { id: ticketId } },
+  // Once per new ticket, right after its card is posted: through the driver (src/db/sql.ts).
+  await sqlWriteOnce(
+    db,
+    'UPDATE tickets SET slack_channel_id = ?, slack_message_ts = ?, updated_at = ? WHERE id = ?',
+    [channelId, ts, new Date(), ticketId],
   );
 }
 

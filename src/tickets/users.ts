@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import type { User } from '../db/models/user.js';
+import { sqlRead } from '../db/sql.js';
 
 /**
  * Makes sure every id has a `users` row (profile fields come later from users.info).
@@ -27,6 +28,12 @@ export async function loadActor(db: Database, actorId: string, transaction?: Tra
   const actor = await db.models.User.findByPk(actorId, { transaction });
   if (!actor) throw new Error(`User ${actorId} vanished while being loaded`);
   return actor;
+}
+
+/** Makes sure the acting user has a row (tickets refer to it) without loading it: one cheap read. */
+export async function ensureActorRow(db: Database, actorId: string, transaction: Transaction): Promise<void> {
+  const known = await sqlRead(db, transaction, 'SELECT id FROM users WHERE id = ?', [actorId]);
+  if (known.length === 0) await ensureUsers(db, [actorId], transaction);
 }
 
 export function isStaff(user: User): boolean {

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { PRIORITIES } from '../../../db/models/ticket.js';
 import {
   asActor,
-  createTicket,
   DESCRIPTION_MAX,
+  openTicket,
   TITLE_MAX,
+  type TicketChange,
   ValidationFailed,
 } from '../../../tickets/index.js';
 import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
@@ -95,16 +96,15 @@ export function register(app: App, ctx: SlackContext): void {
           permalink: await ctx.publisher.permalink(metadata.source.channelId, metadata.source.messageTs),
         }
       : undefined;
-    let ticketId: number;
+    let change: TicketChange;
     try {
-      const ticket = await createTicket(asActor(ctx.services, userId), {
+      change = await openTicket(asActor(ctx.services, userId), {
         title: form.data[F.title.block] as string,
         description: form.data[F.description.block] as string,
         priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
         technicianId: form.data[F.technician.block] as string | null,
         source,
       });
-      ticketId = ticket.id;
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
       await ack({ response_action: 'errors', errors: fieldErrors(error, t) });
@@ -112,13 +112,9 @@ export function register(app: App, ctx: SlackContext): void {
     }
     await ack();
     const channelId = ctx.config.helpdeskChannelId ?? metadata.channelId;
-    void ctx.background.run(
-      'deliver new ticket',
-      () => deliverNewTicket(ctx, { ticketId, requesterId: userId, channelId }),
-      {
-        ticketId,
-      },
-    );
+    void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, { change, channelId }), {
+      ticketId: change.ticket.id,
+    });
   });
 }
 
