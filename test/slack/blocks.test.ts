@@ -107,6 +107,37 @@ describe('Block Kit views', () => {
     expect(actions.elements.map((e) => e.action_id)).toEqual(['ticket_reopen', 'ticket_comment']);
   });
 
+  it('offers Unassign only while a technician is named and the ticket is not closed', () => {
+    const ids = (t: Partial<Ticket>, catalog = en) =>
+      (ticketCard(view(t), catalog).blocks.at(-1) as { elements: Array<{ action_id: string }> }).elements.map(
+        (e) => e.action_id,
+      );
+    expect(ids({ technicianId: 'U0TECH0001' })).toEqual([
+      'ticket_assign',
+      'ticket_unassign',
+      'ticket_start',
+      'ticket_close',
+      'ticket_comment',
+    ]);
+    expect(ids({ technicianId: 'U0TECH0001', status: 'in_progress' })).toContain('ticket_unassign');
+    expect(ids({ technicianId: null })).not.toContain('ticket_unassign');
+    expect(ids({ technicianId: 'U0TECH0001', status: 'closed' })).not.toContain('ticket_unassign');
+    const { blocks } = ticketCard(view({ technicianId: 'U0TECH0001' }), fr);
+    const unassign = (blocks.at(-1) as { elements: Array<{ action_id: string }> }).elements[1];
+    expect(unassign).toMatchObject({ type: 'button', text: { text: 'Désassigner' }, value: '42' });
+    expect(validateBlocks(blocks, 'message')).toEqual([]);
+    const home = appHome(
+      {
+        viewer: user('U0TECH0001', 'Tom', { isTechnician: true }),
+        mine: { tickets: [], total: 0 },
+        assigned: { tickets: [ticket({ technicianId: 'U0TECH0001' })], total: 1 },
+      },
+      en,
+    );
+    expect(JSON.stringify(home)).toContain('ticket_unassign');
+    expect(validateView(home)).toEqual([]);
+  });
+
   it('stays within every limit with the longest inputs', () => {
     const { blocks } = ticketCard(
       view({

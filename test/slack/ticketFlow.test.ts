@@ -213,6 +213,94 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     expect((await ticket.reload()).status).toBe('in_progress');
   });
 
+  const withTechnician = {
+    technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
+  };
+  const technicianField = (card: { blocks: SlackJson[] }) =>
+    String(card.blocks.find((b) => Array.isArray(b.fields))?.fields[3]?.text);
+  const actionIds = (card: { blocks: SlackJson[] }) =>
+    (card.blocks.at(-1).elements as Array<{ action_id: string }>).map((e) => e.action_id);
+
+  it('unassigns from the card: no technician in the database or on the card, the status kept, an event and no email', async () => {
+    await openAndSubmit(REQUESTER, 'Toner empty', withTechnician);
+    let card = await cardOf('Toner empty');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Toner empty' } }))!;
+    expect(actionIds(card)).toContain('ticket_unassign');
+    // The name once users.info has answered for them, a mention until then.
+    const shownTechnician = /Tom Tech|<@U0TECH0001>/;
+    expect(technicianField(card)).toMatch(shownTechnician);
+
+    await app.click(TECHNICIAN, card, 'ticket_start');
+    await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes(`ticket_actions:${ticket.id}:2`),
+    );
+    card = app.card(card.channel, card.ts);
+    const outboxBefore = await suite.db.models.EmailOutbox.count({ where: { ticketId: ticket.id } });
+    expect(outboxBefore, 'Start queued the requester’s status email').toBeGreaterThan(0);
+
+    await app.click(TECHNICIAN, card, 'ticket_unassign');
+    const update = await app.slack.waitForCall(
+      'chat.update',
+      (args) => args.ts === card.ts && JSON.stringify(args.blocks).includes(`ticket_actions:${ticket.id}:3`),
+    );
+    expect(update.args.channel).toBe(HELPDESK);
+    expect(await ticket.reload()).toMatchObject({ technicianId: null, status: 'in_progress', version: 3 });
+    const event = await suite.db.models.TicketEvent.findOne({ where: { ticketId: ticket.id, version: 3 } });
+    expect(event).toMatchObject({
+      type: 'unassigned',
+      actorId: TECHNICIAN,
+      fromValue: TECHNICIAN,
+      toValue: null,
+    });
+
+    const updated = { blocks: update.args.blocks as SlackJson[] };
+    expect(technicianField(updated)).toContain('Unassigned');
+    expect(technicianField(updated)).not.toMatch(shownTechnician);
+    expect(actionIds(updated)).toEqual(['ticket_assign', 'ticket_close', 'ticket_comment']);
+    expect(updated.blocks.at(-1).elements[0]).not.toHaveProperty('initial_user');
+    expect(JSON.stringify(updated.blocks)).toContain('In progress');
+    expect(JSON.stringify(updated.blocks)).toMatch(/(Tom Tech|<@U0TECH0001>) unassigned it/);
+    // Unassignment emails nobody: the outbox holds what it held before the click.
+    expect(await suite.db.models.EmailOutbox.count({ where: { ticketId: ticket.id } })).toBe(outboxBefore);
+  });
+
+  it('refuses an Unassign click from a non-technician, with an ephemeral explanation, and changes nothing', async () => {
+    await openAndSubmit(REQUESTER, 'Badge broken', withTechnician);
+    const card = await cardOf('Badge broken');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Badge broken' } }))!;
+    await app.click(REQUESTER, card, 'ticket_unassign');
+    const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === REQUESTER);
+    expect(ephemeral.args).toMatchObject({
+      channel: HELPDESK,
+      text: expect.stringContaining('Only technicians'),
+    });
+    expect(await ticket.reload()).toMatchObject({ technicianId: TECHNICIAN, status: 'open', version: 1 });
+    expect(await suite.db.models.TicketEvent.count({ where: { ticketId: ticket.id } })).toBe(1);
+  });
+
+  it('refuses an Unassign click on an out-of-date card (Conflict) and keeps the technician', async () => {
+    await openAndSubmit(REQUESTER, 'Stale unassign', withTechnician);
+    const stale = await cardOf('Stale unassign');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Stale unassign' } }))!;
+    await app.click(TECHNICIAN, stale, 'ticket_start');
+    await app.slack.waitForCall('chat.update', (args) => args.ts === stale.ts);
+    await app.click(SECOND_TECHNICIAN, stale, 'ticket_unassign');
+    const ephemeral = await app.slack.waitForCall(
+      'chat.postEphemeral',
+      (args) => args.user === SECOND_TECHNICIAN,
+    );
+    expect(String(ephemeral.args.text)).toContain('changed this ticket meanwhile');
+    expect(await ticket.reload()).toMatchObject({
+      technicianId: TECHNICIAN,
+      status: 'in_progress',
+      version: 2,
+    });
+    expect(
+      await suite.db.models.TicketEvent.count({ where: { ticketId: ticket.id, type: 'unassigned' } }),
+    ).toBe(0);
+  });
+
   it('updates the card in place after a change made outside Slack (the status page, say)', async () => {
     await openAndSubmit(REQUESTER, 'Changed elsewhere');
     const card = await cardOf('Changed elsewhere');

@@ -137,6 +137,37 @@ describeEachDatabase('ticket rules', (suite) => {
       ).rejects.toMatchObject({ reason: 'ticket_closed' });
     });
 
+    it('unassigns an in-progress ticket without touching its status, and refuses when nobody is assigned', async () => {
+      const ticket = await newTicket(services, { technicianId: TECHNICIAN });
+      await changeStatus(as(services, TECHNICIAN), { ticketId: ticket.id, status: 'in_progress' });
+      const change = await assignTicket(as(services, ADMIN), {
+        ticketId: ticket.id,
+        technicianId: null,
+        expectedVersion: 2,
+      });
+      expect(change.before).toEqual({ status: 'in_progress', technicianId: TECHNICIAN });
+      expect(await suite.db.models.Ticket.findByPk(ticket.id)).toMatchObject({
+        technicianId: null,
+        status: 'in_progress',
+        version: 3,
+      });
+      expect((await eventsOf(suite.db, ticket.id)).at(-1)).toEqual({
+        type: 'unassigned',
+        actorId: ADMIN,
+        from: TECHNICIAN,
+        to: null,
+        version: 3,
+      });
+      await expect(
+        assignTicket(as(services, TECHNICIAN), { ticketId: ticket.id, technicianId: null }),
+      ).rejects.toMatchObject({ code: 'invalid_transition', reason: 'not_assigned' });
+      await expect(
+        assignTicket(as(services, REQUESTER), { ticketId: ticket.id, technicianId: null }),
+      ).rejects.toMatchObject({ reason: 'not_technician' });
+      expect(await suite.db.models.Ticket.findByPk(ticket.id)).toMatchObject({ version: 3 });
+      expect(await eventsOf(suite.db, ticket.id)).toHaveLength(3);
+    });
+
     it('says so when the ticket does not exist', async () => {
       await expect(
         assignTicket(as(services, TECHNICIAN), { ticketId: 999_999, technicianId: TECHNICIAN }),

@@ -18,6 +18,7 @@ export const NEW_TICKET_FIELDS = {
 export const COMMENT_FIELD = { block: 'comment', action: 'comment' } as const;
 
 export const ACTION_ASSIGN = 'ticket_assign';
+export const ACTION_UNASSIGN = 'ticket_unassign';
 export const ACTION_START = 'ticket_start';
 export const ACTION_CLOSE = 'ticket_close';
 export const ACTION_REOPEN = 'ticket_reopen';

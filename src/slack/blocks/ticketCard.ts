@@ -9,6 +9,7 @@ import {
   ACTION_COMMENT,
   ACTION_REOPEN,
   ACTION_START,
+  ACTION_UNASSIGN,
   ticketActionsBlockId,
 } from './ids.js';
 import { LIMITS, md, plain, userMd } from './limits.js';
@@ -44,6 +45,7 @@ export function ticketActions(ticket: Ticket, t: Messages, place?: string): Acti
       ...(ticket.technicianId ? { initial_user: ticket.technicianId } : {}),
     };
     elements.push(assign);
+    if (ticket.technicianId) elements.push(button(ACTION_UNASSIGN, t.buttonUnassign));
   }
   if (ticket.status === 'open') elements.push(button(ACTION_START, t.buttonStart, 'primary'));
   if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t.buttonClose));

@@ -9,6 +9,7 @@ import * as ticketComment from './actions/ticketComment.js';
 import * as ticketRate from './actions/ticketRate.js';
 import * as ticketReopen from './actions/ticketReopen.js';
 import * as ticketStart from './actions/ticketStart.js';
+import * as ticketUnassign from './actions/ticketUnassign.js';
 import * as ticketCommand from './commands/ticket.js';
 import * as appHomeOpened from './events/appHomeOpened.js';
 import * as message from './events/message.js';
@@ -23,6 +24,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     newTicket,
     addComment,
     ticketAssign,
+    ticketUnassign,
     ticketStart,
     ticketClose,
     ticketReopen,
