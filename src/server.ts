@@ -15,6 +15,8 @@ export interface Ticketbot {
   url: string;
   db: Database;
   services: TicketServices;
+  /** The Slack side, when Slack is configured. */
+  slack: SlackHandle | undefined;
   /** Stops taking work, lets in-flight work finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -71,5 +73,5 @@ export async function startTicketbot(config: Config, logger: Logger): Promise<Ti
     })();
     return stopping;
   };
-  return { url, db, services, stop };
+  return { url, db, services, slack, stop };
 }

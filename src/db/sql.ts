@@ -83,7 +83,17 @@ export function sqlRead<Row>(
  * One statement on its own (autocommit), on a connection from the pool. On SQLite it takes its
  * turn with the write transactions (db.writeQueue), as every writer there must.
  */
-export async function sqlWriteOnce(db: Database, sql: string, values: SqlValue[]): Promise<WriteResult> {
+export function sqlWriteOnce(db: Database, sql: string, values: SqlValue[]): Promise<WriteResult> {
+  const run = () => withConnection(db, (transaction) => sqlWrite(db, transaction, sql, values));
+  return db.writeQueue ? db.writeQueue.runExclusive(run) : run();
+}
+
+/** One SELECT on a connection from the pool. */
+export function sqlReadOnce<Row>(db: Database, sql: string, values: SqlValue[]): Promise<Row[]> {
+  return withConnection(db, (transaction) => sqlRead<Row>(db, transaction, sql, values));
+}
+
+async function withConnection<T>(db: Database, work: (transaction: Transaction) => Promise<T>): Promise<T> {
   const manager = (
     db.sequelize as unknown as {
       connectionManager: {
@@ -92,13 +102,11 @@ export async function sqlWriteOnce(db: Database, sql: string, values: SqlValue[]
       };
     }
   ).connectionManager;
-  const run = async () => {
-    const connection = await manager.getConnection({ type: 'write' });
-    try {
-      return await sqlWrite(db, { connection } as unknown as Transaction, sql, values);
-    } finally {
-      await manager.releaseConnection(connection);
-    }
-  };
-  return db.writeQueue ? db.writeQueue.runExclusive(run) : run();
+  const connection = await manager.getConnection({ type: 'write' });
+  try {
+    // sqlWrite/sqlRead only need `.connection` of what they are given.
+    return await work({ connection } as unknown as Transaction);
+  } finally {
+    await manager.releaseConnection(connection);
+  }
 }

@@ -10,10 +10,14 @@ import { UserDirectory } from './directory.js';
 import { reactToTicketChanges } from './hooks.js';
 import { ignoreUnknown } from './ignoreUnknown.js';
 import { registerListeners } from './listeners/index.js';
+import { catchUpCards } from './newTicketDelivery.js';
 import { Publisher } from './publisher.js';
 import { RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
+
+/** How often interrupted card postings are looked for. */
+const CARD_CATCH_UP_MS = 60_000;
 
 export interface SlackDeps {
   config: Config;
@@ -24,6 +28,8 @@ export interface SlackDeps {
 }
 
 export interface SlackHandle {
+  /** Posts the cards whose posting was interrupted now (it also runs every minute). */
+  catchUpCards(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +56,9 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     // Rate limits are waited out by the client; a few quick retries for network errors, no more,
     // since a card that misses an update catches up at the next one.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    // A call Slack does not answer is given up (then retried): no background task hangs for ever,
+    // which the lease on posting a new card relies on (src/slack/newTicketDelivery.ts).
+    timeout: 20_000,
   };
   if (slack.mode === 'http') answerSslCheck(deps.app, SLACK_EVENTS_PATH);
   const common = {
@@ -106,6 +115,14 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const hook = reactToTicketChanges(ctx);
   services.hooks.afterCommit.push(hook);
 
+  // Cards whose posting was interrupted (a crash, a Slack outage) are posted by a catch-up that
+  // runs every minute in every replica; each card is taken by one of them.
+  let catchingUp: Promise<unknown> = Promise.resolve();
+  const catchUp = setInterval(() => {
+    catchingUp = background.run('card catch-up', () => catchUpCards(ctx));
+  }, CARD_CATCH_UP_MS);
+  catchUp.unref();
+
   if (slack.mode === 'socket') await bolt.start();
   logger.info(
     { mode: slack.mode, path: slack.mode === 'http' ? SLACK_EVENTS_PATH : undefined },
@@ -113,7 +130,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   );
 
   return {
+    catchUpCards: () => catchUpCards(ctx),
     async stop() {
+      clearInterval(catchUp);
+      await catchingUp;
       if (slack.mode === 'socket') await bolt.stop();
       roster.stop();
       await background.idle();

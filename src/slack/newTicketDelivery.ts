@@ -1,40 +1,84 @@
+import { ErrorCode } from '@slack/web-api';
 import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
-import type { TicketView } from '../tickets/queries.js';
+import {
+  abandonCard,
+  cardsToCatchUp,
+  holdsCardLease,
+  loadTicketView,
+  type TicketView,
+  takeCardLease,
+} from '../tickets/queries.js';
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
 import { messages } from './messages.js';
 import { escapeAndTruncate } from './text.js';
 
 /**
- * After a ticket is created: its card goes to the helpdesk channel (or where the command was
- * used, or the requester's DM), the requester gets a link, an assigned technician a DM. If the
- * bot may not post in the channel, the requester is told so; the ticket is saved either way.
+ * How long the process posting a new card holds it. A delivery can take at most about three and
+ * a half minutes (each Slack call gives up after 20 s and two retries); it only starts while half
+ * the lease is left, so a card is never posted twice. When the lease runs out with no card (a
+ * crash, Slack down), a catch-up takes the job over.
  */
-export async function deliverNewTicket(
-  ctx: SlackContext,
-  args: { change: TicketChange; channelId: string | undefined },
-): Promise<void> {
-  const { ticket, event } = args.change;
-  const requesterId = ticket.requesterId;
-  // The card is drawn from the change itself: the rows were written a moment ago.
+export const CARD_LEASE_MS = 10 * 60 * 1000;
+const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
+
+/**
+ * Right after a ticket is created (in the background, once Slack has its acknowledgement): its
+ * card goes to the channel stored with the ticket, drawn from the change itself (the rows were
+ * written a moment ago); the requester gets a link, an assigned technician a DM.
+ */
+export async function deliverNewTicket(ctx: SlackContext, change: TicketChange): Promise<void> {
+  const { ticket, event } = change;
+  if (!ticket.slackChannelId) return;
+  // Under a long backlog the lease may be running out: then the catch-up does it.
+  if (!(await holdsCardLease(ctx.services.db, ticket.id, CARD_LEASE_LEFT_MS))) return;
   const [requester, technician] = await Promise.all([
-    ctx.directory.profile(requesterId),
+    ctx.directory.profile(ticket.requesterId),
     ticket.technicianId ? ctx.directory.profile(ticket.technicianId) : null,
   ]);
-  const view: TicketView = { ticket, requester, technician, latest: { event, actor: requester } };
-  const t = messages(languageOf(requester?.locale));
+  await deliverCard(ctx, { ticket, requester, technician, latest: { event, actor: requester } });
+}
+
+/**
+ * Posts the cards whose posting was interrupted (a crash, a Slack outage): those whose lease ran
+ * out. Any replica may run it; each card is taken by one. Returns how many were posted.
+ */
+export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<number> {
+  const db = ctx.services.db;
+  let posted = 0;
+  for (const ticketId of await cardsToCatchUp(db, limit)) {
+    if (!(await takeCardLease(db, ticketId, CARD_LEASE_MS))) continue;
+    const view = await loadTicketView(db, ticketId);
+    if (!view) continue;
+    ctx.logger.info({ ticketId, channel: view.ticket.slackChannelId }, 'posting a card that was not posted');
+    if (await deliverCard(ctx, view)) posted += 1;
+  }
+  return posted;
+}
+
+/**
+ * Posts the card where the ticket says, then tells the people. If Slack refuses the channel
+ * (the bot is not in it, it is archived…), the requester is told and the card is given up; if
+ * Slack cannot be reached, the error is thrown and the lease left to run out for a catch-up.
+ */
+async function deliverCard(ctx: SlackContext, view: TicketView): Promise<boolean> {
+  const { ticket } = view;
+  const requesterId = ticket.requesterId;
+  const target = ticket.slackChannelId;
+  if (!target) return false;
+  const t = messages(languageOf(view.requester?.locale));
   const title = escapeAndTruncate(ticket.title, 200);
-  const channelId = args.channelId ?? (await ctx.publisher.dmChannel(requesterId));
+  // A user id stands for that person's DM with the bot (no channel was given).
+  const channelId = /^[UW]/.test(target) ? await ctx.publisher.dmChannel(target) : target;
   let link: string | undefined;
   try {
     const card = await ctx.publisher.postCard(view, channelId);
     link = await ctx.publisher.permalink(card.channel, card.ts);
   } catch (error) {
-    ctx.logger.warn(
-      { err: error, ticketId: ticket.id, channel: channelId },
-      'could not post the ticket card',
-    );
+    if ((error as { code?: string }).code !== ErrorCode.PlatformError) throw error;
+    ctx.logger.warn({ err: error, ticketId: ticket.id, channel: channelId }, 'Slack refused the ticket card');
+    await abandonCard(ctx.services.db, ticket.id);
     await ctx.publisher.dm(requesterId, { text: t.cannotPost(channelId) });
   }
   await ctx.publisher.dm(requesterId, {
@@ -43,4 +87,5 @@ export async function deliverNewTicket(
   if (ticket.technicianId && ticket.technicianId !== requesterId) {
     await dmAssigned(ctx, ticket.id, ticket.technicianId);
   }
+  return link !== undefined;
 }

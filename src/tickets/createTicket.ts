@@ -10,6 +10,11 @@ import { parseOrFail, type TicketInput, ticketInputSchema } from './validation.j
 export interface CreateTicketProps extends TicketInput {
   /** The Slack message a ticket is made from (message shortcut). */
   source?: { channelId: string; messageTs: string; permalink?: string | null };
+  /**
+   * Where the ticket's card is to be posted once the ticket is stored (a channel, or the
+   * requester's user id for their DM), and until when the caller holds the job of posting it.
+   */
+  card?: { channelId: string; leaseUntil: Date };
 }
 
 /**
@@ -49,8 +54,9 @@ export async function openTicket(ctx: TicketContext, props: CreateTicketProps): 
       status: 'open' as const,
       requesterId: ctx.actorId,
       technicianId,
-      slackChannelId: null,
+      slackChannelId: props.card?.channelId ?? null,
       slackMessageTs: null,
+      cardLeaseUntil: props.card?.leaseUntil ?? null,
       sourceChannelId: props.source?.channelId ?? null,
       sourceMessageTs: props.source?.messageTs ?? null,
       sourcePermalink: props.source?.permalink ?? null,
@@ -65,9 +71,9 @@ export async function openTicket(ctx: TicketContext, props: CreateTicketProps): 
       db,
       transaction,
       `INSERT INTO tickets (title, description, priority, status, requester_id, technician_id,
-         source_channel_id, source_message_ts, source_permalink, version, resolution,
-         last_activity_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         slack_channel_id, card_lease_until, source_channel_id, source_message_ts, source_permalink,
+         version, resolution, last_activity_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         values.title,
         values.description,
@@ -75,6 +81,8 @@ export async function openTicket(ctx: TicketContext, props: CreateTicketProps): 
         values.status,
         values.requesterId,
         values.technicianId,
+        values.slackChannelId,
+        values.cardLeaseUntil,
         values.sourceChannelId,
         values.sourceMessageTs,
         values.sourcePermalink,

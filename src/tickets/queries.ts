@@ -3,7 +3,7 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { sqlWriteOnce } from '../db/sql.js';
+import { sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
 
 // Read-only questions the Slack layer asks about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs.
@@ -54,8 +54,8 @@ export function findTicketByCard(db: Database, channelId: string, ts: string): P
 }
 
 /**
- * Remembers where a ticket's card was posted. Not a ticket change (no version bump, no event):
- * the card is a view of the ticket, and this is only its address.
+ * Remembers where a ticket's card was posted, and releases its lease. Not a ticket change (no
+ * version bump, no event): the card is a view of the ticket, and this is only its address.
  */
 export async function recordCardLocation(
   db: Database,
@@ -66,9 +66,56 @@ export async function recordCardLocation(
   // Once per new ticket, right after its card is posted: through the driver (src/db/sql.ts).
   await sqlWriteOnce(
     db,
-    'UPDATE tickets SET slack_channel_id = ?, slack_message_ts = ?, updated_at = ? WHERE id = ?',
+    'UPDATE tickets SET slack_channel_id = ?, slack_message_ts = ?, card_lease_until = NULL, updated_at = ? WHERE id = ?',
     [channelId, ts, new Date(), ticketId],
   );
+}
+
+/** The card cannot be posted where it was meant to go (Slack said no): stop trying. */
+export async function abandonCard(db: Database, ticketId: number): Promise<void> {
+  await sqlWriteOnce(
+    db,
+    'UPDATE tickets SET slack_channel_id = NULL, card_lease_until = NULL WHERE id = ? AND slack_message_ts IS NULL',
+    [ticketId],
+  );
+}
+
+/**
+ * Takes the lease on posting a waiting card whose lease ran out (a catch-up). False when the
+ * card was posted meanwhile or someone else took it first.
+ */
+export async function takeCardLease(db: Database, ticketId: number, forMs: number): Promise<boolean> {
+  const now = new Date();
+  const { affectedRows } = await sqlWriteOnce(
+    db,
+    `UPDATE tickets SET card_lease_until = ?
+      WHERE id = ? AND slack_message_ts IS NULL AND card_lease_until <= ?`,
+    [new Date(now.getTime() + forMs), ticketId, now],
+  );
+  return affectedRows === 1;
+}
+
+/**
+ * Whether the lease the caller was given with a new ticket still has at least `forMs` to run,
+ * with the card not posted yet (after a long backlog a catch-up may have taken the job over).
+ */
+export async function holdsCardLease(db: Database, ticketId: number, forMs: number): Promise<boolean> {
+  const rows = await sqlReadOnce(
+    db,
+    'SELECT id FROM tickets WHERE id = ? AND slack_message_ts IS NULL AND card_lease_until >= ?',
+    [ticketId, new Date(Date.now() + forMs)],
+  );
+  return rows.length === 1;
+}
+
+/** Tickets whose card is still waiting and whose lease ran out, oldest lease first. */
+export async function cardsToCatchUp(db: Database, limit: number): Promise<number[]> {
+  const rows = await sqlReadOnce<{ id: number }>(
+    db,
+    'SELECT id FROM tickets WHERE card_lease_until <= ? ORDER BY card_lease_until LIMIT ?',
+    [new Date(), limit],
+  );
+  return rows.map((row) => Number(row.id));
 }
 
 export interface TicketList {

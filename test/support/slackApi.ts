@@ -37,6 +37,7 @@ export class FakeSlack {
   /** Channels the bot is not a member of: chat.postMessage answers not_in_channel. */
   readonly channelsWithoutBot = new Set<string>();
   private readonly failures = new Map<string, string[]>();
+  private readonly httpFailures = new Map<string, number[]>();
   private tsCounter = 0;
   private viewCounter = 0;
   record = true;
@@ -71,6 +72,11 @@ export class FakeSlack {
   /** The next call(s) to `method` answer `{ok:false, error}`. */
   failNext(method: string, error: string, times = 1): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...Array<string>(times).fill(error)]);
+  }
+
+  /** The next call(s) to `method` get a bare HTTP error (an outage), e.g. 503. */
+  failHttpNext(method: string, status: number, times = 1): void {
+    this.httpFailures.set(method, [...(this.httpFailures.get(method) ?? []), ...Array<number>(times).fill(status)]);
   }
 
   callsTo(method: string): SlackCall[] {
@@ -124,6 +130,12 @@ export class FakeSlack {
     }
     const method = path.slice('/api/'.length);
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    const outage = this.httpFailures.get(method)?.shift();
+    if (outage) {
+      this.remember({ method, args, response: { httpStatus: outage } });
+      res.writeHead(outage, { 'content-type': 'text/plain' }).end('Service Unavailable');
+      return;
+    }
     const response = this.answer(method, args, req.headers.authorization);
     const call = { method, args, response };
     this.remember(call);

@@ -21,9 +21,14 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare status: CreationOptional<Status>;
   declare requesterId: string;
   declare technicianId: string | null;
-  /** Where the ticket card lives in Slack (set once the card is posted). */
+  /**
+   * Where the ticket card lives in Slack. Before the card is posted: the channel it is meant for
+   * (or the requester's user id for their DM), no ts yet, and a lease (see cardLeaseUntil).
+   */
   declare slackChannelId: string | null;
   declare slackMessageTs: string | null;
+  /** While a new card waits to be posted: until when the process posting it holds it. */
+  declare cardLeaseUntil: CreationOptional<Date | null>;
   /** The Slack message a ticket was made from (message shortcut), if any. */
   declare sourceChannelId: string | null;
   declare sourceMessageTs: string | null;
@@ -51,6 +56,7 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
         technicianId: { type: DataTypes.STRING(32), allowNull: true },
         slackChannelId: { type: DataTypes.STRING(32), allowNull: true },
         slackMessageTs: { type: DataTypes.STRING(32), allowNull: true },
+        cardLeaseUntil: { type: DataTypes.DATE, allowNull: true },
         sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
         sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },

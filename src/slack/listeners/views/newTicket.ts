@@ -12,7 +12,7 @@ import {
 import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
 import { type Messages, messages } from '../../messages.js';
-import { deliverNewTicket } from '../../newTicketDelivery.js';
+import { CARD_LEASE_MS, deliverNewTicket } from '../../newTicketDelivery.js';
 
 const stateValue = z.object({
   value: z.string().nullish(),
@@ -96,9 +96,12 @@ export function register(app: App, ctx: SlackContext): void {
           permalink: await ctx.publisher.permalink(metadata.source.channelId, metadata.source.messageTs),
         }
       : undefined;
+    // The card goes to the helpdesk channel, else where the command was used, else the DM.
+    const cardChannelId = ctx.config.helpdeskChannelId ?? metadata.channelId ?? userId;
     let change: TicketChange;
     try {
       change = await openTicket(asActor(ctx.services, userId), {
+        card: { channelId: cardChannelId, leaseUntil: new Date(Date.now() + CARD_LEASE_MS) },
         title: form.data[F.title.block] as string,
         description: form.data[F.description.block] as string,
         priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
@@ -111,8 +114,7 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     await ack();
-    const channelId = ctx.config.helpdeskChannelId ?? metadata.channelId;
-    void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, { change, channelId }), {
+    void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, change), {
       ticketId: change.ticket.id,
     });
   });

@@ -1,0 +1,125 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from '../support/db.js';
+import { HELPDESK, REQUESTER, type SlackTestApp, startSlackTestApp } from '../support/slackApp.js';
+
+// A new ticket's card is posted after Slack has its acknowledgement. When that fails because
+// Slack cannot be reached (or the process dies first), the ticket keeps where its card should go
+// and a lease; once the lease runs out, the catch-up posts the card and tells the requester.
+
+describeEachDatabase('Slack: a card whose posting was interrupted is posted later', (suite) => {
+  let app: SlackTestApp;
+  beforeAll(async () => {
+    app = await startSlackTestApp(suite.url);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  afterEach(() => {
+    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
+  });
+
+  const catchUp = () => app.bot.slack!.catchUpCards();
+
+  async function submitDuringOutage(title: string) {
+    app.slack.clear();
+    // Every attempt (the first and the client's two retries) meets an outage.
+    app.slack.failHttpNext('chat.postMessage', 503, 3);
+    await app.command(REQUESTER, title);
+    const opened = await app.slack.waitForCall('views.open', (a) => JSON.stringify(a.view).includes(title));
+    const submitted = await app.submitView(REQUESTER, opened, {
+      title: { title: { type: 'plain_text_input', value: title } },
+      priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+    });
+    expect(submitted.status).toBe(200);
+    await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'chat.postMessage').length >= 3 || undefined,
+      'three failed chat.postMessage',
+    );
+    const ticket = await suite.db.models.Ticket.findOne({ where: { title } });
+    expect(ticket).not.toBeNull();
+    return ticket!;
+  }
+
+  /** What a lease that ran out looks like (a crash, or five minutes of outage). */
+  async function expireLease(ticketId: number) {
+    await suite.db.models.Ticket.update(
+      { cardLeaseUntil: new Date(Date.now() - 1000) },
+      { where: { id: ticketId } },
+    );
+  }
+
+  it('keeps the ticket and its destination through an outage, then posts the card and the link', async () => {
+    const ticket = await submitDuringOutage('Posted after the outage');
+    expect(ticket.slackChannelId).toBe(HELPDESK);
+    expect(ticket.slackMessageTs).toBeNull();
+    expect(ticket.cardLeaseUntil!.getTime()).toBeGreaterThan(Date.now());
+
+    // The lease still runs: nobody else takes the job over yet.
+    expect(await catchUp()).toBe(0);
+
+    await expireLease(ticket.id);
+    app.slack.clear();
+    expect(await catchUp()).toBe(1);
+    const posted = app.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === HELPDESK);
+    expect(posted).toHaveLength(1);
+    expect(String(posted[0]!.args.text)).toContain('Posted after the outage');
+    await ticket.reload();
+    expect(ticket.slackChannelId).toBe(HELPDESK);
+    expect(ticket.slackMessageTs).toBe(posted[0]!.response.ts);
+    expect(ticket.cardLeaseUntil).toBeNull();
+    const dm = app.slack
+      .callsTo('chat.postMessage')
+      .find(
+        (c) => c.args.channel === `D${REQUESTER.slice(1)}` && String(c.args.text).includes(`#${ticket.id}`),
+      );
+    expect(String(dm?.args.text)).toContain(
+      `/archives/${HELPDESK}/p${String(posted[0]!.response.ts).replace('.', '')}`,
+    );
+
+    // Posted once: a later catch-up has nothing to do.
+    expect(await catchUp()).toBe(0);
+    expect(app.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === HELPDESK)).toHaveLength(1);
+  });
+
+  it('posts a waiting card once when several replicas catch up at the same moment', async () => {
+    const ticket = await submitDuringOutage('Caught up once');
+    await expireLease(ticket.id);
+    app.slack.clear();
+    const results = await Promise.all([catchUp(), catchUp(), catchUp()]);
+    expect(results.reduce((a, b) => a + b, 0)).toBe(1);
+    const cards = app.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === HELPDESK && String(c.args.text).includes('Caught up once'));
+    expect(cards).toHaveLength(1);
+  });
+
+  it('a card Slack refuses (bot not in the channel) is given up, the requester told, and not retried', async () => {
+    app.slack.clear();
+    app.slack.channelsWithoutBot.add(HELPDESK);
+    try {
+      await app.command(REQUESTER, 'Refused channel');
+      const opened = await app.slack.waitForCall('views.open', (a) =>
+        JSON.stringify(a.view).includes('Refused channel'),
+      );
+      await app.submitView(REQUESTER, opened, {
+        title: { title: { type: 'plain_text_input', value: 'Refused channel' } },
+        priority: { priority: { type: 'static_select', selected_option: { value: 'low' } } },
+      });
+      await app.slack.waitForCall(
+        'chat.postMessage',
+        (a) => a.channel === `D${REQUESTER.slice(1)}` && String(a.text).includes('could not post'),
+      );
+      await app.slack.waitForCall(
+        'chat.postMessage',
+        (a) => String(a.text).includes('Refused channel') && a.channel !== HELPDESK,
+      );
+    } finally {
+      app.slack.channelsWithoutBot.clear();
+    }
+    const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Refused channel' } });
+    expect(ticket).toMatchObject({ slackChannelId: null, slackMessageTs: null, cardLeaseUntil: null });
+    app.slack.clear();
+    expect(await catchUp()).toBe(0);
+    expect(app.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+});
