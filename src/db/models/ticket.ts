@@ -24,6 +24,9 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   /** Where the ticket card lives in Slack (set once the card is posted). */
   declare slackChannelId: string | null;
   declare slackMessageTs: string | null;
+  /** Where the requester's rating DM is, while it waits for an answer (cleared once it is replaced). */
+  declare ratingPromptChannelId: CreationOptional<string | null>;
+  declare ratingPromptTs: CreationOptional<string | null>;
   /** The Slack message a ticket was made from (message shortcut), if any. */
   declare sourceChannelId: string | null;
   declare sourceMessageTs: string | null;
@@ -51,6 +54,8 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
         technicianId: { type: DataTypes.STRING(32), allowNull: true },
         slackChannelId: { type: DataTypes.STRING(32), allowNull: true },
         slackMessageTs: { type: DataTypes.STRING(32), allowNull: true },
+        ratingPromptChannelId: { type: DataTypes.STRING(32), allowNull: true },
+        ratingPromptTs: { type: DataTypes.STRING(32), allowNull: true },
         sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
         sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },
