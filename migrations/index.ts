@@ -3,6 +3,7 @@ import * as initialSchema from './20261126000000-initial-schema.js';
 import * as statusPageIndexes from './20261126150000-status-page-indexes.js';
 import * as statusPageSummaryIndex from './20261126160000-status-page-summary-index.js';
 import * as cardDelivery from './20261126180000-card-delivery.js';
+import * as ratingPromptLocation from './20261127000000-rating-prompt-location.js';
 
 export interface Migration {
   name: string;
@@ -17,4 +18,5 @@ export const migrations: Migration[] = [
   { name: '20261126150000-status-page-indexes', ...statusPageIndexes },
   { name: '20261126160000-status-page-summary-index', ...statusPageSummaryIndex },
   { name: '20261126180000-card-delivery', ...cardDelivery },
+  { name: '20261127000000-rating-prompt-location', ...ratingPromptLocation },
 ];

@@ -2,16 +2,17 @@ import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
 import { person } from './blocks/people.js';
-import { ratingPrompt } from './blocks/ratingPrompt.js';
 import type { SlackContext } from './context.js';
 import { messages } from './messages.js';
+import { retireRatingPrompt, sendRatingPrompt } from './ratingPrompts.js';
 import { escapeAndTruncate } from './text.js';
 
 /**
  * What Slack shows after any committed ticket change, whatever made it (a button, a thread
  * reply, the status page): the card in place, the App Homes of the people on the ticket, the
- * technician's DM on assignment, the rating prompt on closing, a comment made outside the
- * thread copied into it. All of it runs after the acknowledgement, in the background.
+ * technician's DM on assignment, the rating prompt on closing (edited when the ticket is
+ * reopened unanswered), a comment made outside the thread copied into it. All of it runs after
+ * the acknowledgement, in the background.
  */
 export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) => void {
   return (change) => {
@@ -26,7 +27,11 @@ export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) 
       void ctx.background.run('dm technician', () => dmAssigned(ctx, ticket.id, technicianId), fields);
     }
     if (event.type === 'status_changed' && event.toValue === 'closed') {
-      void ctx.background.run('rating prompt', () => sendRatingPrompt(ctx, ticket.id), fields);
+      const resolution = ticket.resolution;
+      void ctx.background.run('rating prompt', () => sendRatingPrompt(ctx, ticket.id, resolution), fields);
+    }
+    if (change.before?.status === 'closed' && ticket.status !== 'closed') {
+      void ctx.background.run('retire rating prompt', () => retireRatingPrompt(ctx, ticket.id), fields);
     }
     if (event.type === 'commented' && change.comment && !change.comment.slackTs) {
       const comment = change.comment;
@@ -51,21 +56,6 @@ export async function dmAssigned(ctx: SlackContext, ticketId: number, technician
       : undefined;
   const text = link ? t.dmAssigned(ticket.id, title, link) : t.dmAssignedNoLink(ticket.id, title);
   await ctx.publisher.dm(technicianId, { text });
-}
-
-async function sendRatingPrompt(ctx: SlackContext, ticketId: number): Promise<void> {
-  const view = await loadTicketView(ctx.services.db, ticketId);
-  if (!view) return;
-  const { ticket } = view;
-  // Only prompts that can be answered: the domain refuses self-rating and tickets nobody worked.
-  if (ticket.status !== 'closed' || !ticket.technicianId || ticket.technicianId === ticket.requesterId)
-    return;
-  const requester = view.requester ?? (await ctx.directory.refresh(ticket.requesterId));
-  const t = messages(languageOf(requester?.locale));
-  await ctx.publisher.dm(
-    ticket.requesterId,
-    ratingPrompt(ticket, person(view.technician, ticket.technicianId), t),
-  );
 }
 
 async function copyCommentToThread(

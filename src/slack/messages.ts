@@ -79,6 +79,8 @@ const en = {
   ratingRemarkLabel: 'Anything to add? (optional)',
   ratingThanks: (score: number) => `Thank you! You rated this ticket ${score}/5.`,
   ratingExpired: 'This rating request no longer applies: the ticket was reopened or already rated.',
+  ratingReopened: (id: number, title: string) =>
+    `Ticket #${id} ${title} was reopened, so there is nothing to rate for now. You will be asked again when it is closed.`,
 
   helpText:
     "*/ticket* [title] opens a new ticket.\n*/ticket mine* lists your open tickets.\n*/ticket help* shows this.\nReply in a ticket card's thread to comment; technicians work tickets from the card's buttons or the App Home.",
@@ -202,6 +204,8 @@ const fr: Messages = {
   ratingRemarkLabel: 'Un mot à ajouter ? (facultatif)',
   ratingThanks: (score) => `Merci ! Vous avez noté ce ticket ${score}/5.`,
   ratingExpired: 'Cette demande d’évaluation ne s’applique plus : le ticket a été rouvert ou déjà noté.',
+  ratingReopened: (id, title) =>
+    `Le ticket n°${id} ${title} a été rouvert : rien à noter pour l’instant. Nous vous le redemanderons quand il sera fermé.`,
 
   helpText:
     '*/ticket* [titre] ouvre un nouveau ticket.\n*/ticket mine* liste vos tickets ouverts.\n*/ticket help* affiche cette aide.\nRépondez dans le fil d’un ticket pour commenter ; les techniciens traitent les tickets avec les boutons de la carte ou depuis l’accueil de l’app.',

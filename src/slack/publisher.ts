@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
+  type MessageLocation,
   openTicketsOf,
   recordCardLocation,
   type TicketView,
@@ -152,12 +153,14 @@ export class Publisher {
     return id;
   }
 
-  async dm(userId: string, message: { text: string; blocks?: KnownBlock[] }): Promise<void> {
+  /** Sends a DM and says where it landed (to edit it later). */
+  async dm(userId: string, message: { text: string; blocks?: KnownBlock[] }): Promise<MessageLocation> {
     const channel = await this.dmChannel(userId);
-    await this.client.chat.postMessage({
+    const result = await this.client.chat.postMessage({
       channel,
       text: message.text.slice(0, LIMITS.notificationText),
       blocks: message.blocks,
     });
+    return { channel: result.channel ?? channel, ts: result.ts! };
   }
 }

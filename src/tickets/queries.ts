@@ -118,6 +118,57 @@ export async function cardsToCatchUp(db: Database, limit: number): Promise<numbe
   return rows.map((row) => Number(row.id));
 }
 
+/** Where a message is in Slack. */
+export interface MessageLocation {
+  channel: string;
+  ts: string;
+}
+
+/** The rating DM still waiting for an answer, if any. */
+export function ratingPromptOf(ticket: Ticket): MessageLocation | null {
+  return ticket.ratingPromptChannelId && ticket.ratingPromptTs
+    ? { channel: ticket.ratingPromptChannelId, ts: ticket.ratingPromptTs }
+    : null;
+}
+
+/**
+ * Remembers where the rating prompt for `resolution` was posted, like the card's address (no
+ * version bump, no event). Only while the ticket is still closed at that resolution: false means
+ * it moved on while the DM was being posted, and the prompt already no longer applies.
+ */
+export async function recordRatingPrompt(
+  db: Database,
+  ticketId: number,
+  resolution: number,
+  prompt: MessageLocation,
+): Promise<boolean> {
+  const [count] = await db.models.Ticket.update(
+    { ratingPromptChannelId: prompt.channel, ratingPromptTs: prompt.ts },
+    { where: { id: ticketId, status: 'closed', resolution }, silent: true },
+  );
+  return count > 0;
+}
+
+/** Forgets the rating prompt once it has been replaced, unless a newer one took its place meanwhile. */
+export async function forgetRatingPrompt(
+  db: Database,
+  ticketId: number,
+  prompt: MessageLocation,
+): Promise<void> {
+  await db.models.Ticket.update(
+    { ratingPromptChannelId: null, ratingPromptTs: null },
+    {
+      where: { id: ticketId, ratingPromptChannelId: prompt.channel, ratingPromptTs: prompt.ts },
+      silent: true,
+    },
+  );
+}
+
+/** Whether the requester has rated the ticket's `resolution` (its prompt was answered). */
+export async function isRated(db: Database, ticketId: number, resolution: number): Promise<boolean> {
+  return (await db.models.Rating.count({ where: { ticketId, resolution } })) > 0;
+}
+
 export interface TicketList {
   tickets: Ticket[];
   total: number;

@@ -79,6 +79,42 @@ for (const { kind, skipReason } of databaseKinds()) {
         });
         expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({ status: 'open', version: 1 });
       });
+
+      it('takes the rating prompt columns off in place: the comments of a ticket and its indexes stay', async () => {
+        const qi = db.sequelize.getQueryInterface();
+        const indexNames = async () =>
+          ((await qi.showIndex('tickets')) as Array<{ name: string }>).map((index) => index.name).sort();
+        const ticket = (await db.models.Ticket.findOne())!;
+        await db.models.Ticket.update(
+          { ratingPromptChannelId: 'D0MIGRATE1', ratingPromptTs: '1700000000.000001' },
+          { where: { id: ticket.id } },
+        );
+        await db.models.Comment.create({
+          ticketId: ticket.id,
+          authorId: 'U0MIGRATE1',
+          body: 'Still here',
+          slackTs: null,
+          editedAt: null,
+          deletedAt: null,
+        });
+        const indexes = await indexNames();
+
+        const name = '20261127000000-rating-prompt-location';
+        expect(await migrateDown(db, { to: name })).toContain(name);
+        const columns = await qi.describeTable('tickets');
+        expect(columns).not.toHaveProperty('rating_prompt_channel_id');
+        expect(columns).not.toHaveProperty('rating_prompt_ts');
+        expect(columns).toHaveProperty('slack_message_ts');
+        expect(await db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
+        expect(await indexNames()).toEqual(indexes);
+
+        await migrateUp(db);
+        expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({
+          title: 'After a round trip',
+          ratingPromptChannelId: null,
+          ratingPromptTs: null,
+        });
+      });
     },
   );
 }

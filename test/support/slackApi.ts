@@ -23,6 +23,8 @@ export interface FakeUser {
   isBot?: boolean;
 }
 
+type ArgsMatch = (args: Record<string, unknown>) => boolean;
+
 /** Arguments the Web API client sends JSON-encoded inside its form body. */
 const JSON_ARGS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 
@@ -36,8 +38,14 @@ export class FakeSlack {
   readonly users = new Map<string, FakeUser>();
   /** Channels the bot is not a member of: chat.postMessage answers not_in_channel. */
   readonly channelsWithoutBot = new Set<string>();
-  private readonly failures = new Map<string, string[]>();
   private readonly httpFailures = new Map<string, number[]>();
+  private readonly failures: Array<{ method: string; error: string; match: ArgsMatch }> = [];
+  private readonly holds: Array<{
+    method: string;
+    match: ArgsMatch;
+    arrived: () => void;
+    released: Promise<void>;
+  }> = [];
   private tsCounter = 0;
   private viewCounter = 0;
   record = true;
@@ -69,14 +77,34 @@ export class FakeSlack {
     this.users.set(id, user);
   }
 
-  /** The next call(s) to `method` answer `{ok:false, error}`. */
-  failNext(method: string, error: string, times = 1): void {
-    this.failures.set(method, [...(this.failures.get(method) ?? []), ...Array<string>(times).fill(error)]);
+  /** The next call(s) to `method` (with arguments that `match`) answer `{ok:false, error}`. */
+  failNext(method: string, error: string, times = 1, match: ArgsMatch = () => true): void {
+    for (let i = 0; i < times; i += 1) this.failures.push({ method, error, match });
+  }
+
+  /**
+   * Holds the next call to `method` whose arguments `match` until `release()`: `arrived` resolves
+   * once the app is waiting on it, so a test can change things meanwhile (a race, made to happen).
+   */
+  hold(method: string, match: ArgsMatch = () => true): { arrived: Promise<void>; release: () => void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrival = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ method, match, arrived, released });
+    return { arrived: arrival, release };
   }
 
   /** The next call(s) to `method` get a bare HTTP error (an outage), e.g. 503. */
   failHttpNext(method: string, status: number, times = 1): void {
-    this.httpFailures.set(method, [...(this.httpFailures.get(method) ?? []), ...Array<number>(times).fill(status)]);
+    this.httpFailures.set(method, [
+      ...(this.httpFailures.get(method) ?? []),
+      ...Array<number>(times).fill(status),
+    ]);
   }
 
   callsTo(method: string): SlackCall[] {
@@ -136,6 +164,12 @@ export class FakeSlack {
       res.writeHead(outage, { 'content-type': 'text/plain' }).end('Service Unavailable');
       return;
     }
+    const held = this.holds.findIndex((hold) => hold.method === method && hold.match(args));
+    if (held >= 0) {
+      const [hold] = this.holds.splice(held, 1);
+      hold!.arrived();
+      await hold!.released;
+    }
     const response = this.answer(method, args, req.headers.authorization);
     const call = { method, args, response };
     this.remember(call);
@@ -157,8 +191,8 @@ export class FakeSlack {
       return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'internal_error' };
     }
     if (!authorization?.startsWith('Bearer xox')) return { ok: false, error: 'not_authed' };
-    const failure = this.failures.get(method)?.shift();
-    if (failure) return { ok: false, error: failure };
+    const failing = this.failures.findIndex((failure) => failure.method === method && failure.match(args));
+    if (failing >= 0) return { ok: false, error: this.failures.splice(failing, 1)[0]!.error };
     const invalid = (problems: string[], error: string) => {
       const response = { ok: false, error, response_metadata: { messages: problems } };
       this.rejected.push({ method, args, response });

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startTicketbot, type Ticketbot } from '../../src/server.js';
 import { FakeSlack, type SlackCall } from './slackApi.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
@@ -225,6 +225,7 @@ export class SlackTestApp {
 export async function startSlackTestApp(
   databaseUrl: string,
   env: Record<string, string> = {},
+  logger: Logger = createLogger('silent'),
 ): Promise<SlackTestApp> {
   const slack = await FakeSlack.start();
   slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
@@ -246,7 +247,7 @@ export async function startSlackTestApp(
     ...env,
   });
   try {
-    const bot = await startTicketbot(config, createLogger('silent'));
+    const bot = await startTicketbot(config, logger);
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();

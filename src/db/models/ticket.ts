@@ -29,6 +29,9 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare slackMessageTs: string | null;
   /** While a new card waits to be posted: until when the process posting it holds it. */
   declare cardLeaseUntil: CreationOptional<Date | null>;
+  /** Where the requester's rating DM is, while it waits for an answer (cleared once it is replaced). */
+  declare ratingPromptChannelId: CreationOptional<string | null>;
+  declare ratingPromptTs: CreationOptional<string | null>;
   /** The Slack message a ticket was made from (message shortcut), if any. */
   declare sourceChannelId: string | null;
   declare sourceMessageTs: string | null;
@@ -57,6 +60,8 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
         slackChannelId: { type: DataTypes.STRING(32), allowNull: true },
         slackMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         cardLeaseUntil: { type: DataTypes.DATE, allowNull: true },
+        ratingPromptChannelId: { type: DataTypes.STRING(32), allowNull: true },
+        ratingPromptTs: { type: DataTypes.STRING(32), allowNull: true },
         sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
         sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },

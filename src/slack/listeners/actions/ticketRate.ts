@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { languageOf } from '../../../i18n.js';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
+import { forgetRatingPrompt } from '../../../tickets/queries.js';
 import { ACTION_RATE, RATING_REMARK } from '../../blocks/ids.js';
 import { ratingDone } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
@@ -29,8 +30,11 @@ export function register(app: App, ctx: SlackContext): void {
       number,
     ];
     const remark = click.state?.values[RATING_REMARK.block]?.[RATING_REMARK.action]?.value ?? null;
+    const prompt = { channel: click.channel.id, ts: click.message.ts };
     const replace = async (text: string) => {
-      await ctx.client.chat.update({ channel: click.channel.id, ts: click.message.ts, ...ratingDone(text) });
+      await ctx.client.chat.update({ ...prompt, ...ratingDone(text) });
+      // Answered or void: a later reopen has no prompt to edit.
+      await forgetRatingPrompt(ctx.services.db, ticketId, prompt);
     };
     const user = await ctx.directory.refresh(click.user.id);
     const t = messages(languageOf(user?.locale));

@@ -1,0 +1,79 @@
+import { languageOf } from '../i18n.js';
+import {
+  forgetRatingPrompt,
+  isRated,
+  loadTicketView,
+  type MessageLocation,
+  ratingPromptOf,
+  recordRatingPrompt,
+  type TicketView,
+} from '../tickets/queries.js';
+import { person } from './blocks/people.js';
+import { ratingDone, ratingPrompt } from './blocks/ratingPrompt.js';
+import type { SlackContext } from './context.js';
+import { messages } from './messages.js';
+import { escapeAndTruncate } from './text.js';
+
+// The requester's rating DM, from closing to answer. Its address is kept on the ticket while it
+// waits; when the ticket leaves `closed` first, the DM is edited in place so it shows no buttons
+// that would only be refused. Each step re-reads the ticket and writes the address conditionally,
+// so the tasks of a close and a reopen in quick succession (or on two replicas) may run in any order.
+
+/** After the ticket was closed at `resolution`: DM the requester a prompt, and keep its address. */
+export async function sendRatingPrompt(
+  ctx: SlackContext,
+  ticketId: number,
+  resolution: number,
+): Promise<void> {
+  const view = await loadTicketView(ctx.services.db, ticketId);
+  if (!view) return;
+  const { ticket } = view;
+  // Reopened (or closed again) since: that later change's own task looks after the DM.
+  if (ticket.status !== 'closed' || ticket.resolution !== resolution) return;
+  // A prompt still recorded is from an earlier resolution: its reopen's edit failed or is not done yet.
+  const earlier = ratingPromptOf(ticket);
+  // Only prompts that can be answered: the domain refuses self-rating and tickets nobody worked.
+  if (ticket.technicianId && ticket.technicianId !== ticket.requesterId) {
+    const t = await requesterMessages(ctx, view);
+    const posted = await ctx.publisher.dm(
+      ticket.requesterId,
+      ratingPrompt(ticket, person(view.technician, ticket.technicianId), t),
+    );
+    const recorded = await recordRatingPrompt(ctx.services.db, ticketId, resolution, posted);
+    // Reopened while the DM was on its way: the reopen's task found no address to edit.
+    if (!recorded) await replaceWithReopened(ctx, view, posted);
+  }
+  if (earlier) await replaceWithReopened(ctx, view, earlier);
+}
+
+/** After the ticket left `closed`: a prompt still waiting says the ticket was reopened, without buttons. */
+export async function retireRatingPrompt(ctx: SlackContext, ticketId: number): Promise<void> {
+  const view = await loadTicketView(ctx.services.db, ticketId);
+  if (!view) return;
+  const { ticket } = view;
+  const prompt = ratingPromptOf(ticket);
+  // Closed again meanwhile: the address may be the new prompt's; that close's task edits the old one.
+  if (!prompt || ticket.status === 'closed') return;
+  // Rated just before the reopen: the thank-you stays (the rating listener forgets the address).
+  if (await isRated(ctx.services.db, ticket.id, ticket.resolution)) {
+    await forgetRatingPrompt(ctx.services.db, ticket.id, prompt);
+    return;
+  }
+  await replaceWithReopened(ctx, view, prompt);
+}
+
+async function replaceWithReopened(ctx: SlackContext, view: TicketView, prompt: MessageLocation) {
+  const { ticket } = view;
+  const t = await requesterMessages(ctx, view);
+  await ctx.client.chat.update({
+    channel: prompt.channel,
+    ts: prompt.ts,
+    ...ratingDone(t.ratingReopened(ticket.id, escapeAndTruncate(ticket.title, 200))),
+  });
+  await forgetRatingPrompt(ctx.services.db, ticket.id, prompt);
+}
+
+async function requesterMessages(ctx: SlackContext, view: TicketView) {
+  const requester = view.requester ?? (await ctx.directory.refresh(view.ticket.requesterId));
+  return messages(languageOf(requester?.locale));
+}

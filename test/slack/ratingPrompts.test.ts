@@ -1,0 +1,271 @@
+import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { asActor, changeStatus, reopenTicket } from '../../src/tickets/index.js';
+import { describeEachDatabase } from '../support/db.js';
+import {
+  type Card,
+  FRENCH_USER,
+  REQUESTER,
+  type SlackJson,
+  type SlackTestApp,
+  startSlackTestApp,
+  TECHNICIAN,
+} from '../support/slackApp.js';
+
+// The rating DM over its life: sent on closing, edited in place (no buttons left) when the ticket
+// is reopened unanswered, sent afresh on the next closing, replaced by a thank-you once rated.
+
+const REOPENED_EN = 'was reopened';
+const REOPENED_FR = 'a été rouvert';
+
+describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) => {
+  let app: SlackTestApp;
+  const logLines: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    });
+    app = await startSlackTestApp(suite.url, {}, createLogger('warn', stream));
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  afterEach(() => {
+    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
+  });
+
+  const technician = {
+    technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
+  };
+
+  async function ticketOf(card: Card) {
+    return (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+  }
+
+  /** Clicks a button on the ticket's card and waits until the card shows the change. */
+  async function clickCard(card: Card, userId: string, actionId: string) {
+    const { id, version } = await ticketOf(card);
+    const res = await app.click(userId, app.card(card.channel, card.ts), actionId);
+    expect(res.status).toBe(200);
+    await app.slack.waitFor(
+      (calls) =>
+        calls.find(
+          (c) =>
+            c.method === 'chat.update' &&
+            c.args.ts === card.ts &&
+            c.response.ok === true &&
+            JSON.stringify(c.args.blocks).includes(`"ticket_actions:${id}:${version + 1}"`),
+        ),
+      `the card of #${id} at version ${version + 1}`,
+    );
+  }
+
+  /** The rating DM sent for the ticket's `resolution`-th closing, as posted. */
+  async function promptFor(ticketId: number, resolution: number, userId = REQUESTER): Promise<Card> {
+    const posted = await app.slack.waitFor(
+      (calls) =>
+        calls.find(
+          (c) =>
+            c.method === 'chat.postMessage' &&
+            c.args.channel === `D${userId.slice(1)}` &&
+            JSON.stringify(c.args.blocks ?? []).includes(`"rating:${ticketId}:${resolution}"`),
+        ),
+      `the rating prompt of #${ticketId} (resolution ${resolution})`,
+    );
+    return {
+      channel: posted.response.channel as string,
+      ts: posted.response.ts as string,
+      blocks: posted.args.blocks as Card['blocks'],
+    };
+  }
+
+  /** Waits until the ticket's stored prompt address is `expected` (null: none). */
+  async function promptStored(ticketId: number, expected: { channel: string; ts: string } | null) {
+    const want = { ratingPromptChannelId: expected?.channel ?? null, ratingPromptTs: expected?.ts ?? null };
+    await app.slack.waitFor(
+      async () => {
+        const ticket = await suite.db.models.Ticket.findByPk(ticketId);
+        return (
+          ticket?.ratingPromptChannelId === want.ratingPromptChannelId &&
+          ticket.ratingPromptTs === want.ratingPromptTs
+        );
+      },
+      `the stored prompt of #${ticketId} to be ${expected?.ts ?? 'cleared'}`,
+    );
+    expect(await suite.db.models.Ticket.findByPk(ticketId)).toMatchObject(want);
+  }
+
+  function updatesOf(message: { channel: string; ts: string }) {
+    return app.slack
+      .callsTo('chat.update')
+      .filter((c) => c.args.channel === message.channel && c.args.ts === message.ts);
+  }
+
+  async function editedWith(message: { channel: string; ts: string }, text: string) {
+    return app.slack.waitFor(
+      () => updatesOf(message).find((c) => c.response.ok === true && String(c.args.text).includes(text)),
+      `the message ${message.ts} edited to "${text}"`,
+    );
+  }
+
+  const blockTypes = (blocks: SlackJson[]) => blocks.map((b: { type: string }) => b.type);
+
+  it('edits an unanswered prompt in place on reopening, refuses its old buttons, and asks again on the next closing', async () => {
+    const card = await app.createTicket(REQUESTER, 'Laptop fan loud', technician);
+    const { id } = await ticketOf(card);
+
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const first = await promptFor(id, 1);
+    expect(first.channel).toBe(`D${REQUESTER.slice(1)}`);
+    expect(blockTypes(first.blocks)).toContain('actions');
+    await promptStored(id, first);
+
+    await clickCard(card, REQUESTER, 'ticket_reopen');
+    const edit = await editedWith(first, REOPENED_EN);
+    expect(edit.args.channel).toBe(first.channel);
+    expect(blockTypes(edit.args.blocks as SlackJson[])).not.toContain('actions');
+    expect(JSON.stringify(edit.args.blocks)).not.toContain('ticket_rate_');
+    expect(String(edit.args.text)).toContain(`#${id} Laptop fan loud`);
+    expect(String(edit.args.text)).toContain('asked again when it is closed');
+    await promptStored(id, null);
+
+    // A click that was already on its way (the old buttons) is still refused and stores nothing.
+    await app.click(REQUESTER, first, 'ticket_rate_5');
+    await editedWith(first, 'no longer applies');
+    expect(await suite.db.models.Rating.count({ where: { ticketId: id } })).toBe(0);
+
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const second = await promptFor(id, 2);
+    expect(second.ts).not.toBe(first.ts);
+    await promptStored(id, second);
+
+    await app.click(REQUESTER, second, 'ticket_rate_5');
+    const thanks = await editedWith(second, '5/5');
+    expect(blockTypes(thanks.args.blocks as SlackJson[])).not.toContain('actions');
+    await promptStored(id, null);
+    const ratings = await suite.db.models.Rating.findAll({ where: { ticketId: id } });
+    expect(ratings.map((r) => ({ resolution: r.resolution, score: r.score }))).toEqual([
+      { resolution: 2, score: 5 },
+    ]);
+
+    // Rated, then reopened: the thank-you stays as it is, and the next closing asks again.
+    await clickCard(card, TECHNICIAN, 'ticket_reopen');
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const third = await promptFor(id, 3);
+    await promptStored(id, third);
+    expect(updatesOf(second).map((c) => String(c.args.text))).toEqual([thanks.args.text]);
+  });
+
+  it('writes the edit in the requester’s language', async () => {
+    const card = await app.createTicket(FRENCH_USER, 'Imprimante bloquée', technician);
+    const { id } = await ticketOf(card);
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const prompt = await promptFor(id, 1, FRENCH_USER);
+    await promptStored(id, prompt);
+
+    await clickCard(card, TECHNICIAN, 'ticket_reopen');
+    const edit = await editedWith(prompt, REOPENED_FR);
+    expect(String(edit.args.text)).toBe(
+      `Le ticket n°${id} Imprimante bloquée a été rouvert : rien à noter pour l’instant. Nous vous le redemanderons quand il sera fermé.`,
+    );
+    expect(blockTypes(edit.args.blocks as SlackJson[])).toEqual(['section']);
+    await promptStored(id, null);
+  });
+
+  it('logs a failed edit, keeps the reopen, and edits the old prompt when the ticket is closed again', async () => {
+    const card = await app.createTicket(REQUESTER, 'Edit fails', technician);
+    const { id } = await ticketOf(card);
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const first = await promptFor(id, 1);
+    await promptStored(id, first);
+
+    app.slack.failNext('chat.update', 'ratelimited', 1, (args) => args.ts === first.ts);
+    await clickCard(card, TECHNICIAN, 'ticket_reopen');
+    const logged = await app.slack.waitFor(
+      () => logLines.find((line) => line.task === 'retire rating prompt' && line.ticketId === id),
+      'the failed edit in the log',
+    );
+    expect(logged).toMatchObject({
+      msg: 'Slack background task failed',
+      err: { message: expect.any(String) },
+    });
+    expect(updatesOf(first).map((c) => c.response)).toEqual([{ ok: false, error: 'ratelimited' }]);
+    expect(await suite.db.models.Ticket.findByPk(id)).toMatchObject({
+      status: 'open',
+      ratingPromptTs: first.ts,
+    });
+
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const second = await promptFor(id, 2);
+    await editedWith(first, REOPENED_EN);
+    await promptStored(id, second);
+  });
+
+  it('edits a prompt whose ticket was reopened while the DM was being posted', async () => {
+    const card = await app.createTicket(REQUESTER, 'Reopened in flight', technician);
+    const { id } = await ticketOf(card);
+    const services = app.bot.services;
+    const held = app.slack.hold('chat.postMessage', (args) =>
+      JSON.stringify(args.blocks ?? []).includes(`"rating:${id}:1"`),
+    );
+    await changeStatus(asActor(services, TECHNICIAN), { ticketId: id, status: 'closed' });
+    await held.arrived;
+    await reopenTicket(asActor(services, TECHNICIAN), { ticketId: id });
+    // Time for the reopen's own task to look and find no prompt recorded yet. It leaves no trace
+    // to wait for; whichever runs first, the prompt must end up edited and forgotten.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    held.release();
+
+    const prompt = await promptFor(id, 1);
+    await editedWith(prompt, REOPENED_EN);
+    await promptStored(id, null);
+  });
+
+  it('keeps the newer prompt when a reopen’s edit finishes after the ticket was closed again', async () => {
+    const card = await app.createTicket(REQUESTER, 'Closed again fast', technician);
+    const { id } = await ticketOf(card);
+    const services = app.bot.services;
+    await changeStatus(asActor(services, TECHNICIAN), { ticketId: id, status: 'closed' });
+    const first = await promptFor(id, 1);
+    await promptStored(id, first);
+
+    const held = app.slack.hold('chat.update', (args) => args.ts === first.ts);
+    await reopenTicket(asActor(services, TECHNICIAN), { ticketId: id });
+    await held.arrived;
+    await changeStatus(asActor(services, TECHNICIAN), { ticketId: id, status: 'closed' });
+    const second = await promptFor(id, 2);
+    await promptStored(id, second);
+    held.release();
+
+    await app.slack.waitFor(() => updatesOf(first).length === 2, 'both edits of the first prompt');
+    expect(updatesOf(first).every((c) => String(c.args.text).includes(REOPENED_EN))).toBe(true);
+    await promptStored(id, second);
+    expect(updatesOf(second)).toEqual([]);
+  });
+
+  it('leaves the thank-you alone when the ticket is reopened before it is shown', async () => {
+    const card = await app.createTicket(REQUESTER, 'Rated then reopened', technician);
+    const { id } = await ticketOf(card);
+    const services = app.bot.services;
+    await changeStatus(asActor(services, TECHNICIAN), { ticketId: id, status: 'closed' });
+    const prompt = await promptFor(id, 1);
+    await promptStored(id, prompt);
+
+    const held = app.slack.hold('chat.update', (args) => args.ts === prompt.ts);
+    await app.click(REQUESTER, prompt, 'ticket_rate_3');
+    await held.arrived;
+    await reopenTicket(asActor(services, TECHNICIAN), { ticketId: id });
+    // The reopen's task sees the rating and only forgets the address.
+    await promptStored(id, null);
+    held.release();
+
+    await editedWith(prompt, '3/5');
+    expect(updatesOf(prompt).map((c) => String(c.args.text))).toEqual([
+      'Thank you! You rated this ticket 3/5.',
+    ]);
+  });
+});
