@@ -28,7 +28,7 @@ export async function explainRefusal(ctx: SlackContext, body: unknown, error: un
   const where = whereSchema.parse(body);
   if (!isDomainError(error))
     ctx.logger.error({ err: error, slackUser: where.user.id }, 'Slack action failed');
-  const user = await ctx.directory.refresh(where.user.id).catch(() => null);
+  const user = await ctx.directory.profile(where.user.id).catch(() => null);
   const t = messages(languageOf(user?.locale));
   const text = explanationOf(error, t);
   if (where.channel && where.container?.type === 'message') {

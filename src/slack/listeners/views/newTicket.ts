@@ -25,12 +25,27 @@ const submissionSchema = z.object({
     state: z.object({ values: z.record(z.string(), z.record(z.string(), stateValue)) }),
   }),
 });
-const metadataSchema = z.object({
-  channelId: z.string().optional(),
-  source: z.object({ channelId: z.string(), messageTs: z.string() }).optional(),
-});
+/** What the modal carried from where it was opened; anything unreadable counts as nothing. */
+const metadataSchema = z
+  .object({
+    channelId: z.string().optional(),
+    source: z.object({ channelId: z.string(), messageTs: z.string() }).optional(),
+  })
+  .catch({});
+
+/** One schema per language, built once: building a zod schema costs far more than using it. */
+const formSchemas = new Map<Messages, ReturnType<typeof buildFormSchema>>();
 
 function formSchema(t: Messages) {
+  let schema = formSchemas.get(t);
+  if (!schema) {
+    schema = buildFormSchema(t);
+    formSchemas.set(t, schema);
+  }
+  return schema;
+}
+
+function buildFormSchema(t: Messages) {
   return z.object({
     [F.title.block]: z
       .string()
@@ -89,7 +104,7 @@ export function register(app: App, ctx: SlackContext): void {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    const metadata = metadataSchema.catch({}).parse(safeJson(submission.view.private_metadata));
+    const metadata = metadataSchema.parse(safeJson(submission.view.private_metadata));
     const source = metadata.source
       ? {
           ...metadata.source,
