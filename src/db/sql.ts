@@ -1,4 +1,4 @@
-import type { Transaction } from 'sequelize';
+import type { Model, ModelStatic, Transaction } from 'sequelize';
 import type { Database } from './index.js';
 
 // Hand-written statements for the few paths Slack waits on (a ticket's creation, its card's
@@ -109,4 +109,88 @@ async function withConnection<T>(db: Database, work: (transaction: Transaction) 
   } finally {
     await manager.releaseConnection(connection);
   }
+}
+
+// Rows ↔ model instances, for the same hot paths: the rules keep working on instances (they
+// set fields, the change engine saves them), but the statements are written here.
+
+type Kind = 'date' | 'boolean' | 'other';
+interface Column {
+  attribute: string;
+  field: string;
+  kind: Kind;
+}
+// biome-ignore lint/suspicious/noExplicitAny: any model class
+type AnyModelClass = ModelStatic<any>;
+const columnCache = new WeakMap<AnyModelClass, Column[]>();
+
+function columnsOf(model: AnyModelClass): Column[] {
+  let columns = columnCache.get(model);
+  if (!columns) {
+    columns = Object.entries(model.getAttributes()).map(([attribute, definition]) => {
+      const key = (definition.type as { key?: string }).key;
+      return {
+        attribute,
+        field: definition.field ?? attribute,
+        kind: key === 'DATE' ? 'date' : key === 'BOOLEAN' ? 'boolean' : 'other',
+      };
+    });
+    columnCache.set(model, columns);
+  }
+  return columns;
+}
+
+/**
+ * An instance from a row read with `SELECT *`, as if the model had read it: SQLite's date
+ * strings become Dates, 0/1 become booleans. It is not new: `save()` and `changed()` work.
+ */
+export function fromRow<M extends Model>(model: ModelStatic<M>, row: Record<string, unknown>): M {
+  const values: Record<string, unknown> = {};
+  for (const { attribute, field, kind } of columnsOf(model)) {
+    const value = row[field];
+    if (value === null || value === undefined) values[attribute] = value ?? null;
+    else if (kind === 'date') values[attribute] = value instanceof Date ? value : new Date(String(value));
+    else if (kind === 'boolean') values[attribute] = Boolean(value);
+    else values[attribute] = value;
+  }
+  return model.build(values as never, { isNewRecord: false, raw: true });
+}
+
+/** INSERT of `values` (attribute names) into the model's table; returns the new row as an instance. */
+export async function insertRow<M extends Model>(
+  db: Database,
+  transaction: Transaction,
+  model: ModelStatic<M>,
+  values: Record<string, SqlValue>,
+): Promise<M> {
+  const columns = columnsOf(model).filter((column) => column.attribute in values);
+  const { insertId } = await sqlWrite(
+    db,
+    transaction,
+    `INSERT INTO ${model.getTableName() as string} (${columns.map((c) => c.field).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    columns.map((column) => values[column.attribute] as SqlValue),
+  );
+  return model.build({ id: insertId, ...values } as never, { isNewRecord: false, raw: true });
+}
+
+/** UPDATE of the fields changed on `instance` (by primary key `id`); `updatedAt` is set when the model has it. */
+export async function saveChanged(db: Database, transaction: Transaction, instance: Model): Promise<void> {
+  const model = instance.constructor as AnyModelClass;
+  const changed = instance.changed();
+  if (!changed || changed.length === 0) return;
+  const columns = columnsOf(model);
+  const values = instance.get({ plain: true }) as Record<string, SqlValue>;
+  if (columns.some((column) => column.attribute === 'updatedAt')) {
+    values.updatedAt = new Date();
+    instance.set('updatedAt' as never, values.updatedAt as never, { raw: true });
+    if (!changed.includes('updatedAt')) changed.push('updatedAt');
+  }
+  const set = columns.filter((column) => changed.includes(column.attribute));
+  await sqlWrite(
+    db,
+    transaction,
+    `UPDATE ${model.getTableName() as string} SET ${set.map((c) => `${c.field} = ?`).join(', ')} WHERE id = ?`,
+    [...set.map((column) => values[column.attribute] as SqlValue), values.id as SqlValue],
+  );
+  for (const attribute of changed) instance.changed(attribute as never, false);
 }

@@ -4,6 +4,7 @@ import type { Rating } from '../db/models/rating.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { EventType } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
+import { fromRow, insertRow, saveChanged, sqlRead } from '../db/sql.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { Conflict, NotFound } from './errors.js';
 import { runInTransaction } from './transaction.js';
@@ -36,10 +37,15 @@ export async function changeTicket(
 ): Promise<TicketChange> {
   const change = await runInTransaction(ctx.db, async (transaction) => {
     const actor = await loadActor(ctx.db, ctx.actorId, transaction);
-    const ticket = await ctx.db.models.Ticket.findByPk(request.ticketId, {
+    // Every button click comes through here, so the change's own statements go through the
+    // driver (src/db/sql.ts). SQLite's IMMEDIATE transaction already holds the write lock.
+    const [row] = await sqlRead<Record<string, unknown>>(
+      ctx.db,
       transaction,
-      lock: transaction.LOCK.UPDATE,
-    });
+      `SELECT * FROM tickets WHERE id = ?${ctx.db.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+      [request.ticketId],
+    );
+    const ticket = row ? fromRow(ctx.db.models.Ticket, row) : null;
     if (!ticket) throw new NotFound(`Ticket #${request.ticketId} does not exist`, 'ticket_not_found');
     if (request.expectedVersion !== undefined && ticket.version !== request.expectedVersion) {
       throw new Conflict(
@@ -52,19 +58,16 @@ export async function changeTicket(
     const now = new Date();
     ticket.version += 1;
     ticket.lastActivityAt = now;
-    await ticket.save({ transaction });
-    const event = await ctx.db.models.TicketEvent.create(
-      {
-        ticketId: ticket.id,
-        actorId: actor.id,
-        type: decision.type,
-        fromValue: decision.from ?? null,
-        toValue: decision.to ?? null,
-        version: ticket.version,
-        createdAt: now,
-      },
-      { transaction },
-    );
+    await saveChanged(ctx.db, transaction, ticket);
+    const event = await insertRow(ctx.db, transaction, ctx.db.models.TicketEvent, {
+      ticketId: ticket.id,
+      actorId: actor.id,
+      type: decision.type,
+      fromValue: decision.from ?? null,
+      toValue: decision.to ?? null,
+      version: ticket.version,
+      createdAt: now,
+    });
     const result: TicketChange = {
       event,
       ticket,

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import type { User } from '../db/models/user.js';
-import { sqlRead } from '../db/sql.js';
+import { fromRow, sqlRead } from '../db/sql.js';
 
 /**
  * Makes sure every id has a `users` row (profile fields come later from users.info).
@@ -20,14 +20,20 @@ export async function ensureUsers(
   );
 }
 
-export async function loadActor(db: Database, actorId: string, transaction?: Transaction): Promise<User> {
+/** The acting user's row, inserted first if they are new (statements through the driver). */
+export async function loadActor(db: Database, actorId: string, transaction: Transaction): Promise<User> {
+  const read = async () =>
+    (
+      await sqlRead<Record<string, unknown>>(db, transaction, 'SELECT * FROM users WHERE id = ?', [actorId])
+    )[0];
   // Almost every actor is known already: read first, insert only for a newcomer.
-  const known = await db.models.User.findByPk(actorId, { transaction });
-  if (known) return known;
-  await ensureUsers(db, [actorId], transaction);
-  const actor = await db.models.User.findByPk(actorId, { transaction });
-  if (!actor) throw new Error(`User ${actorId} vanished while being loaded`);
-  return actor;
+  let row = await read();
+  if (!row) {
+    await ensureUsers(db, [actorId], transaction);
+    row = await read();
+  }
+  if (!row) throw new Error(`User ${actorId} vanished while being loaded`);
+  return fromRow(db.models.User, row);
 }
 
 /** Makes sure the acting user has a row (tickets refer to it) without loading it: one cheap read. */
