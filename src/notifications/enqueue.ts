@@ -1,7 +1,9 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
+import { insertRow } from '../db/sql.js';
 import type { Logger } from '../logger.js';
 import type { TicketChange } from '../tickets/index.js';
+import { runInTransaction } from '../tickets/transaction.js';
 import { messageIdFor } from './messageId.js';
 import { type Draft, draftsFor, People } from './recipients.js';
 import type { NotificationData } from './types.js';
@@ -77,23 +79,28 @@ export async function enqueueForChange(
   return entries.length;
 }
 
-/** Inserts outbox rows; due now (to the second, as MySQL's DATETIME stores it). */
+/**
+ * Inserts outbox rows in the change's transaction; due now (to the second, as MySQL's DATETIME
+ * stores it). Through the driver (src/db/sql.ts): most ticket changes queue an email or two.
+ */
 export async function writeOutbox(
   db: Database,
   entries: OutboxEntry[],
   domain: string,
   transaction?: Transaction,
-) {
+): Promise<void> {
+  if (!transaction) return runInTransaction(db, (own) => writeOutbox(db, entries, domain, own));
   const unique = [...new Map(entries.map((entry) => [entry.idempotencyKey, entry])).values()];
-  if (unique.length === 0) return;
   const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-  await db.models.EmailOutbox.bulkCreate(
-    unique.map((entry) => ({
+  for (const entry of unique) {
+    await insertRow(db, transaction, db.models.EmailOutbox, {
       ticketId: entry.ticketId,
       recipient: entry.recipient,
       template: entry.template,
       data: JSON.stringify(entry.data),
       locale: entry.locale,
+      status: 'pending',
+      attempts: 0,
       availableAt: now,
       leaseOwner: null,
       leaseExpiresAt: null,
@@ -102,9 +109,10 @@ export async function writeOutbox(
       messageId: messageIdFor(entry.idempotencyKey, domain),
       idempotencyKey: entry.idempotencyKey,
       sentAt: null,
-    })),
-    { transaction },
-  );
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
 }
 
 /** Managers are addresses, not Slack users; when one is also a Slack user, use their language. */

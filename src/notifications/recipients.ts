@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { displayName, type User } from '../db/models/user.js';
+import { fromRow, sqlRead } from '../db/sql.js';
 import type { TicketChange } from '../tickets/index.js';
 import type { Notification, NotificationData, TicketSnapshot } from './types.js';
 
@@ -107,7 +108,14 @@ export class People {
     const wanted = [
       ...new Set(ids.filter((id): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id))),
     ];
-    const users = await db.models.User.findAll({ where: { id: wanted }, transaction });
+    if (wanted.length === 0) return People.none();
+    const rows = await sqlRead<Record<string, unknown>>(
+      db,
+      transaction,
+      `SELECT * FROM users WHERE id IN (${wanted.map(() => '?').join(', ')})`,
+      wanted,
+    );
+    const users = rows.map((row) => fromRow(db.models.User, row));
     return new People(new Map(users.map((user) => [user.id, user])));
   }
 

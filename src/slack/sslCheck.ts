@@ -12,7 +12,12 @@ export function answerSslCheck(app: Express, path: string): void {
     try {
       const raw = await readBody(req);
       const form = req.headers['content-type'] === 'application/x-www-form-urlencoded';
-      if (form && new URLSearchParams(raw.toString('utf8')).get('ssl_check') === '1') {
+      // Only a body that mentions ssl_check is parsed here; Bolt parses the rest itself.
+      if (
+        form &&
+        raw.includes('ssl_check=') &&
+        new URLSearchParams(raw.toString('utf8')).get('ssl_check') === '1'
+      ) {
         res.status(200).send();
         return;
       }

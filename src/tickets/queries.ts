@@ -3,7 +3,7 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
+import { fromRow, sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
 
 // Read-only questions the Slack layer asks about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs.
@@ -17,13 +17,18 @@ export interface TicketView {
 }
 
 export async function loadTicketView(db: Database, ticketId: number): Promise<TicketView | null> {
-  const ticket = await db.models.Ticket.findByPk(ticketId);
-  if (!ticket) return null;
-  const [event] = await db.models.TicketEvent.findAll({
-    where: { ticketId },
-    order: [['id', 'DESC']],
-    limit: 1,
-  });
+  // Read for every card update: through the driver (src/db/sql.ts).
+  const [row] = await sqlReadOnce<Record<string, unknown>>(db, 'SELECT * FROM tickets WHERE id = ?', [
+    ticketId,
+  ]);
+  if (!row) return null;
+  const ticket = fromRow(db.models.Ticket, row);
+  const [eventRow] = await sqlReadOnce<Record<string, unknown>>(
+    db,
+    'SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1',
+    [ticketId],
+  );
+  const event = eventRow ? fromRow(db.models.TicketEvent, eventRow) : undefined;
   const people = await usersById(db, [
     ticket.requesterId,
     ticket.technicianId,
@@ -44,7 +49,12 @@ export async function usersById(
 ): Promise<Map<string, User>> {
   const unique = [...new Set(ids.filter((id): id is string => Boolean(id) && /^[UW][A-Z0-9]+$/.test(id!)))];
   if (unique.length === 0) return new Map();
-  const users = await db.models.User.findAll({ where: { id: unique } });
+  const rows = await sqlReadOnce<Record<string, unknown>>(
+    db,
+    `SELECT * FROM users WHERE id IN (${unique.map(() => '?').join(', ')})`,
+    unique,
+  );
+  const users = rows.map((row) => fromRow(db.models.User, row));
   return new Map(users.map((user) => [user.id, user]));
 }
 
