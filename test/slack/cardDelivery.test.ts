@@ -81,6 +81,17 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     expect(app.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === HELPDESK)).toHaveLength(1);
   });
 
+  it('waits out a rate limit (429, Retry-After) and then posts the card once', async () => {
+    app.slack.clear();
+    app.slack.failHttpNext('chat.postMessage', 429, 1);
+    const card = await app.createTicket(REQUESTER, 'Posted after a rate limit');
+    expect(card.channel).toBe(HELPDESK);
+    const calls = app.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === HELPDESK);
+    expect(calls.map((c) => c.response.httpStatus ?? 200)).toEqual([429, 200]);
+    const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Posted after a rate limit' } });
+    expect(ticket).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts, cardLeaseUntil: null });
+  });
+
   it('posts a waiting card once when several replicas catch up at the same moment', async () => {
     const ticket = await submitDuringOutage('Caught up once');
     await expireLease(ticket.id);

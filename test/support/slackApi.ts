@@ -99,7 +99,7 @@ export class FakeSlack {
     return { arrived: arrival, release };
   }
 
-  /** The next call(s) to `method` get a bare HTTP error (an outage), e.g. 503. */
+  /** The next call(s) to `method` get an HTTP error: 503 (an outage), or 429 with Retry-After: 1. */
   failHttpNext(method: string, status: number, times = 1): void {
     this.httpFailures.set(method, [
       ...(this.httpFailures.get(method) ?? []),
@@ -161,6 +161,13 @@ export class FakeSlack {
     const outage = this.httpFailures.get(method)?.shift();
     if (outage) {
       this.remember({ method, args, response: { httpStatus: outage } });
+      if (outage === 429) {
+        // Slack's rate limit: HTTP 429, Retry-After in seconds, {"ok":false,"error":"ratelimited"}.
+        res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' })
+          .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
       res.writeHead(outage, { 'content-type': 'text/plain' }).end('Service Unavailable');
       return;
     }
