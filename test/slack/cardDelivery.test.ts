@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import { HELPDESK, REQUESTER, type SlackTestApp, startSlackTestApp } from '../support/slackApp.js';
+import { HELPDESK, REQUESTER, useSlackTestApp } from '../support/slackApp.js';
 
 // A new ticket's card is posted after Slack has its acknowledgement. When that fails because
 // Slack cannot be reached (or the process dies first), the ticket keeps where its card should go
 // and a lease; once the lease runs out, the catch-up posts the card and tells the requester.
 
 describeEachDatabase('Slack: a card whose posting was interrupted is posted later', (suite) => {
-  let app: SlackTestApp;
-  beforeAll(async () => {
-    app = await startSlackTestApp(suite.url);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  afterEach(() => {
-    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
-  });
+  const app = useSlackTestApp(suite);
 
   const catchUp = () => app.bot.slack!.catchUpCards();
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
 import {
   ADMIN,
@@ -6,25 +6,15 @@ import {
   OTHER_USER,
   REQUESTER,
   type SlackJson,
-  type SlackTestApp,
-  startSlackTestApp,
   TECHNICIAN,
+  useSlackTestApp,
 } from '../support/slackApp.js';
 
 // App Home, the roster, the message shortcut, /ticket help and mine, languages, and what the
 // requester is told when the card cannot be posted.
 
 describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
-  let app: SlackTestApp;
-  beforeAll(async () => {
-    app = await startSlackTestApp(suite.url);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  afterEach(() => {
-    expect(app.slack.rejected).toEqual([]);
-  });
+  const app = useSlackTestApp(suite);
 
   const homeOpened = (user: string) =>
     app.event({

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import { type SlackTestApp, startSlackTestApp } from '../support/slackApp.js';
+import { type SlackTestApp, useSlackTestApp } from '../support/slackApp.js';
 import { FORM } from '../support/slackSigner.js';
 
 // Every real payload in ../shared/slack/payloads, replayed through POST /slack/events as Slack
@@ -18,16 +18,7 @@ const INNER_EVENT = new Set([
 const INTERACTIVE = /^(block_actions|view_submission|view_closed|message_action)/;
 
 describeEachDatabase('Slack: real payloads replayed', (suite) => {
-  let app: SlackTestApp;
-  beforeAll(async () => {
-    app = await startSlackTestApp(suite.url);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  afterEach(() => {
-    expect(app.slack.rejected).toEqual([]);
-  });
+  const app = useSlackTestApp(suite);
 
   for (const name of files) {
     if (name === 'view_state_all_element_types.json' || name === 'block_actions_message_button.json')

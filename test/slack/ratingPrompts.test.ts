@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { asActor, changeStatus, reopenTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
@@ -8,9 +8,8 @@ import {
   FRENCH_USER,
   REQUESTER,
   type SlackJson,
-  type SlackTestApp,
-  startSlackTestApp,
   TECHNICIAN,
+  useSlackTestApp,
 } from '../support/slackApp.js';
 
 // The rating DM over its life: sent on closing, edited in place (no buttons left) when the ticket
@@ -20,23 +19,18 @@ const REOPENED_EN = 'was reopened';
 const REOPENED_FR = 'a été rouvert';
 
 describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) => {
-  let app: SlackTestApp;
   const logLines: Array<Record<string, unknown>> = [];
-  beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-        done();
-      },
-    });
-    app = await startSlackTestApp(suite.url, {}, createLogger('warn', stream));
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  afterEach(() => {
-    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
-  });
+  const logger = () =>
+    createLogger(
+      'warn',
+      new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+  const app = useSlackTestApp(suite, {}, logger);
 
   const technician = {
     technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },

@@ -1,26 +1,11 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import {
-  OTHER_USER,
-  REQUESTER,
-  type SlackTestApp,
-  startSlackTestApp,
-  TECHNICIAN,
-} from '../support/slackApp.js';
+import { OTHER_USER, REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
 
 // Comments: thread replies (retries, edits, deletions, bots), the comment button, and what the thread shows.
 
 describeEachDatabase('Slack: comments in the card thread', (suite) => {
-  let app: SlackTestApp;
-  beforeAll(async () => {
-    app = await startSlackTestApp(suite.url);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  afterEach(() => {
-    expect(app.slack.rejected).toEqual([]);
-  });
+  const app = useSlackTestApp(suite);
 
   const reply = (card: { channel: string; ts: string }, user: string, ts: string, text: string) => ({
     type: 'message',

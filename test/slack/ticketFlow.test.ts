@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { asActor, changeStatus } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import {
@@ -7,24 +7,14 @@ import {
   REQUESTER,
   SECOND_TECHNICIAN,
   type SlackJson,
-  type SlackTestApp,
-  startSlackTestApp,
   TECHNICIAN,
+  useSlackTestApp,
 } from '../support/slackApp.js';
 
 // The main path, end to end over HTTP: /ticket → modal → submission → card → buttons → rating.
 
 describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
-  let app: SlackTestApp;
-  beforeAll(async () => {
-    app = await startSlackTestApp(suite.url);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-  afterEach(() => {
-    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
-  });
+  const app = useSlackTestApp(suite);
 
   async function openAndSubmit(
     userId: string,

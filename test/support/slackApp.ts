@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startTicketbot, type Ticketbot } from '../../src/server.js';
@@ -253,4 +254,33 @@ export async function startSlackTestApp(
     await slack.stop();
     throw error;
   }
+}
+
+/**
+ * For a describe block: starts ticketbot against a test Slack before its tests (on the suite's
+ * database, known by then) and stops it after; after each test, fails if Slack rejected blocks or
+ * a view. The returned app stands for the started one and is usable inside tests and hooks.
+ */
+export function useSlackTestApp(
+  suite: { url: string },
+  env: Record<string, string> = {},
+  logger?: () => Logger,
+): SlackTestApp {
+  let started: SlackTestApp | undefined;
+  beforeAll(async () => {
+    started = await startSlackTestApp(suite.url, env, logger?.());
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  afterEach(() => {
+    expect(started?.slack.rejected ?? [], 'Slack rejected blocks or a view').toEqual([]);
+  });
+  return new Proxy({} as SlackTestApp, {
+    get(_, key) {
+      if (!started) throw new Error('The Slack test app starts in beforeAll: use it inside tests and hooks');
+      const value: unknown = Reflect.get(started, key, started);
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+  });
 }
