@@ -42,7 +42,9 @@ export async function deliverNewTicket(ctx: SlackContext, change: TicketChange):
 
 /**
  * Posts the cards whose posting was interrupted (a crash, a Slack outage): those whose lease ran
- * out. Any replica may run it; each card is taken by one. Returns how many were posted.
+ * out. Any replica may run it; each card is taken by one. Returns how many were posted. If Slack
+ * still cannot be reached, the first failure ends the run (the others wait for the next one) and
+ * that card's fresh lease puts it back in line ten minutes later.
  */
 export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<number> {
   const db = ctx.services.db;
