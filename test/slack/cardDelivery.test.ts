@@ -125,3 +125,59 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     expect(app.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 });
+
+describeEachDatabase(
+  'Slack: with no helpdesk channel, a card goes where the ticket was asked for',
+  (suite) => {
+    const app = useSlackTestApp(suite, { HELPDESK_CHANNEL_ID: '' });
+
+    it('/ticket in a channel: the card is posted in that channel', async () => {
+      const card = await app.createTicket(REQUESTER, 'Card in general');
+      expect(card.channel).toBe('C0GENERAL1');
+      const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Card in general' } });
+      expect(ticket).toMatchObject({
+        slackChannelId: 'C0GENERAL1',
+        slackMessageTs: card.ts,
+        cardLeaseUntil: null,
+      });
+    });
+
+    it('New ticket from the App Home (no channel): the card is posted in the requester’s DM', async () => {
+      app.slack.clear();
+      await app.send({
+        interactive: {
+          type: 'block_actions',
+          team: { id: app.slack.teamId },
+          user: { id: REQUESTER, team_id: app.slack.teamId },
+          api_app_id: 'A0TICKETBOT',
+          trigger_id: 'trigger.home.new',
+          container: { type: 'view', view_id: 'V0HOME' },
+          view: { id: 'V0HOME', type: 'home', blocks: [], state: { values: {} } },
+          actions: [
+            { type: 'button', action_id: 'home_new_ticket', block_id: 'home_actions', action_ts: '1' },
+          ],
+        },
+      });
+      const opened = await app.slack.waitForCall('views.open');
+      await app.submitView(REQUESTER, opened, {
+        title: { title: { type: 'plain_text_input', value: 'Card in my DM' } },
+        priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+      });
+      const dm = `D${REQUESTER.slice(1)}`;
+      const posted = await app.slack.waitForCall(
+        'chat.postMessage',
+        (a) =>
+          a.channel === dm && Array.isArray(a.blocks) && JSON.stringify(a.blocks).includes('Card in my DM'),
+      );
+      await app.slack.waitFor(
+        () =>
+          suite.db.models.Ticket.findOne({
+            where: { title: 'Card in my DM', slackMessageTs: posted.response.ts as string },
+          }),
+        'the card recorded',
+      );
+      const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Card in my DM' } });
+      expect(ticket).toMatchObject({ slackChannelId: dm, cardLeaseUntil: null });
+    });
+  },
+);
