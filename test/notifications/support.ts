@@ -11,17 +11,14 @@ import {
 } from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
 import {
-  asActor,
-  createTicket,
+  type createTicket,
   createTicketHooks,
   seedRoster,
-  type TicketContext,
   type TicketServices,
 } from '../../src/tickets/index.js';
+import { as, newTicket, REQUESTER, SECOND_TECHNICIAN, TECHNICIAN } from '../support/tickets.js';
 
-export const REQUESTER = 'U0REQUEST1';
-export const TECHNICIAN = 'U0TECH0001';
-export const SECOND_TECHNICIAN = 'U0TECH0002';
+export { as, REQUESTER, SECOND_TECHNICIAN, TECHNICIAN };
 export const NO_EMAIL_USER = 'U0NOMAIL01';
 export const MANAGER = 'boss@example.com';
 
@@ -65,20 +62,12 @@ export async function servicesWithPeople(db: Database): Promise<TicketServices> 
   return { db, hooks: createTicketHooks(), logger: createLogger('silent') };
 }
 
-export function as(services: TicketServices, actorId: string): TicketContext {
-  return asActor(services, actorId);
-}
-
+/** A ticket from the requester whose title needs escaping in every email part. */
 export function openTicket(
   services: TicketServices,
   overrides: Partial<Parameters<typeof createTicket>[1]> = {},
 ) {
-  return createTicket(as(services, REQUESTER), {
-    title: 'Printer <jams> & smokes',
-    description: 'Every second page.',
-    priority: 'high',
-    ...overrides,
-  });
+  return newTicket(services, { title: 'Printer <jams> & smokes', priority: 'high', ...overrides });
 }
 
 /** Notifications on `services`, sending to `smtpUrl`, with no cron: tests drive the drain. */

@@ -107,10 +107,11 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
         title: { title: { type: 'plain_text_input', value: 'Refused channel' } },
         priority: { priority: { type: 'static_select', selected_option: { value: 'low' } } },
       });
-      await app.slack.waitForCall(
+      const told = await app.slack.waitForCall(
         'chat.postMessage',
         (a) => a.channel === `D${REQUESTER.slice(1)}` && String(a.text).includes('could not post'),
       );
+      expect(String(told.args.text)).toContain(`<#${HELPDESK}>`);
       await app.slack.waitForCall(
         'chat.postMessage',
         (a) => String(a.text).includes('Refused channel') && a.channel !== HELPDESK,
@@ -118,6 +119,8 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     } finally {
       app.slack.channelsWithoutBot.clear();
     }
+    // The ticket is kept, without a card.
+    expect(await suite.db.models.Ticket.count({ where: { title: 'Refused channel' } })).toBe(1);
     const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Refused channel' } });
     expect(ticket).toMatchObject({ slackChannelId: null, slackMessageTs: null, cardLeaseUntil: null });
     app.slack.clear();

@@ -270,28 +270,6 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     expect(description.text.text).not.toMatch(/&[a-z]*…$/);
   });
 
-  it('tells the requester when the card cannot be posted, and keeps the ticket', async () => {
-    app.slack.channelsWithoutBot.add('C0HELPDESK');
-    try {
-      await app.command(REQUESTER, 'Nowhere to go');
-      const opened = await app.slack.waitForCall('views.open', (a) =>
-        JSON.stringify(a.view).includes('Nowhere to go'),
-      );
-      await app.submitView(REQUESTER, opened, {
-        title: { title: { type: 'plain_text_input', value: 'Nowhere to go' } },
-        priority: { priority: { type: 'static_select', selected_option: { value: 'low' } } },
-      });
-      const dm = await app.slack.waitForCall(
-        'chat.postMessage',
-        (a) => a.channel === `D${REQUESTER.slice(1)}` && String(a.text).includes('could not post'),
-      );
-      expect(String(dm.args.text)).toContain('<#C0HELPDESK>');
-      expect(await suite.db.models.Ticket.count({ where: { title: 'Nowhere to go' } })).toBe(1);
-    } finally {
-      app.slack.channelsWithoutBot.clear();
-    }
-  });
-
   it('a reopened ticket voids the pending rating prompt', async () => {
     const card = await app.createTicket(REQUESTER, 'Reopen me', {
       technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
