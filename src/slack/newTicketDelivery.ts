@@ -6,6 +6,7 @@ import {
   cardsToCatchUp,
   holdsCardLease,
   loadTicketView,
+  releaseCardLease,
   type TicketView,
   takeCardLease,
 } from '../tickets/queries.js';
@@ -17,8 +18,9 @@ import { escapeAndTruncate } from './text.js';
 /**
  * How long the process posting a new card holds it. A delivery can take at most about three and
  * a half minutes (each Slack call gives up after 20 s and two retries); it only starts while half
- * the lease is left, so a card is never posted twice. When the lease runs out with no card (a
- * crash, Slack down), a catch-up takes the job over.
+ * the lease is left, so a card is never posted twice. When Slack cannot be reached, the lease is
+ * given back at once; when the process dies first, it runs out. Either way a catch-up then takes
+ * the job over.
  */
 export const CARD_LEASE_MS = 10 * 60 * 1000;
 const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
@@ -42,9 +44,9 @@ export async function deliverNewTicket(ctx: SlackContext, change: TicketChange):
 
 /**
  * Posts the cards whose posting was interrupted (a crash, a Slack outage): those whose lease ran
- * out. Any replica may run it; each card is taken by one. Returns how many were posted. If Slack
- * still cannot be reached, the first failure ends the run (the others wait for the next one) and
- * that card's fresh lease puts it back in line ten minutes later.
+ * out or was given back. Any replica may run it; each card is taken by one. Returns how many were
+ * posted. If Slack still cannot be reached, the first failure ends the run: that card is given
+ * back and it and the others wait for the next run, a minute later.
  */
 export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<number> {
   const db = ctx.services.db;
@@ -62,7 +64,7 @@ export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<numbe
 /**
  * Posts the card where the ticket says, then tells the people. If Slack refuses the channel
  * (the bot is not in it, it is archived…), the requester is told and the card is given up; if
- * Slack cannot be reached, the error is thrown and the lease left to run out for a catch-up.
+ * Slack cannot be reached, the lease is given back for the next catch-up and the error thrown.
  */
 async function deliverCard(ctx: SlackContext, view: TicketView): Promise<boolean> {
   const { ticket } = view;
@@ -71,14 +73,24 @@ async function deliverCard(ctx: SlackContext, view: TicketView): Promise<boolean
   if (!target) return false;
   const t = messages(languageOf(view.requester?.locale));
   const title = escapeAndTruncate(ticket.title, 200);
-  // A user id stands for that person's DM with the bot (no channel was given).
-  const channelId = /^[UW]/.test(target) ? await ctx.publisher.dmChannel(target) : target;
+  let channelId = target;
   let link: string | undefined;
   try {
+    // A user id stands for that person's DM with the bot (no channel was given).
+    if (/^[UW]/.test(target)) channelId = await ctx.publisher.dmChannel(target);
     const card = await ctx.publisher.postCard(view, channelId);
     link = await ctx.publisher.permalink(card.channel, card.ts);
   } catch (error) {
-    if ((error as { code?: string }).code !== ErrorCode.PlatformError) throw error;
+    if ((error as { code?: string }).code !== ErrorCode.PlatformError) {
+      // Slack could not be reached (after the client's retries): the next catch-up tries again.
+      await releaseCardLease(ctx.services.db, ticket.id).catch((released: unknown) =>
+        ctx.logger.warn(
+          { err: released, ticketId: ticket.id },
+          'could not give the card back to the catch-up',
+        ),
+      );
+      throw error;
+    }
     ctx.logger.warn({ err: error, ticketId: ticket.id, channel: channelId }, 'Slack refused the ticket card');
     await abandonCard(ctx.services.db, ticket.id);
     await ctx.publisher.dm(requesterId, { text: t.cannotPost(channelId) });

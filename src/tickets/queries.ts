@@ -106,6 +106,18 @@ export async function takeCardLease(db: Database, ticketId: number, forMs: numbe
 }
 
 /**
+ * Gives back the lease on posting a waiting card at once, after Slack could not be reached: the
+ * next catch-up (within a minute, in any replica) tries again instead of waiting for the lease.
+ */
+export async function releaseCardLease(db: Database, ticketId: number): Promise<void> {
+  await sqlWriteOnce(
+    db,
+    'UPDATE tickets SET card_lease_until = ? WHERE id = ? AND slack_message_ts IS NULL AND card_lease_until IS NOT NULL',
+    [new Date(), ticketId],
+  );
+}
+
+/**
  * Whether the lease the caller was given with a new ticket still has at least `forMs` to run,
  * with the card not posted yet (after a long backlog a catch-up may have taken the job over).
  */
