@@ -305,7 +305,11 @@ async function main() {
           // Warm-up, not measured: the JIT, the connection pools and the caches settle first.
           await fireSteady(target.url, make, RATE, WARM_UP_SECONDS);
           await settle(target);
-          for (const mode of ['steady', 'bursts', 'saturation'] as const) {
+          // BENCH_LOADS=saturation (or steady, bursts) runs those loads only.
+          const modes = (['steady', 'bursts', 'saturation'] as const).filter(
+            (mode) => !process.env.BENCH_LOADS || process.env.BENCH_LOADS.split(',').includes(mode),
+          );
+          for (const mode of modes) {
             const load = LOADS[mode];
             process.stderr.write(`[bench] ${kind} ${scenario} ${load}…\n`);
             const cpuBefore = target.cpuMs();
