@@ -63,7 +63,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   if (slack.mode === 'http') answerSslCheck(deps.app, SLACK_EVENTS_PATH);
   const common = {
     token: slack.botToken,
-    logger: boltLogger(logger),
+    logger: boltLogger(deps.logger),
     clientOptions,
     deferInitialization: true,
     // Bolt's conversation store (state kept per channel between events) is unused here; it would
@@ -79,7 +79,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
             signingSecret: slack.signingSecret,
             app: deps.app,
             endpoints: SLACK_EVENTS_PATH,
-            logger: boltLogger(logger),
+            logger: boltLogger(deps.logger),
           }),
         });
   // auth.test: a wrong token stops start-up here, with Slack's reason, instead of at the first click.

@@ -28,7 +28,22 @@ export async function openNewTicketModal(
   }
 }
 
-/** Slack sends message text with `&`, `<`, `>` escaped; tickets store what the person wrote. */
-export function unescapeSlackText(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+/**
+ * Slack sends message text as mrkdwn: `&`, `<`, `>` escaped, and links, mentions and dates as
+ * `<…>` tokens. Tickets and comments store what a person reads in Slack, since they are shown
+ * escaped everywhere (cards, emails, the status page): `<url|label>` → `label (url)`,
+ * `<@U123|rita>` → `@rita`, `<#C123|general>` → `#general`, `<!here>` → `@here`.
+ */
+export function readableSlackText(text: string): string {
+  const readable = text.replace(/<([^<>]*)>/g, (_, token: string) => {
+    const bar = token.indexOf('|');
+    const target = bar >= 0 ? token.slice(0, bar) : token;
+    const label = bar >= 0 ? token.slice(bar + 1) : '';
+    if (target.startsWith('@') || target.startsWith('#')) return label ? `${target[0]}${label}` : target;
+    // <!here>, <!channel>; <!subteam^S123|@team> and <!date^…|fallback> carry their own text.
+    if (target.startsWith('!')) return label || `@${target.slice(1).split('^')[0]}`;
+    if (target.startsWith('mailto:')) return label || target.slice('mailto:'.length);
+    return label && label !== target ? `${label} (${target})` : target;
+  });
+  return readable.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

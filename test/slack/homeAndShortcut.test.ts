@@ -176,7 +176,7 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
           type: 'message',
           user: OTHER_USER,
           ts: '1690000000.000100',
-          text: 'Wifi is down on floor 2 &amp; 3\nSince 9am',
+          text: 'Wifi is down on floor 2 &amp; 3\nSince 9am, see <https://status.example.com|status> cc <@U0TECH0001> <!here>',
         },
         response_url: `${app.slack.url}../response/shortcut`,
         token: 'verification-token',
@@ -189,7 +189,10 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     );
     const view = opened.args.view as { blocks: SlackJson[] };
     expect(view.blocks[0].element.initial_value).toBe('Wifi is down on floor 2 & 3');
-    expect(view.blocks[1].element.initial_value).toBe('Wifi is down on floor 2 & 3\nSince 9am');
+    // Links and mentions read as they do in Slack, not as mrkdwn tokens the card would show escaped.
+    expect(view.blocks[1].element.initial_value).toBe(
+      'Wifi is down on floor 2 & 3\nSince 9am, see status (https://status.example.com) cc @U0TECH0001 @here',
+    );
     await app.submitView(REQUESTER, opened, {
       title: { title: { type: 'plain_text_input', value: 'Wifi is down on floor 2 & 3' } },
       priority: { priority: { type: 'static_select', selected_option: { value: 'urgent' } } },

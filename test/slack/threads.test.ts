@@ -44,7 +44,12 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
 
   it('stores a reply as a comment once, even when Slack retries the event', async () => {
     const card = await app.createTicket(REQUESTER, 'Laptop slow');
-    const event = reply(card, TECHNICIAN, '1700000100.000100', 'Restart it &amp; tell me &lt;please&gt;');
+    const event = reply(
+      card,
+      TECHNICIAN,
+      '1700000100.000100',
+      'Restart it &amp; tell me &lt;please&gt;, see <https://kb.example.com/42|the KB>',
+    );
     expect((await app.event(event)).status).toBe(200);
     expect((await app.event(event, { retryNum: 1 })).status).toBe(200);
     expect((await app.event(event, { retryNum: 2 })).status).toBe(200);
@@ -59,7 +64,7 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect(comments).toEqual([
       {
         author: TECHNICIAN,
-        body: 'Restart it & tell me <please>',
+        body: 'Restart it & tell me <please>, see the KB (https://kb.example.com/42)',
         slackTs: '1700000100.000100',
         deleted: false,
       },

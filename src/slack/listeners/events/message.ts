@@ -5,7 +5,7 @@ import { findTicketByCard } from '../../../tickets/queries.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
 import { messages } from '../../messages.js';
-import { unescapeSlackText } from '../../newTicketFlow.js';
+import { readableSlackText } from '../../newTicketFlow.js';
 
 const message = z.object({
   ts: z.string(),
@@ -43,7 +43,7 @@ export function register(app: App, ctx: SlackContext): void {
         e.message.thread_ts!,
         e.message.user!,
         e.message.ts,
-        unescapeSlackText(e.message.text),
+        readableSlackText(e.message.text),
       );
     }
     if (e.subtype === 'message_deleted' && e.previous_message && isReply(e.previous_message)) {
@@ -53,7 +53,7 @@ export function register(app: App, ctx: SlackContext): void {
     if (!REPLY_SUBTYPES.has(e.subtype) || !isReply(e)) return;
     const ticket = await findTicketByCard(ctx.services.db, e.channel, e.thread_ts!);
     if (!ticket) return;
-    const body = unescapeSlackText(e.text).trim();
+    const body = readableSlackText(e.text).trim();
     if (body === '') return;
     try {
       await addComment(asActor(ctx.services, e.user!), { ticketId: ticket.id, body, slackTs: e.ts });
