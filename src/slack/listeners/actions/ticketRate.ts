@@ -42,9 +42,17 @@ export function register(app: App, ctx: SlackContext): void {
       await rateTicket(asActor(ctx.services, click.user.id), { ticketId, score, remark, resolution });
       await replace(t.ratingThanks(score));
     } catch (error) {
+      if (error instanceof InvalidTransition && error.reason === 'already_rated') {
+        // A second click (a double click, or the prompt seen before it turned into a thank-you):
+        // the thank-you for the score that counts, not a message that the prompt is void.
+        const rating = await ctx.services.db.models.Rating.findOne({
+          where: { ticketId, resolution },
+        });
+        await replace(rating ? t.ratingThanks(rating.score) : t.ratingExpired);
+        return;
+      }
       const stale =
-        error instanceof InvalidTransition &&
-        ['rating_expired', 'already_rated', 'rate_not_closed'].includes(error.reason);
+        error instanceof InvalidTransition && ['rating_expired', 'rate_not_closed'].includes(error.reason);
       if (stale) await replace(t.ratingExpired);
       else await explainRefusal(ctx, body, error);
     }
