@@ -216,10 +216,7 @@ export class OutboxDrainer {
         'could not record the outcome of an email; retried after its lease',
       );
     try {
-      await this.options.mailer.send(
-        this.compose(row, cards),
-        `${String(row.id).padStart(8, '0')}-${row.template}`,
-      );
+      await this.options.mailer.send(this.compose(row, cards), fileStemOf(row));
     } catch (error) {
       await this.recordFailure(row, error ?? new Error('unknown send failure'), log).catch(recordFailed);
       return undefined;
@@ -288,4 +285,14 @@ export class OutboxDrainer {
     });
     return new Map(tickets.map((ticket) => [ticket.id, slackThreadUrl(ticket)]));
   }
+}
+
+/**
+ * An .eml file's name (no SMTP_URL): when it was sent, then the outbox row, so the folder lists
+ * in order, and another database's row with the same id (a switch from SQLite to MySQL, say)
+ * never writes over an earlier email: `20261126-193855-00000012-ticket_assigned`.
+ */
+function fileStemOf(row: OutboxRow): string {
+  const sent = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${sent}-${String(row.id).padStart(8, '0')}-${row.template}`;
 }

@@ -26,12 +26,15 @@ describe('email at start-up', () => {
       await notifications.drainer.drain();
       const files = readdirSync(outboxDir);
       expect(files).toHaveLength(1);
-      expect(files[0]).toMatch(/^\d{8}-ticket_assigned\.eml$/);
+      const [row] = await db.models.EmailOutbox.findAll();
+      // When it was sent, then the outbox row: another database's row 1 never overwrites this one.
+      expect(files[0]).toMatch(
+        new RegExp(`^\\d{8}-\\d{6}-${String(row!.id).padStart(8, '0')}-ticket_assigned\\.eml$`),
+      );
       const mail = await simpleParser(readFileSync(join(outboxDir, files[0]!)));
       expect(mail.subject).toBe(`[#${ticket.id}] Assigned to you: Printer <jams> & smokes`);
       expect(mail.to && 'text' in mail.to ? mail.to.text : '').toBe('sam@example.com');
       expect(mail.text).toContain('Sam Lee');
-      const [row] = await db.models.EmailOutbox.findAll();
       expect(row?.status).toBe('sent');
       expect(mail.messageId).toBe(row?.messageId);
     } finally {
