@@ -30,6 +30,6 @@ try {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 } catch (error) {
-  logger.fatal({ err: error }, 'ticketbot could not start');
+  logger.fatal({ err: error }, `ticketbot could not start: ${(error as Error).message ?? String(error)}`);
   process.exit(1);
 }

@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startTicketbot } from '../src/server.js';
 import { createEmptyTestDatabase, databaseKinds } from './support/db.js';
+import { FakeSlack } from './support/slackApi.js';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
@@ -61,6 +62,10 @@ describe('start-up as a process', () => {
     expect(
       lines.some((line) => String(line.msg).startsWith('Slack is not connected: set SLACK_BOT_TOKEN')),
     ).toBe(true);
+    // Slack's endpoint, not configured: the reason, not a 404.
+    const events = await fetch(`${String(listening!.url)}/slack/events`, { method: 'POST', body: 'x=1' });
+    expect(events.status).toBe(503);
+    expect(await events.text()).toContain('set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
     expect(lines.find((line) => line.msg === 'database migrated')).toMatchObject({
       applied: migrations.map((migration) => migration.name),
     });
@@ -87,6 +92,39 @@ describe('start-up as a process', () => {
     expect(output).toMatch(/SLACK_SIGNING_SECRET: /);
     expect(output).toContain('.env.example');
     expect(output).not.toContain('xoxb-secret-value');
+  }, 120_000);
+
+  it('stops with a plain reason when Slack refuses the bot token, without showing it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
+    dirs.push(cwd);
+    const slack = await FakeSlack.start();
+    try {
+      slack.failNext('auth.test', 'invalid_auth');
+      const child = runMain(
+        {
+          PORT: '0',
+          SLACK_BOT_TOKEN: 'xoxb-revoked-token-value',
+          SLACK_SIGNING_SECRET: 'signing-secret-value',
+          SLACK_API_URL: slack.url,
+        },
+        cwd,
+      );
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(1);
+      const fatal = child
+        .output()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .find((line) => line.level === 60);
+      expect(fatal?.msg).toBe(
+        'ticketbot could not start: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) from the app\'s Install App page again; see "Connect Slack" in README.md',
+      );
+      expect(child.output()).not.toContain('xoxb-revoked-token-value');
+      expect(child.output()).not.toContain('signing-secret-value');
+    } finally {
+      await slack.stop();
+    }
   }, 120_000);
 });
 

@@ -1,4 +1,5 @@
 import { App, ExpressReceiver } from '@slack/bolt';
+import { ErrorCode } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -35,6 +36,31 @@ export interface SlackHandle {
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
+const NOT_CONNECTED =
+  'Slack is not connected: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) and optionally SLACK_APP_TOKEN (Socket Mode); see "Connect Slack" in README.md';
+
+/** Slack's answers to auth.test that mean the bot token itself is wrong. */
+const TOKEN_REFUSED = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'not_allowed_token_type',
+]);
+
+/** A start-up failure in words a person setting ticketbot up can act on (the token is never shown). */
+function explainStartFailure(error: unknown): unknown {
+  const code = (error as { code?: string; data?: { error?: string } }).data?.error;
+  if ((error as { code?: string }).code === ErrorCode.PlatformError && code && TOKEN_REFUSED.has(code)) {
+    return new Error(
+      `Slack refused SLACK_BOT_TOKEN (${code}): copy the Bot User OAuth Token (xoxb-…) from the app's Install App page again; see "Connect Slack" in README.md`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
 /**
  * Connects ticketbot to Slack when it is configured: HTTP mode mounts Bolt's ExpressReceiver on
  * our Express app (POST /slack/events); Socket Mode (SLACK_APP_TOKEN) opens a WebSocket instead.
@@ -43,9 +69,15 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const { config, services } = deps;
   const logger = deps.logger.child({ component: 'slack' });
   if (!config.slack) {
-    logger.info(
-      'Slack is not connected: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) and optionally SLACK_APP_TOKEN (Socket Mode); see "Connect Slack" in README.md',
-    );
+    logger.info(NOT_CONNECTED);
+    // Slack (or someone testing the request URL) reaching an unconfigured ticketbot gets the
+    // reason, not the status page's 404.
+    let told = false;
+    deps.app.post(SLACK_EVENTS_PATH, (_req, res) => {
+      if (!told) logger.warn(`a request reached ${SLACK_EVENTS_PATH}, but ${NOT_CONNECTED}`);
+      told = true;
+      res.status(503).type('text/plain').send(`ticketbot: ${NOT_CONNECTED}\n`);
+    });
     return undefined;
   }
   const slack = config.slack;
@@ -83,7 +115,9 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
           }),
         });
   // auth.test: a wrong token stops start-up here, with Slack's reason, instead of at the first click.
-  await bolt.init();
+  await bolt.init().catch((error: unknown) => {
+    throw explainStartFailure(error);
+  });
   // The workspace's address, from which message links are made without a chat.getPermalink call.
   const workspaceUrl = await bolt.client.auth
     .test()
