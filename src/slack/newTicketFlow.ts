@@ -1,3 +1,4 @@
+import { displayName } from '../db/models/user.js';
 import { languageOf } from '../i18n.js';
 import { type NewTicketMetadata, type NewTicketPrefill, newTicketModal } from './blocks/newTicketModal.js';
 import type { SlackContext } from './context.js';
@@ -28,22 +29,51 @@ export async function openNewTicketModal(
   }
 }
 
+/** How long naming the people a message mentions may take before their ids are used instead. */
+const NAMES_WAIT_MS = 1000;
+const MENTION = /<@([UW][A-Z0-9]+)>/g;
+
 /**
  * Slack sends message text as mrkdwn: `&`, `<`, `>` escaped, and links, mentions and dates as
  * `<…>` tokens. Tickets and comments store what a person reads in Slack, since they are shown
  * escaped everywhere (cards, emails, the status page): `<url|label>` → `label (url)`,
- * `<@U123|rita>` → `@rita`, `<#C123|general>` → `#general`, `<!here>` → `@here`.
+ * `<@U123>` → `@Rita` (from `names`, else `@U123`), `<#C123|general>` → `#general`,
+ * `<!here>` → `@here`.
  */
-export function readableSlackText(text: string): string {
+export function readableSlackText(text: string, names: ReadonlyMap<string, string> = new Map()): string {
   const readable = text.replace(/<([^<>]*)>/g, (_, token: string) => {
     const bar = token.indexOf('|');
     const target = bar >= 0 ? token.slice(0, bar) : token;
     const label = bar >= 0 ? token.slice(bar + 1) : '';
-    if (target.startsWith('@') || target.startsWith('#')) return label ? `${target[0]}${label}` : target;
+    if (target.startsWith('@')) return `@${label || names.get(target.slice(1)) || target.slice(1)}`;
+    if (target.startsWith('#')) return label ? `#${label}` : target;
     // <!here>, <!channel>; <!subteam^S123|@team> and <!date^…|fallback> carry their own text.
     if (target.startsWith('!')) return label || `@${target.slice(1).split('^')[0]}`;
     if (target.startsWith('mailto:')) return label || target.slice('mailto:'.length);
     return label && label !== target ? `${label} (${target})` : target;
   });
   return readable.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
+ * readableSlackText with the mentioned people's names from the directory (cached; users.info for
+ * someone not seen yet). Naming waits at most a second: past that, or if Slack fails, an id stays.
+ */
+export async function readableMessage(ctx: SlackContext, text: string): Promise<string> {
+  const ids = [...new Set(Array.from(text.matchAll(MENTION), (match) => match[1]!))].slice(0, 20);
+  const names = new Map<string, string>();
+  if (ids.length > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    const named = Promise.all(
+      ids.map(async (id) => {
+        const user = await ctx.directory.profile(id).catch(() => null);
+        if (user && (user.name || user.realName)) names.set(id, displayName(user));
+      }),
+    );
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, NAMES_WAIT_MS);
+    });
+    await Promise.race([named, waited]).finally(() => clearTimeout(timer));
+  }
+  return readableSlackText(text, new Map(names));
 }

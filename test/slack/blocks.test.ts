@@ -7,6 +7,7 @@ import { newTicketModal } from '../../src/slack/blocks/newTicketModal.js';
 import { ratingPrompt } from '../../src/slack/blocks/ratingPrompt.js';
 import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
 import { messages } from '../../src/slack/messages.js';
+import { readableSlackText } from '../../src/slack/newTicketFlow.js';
 import { escapeAndTruncate, escapeMrkdwn, truncate } from '../../src/slack/text.js';
 import type { TicketView } from '../../src/tickets/queries.js';
 import { validateBlocks, validateView } from '../support/slackBlockKit.js';
@@ -76,6 +77,25 @@ describe('mrkdwn escaping and truncation', () => {
     expect(cut.length).toBeLessThanOrEqual(10);
     expect(cut).toBe('a&lt;&lt;…');
     expect(escapeAndTruncate('short & sweet', 100)).toBe('short &amp; sweet');
+  });
+});
+
+describe('message text from Slack, made readable', () => {
+  it('turns links, mentions, channels, broadcasts and dates into what people read in Slack', () => {
+    const names = new Map([['U0RITA0001', 'Rita']]);
+    const cases: Array<[string, string]> = [
+      ['a &amp; b &lt;c&gt;', 'a & b <c>'],
+      ['<https://x.example/a?b=1&amp;c=2>', 'https://x.example/a?b=1&c=2'],
+      ['<https://x.example|the docs>', 'the docs (https://x.example)'],
+      ['<mailto:it@example.com|it@example.com>', 'it@example.com'],
+      ['hi <@U0RITA0001> and <@U0NOBODY01>', 'hi @Rita and @U0NOBODY01'],
+      ['<@U0RITA0001|rita.old>', '@rita.old'],
+      ['in <#C0GENERAL1|general> and <#C0PRIVATE1>', 'in #general and #C0PRIVATE1'],
+      ['<!here> <!channel> <!subteam^S0TEAM|@it-team>', '@here @channel @it-team'],
+      ['<!date^1700000000^{date_short}|Nov 14, 2023>', 'Nov 14, 2023'],
+      ['a &lt;b&gt; <not closed', 'a <b> <not closed'],
+    ];
+    for (const [slack, readable] of cases) expect(readableSlackText(slack, names), slack).toBe(readable);
   });
 });
 

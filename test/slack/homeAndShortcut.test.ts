@@ -191,7 +191,7 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     expect(view.blocks[0].element.initial_value).toBe('Wifi is down on floor 2 & 3');
     // Links and mentions read as they do in Slack, not as mrkdwn tokens the card would show escaped.
     expect(view.blocks[1].element.initial_value).toBe(
-      'Wifi is down on floor 2 & 3\nSince 9am, see status (https://status.example.com) cc @U0TECH0001 @here',
+      'Wifi is down on floor 2 & 3\nSince 9am, see status (https://status.example.com) cc @Tom Tech @here',
     );
     await app.submitView(REQUESTER, opened, {
       title: { title: { type: 'plain_text_input', value: 'Wifi is down on floor 2 & 3' } },

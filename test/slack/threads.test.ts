@@ -48,7 +48,7 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
       card,
       TECHNICIAN,
       '1700000100.000100',
-      'Restart it &amp; tell me &lt;please&gt;, see <https://kb.example.com/42|the KB>',
+      'Restart it &amp; tell me &lt;please&gt;, see <https://kb.example.com/42|the KB> cc <@U0ADMIN001>',
     );
     expect((await app.event(event)).status).toBe(200);
     expect((await app.event(event, { retryNum: 1 })).status).toBe(200);
@@ -64,7 +64,7 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect(comments).toEqual([
       {
         author: TECHNICIAN,
-        body: 'Restart it & tell me <please>, see the KB (https://kb.example.com/42)',
+        body: 'Restart it & tell me <please>, see the KB (https://kb.example.com/42) cc @Ada Admin',
         slackTs: '1700000100.000100',
         deleted: false,
       },

@@ -5,7 +5,7 @@ import { findTicketByCard } from '../../../tickets/queries.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
 import { messages } from '../../messages.js';
-import { readableSlackText } from '../../newTicketFlow.js';
+import { readableMessage } from '../../newTicketFlow.js';
 
 const message = z.object({
   ts: z.string(),
@@ -37,14 +37,7 @@ export function register(app: App, ctx: SlackContext): void {
     if (!parsed.success) return;
     const e = parsed.data;
     if (e.subtype === 'message_changed' && e.message && isReply(e.message)) {
-      return follow(
-        ctx,
-        e.channel,
-        e.message.thread_ts!,
-        e.message.user!,
-        e.message.ts,
-        readableSlackText(e.message.text),
-      );
+      return follow(ctx, e.channel, e.message.thread_ts!, e.message.user!, e.message.ts, e.message.text);
     }
     if (e.subtype === 'message_deleted' && e.previous_message && isReply(e.previous_message)) {
       const previous = e.previous_message;
@@ -53,7 +46,7 @@ export function register(app: App, ctx: SlackContext): void {
     if (!REPLY_SUBTYPES.has(e.subtype) || !isReply(e)) return;
     const ticket = await findTicketByCard(ctx.services.db, e.channel, e.thread_ts!);
     if (!ticket) return;
-    const body = readableSlackText(e.text).trim();
+    const body = (await readableMessage(ctx, e.text)).trim();
     if (body === '') return;
     try {
       await addComment(asActor(ctx.services, e.user!), { ticketId: ticket.id, body, slackTs: e.ts });
@@ -78,15 +71,16 @@ async function follow(
   threadTs: string,
   userId: string,
   ts: string,
-  body: string | null,
+  text: string | null,
 ) {
   const ticket = await findTicketByCard(ctx.services.db, channel, threadTs);
   if (!ticket) return;
+  const body = text === null ? null : (await readableMessage(ctx, text)).trim();
   try {
     await editComment(asActor(ctx.services, userId), {
       ticketId: ticket.id,
       slackTs: ts,
-      body: body?.trim() || null,
+      body: body || null,
     });
   } catch (error) {
     // A reply that never became a comment (refused, empty) has nothing to follow.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TITLE_MAX } from '../../../tickets/index.js';
 import { SHORTCUT_CREATE_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { openNewTicketModal, readableSlackText } from '../../newTicketFlow.js';
+import { openNewTicketModal, readableMessage } from '../../newTicketFlow.js';
 import { truncate } from '../../text.js';
 
 const shortcutSchema = z.object({
@@ -19,7 +19,7 @@ export function register(app: App, ctx: SlackContext): void {
   app.shortcut(SHORTCUT_CREATE_TICKET, async ({ ack, body }) => {
     await ack();
     const shortcut = shortcutSchema.parse(body);
-    const text = readableSlackText(shortcut.message.text).trim();
+    const text = (await readableMessage(ctx, shortcut.message.text)).trim();
     const firstLine = text.split('\n', 1)[0] ?? '';
     await openNewTicketModal(ctx, {
       triggerId: shortcut.trigger_id,
