@@ -180,7 +180,12 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(source);
+  // A blank value means "not set": .env.example is copied to .env with lines left empty
+  // (`DATABASE_URL=`), which would otherwise be refused or, for PORT, read as 0.
+  const set = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const result = configSchema.safeParse(set);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';

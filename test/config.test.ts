@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -23,6 +24,23 @@ describe('configuration', () => {
       mail: { smtpUrl: undefined, queueCron: '*/5 * * * * *' },
       digest: { cron: '0 8 * * 1-5', timeZone: 'UTC', managerEmails: [] },
       statusPage: { user: undefined, password: undefined },
+    });
+  });
+
+  it('takes blank values as unset, so .env.example copied as it is starts', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const env = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(env.DATABASE_URL).toBe('');
+    expect(loadConfig(env)).toMatchObject(loadConfig({}));
+    expect(loadConfig({ PORT: ' ', MAIL_FROM: '', DIGEST_TZ: '' })).toMatchObject({
+      port: 3000,
+      mail: { from: 'ticketbot <ticketbot@localhost>' },
+      digest: { timeZone: 'UTC' },
     });
   });
 

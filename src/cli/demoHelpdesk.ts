@@ -1,5 +1,6 @@
 import type { Database } from '../db/index.js';
 import type { Priority } from '../db/models/ticket.js';
+import type { NotificationData } from '../notifications/types.js';
 import {
   addComment,
   asActor,
@@ -126,6 +127,7 @@ export async function seedDemoHelpdesk(
     const technician = TECHNICIANS[Math.floor(i / 3) % TECHNICIANS.length]!;
     const ticket = await createTicket(as(requester), { title, description, priority });
     // Older tickets first; about a third are closed and rated, a third in progress, the rest open.
+    // (Rated tickets are those with i % 3 === 0: the score must not be a function of i % 3 alone.)
     const fate = i % 3;
     if (i % 5 !== 4) await assignTicket(as(technician), { ticketId: ticket.id, technicianId: technician });
     if (i % 5 !== 4 && fate !== 2) {
@@ -142,7 +144,7 @@ export async function seedDemoHelpdesk(
       if (i % 4 !== 3)
         await rateTicket(as(requester), {
           ticketId: ticket.id,
-          score: 3 + (i % 3),
+          score: 5 - (i % 4),
           remark: i % 2 ? 'Quick and kind.' : null,
         });
     }
@@ -159,18 +161,33 @@ export async function seedDemoHelpdesk(
       { where: { id: ticket.id }, silent: true },
     );
     await backdateStory(db, ticket.id, createdAt, lastActivityAt);
-    const recipient = PEOPLE.find((p) => p.id === requester)!
-      .name.split(' ')[0]!
-      .toLowerCase();
+    const person = PEOPLE.find((p) => p.id === requester)!;
+    const recipient = person.name.split(' ')[0]!.toLowerCase();
     // History only (sent, and one dead to retry): pending rows would be drained by the running
-    // app, and these carry no template data. Real notifications queue themselves as people work.
+    // app. Real notifications queue themselves as people work. The data is what the
+    // ticket_created templates read, so the dead one renders when it is retried.
+    const data: NotificationData = {
+      recipient: { name: person.name },
+      actor: { name: person.name },
+      ticket: {
+        id: ticket.id,
+        title,
+        description,
+        priority,
+        status: 'open',
+        requester: person.name,
+        technician: null,
+        createdAt: createdAt.toISOString(),
+      },
+      timeZone: person.tz,
+    };
     const status = i === 7 ? 'dead' : 'sent';
     await db.models.EmailOutbox.create({
       ticketId: ticket.id,
       recipient: `${recipient.normalize('NFD').replace(/[^a-z]/g, '')}@example.com`,
       template: 'ticket_created',
-      data: JSON.stringify({ ticketId: ticket.id }),
-      locale: 'en',
+      data: JSON.stringify(data),
+      locale: person.locale,
       status,
       attempts: status === 'dead' ? 5 : status === 'sent' ? 1 : 0,
       availableAt: createdAt,

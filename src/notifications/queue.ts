@@ -128,9 +128,8 @@ export class OutboxQueue {
   }
 
   /**
-   * One UPDATE … RETURNING picks and leases the rows: a single statement is atomic in SQLite,
-   * and on the process's shared connection it queues behind other outbox writes instead of
-   * busy-waiting for a lock as a separate transaction would.
+   * One UPDATE … RETURNING picks and leases the rows: a single statement is atomic in SQLite.
+   * It takes its turn with the ticket transactions (see `write`).
    */
   private claimOnSqlite(
     owner: string,
@@ -138,17 +137,29 @@ export class OutboxQueue {
     now: Date,
     leaseExpiresAt: Date,
   ): Promise<RawOutboxRow[]> {
-    return this.db.sequelize.query<RawOutboxRow>(
-      `UPDATE email_outbox
+    return this.write(() =>
+      this.db.sequelize.query<RawOutboxRow>(
+        `UPDATE email_outbox
           SET status = 'sending', lease_owner = :owner, lease_expires_at = :leaseExpiresAt,
               attempts = attempts + 1, updated_at = :now
         WHERE id IN (SELECT id FROM email_outbox WHERE ${DUE} ORDER BY available_at, id LIMIT :limit)
         RETURNING ${COLUMNS}`,
-      {
-        replacements: { owner, leaseExpiresAt: sqliteDate(leaseExpiresAt), now: sqliteDate(now), limit },
-        type: QueryTypes.SELECT,
-      },
+        {
+          replacements: { owner, leaseExpiresAt: sqliteDate(leaseExpiresAt), now: sqliteDate(now), limit },
+          type: QueryTypes.SELECT,
+        },
+      ),
     );
+  }
+
+  /**
+   * SQLite: every write outside a transaction waits for the process's write transactions
+   * (db.writeQueue), as src/db/sql.ts's writers do. Sent straight to the shared connection, a
+   * drain woken by one commit, arriving while the next change held the write lock, stalled that
+   * change for the whole 15 s busy timeout and then failed with SQLITE_BUSY.
+   */
+  private write<T>(statement: () => Promise<T>): Promise<T> {
+    return this.db.writeQueue ? this.db.writeQueue.runExclusive(statement) : statement();
   }
 
   /**
@@ -162,15 +173,17 @@ export class OutboxQueue {
   ): Promise<number> {
     if (rows.length === 0) return 0;
     // Raw SQL: this runs once per group of accepted emails, on the drain's hot path.
-    const updated = await this.db.sequelize.query(
-      `UPDATE email_outbox
+    const updated = await this.write(() =>
+      this.db.sequelize.query(
+        `UPDATE email_outbox
           SET status = 'sent', sent_at = :sentAt, updated_at = :sentAt, last_error = NULL, last_smtp_code = NULL,
               lease_owner = NULL, lease_expires_at = NULL
         WHERE id IN (:ids) AND status = 'sending' AND lease_owner = :owner`,
-      {
-        replacements: { sentAt: this.dbDate(sentAt), ids: rows.map((row) => row.id), owner },
-        type: QueryTypes.BULKUPDATE,
-      },
+        {
+          replacements: { sentAt: this.dbDate(sentAt), ids: rows.map((row) => row.id), owner },
+          type: QueryTypes.BULKUPDATE,
+        },
+      ),
     );
     return Number(updated);
   }
@@ -203,24 +216,28 @@ export class OutboxQueue {
   /** Gives claimed-but-unsent rows back (shutdown): due at once, and the claim not counted. */
   async release(rows: Array<Pick<OutboxRow, 'id'>>, owner: string): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.models.EmailOutbox.update(
-      {
-        status: 'pending',
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        attempts: this.db.sequelize.literal(
-          'CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END',
-        ) as unknown as number,
-      },
-      { where: { id: rows.map((row) => row.id), status: 'sending', leaseOwner: owner } },
+    await this.write(() =>
+      this.db.models.EmailOutbox.update(
+        {
+          status: 'pending',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          attempts: this.db.sequelize.literal(
+            'CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END',
+          ) as unknown as number,
+        },
+        { where: { id: rows.map((row) => row.id), status: 'sending', leaseOwner: owner } },
+      ),
     );
   }
 
   /** Deletes sent and dead rows last touched before `before` (EMAIL_RETENTION_DAYS). */
   async purge(before: Date): Promise<number> {
-    return this.db.models.EmailOutbox.destroy({
-      where: { status: ['sent', 'dead'], updatedAt: { [Op.lt]: before } },
-    });
+    return this.write(() =>
+      this.db.models.EmailOutbox.destroy({
+        where: { status: ['sent', 'dead'], updatedAt: { [Op.lt]: before } },
+      }),
+    );
   }
 
   private async finish(
@@ -228,9 +245,11 @@ export class OutboxQueue {
     owner: string,
     values: Partial<Pick<EmailOutbox, 'status' | 'sentAt' | 'availableAt' | 'lastError' | 'lastSmtpCode'>>,
   ): Promise<boolean> {
-    const [updated] = await this.db.models.EmailOutbox.update(
-      { ...values, leaseOwner: null, leaseExpiresAt: null },
-      { where: { id: row.id, status: 'sending', leaseOwner: owner } },
+    const [updated] = await this.write(() =>
+      this.db.models.EmailOutbox.update(
+        { ...values, leaseOwner: null, leaseExpiresAt: null },
+        { where: { id: row.id, status: 'sending', leaseOwner: owner } },
+      ),
     );
     return updated === 1;
   }

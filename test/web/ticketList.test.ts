@@ -88,6 +88,10 @@ describeEachDatabase('status page: ticket list', (suite) => {
     ]);
     expect(listedTicketIds((await get('/?technician=none')).html)).toEqual([ids.xss]);
     expect(listedTicketIds((await get('/?requester=Alice+Martin')).html)).toEqual([ids.laptop, ids.printer]);
+    // Part of a name, as people type it: the start of any word, in any case.
+    expect(listedTicketIds((await get('/?requester=alice')).html)).toEqual([ids.laptop, ids.printer]);
+    expect(listedTicketIds((await get('/?requester=MARTIN')).html)).toEqual([ids.laptop, ids.printer]);
+    expect(listedTicketIds((await get('/?requester=artin')).html)).toEqual([]);
     expect(listedTicketIds((await get(`/?requester=${PEOPLE.otherRequester.id}&status=open`)).html)).toEqual([
       ids.vpn,
       ids.xss,
@@ -116,6 +120,10 @@ describeEachDatabase('status page: ticket list', (suite) => {
     expect(listedTicketIds((await get('/?q=rinter')).html)).toEqual([]);
     expect(listedTicketIds((await get('/?q=for+the+intern')).html)).toEqual([ids.laptop]);
     expect(listedTicketIds((await get('/?q=on+3rd')).html)).toEqual([ids.printer]);
+    // A word also starts after punctuation: '<script>alert("x")</script> & <b>bold</b>'.
+    expect(listedTicketIds((await get('/?q=bold')).html)).toEqual([ids.xss]);
+    expect(listedTicketIds((await get('/?q=script+alert')).html)).toEqual([ids.xss]);
+    expect(listedTicketIds((await get('/?q=cript')).html)).toEqual([]);
   });
 
   it('sorts by creation, newest or oldest first', async () => {

@@ -1,4 +1,4 @@
-import { Op } from 'sequelize';
+import { Op, QueryTypes } from 'sequelize';
 import type { Database } from '../../db/index.js';
 import { displayName } from '../../db/models/user.js';
 
@@ -23,13 +23,18 @@ export async function loadPeople(
   return people;
 }
 
-/** The requester filter accepts a Slack id or a name; returns the matching ids (none: no match). */
+/**
+ * The requester filter accepts a Slack id or a name, or the start of any word of one ("alice",
+ * "Martin"), case-insensitively; returns the matching ids (none: no match).
+ */
 export async function findPeopleByName(db: Database, text: string): Promise<string[]> {
   if (/^[UW][A-Z0-9]{2,}$/.test(text)) return [text];
-  const users = await db.models.User.findAll({
-    attributes: ['id'],
-    where: { [Op.or]: [{ name: text }, { realName: text }] },
-    limit: 20,
-  });
+  const escaped = text.trim().replace(/[!%_]/g, (c) => `!${c}`);
+  if (escaped === '') return [];
+  const matches = (column: string) => `${column} LIKE :start ESCAPE '!' OR ${column} LIKE :inside ESCAPE '!'`;
+  const users = await db.sequelize.query<{ id: string }>(
+    `SELECT id FROM users WHERE ${matches('name')} OR ${matches('real_name')} ORDER BY id LIMIT 20`,
+    { replacements: { start: `${escaped}%`, inside: `% ${escaped}%` }, type: QueryTypes.SELECT },
+  );
   return users.map((user) => user.id);
 }

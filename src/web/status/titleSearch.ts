@@ -1,9 +1,9 @@
 import type { Dialect } from '../../db/index.js';
 
 // Title search: every typed word must begin a word of the title, case-insensitively
-// ("print" finds "Printer jams"). The LIKE form works everywhere; on MySQL the FULLTEXT form
-// finds rare words without reading the table (InnoDB indexes words of 3+ letters, minus its
-// stopwords, which are left to LIKE alone).
+// ("print" finds "Printer jams", "offline" finds "shows <offline>"). The LIKE form works
+// everywhere; on MySQL the FULLTEXT form finds rare words without reading the table (InnoDB
+// indexes words of 3+ letters, minus its stopwords, which are left to LIKE alone).
 
 const INNODB_STOPWORDS = new Set(
   'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
@@ -19,6 +19,14 @@ export interface TitleSearch {
   params: Record<string, string>;
 }
 
+// A word also starts after punctuation: "<offline>", "(VPN)", "Wi-Fi", "e-mail", "#42". The title
+// is matched with these turned into spaces (the FULLTEXT index splits words on them too).
+const WORD_OPENERS = [...'<>([{"\'“‘«-/.:#@&*_'];
+const SPACED_TITLE = WORD_OPENERS.reduce(
+  (sql, c) => `REPLACE(${sql}, '${c.replace(/'/g, "''")}', ' ')`,
+  't.title',
+);
+
 // '!' escapes LIKE's wildcards: a backslash means different things in MySQL and SQLite literals.
 const escapeLike = (word: string) => word.replace(/[!%_]/g, (c) => `!${c}`);
 
@@ -31,7 +39,7 @@ export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefine
   const like = words.map((word, i) => {
     params[`word${i}Start`] = `${escapeLike(word)}%`;
     params[`word${i}Inside`] = `% ${escapeLike(word)}%`;
-    return `(t.title LIKE :word${i}Start ESCAPE '!' OR t.title LIKE :word${i}Inside ESCAPE '!')`;
+    return `(${SPACED_TITLE} LIKE :word${i}Start ESCAPE '!' OR ${SPACED_TITLE} LIKE :word${i}Inside ESCAPE '!')`;
   });
   const indexed =
     dialect === 'mysql' ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word)) : [];
