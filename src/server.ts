@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { createDatabase, type Database } from './db/index.js';
+import { createDatabase, type Database, type DatabaseOptions } from './db/index.js';
 import { migrateUp } from './db/migrate.js';
 import { type Logger, redactUrl } from './logger.js';
 import { type NotificationsHandle, startNotifications } from './notifications/index.js';
@@ -22,8 +22,13 @@ export interface Ticketbot {
 }
 
 /** The composition root: config → database → ticket services → web (and Slack) → listening. */
-export async function startTicketbot(config: Config, logger: Logger): Promise<Ticketbot> {
-  const db = createDatabase(config.databaseUrl, { logger });
+export async function startTicketbot(
+  config: Config,
+  logger: Logger,
+  /** How the database is opened beyond the URL (the tests make SQLite fail on a held lock). */
+  databaseOptions: Omit<DatabaseOptions, 'logger'> = {},
+): Promise<Ticketbot> {
+  const db = createDatabase(config.databaseUrl, { ...databaseOptions, logger });
   logger.info({ database: redactUrl(config.databaseUrl), dialect: db.dialect }, 'connecting to the database');
   try {
     await db.sequelize.authenticate();

@@ -40,6 +40,12 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** Connections kept open to MySQL; SQLite has a single writer whatever this says. */
   poolMax?: number;
+  /**
+   * SQLite: a statement that meets another connection's write lock fails at once, instead of
+   * waiting up to 15 s and being retried by Sequelize. In-process writers never meet that lock
+   * (they take turns in writeQueue); tests set this to prove it.
+   */
+  sqliteFailOnLock?: boolean;
 }
 
 export function dialectOf(url: string): Dialect {
@@ -52,8 +58,16 @@ export function createSequelize(url: string, options: DatabaseOptions = {}): Seq
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     const storage = file === ':memory:' ? file : resolve(file);
     if (storage !== ':memory:') mkdirSync(dirname(storage), { recursive: true });
-    const sequelize = new Sequelize({ dialect: 'sqlite', storage, logging, define: { underscored: true } });
-    waitWhenSqliteIsBusy(sequelize);
+    const failOnLock = options.sqliteFailOnLock === true;
+    const sequelize = new Sequelize({
+      dialect: 'sqlite',
+      storage,
+      logging,
+      define: { underscored: true },
+      // Sequelize retries SQLITE_BUSY five times by default.
+      ...(failOnLock ? { retry: { max: 1 } } : {}),
+    });
+    waitWhenSqliteIsBusy(sequelize, failOnLock ? 0 : 15_000);
     return sequelize;
   }
   const sequelize = new Sequelize(url.replace(/^mariadb:/, 'mysql:'), {
@@ -83,7 +97,7 @@ export function createSequelize(url: string, options: DatabaseOptions = {}): Seq
  * so a second writer would fail at once with SQLITE_BUSY. Each connection it hands out is told
  * to wait for the lock instead (writes then queue, as SQLite's single writer requires).
  */
-function waitWhenSqliteIsBusy(sequelize: Sequelize): void {
+function waitWhenSqliteIsBusy(sequelize: Sequelize, timeoutMs: number): void {
   type SqliteConnection = { configure(option: 'busyTimeout', ms: number): void };
   const manager = (
     sequelize as unknown as { connectionManager: { getConnection(o?: unknown): Promise<SqliteConnection> } }
@@ -91,7 +105,7 @@ function waitWhenSqliteIsBusy(sequelize: Sequelize): void {
   const getConnection = manager.getConnection.bind(manager);
   manager.getConnection = async (options?: unknown) => {
     const connection = await getConnection(options);
-    connection.configure('busyTimeout', 15_000);
+    connection.configure('busyTimeout', timeoutMs);
     return connection;
   };
 }
@@ -106,6 +120,16 @@ export function initModels(sequelize: Sequelize): Models {
     EmailOutbox: EmailOutbox.initModel(sequelize),
     JobRun: JobRun.initModel(sequelize),
   };
+}
+
+/**
+ * Runs a write that is not part of a transaction. On SQLite it takes its turn with the process's
+ * write transactions (db.writeQueue): sent straight to a connection while a transaction holds the
+ * write lock, it would sit out SQLite's busy timeout (15 s) and stall whoever waits on it.
+ * Elsewhere it just runs.
+ */
+export function writeAlone<T>(db: Pick<Database, 'writeQueue'>, write: () => Promise<T>): Promise<T> {
+  return db.writeQueue ? db.writeQueue.runExclusive(write) : write();
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {

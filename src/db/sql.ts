@@ -1,5 +1,5 @@
 import type { Model, ModelStatic, Transaction } from 'sequelize';
-import type { Database } from './index.js';
+import { type Database, writeAlone } from './index.js';
 
 // Hand-written statements for the few paths Slack waits on (a ticket's creation, its card's
 // address), run through the driver on the connection Sequelize already holds. A Sequelize model
@@ -84,8 +84,7 @@ export function sqlRead<Row>(
  * turn with the write transactions (db.writeQueue), as every writer there must.
  */
 export function sqlWriteOnce(db: Database, sql: string, values: SqlValue[]): Promise<WriteResult> {
-  const run = () => withConnection(db, (transaction) => sqlWrite(db, transaction, sql, values));
-  return db.writeQueue ? db.writeQueue.runExclusive(run) : run();
+  return writeAlone(db, () => withConnection(db, (transaction) => sqlWrite(db, transaction, sql, values)));
 }
 
 /** One SELECT on a connection from the pool. */

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Op } from 'sequelize';
 import type { Config } from '../config.js';
+import { writeAlone } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { createScheduler } from '../scheduler/index.js';
 import type { AfterCommitHook, InTransactionHook, TicketChange, TicketServices } from '../tickets/context.js';
@@ -148,7 +149,7 @@ export async function startNotifications(
     scheduler.every('email-retention', RETENTION_CRON, async () => {
       const before = new Date(Date.now() - config.mail.retentionDays * 24 * 60 * 60_000);
       const purged = await queue.purge(before);
-      await db.models.JobRun.destroy({ where: { createdAt: { [Op.lt]: before } } });
+      await writeAlone(db, () => db.models.JobRun.destroy({ where: { createdAt: { [Op.lt]: before } } }));
       if (purged > 0)
         logger.info({ purged, retentionDays: config.mail.retentionDays }, 'old sent and dead emails removed');
     });

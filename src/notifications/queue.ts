@@ -1,5 +1,5 @@
 import { Op, QueryTypes } from 'sequelize';
-import type { Database } from '../db/index.js';
+import { type Database, writeAlone } from '../db/index.js';
 import type { EmailOutbox } from '../db/models/emailOutbox.js';
 
 /** A claimed outbox row: what the drain needs to send it (read raw: no model instances per email). */
@@ -159,7 +159,7 @@ export class OutboxQueue {
    * change for the whole 15 s busy timeout and then failed with SQLITE_BUSY.
    */
   private write<T>(statement: () => Promise<T>): Promise<T> {
-    return this.db.writeQueue ? this.db.writeQueue.runExclusive(statement) : statement();
+    return writeAlone(this.db, statement);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { Database } from '../db/index.js';
+import { type Database, writeAlone } from '../db/index.js';
 import type { User } from '../db/models/user.js';
 import { type Language, languageOf } from '../i18n.js';
 import type { Logger } from '../logger.js';
@@ -87,20 +87,22 @@ export class UserDirectory {
           await this.client.users.info({ user: userId, include_locale: true }),
         );
         const profile = info.user.profile ?? {};
-        await ensureUsers(this.db, [userId]);
-        await this.db.models.User.update(
-          {
-            teamId: info.user.team_id ?? null,
-            name: profile.display_name || info.user.name || null,
-            realName: profile.real_name || info.user.real_name || null,
-            email: profile.email || null,
-            locale: info.user.locale ?? null,
-            tz: info.user.tz ?? null,
-            isBot: info.user.is_bot ?? false,
-            profileRefreshedAt: new Date(),
-          },
-          { where: { id: userId } },
-        );
+        await writeAlone(this.db, async () => {
+          await ensureUsers(this.db, [userId]);
+          await this.db.models.User.update(
+            {
+              teamId: info.user.team_id ?? null,
+              name: profile.display_name || info.user.name || null,
+              realName: profile.real_name || info.user.real_name || null,
+              email: profile.email || null,
+              locale: info.user.locale ?? null,
+              tz: info.user.tz ?? null,
+              isBot: info.user.is_bot ?? false,
+              profileRefreshedAt: new Date(),
+            },
+            { where: { id: userId } },
+          );
+        });
         user = await this.db.models.User.findByPk(userId);
       } catch (error) {
         // A directory failure must not block the helpdesk: the cached row (or the id) will do.

@@ -1,5 +1,5 @@
 import { Op } from 'sequelize';
-import type { Database } from '../db/index.js';
+import { type Database, writeAlone } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
@@ -164,9 +164,11 @@ export async function recordRatingPrompt(
   resolution: number,
   prompt: MessageLocation,
 ): Promise<boolean> {
-  const [count] = await db.models.Ticket.update(
-    { ratingPromptChannelId: prompt.channel, ratingPromptTs: prompt.ts },
-    { where: { id: ticketId, status: 'closed', resolution }, silent: true },
+  const [count] = await writeAlone(db, () =>
+    db.models.Ticket.update(
+      { ratingPromptChannelId: prompt.channel, ratingPromptTs: prompt.ts },
+      { where: { id: ticketId, status: 'closed', resolution }, silent: true },
+    ),
   );
   return count > 0;
 }
@@ -177,12 +179,14 @@ export async function forgetRatingPrompt(
   ticketId: number,
   prompt: MessageLocation,
 ): Promise<void> {
-  await db.models.Ticket.update(
-    { ratingPromptChannelId: null, ratingPromptTs: null },
-    {
-      where: { id: ticketId, ratingPromptChannelId: prompt.channel, ratingPromptTs: prompt.ts },
-      silent: true,
-    },
+  await writeAlone(db, () =>
+    db.models.Ticket.update(
+      { ratingPromptChannelId: null, ratingPromptTs: null },
+      {
+        where: { id: ticketId, ratingPromptChannelId: prompt.channel, ratingPromptTs: prompt.ts },
+        silent: true,
+      },
+    ),
   );
 }
 

@@ -248,7 +248,7 @@ export async function startSlackTestApp(
     ...env,
   });
   try {
-    const bot = await startTicketbot(config, logger);
+    const bot = await startTicketbot(config, logger, { sqliteFailOnLock: true });
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();

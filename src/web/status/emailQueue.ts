@@ -1,4 +1,4 @@
-import type { Database } from '../../db/index.js';
+import { type Database, writeAlone } from '../../db/index.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../../db/models/emailOutbox.js';
 import { select, toDate, toDateOrNull } from './rows.js';
 
@@ -88,9 +88,11 @@ export async function loadEmailQueue(db: Database, now = new Date()): Promise<Em
  */
 export async function retryDeadEmail(db: Database, id: number): Promise<{ recipient: string } | undefined> {
   const now = new Date();
-  const [changed] = await db.models.EmailOutbox.update(
-    { status: 'pending', attempts: 0, availableAt: now, leaseOwner: null, leaseExpiresAt: null },
-    { where: { id, status: 'dead' } },
+  const [changed] = await writeAlone(db, () =>
+    db.models.EmailOutbox.update(
+      { status: 'pending', attempts: 0, availableAt: now, leaseOwner: null, leaseExpiresAt: null },
+      { where: { id, status: 'dead' } },
+    ),
   );
   if (changed === 0) return undefined;
   const email = await db.models.EmailOutbox.findByPk(id, { attributes: ['recipient'] });
