@@ -39,6 +39,22 @@ describe('email templates', () => {
     expect(fr.subject).toBe('[#42] Résolu : VPN drops every 10 minutes <since Monday> & on Wi-Fi only');
     expect(fr.html).toContain('VPN drops every 10 minutes &lt;since Monday&gt; &amp; on Wi-Fi only');
     expect(fr.text).toContain('Notez l’aide reçue');
+    // French puts a (no-break) space before a colon; English does not.
+    expect(fr.text).toMatch(/^Technicien\u00a0: /m);
+    expect(fr.text).not.toMatch(/\S: /);
+    const en = templates.render('ticket_closed', 'en', sampleData('ticket_closed', publicUrl), links);
+    expect(en.text).toMatch(/^Technician: /m);
+  });
+
+  it('tell managers why they get new-ticket emails; the people on a ticket, why they get theirs', () => {
+    const templates = loadEmailTemplates({ publicUrl });
+    const created = templates.render('ticket_created', 'en', sampleData('ticket_created', publicUrl), links);
+    for (const part of [created.html, created.text]) {
+      expect(part).toContain('your address is in MANAGER_EMAILS, which is told of every new ticket');
+      expect(part).not.toContain('you take part in this ticket');
+    }
+    const assigned = templates.render('ticket_assigned', 'fr', sampleData('ticket_assigned', publicUrl), links);
+    expect(assigned.text).toContain('parce que vous participez à ce ticket');
   });
 
   it('inlines CSS exactly as juice does, though it reuses work between emails of the same shape', () => {
