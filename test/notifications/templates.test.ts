@@ -53,7 +53,12 @@ describe('email templates', () => {
       expect(part).toContain('your address is in MANAGER_EMAILS, which is told of every new ticket');
       expect(part).not.toContain('you take part in this ticket');
     }
-    const assigned = templates.render('ticket_assigned', 'fr', sampleData('ticket_assigned', publicUrl), links);
+    const assigned = templates.render(
+      'ticket_assigned',
+      'fr',
+      sampleData('ticket_assigned', publicUrl),
+      links,
+    );
     expect(assigned.text).toContain('parce que vous participez à ce ticket');
   });
 
