@@ -220,6 +220,24 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect(await commentsOf(card)).toEqual([]);
   });
 
+  it('tells someone who may not comment once, even when Slack retries their reply', async () => {
+    const card = await app.createTicket(REQUESTER, 'Retried refusal');
+    const event = reply(card, OTHER_USER, '1700000450.000001', 'me too');
+    await app.event(event);
+    await app.event(event, { retryNum: 1 });
+    await app.event(event, { retryNum: 2 });
+    // A later refused reply, then a pause: the deliveries above have been handled by then.
+    await app.event(reply(card, OTHER_USER, '1700000450.000002', 'and me'));
+    const toldOf = () =>
+      app.slack
+        .callsTo('chat.postEphemeral')
+        .filter((call) => call.args.user === OTHER_USER && call.args.thread_ts === card.ts);
+    await app.slack.waitFor(() => toldOf().length >= 2, 'the explanations');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const told = toldOf();
+    expect(told).toHaveLength(2);
+  });
+
   it('the Add comment button opens a modal; the comment is stored and posted in the thread', async () => {
     const card = await app.createTicket(REQUESTER, 'Need a cable');
     const opensBefore = app.slack.callsTo('views.open').length;
