@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Comment } from '../db/models/comment.js';
 import { changeTicket } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
-import { NotAllowed, NotFound } from './errors.js';
+import { InvalidTransition, NotAllowed, NotFound } from './errors.js';
 import { isStaff } from './users.js';
 import { COMMENT_MAX, parseOrFail } from './validation.js';
 
@@ -90,6 +90,11 @@ export async function editComment(ctx: TicketContext, props: EditCommentProps): 
     if (!comment || comment.deletedAt) throw new NotFound('No such comment', 'comment_not_found');
     if (comment.authorId !== actor.id && !actor.isAdmin) {
       throw new NotAllowed('Only the author changes a comment', 'not_comment_author');
+    }
+    // Slack also sends message_changed when it unfurls a link in a reply (same text), and may
+    // retry an edit: neither is an edit to record.
+    if (body !== null && body === comment.body) {
+      throw new InvalidTransition('The comment already says that', 'comment_unchanged', ticket);
     }
     const now = new Date();
     if (body === null) {

@@ -119,6 +119,53 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     );
   });
 
+  it('a refused pick in the App Home is explained and the home redrawn, so the select shows no one', async () => {
+    const card = await app.createTicket(REQUESTER, 'Pick refused at home');
+    const ticket = (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    await homeOpened(REQUESTER);
+    const home = await app.slack.waitFor(() => {
+      const view = lastHome(REQUESTER)?.args.view as { blocks: SlackJson[] } | undefined;
+      return view && JSON.stringify(view).includes('Pick refused at home') ? view : undefined;
+    }, 'home with the ticket');
+    const actions = home.blocks.find((b) => String(b.block_id).startsWith(`ticket_actions:${ticket.id}:`))!;
+    const publishedBefore = app.slack.callsTo('views.publish').length;
+    // The requester is no technician: their pick of Tom in the home's select is refused.
+    await app.send({
+      interactive: {
+        type: 'block_actions',
+        team: { id: app.slack.teamId },
+        user: { id: REQUESTER, team_id: app.slack.teamId },
+        api_app_id: 'A0TICKETBOT',
+        trigger_id: 'trigger.home.assign',
+        container: { type: 'view', view_id: 'V0HOME' },
+        view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
+        actions: [
+          {
+            type: 'users_select',
+            action_id: 'ticket_assign',
+            block_id: actions.block_id,
+            selected_user: TECHNICIAN,
+            action_ts: '1',
+          },
+        ],
+      },
+    });
+    await app.slack.waitForCall('views.open', (a) => a.trigger_id === 'trigger.home.assign');
+    const redrawn = await app.slack.waitFor(
+      (calls) =>
+        calls
+          .filter((c) => c.method === 'views.publish')
+          .slice(publishedBefore)
+          .find((c) => c.args.user_id === REQUESTER),
+      'the home redrawn',
+    );
+    const redrawnActions = (redrawn.args.view as { blocks: SlackJson[] }).blocks.find((b) =>
+      String(b.block_id).startsWith(`ticket_actions:${ticket.id}:`),
+    );
+    expect(redrawnActions.elements[0]).not.toHaveProperty('initial_user');
+    expect((await ticket.reload()).technicianId).toBeNull();
+  });
+
   it('lets an admin add and remove a technician from the App Home; others are refused', async () => {
     const fromHome = async (user: string, actionId: string, extra: Record<string, unknown>) => {
       // App Home clicks carry a view, not a channel.

@@ -128,6 +128,54 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     ).toMatchObject([{ deleted: true }]);
   });
 
+  it('an edit that leaves the text as it was (a link unfurled, a retried edit) changes nothing', async () => {
+    const card = await app.createTicket(REQUESTER, 'Wiki down');
+    const text = 'see <https://wiki.example.com>';
+    await app.event(reply(card, REQUESTER, '1700000250.000250', text));
+    await until(
+      () => commentsOf(card),
+      (c) => c.length === 1,
+    );
+    const ticket = await ticketOf(card);
+    const version = ticket!.version;
+    // What Slack sends once it has unfurled the link: the same text, attachments added, no `edited`.
+    const unfurled = {
+      type: 'message',
+      subtype: 'message_changed',
+      channel: card.channel,
+      hidden: true,
+      ts: '1700000251.000000',
+      message: {
+        type: 'message',
+        user: REQUESTER,
+        text,
+        ts: '1700000250.000250',
+        thread_ts: card.ts,
+        attachments: [{ from_url: 'https://wiki.example.com', title: 'Wiki' }],
+      },
+      previous_message: {
+        type: 'message',
+        user: REQUESTER,
+        text,
+        ts: '1700000250.000250',
+        thread_ts: card.ts,
+      },
+    };
+    expect((await app.event(unfurled)).status).toBe(200);
+    expect((await app.event(unfurled, { retryNum: 1 })).status).toBe(200);
+    // A later reply shows the events above were handled before it.
+    await app.event(reply(card, REQUESTER, '1700000252.000252', 'still down'));
+    await until(
+      () => commentsOf(card),
+      (c) => c.length === 2,
+    );
+    const events = await suite.db.models.TicketEvent.findAll({ where: { ticketId: ticket!.id } });
+    expect(events.map((e) => e.type)).not.toContain('comment_edited');
+    expect((await ticketOf(card))!.version).toBe(version + 1);
+    const [first] = await suite.db.models.Comment.findAll({ where: { slackTs: '1700000250.000250' } });
+    expect(first!.editedAt).toBeNull();
+  });
+
   it('ignores its own posts, other bots, top-level messages and threads that are not cards', async () => {
     const card = await app.createTicket(REQUESTER, 'Ignore me');
     await app.event({
@@ -170,6 +218,24 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === OTHER_USER);
     expect(ephemeral.args).toMatchObject({ channel: card.channel, thread_ts: card.ts });
     expect(await commentsOf(card)).toEqual([]);
+  });
+
+  it('tells someone who may not comment once, even when Slack retries their reply', async () => {
+    const card = await app.createTicket(REQUESTER, 'Retried refusal');
+    const event = reply(card, OTHER_USER, '1700000450.000001', 'me too');
+    await app.event(event);
+    await app.event(event, { retryNum: 1 });
+    await app.event(event, { retryNum: 2 });
+    // A later refused reply, then a pause: the deliveries above have been handled by then.
+    await app.event(reply(card, OTHER_USER, '1700000450.000002', 'and me'));
+    const toldOf = () =>
+      app.slack
+        .callsTo('chat.postEphemeral')
+        .filter((call) => call.args.user === OTHER_USER && call.args.thread_ts === card.ts);
+    await app.slack.waitFor(() => toldOf().length >= 2, 'the explanations');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const told = toldOf();
+    expect(told).toHaveLength(2);
   });
 
   it('the Add comment button opens a modal; the comment is stored and posted in the thread', async () => {

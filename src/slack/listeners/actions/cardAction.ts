@@ -50,11 +50,13 @@ export function cardAction(
       async () => {
         try {
           await act(asActor(ctx.services, click.user.id), { ...where, action }, click);
-          if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
         } catch (error) {
           // Redraw the card too: a refused pick in its user select must not stay on screen.
           void ctx.publisher.refreshCard(where.ticketId);
           await explainRefusal(ctx, body, error);
+        } finally {
+          // Likewise the App Home the click came from, refused or not.
+          if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
         }
       },
       { ticketId: where.ticketId, action: action.action_id },

@@ -32,7 +32,7 @@ const isReply = (m: z.infer<typeof message>) =>
  * retries add nothing); edited and deleted replies follow. Everything else is ignored.
  */
 export function register(app: App, ctx: SlackContext): void {
-  app.event('message', async ({ event }) => {
+  app.event('message', async ({ event, context }) => {
     const parsed = eventSchema.safeParse(event);
     if (!parsed.success) return;
     const e = parsed.data;
@@ -52,7 +52,8 @@ export function register(app: App, ctx: SlackContext): void {
       await addComment(asActor(ctx.services, e.user!), { ticketId: ticket.id, body, slackTs: e.ts });
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      if (error instanceof NotAllowed) {
+      // A retried delivery (Slack missed our answer in time) was explained the first time.
+      if (error instanceof NotAllowed && !context.retryNum) {
         const t = messages(await ctx.directory.language(e.user!));
         await ctx.client.chat.postEphemeral({
           channel: e.channel,
