@@ -54,6 +54,14 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     );
   });
 
+  it("prefills the title as the person typed it: Slack's escapes and link brackets undone", async () => {
+    app.slack.clear();
+    await app.command(REQUESTER, 'VPN &amp; Wi-Fi &lt;floor 3&gt; see <https://status.example.com>');
+    const opened = await app.slack.waitForCall('views.open', () => true);
+    const view = opened.args.view as { blocks: SlackJson[] };
+    expect(view.blocks[0].element.initial_value).toBe('VPN & Wi-Fi <floor 3> see https://status.example.com');
+  });
+
   it('creates the ticket, posts its card in the helpdesk channel and DMs the requester a link', async () => {
     await openAndSubmit(REQUESTER, 'Screen flickers');
     const card = await cardOf('Screen flickers');

@@ -5,7 +5,7 @@ import { COMMAND_TICKET } from '../../blocks/ids.js';
 import { ticketLine } from '../../blocks/ticketCard.js';
 import type { SlackContext } from '../../context.js';
 import { messages } from '../../messages.js';
-import { openNewTicketModal } from '../../newTicketFlow.js';
+import { openNewTicketModal, readableSlackText } from '../../newTicketFlow.js';
 
 const commandSchema = z.object({
   user_id: z.string(),
@@ -45,7 +45,8 @@ export function register(app: App, ctx: SlackContext): void {
     await openNewTicketModal(ctx, {
       triggerId,
       userId,
-      prefill: { title: text.trim() },
+      // Slack escapes &, <, > in the command's text and wraps links it recognises in <…>.
+      prefill: { title: readableSlackText(text).trim() },
       metadata: { channelId },
     });
   });
