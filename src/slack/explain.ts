@@ -22,7 +22,9 @@ export function explanationOf(error: unknown, t: Messages): string {
 
 /**
  * Tells the person who clicked why nothing happened: an ephemeral message where they clicked,
- * or a small modal from the App Home (which has no channel). Unknown errors are logged.
+ * or a small modal from the App Home (which has no channel). The modal needs the click's
+ * trigger_id, which Slack honours for 3 s only; when it has run out (a busy moment), the
+ * explanation comes as a DM instead. Unknown errors are logged.
  */
 export async function explainRefusal(ctx: SlackContext, body: unknown, error: unknown): Promise<void> {
   const where = whereSchema.parse(body);
@@ -38,7 +40,19 @@ export async function explainRefusal(ctx: SlackContext, body: unknown, error: un
       text,
       thread_ts: where.container.thread_ts ?? where.message?.thread_ts,
     });
-  } else if (where.trigger_id) {
-    await ctx.client.views.open({ trigger_id: where.trigger_id, view: noticeModal(text, t) });
+  } else {
+    const shown =
+      where.trigger_id !== undefined &&
+      (await ctx.client.views.open({ trigger_id: where.trigger_id, view: noticeModal(text, t) }).then(
+        () => true,
+        (failure: unknown) => {
+          ctx.logger.warn(
+            { err: failure, slackUser: where.user.id },
+            'explanation modal not opened; sent as a DM',
+          );
+          return false;
+        },
+      ));
+    if (!shown) await ctx.publisher.dm(where.user.id, { text });
   }
 }

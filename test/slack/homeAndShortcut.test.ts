@@ -164,6 +164,39 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     );
     expect(redrawnActions.elements[0]).not.toHaveProperty('initial_user');
     expect((await ticket.reload()).technicianId).toBeNull();
+
+    // The same refusal after the click's trigger_id ran out (Slack honours it for 3 s): a DM.
+    app.slack.failNext('views.open', 'expired_trigger_id');
+    await app.send({
+      interactive: {
+        type: 'block_actions',
+        team: { id: app.slack.teamId },
+        user: { id: REQUESTER, team_id: app.slack.teamId },
+        api_app_id: 'A0TICKETBOT',
+        trigger_id: 'trigger.home.late',
+        container: { type: 'view', view_id: 'V0HOME' },
+        view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
+        actions: [
+          {
+            type: 'users_select',
+            action_id: 'ticket_assign',
+            block_id: actions.block_id,
+            selected_user: TECHNICIAN,
+            action_ts: '2',
+          },
+        ],
+      },
+    });
+    const modal = app.slack.callsTo('views.open').find((c) => c.args.trigger_id === 'trigger.home.assign');
+    const explanation = String(
+      (modal!.args.view as { blocks: Array<{ text?: { text: string } }> }).blocks[0]!.text!.text,
+    );
+    expect(explanation).toContain('technicians');
+    await app.slack.waitForCall(
+      'chat.postMessage',
+      (a) => a.channel === `D${REQUESTER.slice(1)}` && a.text === explanation,
+    );
+    expect((await ticket.reload()).technicianId).toBeNull();
   });
 
   it('lets an admin add and remove a technician from the App Home; others are refused', async () => {
