@@ -1,6 +1,7 @@
 import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
+import { LIMITS } from './blocks/limits.js';
 import { person } from './blocks/people.js';
 import type { SlackContext } from './context.js';
 import { messages } from './messages.js';
@@ -72,6 +73,6 @@ async function copyCommentToThread(
   await ctx.client.chat.postMessage({
     channel: ticket.slackChannelId,
     thread_ts: ticket.slackMessageTs,
-    text: t.commentInThread(`*${person(author, authorId)}*`, escapeAndTruncate(body, 3000)),
+    text: t.commentInThread(`*${person(author, authorId)}*`, escapeAndTruncate(body, LIMITS.threadCopyText)),
   });
 }

@@ -264,5 +264,18 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect(await commentsOf(card)).toEqual([
       { author: TECHNICIAN, body: 'On its way <!channel>', slackTs: null, deleted: false },
     ]);
+
+    // A comment as long as allowed, full of characters escaping lengthens, is copied whole.
+    const longest = `${'a&b<c>'.repeat(499)}end!!!`;
+    expect(longest).toHaveLength(3000);
+    const again = await app.submitView(TECHNICIAN, opened, {
+      comment: { comment: { type: 'plain_text_input', value: longest } },
+    });
+    expect(again.status).toBe(200);
+    const copied = await app.slack.waitForCall(
+      'chat.postMessage',
+      (args) => args.thread_ts === card.ts && String(args.text).includes('a&amp;b&lt;c&gt;'),
+    );
+    expect(String(copied.args.text)).toContain(`${'a&amp;b&lt;c&gt;'.repeat(499)}end!!!`);
   });
 });

@@ -18,6 +18,11 @@ export const LIMITS = {
   viewBlocks: 100,
   staticSelectOptions: 100,
   notificationText: 3000,
+  /**
+   * A comment copied into the card's thread: a whole comment (COMMENT_MAX, 3,000 characters) even
+   * when escaping makes each `&` five characters; Slack truncates message text only past 40,000.
+   */
+  threadCopyText: 16_000,
 } as const;
 
 export function plain(text: string, max: number = LIMITS.sectionText): PlainTextElement {
