@@ -68,6 +68,7 @@ export async function startTicketbot(
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down');
+      app.locals.stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;

@@ -63,6 +63,8 @@ interface DrainState {
   cards: Map<number, string | null>;
   claiming: Promise<void> | undefined;
   exhausted: boolean;
+  /** The first error a sender met (a claim during a database outage): the others stop after their send. */
+  failure: { error: unknown } | undefined;
 }
 
 export class OutboxDrainer {
@@ -135,14 +137,24 @@ export class OutboxDrainer {
    * connections never wait for the database.
    */
   private async run(): Promise<void> {
-    const drain: DrainState = { buffer: [], cards: new Map(), claiming: undefined, exhausted: false };
+    const drain: DrainState = {
+      buffer: [],
+      cards: new Map(),
+      claiming: undefined,
+      exhausted: false,
+      failure: undefined,
+    };
     try {
       // Several senders per SMTP connection: a message is always composed and waiting when a
-      // connection finishes the previous one.
+      // connection finishes the previous one. One sender failing does not end the drain while
+      // the others still have sends in flight: stop() and the next drain rely on it being over.
       const senders = Array.from({ length: this.options.mailer.concurrency * SENDERS_PER_CONNECTION }, () =>
-        this.sender(drain),
+        this.sender(drain).catch((error: unknown) => {
+          drain.failure ??= { error };
+        }),
       );
       await Promise.all(senders);
+      if (drain.failure) throw drain.failure.error;
     } finally {
       await this.recorder.flushed();
       // Rows claimed but not sent (stopping, or too close to their lease's end) go back now.
@@ -168,7 +180,7 @@ export class OutboxDrainer {
 
   private async nextRow(drain: DrainState): Promise<OutboxRow | undefined> {
     for (;;) {
-      if (this.stopping) return undefined;
+      if (this.stopping || drain.failure) return undefined;
       // Keep one claim ahead: start the next one while half a batch still feeds the senders,
       // so they never wait for the database.
       if (

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { Op } from 'sequelize';
 import type { Config } from '../config.js';
-import { writeAlone } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { createScheduler } from '../scheduler/index.js';
 import type { AfterCommitHook, InTransactionHook, TicketChange, TicketServices } from '../tickets/context.js';
@@ -14,6 +12,7 @@ import type { RetryPolicy } from './failures.js';
 import { emlMailer, type Mailer, smtpMailer } from './mailer.js';
 import { mailDomain } from './messageId.js';
 import { OutboxQueue } from './queue.js';
+import { purgeExpired } from './retention.js';
 import { loadEmailTemplates } from './templates/index.js';
 
 export interface NotificationDeps {
@@ -148,8 +147,7 @@ export async function startNotifications(
     );
     scheduler.every('email-retention', RETENTION_CRON, async () => {
       const before = new Date(Date.now() - config.mail.retentionDays * 24 * 60 * 60_000);
-      const purged = await queue.purge(before);
-      await writeAlone(db, () => db.models.JobRun.destroy({ where: { createdAt: { [Op.lt]: before } } }));
+      const purged = await purgeExpired(db, queue, before);
       if (purged > 0)
         logger.info({ purged, retentionDays: config.mail.retentionDays }, 'old sent and dead emails removed');
     });

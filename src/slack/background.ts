@@ -88,6 +88,20 @@ export class Background {
     return entry.done;
   }
 
+  /**
+   * Work already under way elsewhere that shutdown must also wait for: a listener still running
+   * after Slack has its acknowledgement. Returns `work` itself (its result or error unchanged).
+   */
+  track<T>(work: Promise<T>): Promise<T> {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    return work;
+  }
+
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }

@@ -141,6 +141,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     publisher: new Publisher(services.db, bolt.client, directory, background, logger, workspaceUrl),
     background,
   };
+  // Slack has its acknowledgement before most listeners finish (events are acked on arrival,
+  // buttons first thing): once the HTTP server has closed, shutdown still waits for them, or a
+  // thread reply would meet a closed database (or an outbox no longer written) and be lost.
+  bolt.use(({ next }) => background.track(next()));
   bolt.use(ignoreUnknown);
   registerListeners(bolt, ctx);
   bolt.error(async (error) => {

@@ -36,6 +36,13 @@ export function createWebApp(deps: WebDeps): Express {
   const metrics = createWebMetrics(db, logger);
   app.locals.metrics = metrics satisfies WebMetrics;
   app.use(metrics.measureRequests);
+  // Shutting down: each answer closes its connection. A keep-alive connection (a proxy's pool)
+  // would otherwise go on bringing requests, and a ready /readyz, and hold server.close() open.
+  app.locals.stopping = false;
+  app.use((req, res, next) => {
+    if (req.app.locals.stopping === true) res.set('Connection', 'close');
+    next();
+  });
   app.use(securityHeaders({ https }));
   app.use(healthRoutes(db));
 

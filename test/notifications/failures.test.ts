@@ -164,4 +164,30 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
     );
     expect(smtp.messageIds().sort()).toEqual(sent.map((r) => r.messageId).sort());
   });
+
+  it('a claim failing (database outage) while a send is in flight: the drain ends only once that send is recorded', async () => {
+    const row = await queueOne();
+    // The database goes away after the first claim: the claim ahead of the senders fails.
+    const claim = notifications.queue.claim.bind(notifications.queue);
+    let claims = 0;
+    notifications.queue.claim = async (...args) => {
+      claims += 1;
+      if (claims === 2) throw new Error('Connection lost: The server closed the connection.');
+      return claim(...args);
+    };
+    let release = () => {};
+    smtp.inject({ kind: 'hold', release: new Promise<void>((resolve) => (release = resolve)) });
+    let finished = false;
+    const draining = notifications.drainer.drain().then(() => {
+      finished = true;
+    });
+    await smtp.waitFor(() => smtp.received.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Shutdown waits for this drain: it must not be over while a send is in flight.
+    expect(finished).toBe(false);
+    release();
+    await draining;
+    await row.reload();
+    expect(row.status).toBe('sent');
+  });
 });

@@ -1,0 +1,29 @@
+import { Op } from 'sequelize';
+import { type Database, writeAlone } from '../db/index.js';
+import type { OutboxQueue } from './queue.js';
+
+/**
+ * The retention job (EMAIL_RETENTION_DAYS): sent and dead emails, and the job runs, last touched
+ * before `before`. Each job's latest run is kept whatever its age: the next digest's period
+ * starts where it ended, so with a retention shorter than the time between two digests (a day
+ * against the weekend between Friday's and Monday's) removing it would silently shorten that
+ * period to 24 h. Returns how many emails were removed.
+ */
+export async function purgeExpired(db: Database, queue: OutboxQueue, before: Date): Promise<number> {
+  const purged = await queue.purge(before);
+  const { JobRun } = db.models;
+  const latest = (await JobRun.findAll({
+    attributes: ['job', [db.sequelize.fn('MAX', db.sequelize.col('period')), 'period']],
+    group: ['job'],
+    raw: true,
+  })) as unknown as Array<{ job: string; period: string }>;
+  await writeAlone(db, () =>
+    JobRun.destroy({
+      where: {
+        createdAt: { [Op.lt]: before },
+        [Op.not]: latest.length > 0 ? { [Op.or]: latest.map(({ job, period }) => ({ job, period })) } : {},
+      },
+    }),
+  );
+  return purged;
+}
