@@ -53,13 +53,9 @@ describe('email templates', () => {
       expect(part).toContain('your address is in MANAGER_EMAILS, which is told of every new ticket');
       expect(part).not.toContain('you take part in this ticket');
     }
-    const assigned = templates.render(
-      'ticket_assigned',
-      'fr',
-      sampleData('ticket_assigned', publicUrl),
-      links,
-    );
-    expect(assigned.text).toContain('parce que vous participez à ce ticket');
+    const render = (notification: 'ticket_assigned', lang: string) =>
+      templates.render(notification, lang, sampleData(notification, publicUrl), links);
+    expect(render('ticket_assigned', 'fr').text).toContain('parce que vous participez à ce ticket');
   });
 
   it('inlines CSS exactly as juice does, though it reuses work between emails of the same shape', () => {

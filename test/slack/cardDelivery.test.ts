@@ -205,20 +205,11 @@ describeEachDatabase(
 
     it('New ticket from the App Home (no channel): the card is posted in the requester’s DM', async () => {
       app.slack.clear();
-      await app.send({
-        interactive: {
-          type: 'block_actions',
-          team: { id: app.slack.teamId },
-          user: { id: REQUESTER, team_id: app.slack.teamId },
-          api_app_id: 'A0TICKETBOT',
-          trigger_id: 'trigger.home.new',
-          container: { type: 'view', view_id: 'V0HOME' },
-          view: { id: 'V0HOME', type: 'home', blocks: [], state: { values: {} } },
-          actions: [
-            { type: 'button', action_id: 'home_new_ticket', block_id: 'home_actions', action_ts: '1' },
-          ],
-        },
-      });
+      await app.clickInHome(
+        REQUESTER,
+        { type: 'button', action_id: 'home_new_ticket', block_id: 'home_actions' },
+        { triggerId: 'trigger.home.new' },
+      );
       const opened = await app.slack.waitForCall('views.open');
       await app.submitView(REQUESTER, opened, {
         title: { title: { type: 'plain_text_input', value: 'Card in my DM' } },

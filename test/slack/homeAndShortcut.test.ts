@@ -81,37 +81,28 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     expect(JSON.stringify(published.args.view)).toContain('Assigned to me');
   });
 
-  it('works a ticket from the App Home with the same buttons as the card', async () => {
-    const card = await app.createTicket(REQUESTER, 'Start me from home');
+  /** A new ticket of the requester's, their App Home showing it, and its row of actions there. */
+  async function requesterHomeWith(title: string) {
+    const card = await app.createTicket(REQUESTER, title);
     const ticket = (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
     await homeOpened(REQUESTER);
     const home = await app.slack.waitFor(() => {
       const view = lastHome(REQUESTER)?.args.view as { blocks: SlackJson[] } | undefined;
-      return view && JSON.stringify(view).includes('Start me from home') ? view : undefined;
+      return view && JSON.stringify(view).includes(title) ? view : undefined;
     }, 'home with the ticket');
     const actions = home.blocks.find((b) => String(b.block_id).startsWith(`ticket_actions:${ticket.id}:`))!;
+    return { card, ticket, home, actions };
+  }
+
+  it('works a ticket from the App Home with the same buttons as the card', async () => {
+    const { card, ticket, home, actions } = await requesterHomeWith('Start me from home');
     expect(actions.elements.map((e: { action_id: string }) => e.action_id)).toContain('ticket_close');
     // The requester closes their own ticket from the home.
-    await app.send({
-      interactive: {
-        type: 'block_actions',
-        team: { id: app.slack.teamId },
-        user: { id: REQUESTER, team_id: app.slack.teamId },
-        api_app_id: 'A0TICKETBOT',
-        trigger_id: 'trigger.home.close',
-        container: { type: 'view', view_id: 'V0HOME' },
-        view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
-        actions: [
-          {
-            type: 'button',
-            action_id: 'ticket_close',
-            block_id: actions.block_id,
-            value: String(ticket.id),
-            action_ts: '1',
-          },
-        ],
-      },
-    });
+    await app.clickInHome(
+      REQUESTER,
+      { type: 'button', action_id: 'ticket_close', block_id: actions.block_id, value: String(ticket.id) },
+      { triggerId: 'trigger.home.close', blocks: home.blocks },
+    );
     await app.slack.waitFor(async () => (await ticket.reload()).status === 'closed', 'closed from home');
     await app.slack.waitForCall(
       'chat.update',
@@ -120,36 +111,21 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
   });
 
   it('a refused pick in the App Home is explained and the home redrawn, so the select shows no one', async () => {
-    const card = await app.createTicket(REQUESTER, 'Pick refused at home');
-    const ticket = (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
-    await homeOpened(REQUESTER);
-    const home = await app.slack.waitFor(() => {
-      const view = lastHome(REQUESTER)?.args.view as { blocks: SlackJson[] } | undefined;
-      return view && JSON.stringify(view).includes('Pick refused at home') ? view : undefined;
-    }, 'home with the ticket');
-    const actions = home.blocks.find((b) => String(b.block_id).startsWith(`ticket_actions:${ticket.id}:`))!;
+    const { ticket, home, actions } = await requesterHomeWith('Pick refused at home');
     const publishedBefore = app.slack.callsTo('views.publish').length;
     // The requester is no technician: their pick of Tom in the home's select is refused.
-    await app.send({
-      interactive: {
-        type: 'block_actions',
-        team: { id: app.slack.teamId },
-        user: { id: REQUESTER, team_id: app.slack.teamId },
-        api_app_id: 'A0TICKETBOT',
-        trigger_id: 'trigger.home.assign',
-        container: { type: 'view', view_id: 'V0HOME' },
-        view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
-        actions: [
-          {
-            type: 'users_select',
-            action_id: 'ticket_assign',
-            block_id: actions.block_id,
-            selected_user: TECHNICIAN,
-            action_ts: '1',
-          },
-        ],
-      },
-    });
+    const pickTom = (triggerId: string) =>
+      app.clickInHome(
+        REQUESTER,
+        {
+          type: 'users_select',
+          action_id: 'ticket_assign',
+          block_id: actions.block_id,
+          selected_user: TECHNICIAN,
+        },
+        { triggerId, blocks: home.blocks },
+      );
+    await pickTom('trigger.home.assign');
     await app.slack.waitForCall('views.open', (a) => a.trigger_id === 'trigger.home.assign');
     const redrawn = await app.slack.waitFor(
       (calls) =>
@@ -167,26 +143,7 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
 
     // The same refusal after the click's trigger_id ran out (Slack honours it for 3 s): a DM.
     app.slack.failNext('views.open', 'expired_trigger_id');
-    await app.send({
-      interactive: {
-        type: 'block_actions',
-        team: { id: app.slack.teamId },
-        user: { id: REQUESTER, team_id: app.slack.teamId },
-        api_app_id: 'A0TICKETBOT',
-        trigger_id: 'trigger.home.late',
-        container: { type: 'view', view_id: 'V0HOME' },
-        view: { id: 'V0HOME', type: 'home', blocks: home.blocks, state: { values: {} } },
-        actions: [
-          {
-            type: 'users_select',
-            action_id: 'ticket_assign',
-            block_id: actions.block_id,
-            selected_user: TECHNICIAN,
-            action_ts: '2',
-          },
-        ],
-      },
-    });
+    await pickTom('trigger.home.late');
     const modal = app.slack.callsTo('views.open').find((c) => c.args.trigger_id === 'trigger.home.assign');
     const explanation = String(
       (modal!.args.view as { blocks: Array<{ text?: { text: string } }> }).blocks[0]!.text!.text,
@@ -207,20 +164,11 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
         block_id: 'roster',
         elements: [{ type: 'button', action_id: actionId }],
       };
-      return app.send({
-        interactive: {
-          type: 'block_actions',
-          team: { id: app.slack.teamId },
-          user: { id: user, team_id: app.slack.teamId },
-          api_app_id: 'A0TICKETBOT',
-          trigger_id: `trigger.home.${actionId}.${user}`,
-          container: { type: 'view', view_id: 'V0HOME' },
-          view: { id: 'V0HOME', type: 'home', blocks: [block], state: { values: {} } },
-          actions: [
-            { type: 'users_select', action_id: actionId, block_id: 'roster', action_ts: '1', ...extra },
-          ],
-        },
-      });
+      return app.clickInHome(
+        user,
+        { type: 'users_select', action_id: actionId, block_id: 'roster', ...extra },
+        { triggerId: `trigger.home.${actionId}.${user}`, blocks: [block] },
+      );
     };
     await fromHome(ADMIN, 'roster_add', { selected_user: OTHER_USER });
     await app.slack.waitFor(

@@ -91,6 +91,29 @@ export class SlackTestApp {
     });
   }
 
+  /**
+   * An action in `userId`'s App Home (a view, no channel): `action` is what Slack reports of the
+   * element (type, action_id, block_id, value or selected_user…), `blocks` the home shown.
+   */
+  clickInHome(
+    userId: string,
+    action: Record<string, unknown>,
+    options: { triggerId?: string; blocks?: unknown[] } = {},
+  ) {
+    return this.send({
+      interactive: {
+        type: 'block_actions',
+        team: { id: this.slack.teamId },
+        user: { id: userId, team_id: this.slack.teamId },
+        api_app_id: 'A0TICKETBOT',
+        trigger_id: options.triggerId ?? `trigger.home.${++this.eventCounter}`,
+        container: { type: 'view', view_id: 'V0HOME' },
+        view: { id: 'V0HOME', type: 'home', blocks: options.blocks ?? [], state: { values: {} } },
+        actions: [{ action_ts: String(++this.eventCounter), ...action }],
+      },
+    });
+  }
+
   /** Clicks an element of a message (a card or a DM) as `userId`. */
   click(
     userId: string,
