@@ -4,6 +4,7 @@ import * as statusPageIndexes from './20261126150000-status-page-indexes.js';
 import * as statusPageSummaryIndex from './20261126160000-status-page-summary-index.js';
 import * as cardDelivery from './20261126180000-card-delivery.js';
 import * as ratingPromptLocation from './20261127000000-rating-prompt-location.js';
+import * as ticketSubmission from './20261128000000-ticket-submission.js';
 
 export interface Migration {
   name: string;
@@ -19,4 +20,5 @@ export const migrations: Migration[] = [
   { name: '20261126160000-status-page-summary-index', ...statusPageSummaryIndex },
   { name: '20261126180000-card-delivery', ...cardDelivery },
   { name: '20261127000000-rating-prompt-location', ...ratingPromptLocation },
+  { name: '20261128000000-ticket-submission', ...ticketSubmission },
 ];

@@ -1,5 +1,6 @@
+import type { Transaction } from 'sequelize';
 import type { Ticket } from '../db/models/ticket.js';
-import { sqlRead, sqlWrite } from '../db/sql.js';
+import { sqlRead, sqlReadOnce, sqlWrite } from '../db/sql.js';
 import { runAfterCommit } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
@@ -15,6 +16,19 @@ export interface CreateTicketProps extends TicketInput {
    * requester's user id for their DM), and until when the caller holds the job of posting it.
    */
   card?: { channelId: string; leaseUntil: Date };
+  /**
+   * The Slack modal the ticket is submitted from. Submitting the same modal again (Slack keeps its
+   * id) opens no second ticket: AlreadySubmitted names the first.
+   */
+  slackViewId?: string;
+}
+
+/** The modal was submitted before: its ticket exists already. */
+export class AlreadySubmitted extends Error {
+  constructor(readonly ticketId: number) {
+    super(`This modal was submitted already: ticket #${ticketId}`);
+    this.name = 'AlreadySubmitted';
+  }
 }
 
 /**
@@ -32,95 +46,119 @@ export async function createTicket(ctx: TicketContext, props: CreateTicketProps)
 export async function openTicket(ctx: TicketContext, props: CreateTicketProps): Promise<TicketChange> {
   const input = parseOrFail(ticketInputSchema, props);
   const { db } = ctx;
-  const change = await runInTransaction(db, async (transaction): Promise<TicketChange> => {
-    await ensureActorRow(db, ctx.actorId, transaction);
-    const technicianId = input.technicianId ?? null;
-    if (technicianId) {
-      const [row] = await sqlRead<{ isTechnician: number | boolean }>(
+  const change = await runInTransaction(db, (transaction) =>
+    insertTicket(ctx, input, props, transaction),
+  ).catch(async (error: unknown) => {
+    // The unique index on slack_view_id refused a second ticket from the same modal (or another
+    // failure): if that modal's ticket exists, this submission was a repeat.
+    if (props.slackViewId && !(error instanceof ValidationFailed)) {
+      const [first] = await sqlReadOnce<{ id: number }>(
         db,
-        transaction,
-        'SELECT is_technician AS isTechnician FROM users WHERE id = ?',
-        [technicianId],
+        'SELECT id FROM tickets WHERE slack_view_id = ?',
+        [props.slackViewId],
       );
-      if (!row?.isTechnician) {
-        throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
-      }
+      if (first) throw new AlreadySubmitted(Number(first.id));
     }
-    const now = new Date();
-    const values = {
-      title: input.title,
-      description: input.description,
-      priority: input.priority,
-      status: 'open' as const,
-      requesterId: ctx.actorId,
-      technicianId,
-      slackChannelId: props.card?.channelId ?? null,
-      slackMessageTs: null,
-      cardLeaseUntil: props.card?.leaseUntil ?? null,
-      sourceChannelId: props.source?.channelId ?? null,
-      sourceMessageTs: props.source?.messageTs ?? null,
-      sourcePermalink: props.source?.permalink ?? null,
-      version: 1,
-      resolution: 0,
-      lastActivityAt: now,
-      closedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const inserted = await sqlWrite(
-      db,
-      transaction,
-      `INSERT INTO tickets (title, description, priority, status, requester_id, technician_id,
-         slack_channel_id, card_lease_until, source_channel_id, source_message_ts, source_permalink,
-         version, resolution, last_activity_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        values.title,
-        values.description,
-        values.priority,
-        values.status,
-        values.requesterId,
-        values.technicianId,
-        values.slackChannelId,
-        values.cardLeaseUntil,
-        values.sourceChannelId,
-        values.sourceMessageTs,
-        values.sourcePermalink,
-        values.version,
-        values.resolution,
-        now,
-        now,
-        now,
-      ],
-    );
-    const ticket = db.models.Ticket.build(
-      { id: inserted.insertId, ...values },
-      { isNewRecord: false, raw: true },
-    );
-    const eventValues = {
-      ticketId: ticket.id,
-      actorId: ctx.actorId,
-      type: 'created' as const,
-      fromValue: null,
-      toValue: technicianId,
-      version: ticket.version,
-      createdAt: now,
-    };
-    const recorded = await sqlWrite(
-      db,
-      transaction,
-      `INSERT INTO ticket_events (ticket_id, actor_id, type, from_value, to_value, version, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [ticket.id, ctx.actorId, 'created', null, technicianId, ticket.version, now],
-    );
-    const event = db.models.TicketEvent.build(
-      { id: recorded.insertId, ...eventValues },
-      { isNewRecord: false, raw: true },
-    );
-    const change: TicketChange = { event, ticket };
-    for (const hook of ctx.hooks.inTransaction) await hook(change, transaction);
-    return change;
+    throw error;
   });
   await runAfterCommit(ctx, change);
+  return change;
+}
+
+async function insertTicket(
+  ctx: TicketContext,
+  input: ReturnType<typeof ticketInputSchema.parse>,
+  props: CreateTicketProps,
+  transaction: Transaction,
+): Promise<TicketChange> {
+  const { db } = ctx;
+  await ensureActorRow(db, ctx.actorId, transaction);
+  const technicianId = input.technicianId ?? null;
+  if (technicianId) {
+    const [row] = await sqlRead<{ isTechnician: number | boolean }>(
+      db,
+      transaction,
+      'SELECT is_technician AS isTechnician FROM users WHERE id = ?',
+      [technicianId],
+    );
+    if (!row?.isTechnician) {
+      throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
+    }
+  }
+  const now = new Date();
+  const values = {
+    title: input.title,
+    description: input.description,
+    priority: input.priority,
+    status: 'open' as const,
+    requesterId: ctx.actorId,
+    technicianId,
+    slackChannelId: props.card?.channelId ?? null,
+    slackMessageTs: null,
+    slackViewId: props.slackViewId ?? null,
+    cardLeaseUntil: props.card?.leaseUntil ?? null,
+    sourceChannelId: props.source?.channelId ?? null,
+    sourceMessageTs: props.source?.messageTs ?? null,
+    sourcePermalink: props.source?.permalink ?? null,
+    version: 1,
+    resolution: 0,
+    lastActivityAt: now,
+    closedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const inserted = await sqlWrite(
+    db,
+    transaction,
+    `INSERT INTO tickets (title, description, priority, status, requester_id, technician_id,
+       slack_channel_id, card_lease_until, slack_view_id, source_channel_id, source_message_ts,
+       source_permalink, version, resolution, last_activity_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      values.title,
+      values.description,
+      values.priority,
+      values.status,
+      values.requesterId,
+      values.technicianId,
+      values.slackChannelId,
+      values.cardLeaseUntil,
+      values.slackViewId,
+      values.sourceChannelId,
+      values.sourceMessageTs,
+      values.sourcePermalink,
+      values.version,
+      values.resolution,
+      now,
+      now,
+      now,
+    ],
+  );
+  const ticket = db.models.Ticket.build(
+    { id: inserted.insertId, ...values },
+    { isNewRecord: false, raw: true },
+  );
+  const eventValues = {
+    ticketId: ticket.id,
+    actorId: ctx.actorId,
+    type: 'created' as const,
+    fromValue: null,
+    toValue: technicianId,
+    version: ticket.version,
+    createdAt: now,
+  };
+  const recorded = await sqlWrite(
+    db,
+    transaction,
+    `INSERT INTO ticket_events (ticket_id, actor_id, type, from_value, to_value, version, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [ticket.id, ctx.actorId, 'created', null, technicianId, ticket.version, now],
+  );
+  const event = db.models.TicketEvent.build(
+    { id: recorded.insertId, ...eventValues },
+    { isNewRecord: false, raw: true },
+  );
+  const change: TicketChange = { event, ticket };
+  for (const hook of ctx.hooks.inTransaction) await hook(change, transaction);
   return change;
 }

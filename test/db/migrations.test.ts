@@ -80,7 +80,7 @@ for (const { kind, skipReason } of databaseKinds()) {
         expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({ status: 'open', version: 1 });
       });
 
-      it('takes the rating prompt columns off in place: the comments of a ticket and its indexes stay', async () => {
+      it('takes the later columns off in place: the comments of a ticket and its other indexes stay', async () => {
         const qi = db.sequelize.getQueryInterface();
         const indexNames = async () =>
           ((await qi.showIndex('tickets')) as Array<{ name: string }>).map((index) => index.name).sort();
@@ -97,22 +97,32 @@ for (const { kind, skipReason } of databaseKinds()) {
           editedAt: null,
           deletedAt: null,
         });
+        await db.models.Ticket.update({ slackViewId: 'V0MIGRATE1' }, { where: { id: ticket.id } });
         const indexes = await indexNames();
+        expect(indexes).toContain('tickets_slack_view');
+
+        const submission = '20261128000000-ticket-submission';
+        expect(await migrateDown(db, { to: submission })).toEqual([submission]);
+        expect(await qi.describeTable('tickets')).not.toHaveProperty('slack_view_id');
+        expect(await db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
+        expect(await indexNames()).toEqual(indexes.filter((index) => index !== 'tickets_slack_view'));
 
         const name = '20261127000000-rating-prompt-location';
-        expect(await migrateDown(db, { to: name })).toContain(name);
+        expect(await migrateDown(db, { to: name })).toEqual([name]);
         const columns = await qi.describeTable('tickets');
         expect(columns).not.toHaveProperty('rating_prompt_channel_id');
         expect(columns).not.toHaveProperty('rating_prompt_ts');
         expect(columns).toHaveProperty('slack_message_ts');
         expect(await db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
-        expect(await indexNames()).toEqual(indexes);
+        expect(await indexNames()).toEqual(indexes.filter((index) => index !== 'tickets_slack_view'));
 
         await migrateUp(db);
+        expect(await indexNames()).toEqual(indexes);
         expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({
           title: 'After a round trip',
           ratingPromptChannelId: null,
           ratingPromptTs: null,
+          slackViewId: null,
         });
       });
     },

@@ -62,6 +62,38 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     expect(view.blocks[0].element.initial_value).toBe('VPN & Wi-Fi <floor 3> see https://status.example.com');
   });
 
+  it('opens one ticket when the same modal is submitted again, one after the other or at once', async () => {
+    const { opened } = await openAndSubmit(REQUESTER, 'Submitted twice');
+    await cardOf('Submitted twice');
+    const values = {
+      title: { title: { type: 'plain_text_input', value: 'Submitted twice' } },
+      priority: { priority: { type: 'static_select', selected_option: { value: 'high' } } },
+    };
+    // Slack showed the person an error (our first answer was slow) and they pressed Submit again.
+    const again = await app.submitView(REQUESTER, opened, values);
+    expect(again.status).toBe(200);
+    expect(again.text).toBe('');
+    expect(await suite.db.models.Ticket.count({ where: { title: 'Submitted twice' } })).toBe(1);
+
+    // A double click on Submit: both arrive together.
+    app.slack.clear();
+    await app.command(REQUESTER, 'Double click');
+    const doubled = await app.slack.waitForCall('views.open');
+    const both = { ...values, title: { title: { type: 'plain_text_input', value: 'Double click' } } };
+    const answers = await Promise.all([
+      app.submitView(REQUESTER, doubled, both),
+      app.submitView(REQUESTER, doubled, both),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await cardOf('Double click');
+    expect(await suite.db.models.Ticket.count({ where: { title: 'Double click' } })).toBe(1);
+    await app.bot.slack!.catchUpCards();
+    const cards = app.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === HELPDESK && String(c.args.text).includes('Double click'));
+    expect(cards).toHaveLength(1);
+  });
+
   it('creates the ticket, posts its card in the helpdesk channel and DMs the requester a link', async () => {
     await openAndSubmit(REQUESTER, 'Screen flickers');
     const card = await cardOf('Screen flickers');

@@ -32,6 +32,8 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   /** Where the requester's rating DM is, while it waits for an answer (cleared once it is replaced). */
   declare ratingPromptChannelId: CreationOptional<string | null>;
   declare ratingPromptTs: CreationOptional<string | null>;
+  /** The Slack modal the ticket was submitted from (unique: a second submission finds this ticket). */
+  declare slackViewId: CreationOptional<string | null>;
   /** The Slack message a ticket was made from (message shortcut), if any. */
   declare sourceChannelId: string | null;
   declare sourceMessageTs: string | null;
@@ -62,6 +64,7 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
         cardLeaseUntil: { type: DataTypes.DATE, allowNull: true },
         ratingPromptChannelId: { type: DataTypes.STRING(32), allowNull: true },
         ratingPromptTs: { type: DataTypes.STRING(32), allowNull: true },
+        slackViewId: { type: DataTypes.STRING(32), allowNull: true },
         sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
         sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },

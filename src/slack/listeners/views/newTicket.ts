@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { PRIORITIES } from '../../../db/models/ticket.js';
 import {
+  AlreadySubmitted,
   asActor,
   DESCRIPTION_MAX,
   openTicket,
@@ -21,6 +22,7 @@ const stateValue = z.object({
 const submissionSchema = z.object({
   user: z.object({ id: z.string() }),
   view: z.object({
+    id: z.string().optional(),
     private_metadata: z.string().default(''),
     state: z.object({ values: z.record(z.string(), z.record(z.string(), stateValue)) }),
   }),
@@ -122,8 +124,15 @@ export function register(app: App, ctx: SlackContext): void {
         priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
         technicianId: form.data[F.technician.block] as string | null,
         source,
+        slackViewId: submission.view.id,
       });
     } catch (error) {
+      if (error instanceof AlreadySubmitted) {
+        // The same modal submitted again (the first answer was slow, or Slack showed an error):
+        // its ticket exists and its card is on its way. Close the modal; nothing more to do.
+        await ack();
+        return;
+      }
       if (!(error instanceof ValidationFailed)) throw error;
       await ack({ response_action: 'errors', errors: fieldErrors(error, t) });
       return;
