@@ -95,6 +95,7 @@ const en = {
   homeNone: '_Nothing here._',
   homeRosterEmpty: '_No technicians yet._',
   homeRosterAdd: 'Add a technician',
+  homeRosterRemovePick: 'Remove a technician',
   homeRosterRemove: 'Remove',
   homeMore: (count: number) => `…and ${count} more`,
 
@@ -221,6 +222,7 @@ const fr: Messages = {
   homeNone: '_Rien ici._',
   homeRosterEmpty: '_Aucun technicien pour l’instant._',
   homeRosterAdd: 'Ajouter un technicien',
+  homeRosterRemovePick: 'Retirer un technicien',
   homeRosterRemove: 'Retirer',
   homeMore: (count) => `…et ${count} de plus`,
 

@@ -189,6 +189,38 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     );
   });
 
+  it('reaches technicians past the rows the App Home shows: an admin removes them from a select', async () => {
+    const many = Array.from({ length: 25 }, (_, i) => `U0MANY${String(i).padStart(4, '0')}`);
+    await suite.db.models.User.bulkCreate(many.map((id) => ({ id, name: `Tech ${id}`, isTechnician: true })));
+    try {
+      await homeOpened(ADMIN);
+      const home = await app.slack.waitFor(() => {
+        const view = lastHome(ADMIN)?.args.view as { blocks: SlackJson[] } | undefined;
+        return view && JSON.stringify(view).includes('more') ? view : undefined;
+      }, 'home with a long roster');
+      const rows = home.blocks.filter((b) => String(b.block_id).startsWith('roster:'));
+      expect(rows.length).toBeLessThan(many.length);
+      const last = many.at(-1)!;
+      expect(rows.some((b) => b.block_id === `roster:${last}`)).toBe(false);
+      const controls = home.blocks.find((b) => b.block_id === 'roster_add')!;
+      expect(controls.elements.map((e: { action_id: string }) => e.action_id)).toEqual([
+        'roster_add',
+        'roster_remove',
+      ]);
+      await app.clickInHome(
+        ADMIN,
+        { type: 'users_select', action_id: 'roster_remove', block_id: 'roster_add', selected_user: last },
+        { blocks: home.blocks },
+      );
+      await app.slack.waitFor(
+        async () => (await suite.db.models.User.findByPk(last))?.isTechnician === false,
+        'the last technician removed',
+      );
+    } finally {
+      await suite.db.models.User.update({ isTechnician: false }, { where: { id: many } });
+    }
+  });
+
   it('the message shortcut opens the modal prefilled from the message; the card links back to it', async () => {
     const opensBefore = app.slack.callsTo('views.open').length;
     await app.send({

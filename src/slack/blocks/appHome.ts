@@ -91,6 +91,16 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
             action_id: ACTION_ROSTER_ADD,
             placeholder: plain(t.homeRosterAdd, LIMITS.placeholder),
           },
+          // The rows stop at HOME_LIMITS.roster: anyone further down is removed from here.
+          ...(model.roster.length > shown.length
+            ? [
+                {
+                  type: 'users_select' as const,
+                  action_id: ACTION_ROSTER_REMOVE,
+                  placeholder: plain(t.homeRosterRemovePick, LIMITS.placeholder),
+                },
+              ]
+            : []),
         ],
       });
     }

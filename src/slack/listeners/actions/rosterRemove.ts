@@ -5,5 +5,13 @@ import type { SlackContext } from '../../context.js';
 import { rosterAction } from './rosterChange.js';
 
 export function register(app: App, ctx: SlackContext): void {
-  rosterAction(app, ctx, ACTION_ROSTER_REMOVE, (action) => action.value, removeTechnician);
+  // A Remove button on a technician's row, or the "Remove a technician" select that reaches those
+  // beyond the rows the App Home shows.
+  rosterAction(
+    app,
+    ctx,
+    ACTION_ROSTER_REMOVE,
+    (action) => action.value ?? action.selected_user,
+    removeTechnician,
+  );
 }
