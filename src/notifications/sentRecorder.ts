@@ -2,6 +2,12 @@ import type { Logger } from '../logger.js';
 import type { OutboxQueue, OutboxRow } from './queue.js';
 
 const GROUP_MAX = 200;
+/**
+ * Waits before trying a failed write again. The write is idempotent (it only marks rows still
+ * `sending` under this drainer's lease), and giving up means those emails go out again once their
+ * lease (5 minutes) runs out: a database blip of a few seconds should not send anything twice.
+ */
+const RETRY_DELAYS_MS = [250, 1000, 3000];
 
 /**
  * Records `sent` for many rows in one UPDATE: accepted messages gather for a few milliseconds
@@ -37,6 +43,22 @@ export class SentRecorder {
     while (this.writing) await this.writing;
   }
 
+  private async markSent(rows: OutboxRow[]): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.queue.markManySent(rows, this.owner);
+      } catch (error) {
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) throw error;
+        this.logger.warn(
+          { err: error, outboxIds: rows.map((row) => row.id), retryInMs: delay },
+          'could not record sent emails; trying again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   private async writeAll(): Promise<void> {
     try {
       while (this.pending.length > 0) {
@@ -44,10 +66,7 @@ export class SentRecorder {
           await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
         const group = this.pending.splice(0, GROUP_MAX);
         try {
-          const updated = await this.queue.markManySent(
-            group.map((entry) => entry.row),
-            this.owner,
-          );
+          const updated = await this.markSent(group.map((entry) => entry.row));
           this.recorded += updated;
           if (updated < group.length) {
             this.logger.warn(

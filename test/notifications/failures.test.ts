@@ -190,4 +190,22 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
     await row.reload();
     expect(row.status).toBe('sent');
   });
+
+  it('recording `sent` failing for a moment (database blip): tried again, the email sent once', async () => {
+    const row = await queueOne();
+    const markManySent = notifications.queue.markManySent.bind(notifications.queue);
+    let writes = 0;
+    notifications.queue.markManySent = async (...args) => {
+      writes += 1;
+      if (writes === 1) throw new Error('Connection lost: The server closed the connection.');
+      return markManySent(...args);
+    };
+    await notifications.drainer.drain();
+    await row.reload();
+    expect(row.status).toBe('sent');
+    expect(writes).toBe(2);
+    // Nothing left to send again: a later drain sends nothing more.
+    await notifications.drainer.drain();
+    expect(smtp.received).toHaveLength(1);
+  });
 });
