@@ -21,14 +21,21 @@ export interface Ticketbot {
   stop(): Promise<void>;
 }
 
+/** What the environment does not set: the tests' hold on timing and locks. */
+export interface StartOptions {
+  /** How the database is opened beyond the URL (the tests make SQLite fail on a held lock). */
+  database?: Omit<DatabaseOptions, 'logger'>;
+  /** How often interrupted card postings are looked for (ms; 0: only when asked, as tests do). */
+  cardCatchUpMs?: number;
+}
+
 /** The composition root: config → database → ticket services → web (and Slack) → listening. */
 export async function startTicketbot(
   config: Config,
   logger: Logger,
-  /** How the database is opened beyond the URL (the tests make SQLite fail on a held lock). */
-  databaseOptions: Omit<DatabaseOptions, 'logger'> = {},
+  options: StartOptions = {},
 ): Promise<Ticketbot> {
-  const db = createDatabase(config.databaseUrl, { ...databaseOptions, logger });
+  const db = createDatabase(config.databaseUrl, { ...options.database, logger });
   logger.info({ database: redactUrl(config.databaseUrl), dialect: db.dialect }, 'connecting to the database');
   try {
     await db.sequelize.authenticate();
@@ -50,7 +57,7 @@ export async function startTicketbot(
   let slack: SlackHandle | undefined;
   try {
     notifications = await startNotifications({ config, services, logger }, { outcomes: metrics.emails });
-    slack = await startSlack({ config, app, services, logger });
+    slack = await startSlack({ config, app, services, logger, cardCatchUpMs: options.cardCatchUpMs });
   } catch (error) {
     await notifications?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);

@@ -18,7 +18,7 @@ import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
 
 /** How often interrupted card postings are looked for. */
-const CARD_CATCH_UP_MS = 60_000;
+export const CARD_CATCH_UP_MS = 60_000;
 
 export interface SlackDeps {
   config: Config;
@@ -26,6 +26,8 @@ export interface SlackDeps {
   app: Express;
   services: TicketServices;
   logger: Logger;
+  /** CARD_CATCH_UP_MS unless said otherwise; 0 runs catch-ups only through catchUpCards(). */
+  cardCatchUpMs?: number;
 }
 
 export interface SlackHandle {
@@ -156,10 +158,14 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   // Cards whose posting was interrupted (a crash, a Slack outage) are posted by a catch-up that
   // runs every minute in every replica; each card is taken by one of them.
   let catchingUp: Promise<unknown> = Promise.resolve();
-  const catchUp = setInterval(() => {
-    catchingUp = background.run('card catch-up', () => catchUpCards(ctx));
-  }, CARD_CATCH_UP_MS);
-  catchUp.unref();
+  const every = deps.cardCatchUpMs ?? CARD_CATCH_UP_MS;
+  const catchUp =
+    every > 0
+      ? setInterval(() => {
+          catchingUp = background.run('card catch-up', () => catchUpCards(ctx));
+        }, every)
+      : undefined;
+  catchUp?.unref();
 
   if (slack.mode === 'socket') await bolt.start();
   logger.info(

@@ -271,7 +271,11 @@ export async function startSlackTestApp(
     ...env,
   });
   try {
-    const bot = await startTicketbot(config, logger, { sqliteFailOnLock: true });
+    // Catch-ups run when a test asks (catchUpCards()), never from the minute's timer mid-test.
+    const bot = await startTicketbot(config, logger, {
+      database: { sqliteFailOnLock: true },
+      cardCatchUpMs: 0,
+    });
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();
