@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { createDatabase, type Database, type DatabaseOptions } from './db/index.js';
+import { createDatabase, type Database } from './db/index.js';
 import { migrateUp } from './db/migrate.js';
 import { type Logger, redactUrl } from './logger.js';
 import { type NotificationsHandle, startNotifications } from './notifications/index.js';
@@ -21,10 +21,8 @@ export interface Ticketbot {
   stop(): Promise<void>;
 }
 
-/** What the environment does not set: the tests' hold on timing and locks. */
+/** What the environment does not set: the tests' hold on timing. */
 export interface StartOptions {
-  /** How the database is opened beyond the URL (the tests make SQLite fail on a held lock). */
-  database?: Omit<DatabaseOptions, 'logger'>;
   /** How often interrupted card postings are looked for (ms; 0: only when asked, as tests do). */
   cardCatchUpMs?: number;
 }
@@ -35,7 +33,7 @@ export async function startTicketbot(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<Ticketbot> {
-  const db = createDatabase(config.databaseUrl, { ...options.database, logger });
+  const db = createDatabase(config.databaseUrl, { logger });
   logger.info({ database: redactUrl(config.databaseUrl), dialect: db.dialect }, 'connecting to the database');
   try {
     await db.sequelize.authenticate();

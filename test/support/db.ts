@@ -48,8 +48,7 @@ export async function createEmptyTestDatabase(kind: DatabaseKind): Promise<TestD
 /** A fresh, migrated database with its connection open. */
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase & { db: Database }> {
   const empty = await createEmptyTestDatabase(kind);
-  // A write that skips its turn on SQLite (db.writeQueue) fails the test instead of waiting.
-  const db = createDatabase(empty.url, { sqliteFailOnLock: true });
+  const db = createDatabase(empty.url);
   if (kind === 'sqlite') await db.sequelize.query('PRAGMA journal_mode = WAL');
   await migrateUp(db);
   return {

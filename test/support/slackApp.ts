@@ -272,10 +272,7 @@ export async function startSlackTestApp(
   });
   try {
     // Catch-ups run when a test asks (catchUpCards()), never from the minute's timer mid-test.
-    const bot = await startTicketbot(config, logger, {
-      database: { sqliteFailOnLock: true },
-      cardCatchUpMs: 0,
-    });
+    const bot = await startTicketbot(config, logger, { cardCatchUpMs: 0 });
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();
