@@ -18,7 +18,7 @@ import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
 
 /** How often interrupted card postings are looked for. */
-export const CARD_CATCH_UP_MS = 60_000;
+const CARD_CATCH_UP_MS = 60_000;
 
 export interface SlackDeps {
   config: Config;

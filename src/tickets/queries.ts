@@ -192,7 +192,12 @@ export async function forgetRatingPrompt(
 
 /** Whether the requester has rated the ticket's `resolution` (its prompt was answered). */
 export async function isRated(db: Database, ticketId: number, resolution: number): Promise<boolean> {
-  return (await db.models.Rating.count({ where: { ticketId, resolution } })) > 0;
+  return (await ratingOf(db, ticketId, resolution)) !== null;
+}
+
+/** The requester's rating of the ticket's `resolution`, if they gave one. */
+export function ratingOf(db: Database, ticketId: number, resolution: number) {
+  return db.models.Rating.findOne({ where: { ticketId, resolution } });
 }
 
 export interface TicketList {

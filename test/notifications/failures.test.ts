@@ -38,6 +38,18 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
     expect(rows).toHaveLength(1);
     return rows[0]!;
   };
+  /** The `nth` call to the queue's `method` fails as a lost database connection would; counts the calls. */
+  const breakCall = (method: 'claim' | 'markManySent', nth: number) => {
+    const queue = notifications.queue;
+    const original = queue[method].bind(queue) as (...args: unknown[]) => Promise<unknown>;
+    let calls = 0;
+    (queue as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      calls += 1;
+      if (calls === nth) throw new Error('Connection lost: The server closed the connection.');
+      return original(...args);
+    };
+    return { calls: () => calls };
+  };
   const settled = async () => {
     const rows = await outboxRows(suite.db);
     return rows.every((row) => row.status === 'sent' || row.status === 'dead');
@@ -168,13 +180,7 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
   it('a claim failing (database outage) while a send is in flight: the drain ends only once that send is recorded', async () => {
     const row = await queueOne();
     // The database goes away after the first claim: the claim ahead of the senders fails.
-    const claim = notifications.queue.claim.bind(notifications.queue);
-    let claims = 0;
-    notifications.queue.claim = async (...args) => {
-      claims += 1;
-      if (claims === 2) throw new Error('Connection lost: The server closed the connection.');
-      return claim(...args);
-    };
+    breakCall('claim', 2);
     let release = () => {};
     smtp.inject({ kind: 'hold', release: new Promise<void>((resolve) => (release = resolve)) });
     let finished = false;
@@ -193,17 +199,11 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
 
   it('recording `sent` failing for a moment (database blip): tried again, the email sent once', async () => {
     const row = await queueOne();
-    const markManySent = notifications.queue.markManySent.bind(notifications.queue);
-    let writes = 0;
-    notifications.queue.markManySent = async (...args) => {
-      writes += 1;
-      if (writes === 1) throw new Error('Connection lost: The server closed the connection.');
-      return markManySent(...args);
-    };
+    const writes = breakCall('markManySent', 1);
     await notifications.drainer.drain();
     await row.reload();
     expect(row.status).toBe('sent');
-    expect(writes).toBe(2);
+    expect(writes.calls()).toBe(2);
     // Nothing left to send again: a later drain sends nothing more.
     await notifications.drainer.drain();
     expect(smtp.received).toHaveLength(1);

@@ -45,17 +45,7 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
     const { id, version } = await ticketOf(card);
     const res = await app.click(userId, app.card(card.channel, card.ts), actionId);
     expect(res.status).toBe(200);
-    await app.slack.waitFor(
-      (calls) =>
-        calls.find(
-          (c) =>
-            c.method === 'chat.update' &&
-            c.args.ts === card.ts &&
-            c.response.ok === true &&
-            JSON.stringify(c.args.blocks).includes(`"ticket_actions:${id}:${version + 1}"`),
-        ),
-      `the card of #${id} at version ${version + 1}`,
-    );
+    await app.cardAtVersion(card.ts, id, version + 1);
   }
 
   /** The rating DM sent for the ticket's `resolution`-th closing, as posted. */

@@ -375,17 +375,7 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     expect((await ticket.reload()).technicianId).toBe(TECHNICIAN);
     // The card still shows version 1; its next click is refused as out of date, and the card is redrawn.
     await app.click(TECHNICIAN, card, 'ticket_start');
-    const caughtUp = await app.slack.waitFor(
-      (calls) =>
-        calls.find(
-          (c) =>
-            c.method === 'chat.update' &&
-            c.args.ts === card.ts &&
-            c.response.ok === true &&
-            JSON.stringify(c.args.blocks).includes(`ticket_actions:${ticket.id}:2`),
-        ),
-      'the card caught up',
-    );
+    const caughtUp = await app.cardAtVersion(card.ts, ticket.id, 2);
     expect(JSON.stringify(caughtUp.args.blocks)).toContain('Tom Tech');
     expect((await ticket.reload()).status).toBe('open');
   });

@@ -228,6 +228,21 @@ export class SlackTestApp {
     return { channel: posted.response.channel as string, ts, blocks: posted.args.blocks as Card['blocks'] };
   }
 
+  /** Waits until Slack accepted an update of the card at `ts` showing the ticket at `version`. */
+  cardAtVersion(ts: string, ticketId: number, version: number) {
+    return this.slack.waitFor(
+      (calls) =>
+        calls.find(
+          (c) =>
+            c.method === 'chat.update' &&
+            c.args.ts === ts &&
+            c.response.ok === true &&
+            JSON.stringify(c.args.blocks).includes(`"ticket_actions:${ticketId}:${version}"`),
+        ),
+      `the card of #${ticketId} at version ${version}`,
+    );
+  }
+
   /** The latest blocks of the card at `ts` (after its chat.update calls). */
   card(channel: string, ts: string): Card {
     const updates = this.slack.calls.filter(

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { languageOf } from '../../../i18n.js';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
-import { forgetRatingPrompt } from '../../../tickets/queries.js';
+import { forgetRatingPrompt, ratingOf } from '../../../tickets/queries.js';
 import { ACTION_RATE, RATING_REMARK } from '../../blocks/ids.js';
 import { ratingDone } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
@@ -45,9 +45,7 @@ export function register(app: App, ctx: SlackContext): void {
       if (error instanceof InvalidTransition && error.reason === 'already_rated') {
         // A second click (a double click, or the prompt seen before it turned into a thank-you):
         // the thank-you for the score that counts, not a message that the prompt is void.
-        const rating = await ctx.services.db.models.Rating.findOne({
-          where: { ticketId, resolution },
-        });
+        const rating = await ratingOf(ctx.services.db, ticketId, resolution);
         await replace(rating ? t.ratingThanks(rating.score) : t.ratingExpired);
         return;
       }
