@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,21 @@ describe('start-up as a process', () => {
     expect(output).toMatch(/SLACK_SIGNING_SECRET: /);
     expect(output).toContain('.env.example');
     expect(output).not.toContain('xoxb-secret-value');
+  }, 120_000);
+
+  it('on a Node.js older than 20.12 says in one line which version it needs, and exits 1', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
+    dirs.push(cwd);
+    // Node 20.11 lacks process.loadEnvFile; stand in for it by reporting that version.
+    const older = join(cwd, 'node-20.11.mjs');
+    writeFileSync(older, "Object.defineProperty(process.versions, 'node', { value: '20.11.1' });\n");
+    writeFileSync(join(cwd, '.env'), 'PORT=0\n');
+    const child = runMain({ NODE_OPTIONS: `--import=${older}` }, cwd);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(child.output().trim()).toBe(
+      'ticketbot needs Node.js 20.12.0 or newer (this is v20.11.1); install a current LTS release (22 or 24) from https://nodejs.org',
+    );
   }, 120_000);
 
   it('stops with a plain reason when Slack refuses the bot token, without showing it', async () => {

@@ -1,10 +1,12 @@
 import { type Config, ConfigError, loadConfig } from '../config.js';
+import { exitIfNodeTooOld } from '../nodeVersion.js';
 
 /**
  * What every command starts with: read `.env` when present, validate the environment, and on a
  * bad value print every problem and exit 1.
  */
 export function configFromEnvironment(hint = ''): Config {
+  exitIfNodeTooOld();
   try {
     process.loadEnvFile('.env');
   } catch (error) {

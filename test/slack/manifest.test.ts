@@ -8,7 +8,7 @@ import type { SlackJson } from '../support/slackApp.js';
 // manifest.yml (HTTP) and manifest.socket.yml (Socket Mode) against Slack's published JSON Schema,
 // and against the code: the command, shortcut and scopes ticketbot really uses.
 
-const schemaDir = new URL('../../../shared/slack/manifest-schema/', import.meta.url);
+const schemaDir = new URL('../fixtures/slack/manifest-schema/', import.meta.url);
 const readJson = (name: string) =>
   JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8')) as Record<string, unknown>;
 const REMOTE = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/';

@@ -4,11 +4,11 @@ import { describeEachDatabase } from '../support/db.js';
 import { type SlackTestApp, useSlackTestApp } from '../support/slackApp.js';
 import { FORM } from '../support/slackSigner.js';
 
-// Every real payload in ../shared/slack/payloads, replayed through POST /slack/events as Slack
+// Every real payload in test/fixtures/slack/payloads, replayed through POST /slack/events as Slack
 // sends it: handled (URL verification, ssl_check) or ignored (other apps' callback ids, users
 // unknown to ticketbot), never a 5xx, nothing stored, nothing sent that Slack would reject.
 
-const dir = new URL('../../../shared/slack/payloads/', import.meta.url);
+const dir = new URL('../fixtures/slack/payloads/', import.meta.url);
 const files = readdirSync(dir).filter((name) => /\.(json|form)$/.test(name));
 /** Inner events without their envelope (see SOURCES.md): Slack would wrap them in event_callback. */
 const INNER_EVENT = new Set([

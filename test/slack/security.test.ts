@@ -9,7 +9,7 @@ import { encodeBody, FORM, slackSignature } from '../support/slackSigner.js';
 describe('the request signer', () => {
   it("matches Slack's documented test vector", () => {
     const body = readFileSync(
-      new URL('../../../shared/slack/payloads/slash_command_signing_test_vector.form', import.meta.url),
+      new URL('../fixtures/slack/payloads/slash_command_signing_test_vector.form', import.meta.url),
       'utf8',
     );
     expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe(

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { validateBlocks, validateView } from './slackBlockKit.js';
 
 // A test Slack: an HTTP server on 127.0.0.1 that answers the Web API methods ticketbot uses the
-// way Slack does (response shapes from ../../../shared/slack/payloads/web-api-responses/),
+// way Slack does (response shapes from test/fixtures/slack/payloads/web-api-responses/),
 // records every call, and rejects blocks and views that break Block Kit's limits.
 
 export interface SlackCall {

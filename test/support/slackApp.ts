@@ -6,7 +6,7 @@ import { FakeSlack, type SlackCall } from './slackApi.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
 
 // Starts the whole of ticketbot (HTTP mode) against the test Slack, and speaks to it the way
-// Slack does: signed requests to POST /slack/events, payloads shaped like ../../../shared/slack/payloads.
+// Slack does: signed requests to POST /slack/events, payloads shaped like test/fixtures/slack/payloads.
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-0000-token';

@@ -1,4 +1,4 @@
-// Block Kit's limits as Slack enforces them (see ../../../shared/slack/FACTS.md §4), for the test
+// Block Kit's limits as Slack enforces them (https://docs.slack.dev/reference/block-kit/blocks and its element pages), for the test
 // Slack to reject what the real one would. Returns the problems found; none means Slack accepts it.
 
 type Json = Record<string, unknown>;

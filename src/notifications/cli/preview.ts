@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../../config.js';
+import { exitIfNodeTooOld } from '../../nodeVersion.js';
 import { writePreviews } from '../preview.js';
 import { EmailTemplateError } from '../templates/index.js';
 
 // `npm run emails:preview [-- out-dir]`: every email, every language, sample data, as files to
 // open in a browser. Honours EMAIL_TEMPLATES_DIR (from the environment or .env).
 
+exitIfNodeTooOld();
 try {
   process.loadEnvFile('.env');
 } catch {
