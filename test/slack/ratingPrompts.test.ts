@@ -334,13 +334,18 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
     expect(await rating()).toMatchObject({ remark: 'Quick & kind <3' });
   });
 
-  it('marks an empty remark on the field and stores nothing', async () => {
+  it('marks an empty or too long remark on the field and stores nothing', async () => {
     const { id, thanks } = await ratedThankYou('Dock unplugged', 3);
     const opened = await remarkModal(thanks);
     const submitted = await app.submitView(REQUESTER, opened, remark('   '));
     expect(JSON.parse(submitted.text)).toEqual({
       response_action: 'errors',
       errors: { rating_remark: 'Write a remark, or close this window.' },
+    });
+    const tooLong = await app.submitView(REQUESTER, opened, remark('x'.repeat(1001)));
+    expect(JSON.parse(tooLong.text)).toEqual({
+      response_action: 'errors',
+      errors: { rating_remark: 'Keep the remark to 1000 characters.' },
     });
     expect(await suite.db.models.Rating.findOne({ where: { ticketId: id } })).toMatchObject({ remark: null });
   });

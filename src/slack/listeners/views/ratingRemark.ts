@@ -1,13 +1,20 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Rating } from '../../../db/models/rating.js';
-import { addRatingRemark, asActor, isDomainError, ValidationFailed } from '../../../tickets/index.js';
+import {
+  addRatingRemark,
+  asActor,
+  InvalidTransition,
+  isDomainError,
+  ValidationFailed,
+} from '../../../tickets/index.js';
+import { ratingOf } from '../../../tickets/queries.js';
 import { REMARK_MAX } from '../../../tickets/validation.js';
 import { RATING_REMARK, VIEW_RATING_REMARK } from '../../blocks/ids.js';
 import { ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
-import { messages } from '../../messages.js';
+import { type Messages, messages } from '../../messages.js';
 
 const targetSchema = z.object({
   ticketId: z.number().int(),
@@ -45,16 +52,6 @@ export function register(app: App, ctx: SlackContext): void {
     ).trim();
     const fieldError = (message: string) =>
       ack({ response_action: 'errors', errors: { [RATING_REMARK.block]: message } });
-    const invalid =
-      remark === ''
-        ? t.ratingRemarkRequired
-        : remark.length > REMARK_MAX
-          ? t.ratingRemarkTooLong(REMARK_MAX)
-          : null;
-    if (invalid) {
-      await fieldError(invalid);
-      return;
-    }
     let rating: Rating;
     try {
       ({ rating } = await addRatingRemark(asActor(ctx.services, submission.user.id), {
@@ -64,14 +61,30 @@ export function register(app: App, ctx: SlackContext): void {
       }));
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      await fieldError(error instanceof ValidationFailed ? t.ratingRemarkRequired : explanationOf(error, t));
+      if (error instanceof ValidationFailed) {
+        await fieldError(
+          remark.length > REMARK_MAX ? t.ratingRemarkTooLong(REMARK_MAX) : t.ratingRemarkRequired,
+        );
+        return;
+      }
+      await fieldError(explanationOf(error, t));
+      // Remarked already (from an older copy of the modal): the thank-you may still offer to add one.
+      if (error instanceof InvalidTransition && error.reason === 'remark_already_added') {
+        const stored = await ratingOf(ctx.services.db, target.ticketId, target.resolution);
+        if (stored) showRemark(ctx, target, stored, t);
+      }
       return;
     }
     await ack();
-    void ctx.background.run(
-      'show rating remark',
-      () => ctx.client.chat.update({ channel: target.channel, ts: target.ts, ...ratingThanks(rating, t) }),
-      { ticketId: target.ticketId },
-    );
+    showRemark(ctx, target, rating, t);
   });
+}
+
+/** The thank-you DM shows the remark in place of its "Add a remark" button; a failure is logged. */
+function showRemark(ctx: SlackContext, target: z.infer<typeof targetSchema>, rating: Rating, t: Messages) {
+  void ctx.background.run(
+    'show rating remark',
+    () => ctx.client.chat.update({ channel: target.channel, ts: target.ts, ...ratingThanks(rating, t) }),
+    { ticketId: target.ticketId },
+  );
 }
