@@ -30,9 +30,24 @@ export async function explainRefusal(ctx: SlackContext, body: unknown, error: un
   const where = whereSchema.parse(body);
   if (!isDomainError(error))
     ctx.logger.error({ err: error, slackUser: where.user.id }, 'Slack action failed');
+  await tellWhereClicked(ctx, body, (t) => explanationOf(error, t));
+}
+
+/**
+ * Says something to the person who clicked, in their language, where they clicked: as an
+ * ephemeral message in a channel or DM (chat.postEphemeral takes "Channel, private group, or IM
+ * channel", https://docs.slack.dev/reference/methods/chat.postEphemeral), else as a small modal
+ * or, once the click's trigger_id has run out, a DM.
+ */
+export async function tellWhereClicked(
+  ctx: SlackContext,
+  body: unknown,
+  say: (t: Messages) => string,
+): Promise<void> {
+  const where = whereSchema.parse(body);
   const user = await ctx.directory.profile(where.user.id).catch(() => null);
   const t = messages(languageOf(user?.locale));
-  const text = explanationOf(error, t);
+  const text = say(t);
   if (where.channel && where.container?.type === 'message') {
     await ctx.client.chat.postEphemeral({
       channel: where.channel.id,

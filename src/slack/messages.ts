@@ -58,6 +58,7 @@ const en = {
     comment_edited: (who: string) => `${who} edited a comment`,
     comment_deleted: (who: string) => `${who} deleted a comment`,
     rated: (who: string, score: string) => `${who} rated it ${score}/5`,
+    rating_remarked: (who: string) => `${who} added a remark to the rating`,
   },
 
   commentTitle: 'Add a comment',
@@ -76,8 +77,16 @@ const en = {
 
   ratingPrompt: (id: number, title: string, technician: string) =>
     `Ticket #${id} ${title} was closed. How did ${technician} do?`,
-  ratingRemarkLabel: 'Anything to add? (optional)',
+  ratingPromptHint: 'One click rates; you can add a remark afterwards.',
   ratingThanks: (score: number) => `Thank you! You rated this ticket ${score}/5.`,
+  ratingAddRemark: 'Add a remark',
+  ratingYourRemark: (remark: string) => `Your remark: ${remark}`,
+  ratingRemarkTitle: 'Your remark',
+  ratingRemarkSubmit: 'Save',
+  ratingRemarkLabel: (id: number, score: number) => `Anything to add to your ${score}/5 for ticket #${id}?`,
+  ratingRemarkRequired: 'Write a remark, or close this window.',
+  ratingRemarkTooLong: (max: number) => `Keep the remark to ${max} characters.`,
+  ratingRemarkTooSlow: 'Slack gave me too little time to open the remark window. Click *Add a remark* again.',
   ratingExpired: 'This rating request no longer applies: the ticket was reopened or already rated.',
   ratingReopened: (id: number, title: string) =>
     `Ticket #${id} ${title} was reopened, so there is nothing to rate for now. You will be asked again when it is closed.`,
@@ -120,6 +129,9 @@ const en = {
     no_technician: 'This ticket has no technician to rate.',
     self_rating: 'Nobody rates their own work.',
     already_rated: 'This ticket is already rated.',
+    rating_not_found: 'There is no rating of yours to add a remark to.',
+    not_rating_requester: 'Only the requester adds a remark to their rating.',
+    remark_already_added: 'You already added a remark to this rating.',
     not_admin: 'Only admins change the technician roster.',
     ticket_not_found: 'That ticket does not exist any more.',
     ticket_changed:
@@ -186,6 +198,7 @@ const fr: Messages = {
     comment_edited: (who) => `${who} a modifié un commentaire`,
     comment_deleted: (who) => `${who} a supprimé un commentaire`,
     rated: (who, score) => `${who} l’a noté ${score}/5`,
+    rating_remarked: (who) => `${who} a ajouté une remarque à sa note`,
   },
 
   commentTitle: 'Ajouter un commentaire',
@@ -203,8 +216,17 @@ const fr: Messages = {
 
   ratingPrompt: (id, title, technician) =>
     `Le ticket n°${id} ${title} est fermé. Comment ${technician} s’en est-il sorti ?`,
-  ratingRemarkLabel: 'Un mot à ajouter ? (facultatif)',
+  ratingPromptHint: 'Un clic suffit pour noter ; vous pourrez ensuite ajouter une remarque.',
   ratingThanks: (score) => `Merci ! Vous avez noté ce ticket ${score}/5.`,
+  ratingAddRemark: 'Ajouter une remarque',
+  ratingYourRemark: (remark) => `Votre remarque : ${remark}`,
+  ratingRemarkTitle: 'Votre remarque',
+  ratingRemarkSubmit: 'Enregistrer',
+  ratingRemarkLabel: (id, score) => `Un mot à ajouter à votre ${score}/5 pour le ticket n°${id} ?`,
+  ratingRemarkRequired: 'Écrivez une remarque, ou fermez cette fenêtre.',
+  ratingRemarkTooLong: (max) => `Limitez la remarque à ${max} caractères.`,
+  ratingRemarkTooSlow:
+    'Slack m’a laissé trop peu de temps pour ouvrir la fenêtre de remarque. Cliquez à nouveau sur *Ajouter une remarque*.',
   ratingExpired: 'Cette demande d’évaluation ne s’applique plus : le ticket a été rouvert ou déjà noté.',
   ratingReopened: (id, title) =>
     `Le ticket n°${id} ${title} a été rouvert : rien à noter pour l’instant. Nous vous le redemanderons quand il sera fermé.`,
@@ -248,6 +270,9 @@ const fr: Messages = {
     no_technician: 'Ce ticket n’a pas de technicien à noter.',
     self_rating: 'Personne ne note son propre travail.',
     already_rated: 'Ce ticket est déjà noté.',
+    rating_not_found: 'Il n’y a pas de note de votre part à compléter d’une remarque.',
+    not_rating_requester: 'Seul le demandeur ajoute une remarque à sa note.',
+    remark_already_added: 'Vous avez déjà ajouté une remarque à cette note.',
     not_admin: 'Seuls les admins modifient l’équipe technique.',
     ticket_not_found: 'Ce ticket n’existe plus.',
     ticket_changed:

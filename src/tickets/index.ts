@@ -5,7 +5,7 @@ export type { TicketChange, TicketContext, TicketHooks, TicketServices } from '.
 export { asActor, createTicketHooks } from './context.js';
 export { AlreadySubmitted, createTicket, openTicket } from './createTicket.js';
 export * from './errors.js';
-export { rateTicket } from './rateTicket.js';
+export { addRatingRemark, rateTicket } from './rateTicket.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';
 export { runInTransaction } from './transaction.js';
 export { ensureUsers } from './users.js';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { Rating } from '../db/models/rating.js';
 import { type ChangeRequest, changeTicket } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
-import { InvalidTransition, NotAllowed } from './errors.js';
+import { InvalidTransition, NotAllowed, NotFound } from './errors.js';
 import { parseOrFail, REMARK_MAX } from './validation.js';
 
 const ratingSchema = z.object({
@@ -61,4 +62,73 @@ export async function rateTicket(ctx: TicketContext, props: RateTicketProps): Pr
     );
     return { type: 'rated', to: String(input.score), rating };
   });
+}
+
+const remarkSchema = z.object({
+  remark: z
+    .string()
+    .trim()
+    .min(1, 'Write a remark')
+    .max(REMARK_MAX, `Keep the remark to ${REMARK_MAX} characters`),
+});
+
+/** Thrown inside the transaction when the rating already holds this remark, to leave everything as it was. */
+class AlreadyRemarked extends Error {
+  constructor(readonly rating: Rating) {
+    super('remark already stored');
+  }
+}
+
+export interface AddRatingRemarkProps {
+  ticketId: number;
+  /** Which closing's rating the remark belongs to. */
+  resolution: number;
+  remark: string;
+}
+
+export interface AddRatingRemarkResult {
+  rating: Rating;
+  /** False when the rating already held this very remark (the modal submitted twice): nothing changed. */
+  added: boolean;
+  change?: TicketChange;
+}
+
+/**
+ * The requester adds a remark to their rating of one closing, once. The score is stored the moment
+ * it is clicked; the remark comes after, from a modal. The same remark again changes nothing; a
+ * different one is refused, as a second score is.
+ */
+export async function addRatingRemark(
+  ctx: TicketContext,
+  props: AddRatingRemarkProps,
+): Promise<AddRatingRemarkResult> {
+  const { remark } = parseOrFail(remarkSchema, props);
+  try {
+    const change = await changeTicket(
+      ctx,
+      { ticketId: props.ticketId },
+      async (ticket, actor, transaction) => {
+        // Under the ticket's row lock, so two submissions of one modal cannot both get past here.
+        const rating = await ctx.db.models.Rating.findOne({
+          where: { ticketId: ticket.id, resolution: props.resolution },
+          transaction,
+        });
+        if (!rating)
+          throw new NotFound(`Ticket #${ticket.id} is not rated for that closing`, 'rating_not_found');
+        if (rating.requesterId !== actor.id)
+          throw new NotAllowed('Only the requester adds a remark to their rating', 'not_rating_requester');
+        if (rating.remark !== null) {
+          if (rating.remark === remark) throw new AlreadyRemarked(rating);
+          throw new InvalidTransition('This rating already has a remark', 'remark_already_added', ticket);
+        }
+        rating.remark = remark;
+        await rating.save({ transaction });
+        return { type: 'rating_remarked', to: String(rating.score), rating };
+      },
+    );
+    return { rating: change.rating!, added: true, change };
+  } catch (error) {
+    if (error instanceof AlreadyRemarked) return { rating: error.rating, added: false };
+    throw error;
+  }
 }

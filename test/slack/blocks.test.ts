@@ -4,7 +4,7 @@ import type { User } from '../../src/db/models/user.js';
 import { appHome } from '../../src/slack/blocks/appHome.js';
 import { parseTicketActionsBlockId, ticketActionsBlockId } from '../../src/slack/blocks/ids.js';
 import { newTicketModal } from '../../src/slack/blocks/newTicketModal.js';
-import { ratingPrompt } from '../../src/slack/blocks/ratingPrompt.js';
+import { ratingPrompt, ratingRemarkModal, ratingThanks } from '../../src/slack/blocks/ratingPrompt.js';
 import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
 import { messages } from '../../src/slack/messages.js';
 import { readableSlackText } from '../../src/slack/newTicketFlow.js';
@@ -201,7 +201,7 @@ describe('Block Kit views', () => {
     expect(priority.element.initial_option.value).toBe('normal');
   });
 
-  it('rating prompt: five buttons tied to the resolution, an optional remark', () => {
+  it('rating prompt: five buttons tied to the resolution and no input block (a message takes none); the thank-you offers a remark, then shows it', () => {
     const { blocks } = ratingPrompt(
       ticket({ status: 'closed', resolution: 2, technicianId: 'U0TECH0001' }),
       'Tom',
@@ -213,11 +213,49 @@ describe('Block Kit views', () => {
     };
     expect(actions.block_id).toBe('rating:42:2');
     expect(actions.elements.map((e) => e.value)).toEqual(['42:2:1', '42:2:2', '42:2:3', '42:2:4', '42:2:5']);
-    expect(blocks.find((b) => b.type === 'input')).toMatchObject({
-      optional: true,
-      block_id: 'rating_remark',
-    });
+    expect(blocks.map((b) => b.type)).not.toContain('input');
     expect(validateBlocks(blocks, 'message')).toEqual([]);
+
+    const offered = ratingThanks({ ticketId: 42, resolution: 2, score: 4, remark: null }, en);
+    expect(offered.text).toBe('Thank you! You rated this ticket 4/5.');
+    expect(offered.blocks[1]).toMatchObject({
+      type: 'actions',
+      elements: [{ action_id: 'ticket_rate_remark', value: '42:2:4' }],
+    });
+    expect(validateBlocks(offered.blocks, 'message')).toEqual([]);
+
+    const shown = ratingThanks(
+      { ticketId: 42, resolution: 2, score: 4, remark: 'Fast <!channel> & kind' },
+      en,
+    );
+    expect(shown.blocks.map((b) => b.type)).toEqual(['section', 'context']);
+    expect(JSON.stringify(shown.blocks)).toContain('Your remark: Fast &lt;!channel&gt; &amp; kind');
+    const long = ratingThanks({ ticketId: 42, resolution: 2, score: 4, remark: '&'.repeat(1000) }, en);
+    expect(validateBlocks(long.blocks, 'message')).toEqual([]);
+
+    const modal = ratingRemarkModal({ ticketId: 42, resolution: 2, score: 4, channel: 'D1', ts: '1.2' }, en);
+    expect(modal.blocks[0]).toMatchObject({
+      type: 'input',
+      block_id: 'rating_remark',
+      element: { type: 'plain_text_input', max_length: 1000 },
+    });
+    expect(JSON.parse(modal.private_metadata!)).toEqual({
+      ticketId: 42,
+      resolution: 2,
+      score: 4,
+      channel: 'D1',
+      ts: '1.2',
+    });
+    expect(validateView(modal, 'modal')).toEqual([]);
+    expect(
+      validateView(
+        ratingRemarkModal(
+          { ticketId: 42, resolution: 2, score: 4, channel: 'D1', ts: '1.2' },
+          messages('fr'),
+        ),
+        'modal',
+      ),
+    ).toEqual([]);
   });
 
   it('App Home never exceeds 100 blocks, however many tickets and technicians, even when mine are also assigned to me', () => {

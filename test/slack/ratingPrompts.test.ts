@@ -13,7 +13,8 @@ import {
 } from '../support/slackApp.js';
 
 // The rating DM over its life: sent on closing, edited in place (no buttons left) when the ticket
-// is reopened unanswered, sent afresh on the next closing, replaced by a thank-you once rated.
+// is reopened unanswered, sent afresh on the next closing, replaced by a thank-you once rated, from
+// which a small modal adds a remark to the rating.
 
 const REOPENED_EN = 'was reopened';
 const REOPENED_FR = 'a été rouvert';
@@ -129,7 +130,8 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
 
     await app.click(REQUESTER, second, 'ticket_rate_5');
     const thanks = await editedWith(second, '5/5');
-    expect(blockTypes(thanks.args.blocks as SlackJson[])).not.toContain('actions');
+    expect(JSON.stringify(thanks.args.blocks)).not.toMatch(/ticket_rate_[1-5]/);
+    expect(JSON.stringify(thanks.args.blocks)).toContain('"ticket_rate_remark"');
     await promptStored(id, null);
     const ratings = await suite.db.models.Rating.findAll({ where: { ticketId: id } });
     expect(ratings.map((r) => ({ resolution: r.resolution, score: r.score }))).toEqual([
@@ -251,5 +253,113 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
     expect(updatesOf(prompt).map((c) => String(c.args.text))).toEqual([
       'Thank you! You rated this ticket 3/5.',
     ]);
+  });
+  /** Closes a new ticket of the requester's, rates it `score` from the DM, and returns the thank-you as shown. */
+  async function ratedThankYou(title: string, score: number) {
+    const card = await app.createTicket(REQUESTER, title, technician);
+    const { id } = await ticketOf(card);
+    await clickCard(card, TECHNICIAN, 'ticket_close');
+    const prompt = await promptFor(id, 1);
+    expect(blockTypes(prompt.blocks)).not.toContain('input');
+    await app.click(REQUESTER, prompt, `ticket_rate_${score}`);
+    const thanks = await editedWith(prompt, `${score}/5`);
+    return { id, prompt, thanks: { ...prompt, blocks: thanks.args.blocks as Card['blocks'] } };
+  }
+
+  async function remarkModal(thanks: Card) {
+    const opens = app.slack.callsTo('views.open').length;
+    await app.click(REQUESTER, thanks, 'ticket_rate_remark');
+    return app.slack.waitFor(
+      (calls) =>
+        calls
+          .filter((c) => c.method === 'views.open')
+          .slice(opens)
+          .find((c) => (c.args.view as { callback_id?: string }).callback_id === 'rating_remark'),
+      'the remark modal',
+    );
+  }
+
+  const remark = (value: string) => ({
+    rating_remark: { rating_remark: { type: 'plain_text_input', value } },
+  });
+
+  it('rates with one click; "Add a remark" opens a modal that stores the remark on that rating, shows it in the DM and on the status page, once', async () => {
+    const { id, thanks } = await ratedThankYou('Screen flickers', 4);
+    const rating = () => suite.db.models.Rating.findOne({ where: { ticketId: id } });
+    expect(await rating()).toMatchObject({ resolution: 1, score: 4, remark: null });
+
+    const opened = await remarkModal(thanks);
+    expect(opened.response.ok).toBe(true);
+    expect(JSON.parse(String((opened.args.view as { private_metadata: string }).private_metadata))).toEqual({
+      ticketId: id,
+      resolution: 1,
+      score: 4,
+      channel: thanks.channel,
+      ts: thanks.ts,
+    });
+    const submitted = await app.submitView(REQUESTER, opened, remark('  Quick & kind <3  '));
+    expect(submitted.text).toBe('');
+    expect(await rating()).toMatchObject({ score: 4, remark: 'Quick & kind <3' });
+
+    await app.slack.waitFor(
+      () =>
+        updatesOf(thanks).find((c) =>
+          JSON.stringify(c.args.blocks).includes('Your remark: Quick &amp; kind &lt;3'),
+        ),
+      'the remark shown in the DM',
+    );
+    const last = updatesOf(thanks).at(-1)!;
+    expect(JSON.stringify(last.args.blocks)).not.toContain('ticket_rate_remark');
+    const events = await suite.db.models.TicketEvent.findAll({
+      where: { ticketId: id, type: 'rating_remarked' },
+    });
+    expect(events.map((e) => e.actorId)).toEqual([REQUESTER]);
+
+    const page = await fetch(`${app.bot.url}/tickets/${id}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Quick &amp; kind &lt;3');
+
+    // The same modal submitted again (Slack showed an error, or a double click on Save): stored once.
+    const again = await app.submitView(REQUESTER, opened, remark('Quick & kind <3'));
+    expect(again.text).toBe('');
+    expect(
+      await suite.db.models.TicketEvent.count({ where: { ticketId: id, type: 'rating_remarked' } }),
+    ).toBe(1);
+    // A different remark for the same rating is refused on the field, and the first one stays.
+    const other = await app.submitView(REQUESTER, opened, remark('Changed my mind'));
+    expect(JSON.parse(other.text)).toEqual({
+      response_action: 'errors',
+      errors: { rating_remark: 'You already added a remark to this rating.' },
+    });
+    expect(await rating()).toMatchObject({ remark: 'Quick & kind <3' });
+  });
+
+  it('marks an empty or too long remark on the field and stores nothing', async () => {
+    const { id, thanks } = await ratedThankYou('Dock unplugged', 3);
+    const opened = await remarkModal(thanks);
+    const submitted = await app.submitView(REQUESTER, opened, remark('   '));
+    expect(JSON.parse(submitted.text)).toEqual({
+      response_action: 'errors',
+      errors: { rating_remark: 'Write a remark, or close this window.' },
+    });
+    const tooLong = await app.submitView(REQUESTER, opened, remark('x'.repeat(1001)));
+    expect(JSON.parse(tooLong.text)).toEqual({
+      response_action: 'errors',
+      errors: { rating_remark: 'Keep the remark to 1000 characters.' },
+    });
+    expect(await suite.db.models.Rating.findOne({ where: { ticketId: id } })).toMatchObject({ remark: null });
+  });
+
+  it('says where the requester clicked when Slack refuses the modal’s trigger, and opens it on the next click', async () => {
+    const { thanks } = await ratedThankYou('Webcam dark', 5);
+    app.slack.failNext('views.open', 'expired_trigger_id');
+    await app.click(REQUESTER, thanks, 'ticket_rate_remark');
+    const told = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === REQUESTER);
+    expect(told.args).toMatchObject({
+      channel: thanks.channel,
+      text: expect.stringContaining('Click *Add a remark* again'),
+    });
+    const opened = await remarkModal(thanks);
+    expect(opened.response.ok).toBe(true);
   });
 });

@@ -5,7 +5,8 @@ import { validateBlocks, validateView } from './slackBlockKit.js';
 
 // A test Slack: an HTTP server on 127.0.0.1 that answers the Web API methods ticketbot uses the
 // way Slack does (response shapes from test/fixtures/slack/payloads/web-api-responses/),
-// records every call, and rejects blocks and views that break Block Kit's limits.
+// records every call, and refuses blocks and views the way Slack does: by surface (what a message,
+// a modal or a Home tab may hold) and by Block Kit's limits (slackBlockKit.ts).
 
 export interface SlackCall {
   method: string;
@@ -200,8 +201,17 @@ export class FakeSlack {
     if (!authorization?.startsWith('Bearer xox')) return { ok: false, error: 'not_authed' };
     const failing = this.failures.findIndex((failure) => failure.method === method && failure.match(args));
     if (failing >= 0) return { ok: false, error: this.failures.splice(failing, 1)[0]!.error };
-    const invalid = (problems: string[], error: string) => {
-      const response = { ok: false, error, response_metadata: { messages: problems } };
+    // Slack's refusal of bad blocks: `invalid_blocks` from the chat methods, with the problems in
+    // `errors` (https://github.com/slackapi/java-slack-sdk/issues/1017) and, prefixed "[ERROR] ", in
+    // response_metadata.messages (https://github.com/metabase/metabase/issues/74943); a bad view is
+    // `invalid_arguments` with the same messages ("[ERROR] must be a boolean
+    // [json-pointer:/view/blocks/2/dispatch_action]", https://github.com/nicklambourne/slackblocks/issues/58).
+    const invalid = (problems: string[], error: 'invalid_blocks' | 'invalid_arguments') => {
+      const messages = problems.map((problem) => `[ERROR] ${problem}`);
+      const response =
+        error === 'invalid_blocks'
+          ? { ok: false, error, errors: problems, response_metadata: { messages } }
+          : { ok: false, error, response_metadata: { messages } };
       this.rejected.push({ method, args, response });
       return response;
     };
@@ -261,11 +271,13 @@ export class FakeSlack {
         };
       }
       case 'views.open':
+      case 'views.push':
       case 'views.update':
       case 'views.publish': {
-        if (method === 'views.open' && !args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        if ((method === 'views.open' || method === 'views.push') && !args.trigger_id)
+          return { ok: false, error: 'invalid_trigger_id' };
         if (method === 'views.publish' && !args.user_id) return { ok: false, error: 'user_not_found' };
-        const problems = validateView(args.view);
+        const problems = validateView(args.view, method === 'views.publish' ? 'home' : 'modal');
         if (problems.length > 0) return invalid(problems, 'invalid_arguments');
         this.viewCounter += 1;
         const id =

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addComment,
+  addRatingRemark,
   addTechnician,
   assignTicket,
   Conflict,
@@ -417,6 +418,89 @@ describeEachDatabase('ticket rules', (suite) => {
       ).rejects.toMatchObject({
         reason: 'self_rating',
       });
+    });
+  });
+
+  describe('rating remark', () => {
+    async function ratedTicket(score = 4) {
+      const ticket = await newTicket(services, { technicianId: TECHNICIAN });
+      await changeStatus(as(services, ADMIN), { ticketId: ticket.id, status: 'closed' });
+      await rateTicket(as(services, REQUESTER), { ticketId: ticket.id, score, resolution: 1 });
+      return ticket;
+    }
+    const remarkOf = async (ticketId: number) =>
+      (await suite.db.models.Rating.findOne({ where: { ticketId } }))?.remark;
+
+    it('adds the requester’s remark to their rating of that closing, once, with an event', async () => {
+      const ticket = await ratedTicket();
+      const first = await addRatingRemark(as(services, REQUESTER), {
+        ticketId: ticket.id,
+        resolution: 1,
+        remark: '  Quick!  ',
+      });
+      expect(first).toMatchObject({ added: true, rating: { score: 4, remark: 'Quick!' } });
+      expect(first.change?.event).toMatchObject({
+        type: 'rating_remarked',
+        actorId: REQUESTER,
+        toValue: '4',
+      });
+      // The same remark again (a modal submitted twice) changes nothing; another one is refused.
+      const again = await addRatingRemark(as(services, REQUESTER), {
+        ticketId: ticket.id,
+        resolution: 1,
+        remark: 'Quick!',
+      });
+      expect(again).toMatchObject({ added: false, rating: { remark: 'Quick!' } });
+      expect(again.change).toBeUndefined();
+      await expect(
+        addRatingRemark(as(services, REQUESTER), { ticketId: ticket.id, resolution: 1, remark: 'Slow' }),
+      ).rejects.toMatchObject({ reason: 'remark_already_added' });
+      expect(await remarkOf(ticket.id)).toBe('Quick!');
+      expect((await eventsOf(suite.db, ticket.id)).filter((e) => e.type === 'rating_remarked')).toHaveLength(
+        1,
+      );
+    });
+
+    it('stores two submissions at once as one remark', async () => {
+      const ticket = await ratedTicket();
+      const results = await Promise.all(
+        [1, 2].map(() =>
+          addRatingRemark(as(services, REQUESTER), { ticketId: ticket.id, resolution: 1, remark: 'Twice' }),
+        ),
+      );
+      expect(results.map((r) => r.added).sort()).toEqual([false, true]);
+      expect((await eventsOf(suite.db, ticket.id)).filter((e) => e.type === 'rating_remarked')).toHaveLength(
+        1,
+      );
+    });
+
+    it('refuses anyone but the requester, a closing not rated, and an empty or too long remark', async () => {
+      const ticket = await ratedTicket();
+      for (const actor of [TECHNICIAN, ADMIN, OTHER_USER]) {
+        await expect(
+          addRatingRemark(as(services, actor), { ticketId: ticket.id, resolution: 1, remark: 'Mine' }),
+        ).rejects.toMatchObject({ reason: 'not_rating_requester' });
+      }
+      await expect(
+        addRatingRemark(as(services, REQUESTER), { ticketId: ticket.id, resolution: 2, remark: 'Later' }),
+      ).rejects.toBeInstanceOf(NotFound);
+      for (const remark of ['   ', 'x'.repeat(1001)]) {
+        await expect(
+          addRatingRemark(as(services, REQUESTER), { ticketId: ticket.id, resolution: 1, remark }),
+        ).rejects.toBeInstanceOf(ValidationFailed);
+      }
+      expect(await remarkOf(ticket.id)).toBeNull();
+    });
+
+    it('still takes the remark after the ticket was reopened: it belongs to the rating, not the closing to come', async () => {
+      const ticket = await ratedTicket(2);
+      await reopenTicket(as(services, REQUESTER), { ticketId: ticket.id });
+      await addRatingRemark(as(services, REQUESTER), {
+        ticketId: ticket.id,
+        resolution: 1,
+        remark: 'Came back',
+      });
+      expect(await remarkOf(ticket.id)).toBe('Came back');
     });
   });
 

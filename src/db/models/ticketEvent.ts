@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'comment_edited',
   'comment_deleted',
   'rated',
+  'rating_remarked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

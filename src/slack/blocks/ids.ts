@@ -25,6 +25,10 @@ export const ACTION_REOPEN = 'ticket_reopen';
 export const ACTION_COMMENT = 'ticket_comment';
 export const ACTION_RATE = /^ticket_rate_[1-5]$/;
 export const rateActionId = (score: number) => `ticket_rate_${score}`;
+/** "Add a remark" on the thank-you; its value is `<ticket id>:<resolution>:<score>`. */
+export const ACTION_RATING_REMARK = 'ticket_rate_remark';
+export const VIEW_RATING_REMARK = 'rating_remark';
+/** The remark field of the rating remark modal. */
 export const RATING_REMARK = { block: 'rating_remark', action: 'rating_remark' } as const;
 
 export const ACTION_HOME_NEW_TICKET = 'home_new_ticket';

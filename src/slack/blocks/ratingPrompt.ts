@@ -1,12 +1,16 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, ModalView } from '@slack/types';
 import type { Ticket } from '../../db/models/ticket.js';
 import { REMARK_MAX } from '../../tickets/validation.js';
 import type { Messages } from '../messages.js';
 import { escapeAndTruncate } from '../text.js';
-import { RATING_REMARK, rateActionId } from './ids.js';
+import { ACTION_RATING_REMARK, RATING_REMARK, rateActionId, VIEW_RATING_REMARK } from './ids.js';
 import { LIMITS, md, plain } from './limits.js';
 
-/** The DM sent to the requester when their ticket is closed: an optional remark and 1–5 buttons. */
+// The requester's rating DM. A message takes no input block (Slack refuses one posted with
+// chat.postMessage: "unsupported surface for input block", slack-ruby-client#367), so the score
+// buttons rate at once, and the remark is typed afterwards in a small modal opened from the thank-you.
+
+/** The DM sent to the requester when their ticket is closed: 1–5 buttons, each rating at once. */
 export function ratingPrompt(
   ticket: Ticket,
   technician: string,
@@ -18,18 +22,6 @@ export function ratingPrompt(
     blocks: [
       { type: 'section', text: md(text) },
       {
-        type: 'input',
-        block_id: RATING_REMARK.block,
-        optional: true,
-        label: plain(t.ratingRemarkLabel, LIMITS.label),
-        element: {
-          type: 'plain_text_input',
-          action_id: RATING_REMARK.action,
-          multiline: true,
-          max_length: REMARK_MAX,
-        },
-      },
-      {
         type: 'actions',
         // The resolution in the block_id: a prompt sent before a reopen no longer counts.
         block_id: `rating:${ticket.id}:${ticket.resolution}`,
@@ -40,10 +32,77 @@ export function ratingPrompt(
           value: `${ticket.id}:${ticket.resolution}:${score}`,
         })),
       },
+      { type: 'context', elements: [md(t.ratingPromptHint, LIMITS.contextText)] },
     ],
   };
 }
 
+/** A rating as the thank-you shows it. */
+export interface RatingShown {
+  ticketId: number;
+  resolution: number;
+  score: number;
+  remark: string | null;
+}
+
+/** What the prompt becomes once rated: thanks, then "Add a remark" until there is one, then the remark. */
+export function ratingThanks(rating: RatingShown, t: Messages): { text: string; blocks: KnownBlock[] } {
+  const text = t.ratingThanks(rating.score);
+  const blocks: KnownBlock[] = [{ type: 'section', text: md(text) }];
+  if (rating.remark === null) {
+    blocks.push({
+      type: 'actions',
+      block_id: `rating_remark:${rating.ticketId}:${rating.resolution}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_RATING_REMARK,
+          text: plain(t.ratingAddRemark, LIMITS.buttonText),
+          value: `${rating.ticketId}:${rating.resolution}:${rating.score}`,
+        },
+      ],
+    });
+  } else {
+    const remark = escapeAndTruncate(rating.remark, LIMITS.contextText - 100);
+    blocks.push({ type: 'context', elements: [md(t.ratingYourRemark(remark), LIMITS.contextText)] });
+  }
+  return { text, blocks };
+}
+
 export function ratingDone(text: string): { text: string; blocks: KnownBlock[] } {
   return { text, blocks: [{ type: 'section', text: md(text) }] };
+}
+
+/** Which rating the remark modal is for, and where its thank-you is (to show the remark there). */
+export interface RemarkTarget {
+  ticketId: number;
+  resolution: number;
+  score: number;
+  channel: string;
+  ts: string;
+}
+
+/** The small modal that adds a remark to a rating already stored. */
+export function ratingRemarkModal(target: RemarkTarget, t: Messages): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_RATING_REMARK,
+    title: plain(t.ratingRemarkTitle, LIMITS.modalTitle),
+    submit: plain(t.ratingRemarkSubmit, LIMITS.modalTitle),
+    close: plain(t.cancel, LIMITS.modalTitle),
+    private_metadata: JSON.stringify(target),
+    blocks: [
+      {
+        type: 'input',
+        block_id: RATING_REMARK.block,
+        label: plain(t.ratingRemarkLabel(target.ticketId, target.score), LIMITS.label),
+        element: {
+          type: 'plain_text_input',
+          action_id: RATING_REMARK.action,
+          multiline: true,
+          max_length: REMARK_MAX,
+        },
+      },
+    ],
+  };
 }

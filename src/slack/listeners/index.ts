@@ -7,6 +7,7 @@ import * as ticketAssign from './actions/ticketAssign.js';
 import * as ticketClose from './actions/ticketClose.js';
 import * as ticketComment from './actions/ticketComment.js';
 import * as ticketRate from './actions/ticketRate.js';
+import * as ticketRateRemark from './actions/ticketRateRemark.js';
 import * as ticketReopen from './actions/ticketReopen.js';
 import * as ticketStart from './actions/ticketStart.js';
 import * as ticketUnassign from './actions/ticketUnassign.js';
@@ -16,6 +17,7 @@ import * as message from './events/message.js';
 import * as createTicketFromMessage from './shortcuts/createTicketFromMessage.js';
 import * as addComment from './views/addComment.js';
 import * as newTicket from './views/newTicket.js';
+import * as ratingRemark from './views/ratingRemark.js';
 
 /** Every listener, grouped by Slack surface; each file registers one callback or action id. */
 export function registerListeners(app: App, ctx: SlackContext): void {
@@ -23,6 +25,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     ticketCommand,
     newTicket,
     addComment,
+    ratingRemark,
     ticketAssign,
     ticketUnassign,
     ticketStart,
@@ -30,6 +33,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     ticketReopen,
     ticketComment,
     ticketRate,
+    ticketRateRemark,
     homeNewTicket,
     rosterAdd,
     rosterRemove,

@@ -1,10 +1,11 @@
 import type { App } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import { languageOf } from '../../../i18n.js';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
 import { forgetRatingPrompt, ratingOf } from '../../../tickets/queries.js';
-import { ACTION_RATE, RATING_REMARK } from '../../blocks/ids.js';
-import { ratingDone } from '../../blocks/ratingPrompt.js';
+import { ACTION_RATE } from '../../blocks/ids.js';
+import { ratingDone, ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
 import { messages } from '../../messages.js';
@@ -14,12 +15,9 @@ const clickSchema = z.object({
   channel: z.object({ id: z.string() }),
   message: z.object({ ts: z.string() }),
   actions: z.array(z.object({ value: z.string().regex(/^\d+:\d+:[1-5]$/) })).min(1),
-  state: z
-    .object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))) })
-    .optional(),
 });
 
-/** A score button in the rating DM: stored once per resolution, then the prompt becomes a thank-you. */
+/** A score button in the rating DM: stored at once, once per resolution; the prompt becomes a thank-you. */
 export function register(app: App, ctx: SlackContext): void {
   app.action(ACTION_RATE, async ({ ack, body }) => {
     await ack();
@@ -29,29 +27,28 @@ export function register(app: App, ctx: SlackContext): void {
       number,
       number,
     ];
-    const remark = click.state?.values[RATING_REMARK.block]?.[RATING_REMARK.action]?.value ?? null;
     const prompt = { channel: click.channel.id, ts: click.message.ts };
-    const replace = async (text: string) => {
-      await ctx.client.chat.update({ ...prompt, ...ratingDone(text) });
+    const replace = async (message: { text: string; blocks: KnownBlock[] }) => {
+      await ctx.client.chat.update({ ...prompt, ...message });
       // Answered or void: a later reopen has no prompt to edit.
       await forgetRatingPrompt(ctx.services.db, ticketId, prompt);
     };
     const user = await ctx.directory.refresh(click.user.id);
     const t = messages(languageOf(user?.locale));
     try {
-      await rateTicket(asActor(ctx.services, click.user.id), { ticketId, score, remark, resolution });
-      await replace(t.ratingThanks(score));
+      const change = await rateTicket(asActor(ctx.services, click.user.id), { ticketId, score, resolution });
+      await replace(ratingThanks(change.rating!, t));
     } catch (error) {
       if (error instanceof InvalidTransition && error.reason === 'already_rated') {
         // A second click (a double click, or the prompt seen before it turned into a thank-you):
         // the thank-you for the score that counts, not a message that the prompt is void.
         const rating = await ratingOf(ctx.services.db, ticketId, resolution);
-        await replace(rating ? t.ratingThanks(rating.score) : t.ratingExpired);
+        await replace(rating ? ratingThanks(rating, t) : ratingDone(t.ratingExpired));
         return;
       }
       const stale =
         error instanceof InvalidTransition && ['rating_expired', 'rate_not_closed'].includes(error.reason);
-      if (stale) await replace(t.ratingExpired);
+      if (stale) await replace(ratingDone(t.ratingExpired));
       else await explainRefusal(ctx, body, error);
     }
   });
