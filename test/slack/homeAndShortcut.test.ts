@@ -465,8 +465,9 @@ describeEachDatabase('Slack: a ticket from a message when the workspace address 
     } finally {
       held.release();
     }
-    const card = await app.slack.waitForCall('chat.postMessage', (a) =>
-      String(a.text).includes(`#${ticketId}`),
+    const card = await app.slack.waitForCall(
+      'chat.postMessage',
+      (a) => a.channel === HELPDESK && String(a.text).includes(`#${ticketId}`),
     );
     expect(JSON.stringify(card.args.blocks)).toContain('/archives/C0SUPPORT1/p1690000000000300');
     expect(await suite.db.models.Ticket.findByPk(ticketId)).toMatchObject({
