@@ -336,6 +336,29 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     }
   });
 
+  it('answers an empty comment at once while users.info is held (a replica that never met the person)', async () => {
+    const card = await app.createTicket(REQUESTER, 'Comment from a stranger');
+    await app.click(REQUESTER, card, 'ticket_comment');
+    const opened = await app.slack.waitForCall(
+      'views.open',
+      (a) => (a.view as { callback_id?: string }).callback_id === 'add_comment',
+    );
+    const newcomer = 'U0STRANGE4';
+    app.slack.addUser(newcomer, { name: 'Lou' });
+    const held = app.slack.hold('users.info', (a) => a.user === newcomer);
+    try {
+      const submitted = await app.submitView(newcomer, opened, {
+        comment: { comment: { type: 'plain_text_input', value: '  ' } },
+      });
+      expect(submitted.json()).toMatchObject({
+        response_action: 'errors',
+        errors: { comment: 'Write something.' },
+      });
+    } finally {
+      held.release();
+    }
+  });
+
   it('speaks French to a French-speaking requester: modal, card and DM', async () => {
     // The first modal is opened in English (nothing is known yet) and redrawn in French.
     const newcomer = 'U0NOUVEAU1';
