@@ -346,6 +346,8 @@ export class FakeSlack {
   }
 
   private store(channel: string, ts: string, args: Record<string, unknown>): void {
+    // Not recording (the benchmark): no history kept either, or it would grow without end.
+    if (!this.record) return;
     const messages = this.channelHistory.get(channel) ?? [];
     messages.push({
       type: 'message',
