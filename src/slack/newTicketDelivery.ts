@@ -22,10 +22,10 @@ import { escapeAndTruncate } from './text.js';
 /**
  * How long the process delivering a new ticket (its card, then the requester's and the
  * technician's DMs) holds the job. Delivery starts only while half the lease is left, and the card
- * is posted only while the lease outlasts the post (POST_LEASE_LEFT_MS): the look in the channel's
- * history and the post itself are single tries of at most 20 s each (src/slack/index.ts), so no
- * card is posted by two processes at once. When Slack cannot be reached, the lease is given back
- * at once; when the process dies first, it runs out. Either way a catch-up then takes over.
+ * is posted only while two minutes of it are left: the post takes at most three tries of 20 s
+ * (Slack's 429 answered before anything was done, waited out up to 10 s; src/slack/publisher.ts),
+ * so no card is posted by two processes at once. When Slack cannot be reached, the lease is given
+ * back at once; when the process dies first, it runs out. Either way a catch-up then takes over.
  */
 export const CARD_LEASE_MS = 10 * 60 * 1000;
 const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
