@@ -268,8 +268,9 @@ export class FakeSlack {
           if (problems.length > 0) return invalid(problems, 'invalid_blocks');
         }
         if (args.metadata !== undefined && !isMetadata(args.metadata)) {
-          // chat.postMessage / chat.update: `invalid_metadata_format` ("Invalid metadata format
-          // provided"); metadata is {event_type, event_payload} (docs.slack.dev/messaging/message-metadata).
+          // `invalid_metadata_format` ("Invalid metadata format provided",
+          // https://docs.slack.dev/reference/methods/chat.postMessage, Errors); metadata is
+          // {event_type, event_payload} (https://docs.slack.dev/messaging/message-metadata/).
           return { ok: false, error: 'invalid_metadata_format' };
         }
         if (method === 'chat.postEphemeral') return { ok: true, message_ts: this.nextTs() };
