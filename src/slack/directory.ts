@@ -51,6 +51,20 @@ export class UserDirectory {
     return this.languages.get(userId);
   }
 
+  /**
+   * The language known without asking Slack: in memory, else the users table, else `fallback`.
+   * For what answers Slack within its 3 seconds (an ack), which must not wait on users.info.
+   */
+  async languageNow(userId: string, fallback: Language = 'en'): Promise<Language> {
+    const cached = this.languages.get(userId);
+    if (cached) return cached;
+    const user = await this.db.models.User.findByPk(userId, { attributes: ['id', 'locale'] });
+    if (!user?.locale) return fallback;
+    const language = languageOf(user.locale);
+    this.languages.set(userId, language);
+    return language;
+  }
+
   async language(userId: string): Promise<Language> {
     const cached = this.languages.get(userId);
     if (cached) return cached;

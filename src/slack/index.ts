@@ -1,5 +1,5 @@
 import { App, ExpressReceiver } from '@slack/bolt';
-import { ErrorCode } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -120,14 +120,26 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   await bolt.init().catch((error: unknown) => {
     throw explainStartFailure(error);
   });
-  // The workspace's address, from which message links are made without a chat.getPermalink call.
-  const workspaceUrl = await bolt.client.auth
-    .test()
-    .then((identity) => identity.url)
-    .catch((error: unknown) => {
-      logger.warn({ err: error }, 'auth.test gave no workspace URL; links will come from chat.getPermalink');
-      return undefined;
-    });
+  // The workspace's address, from which message links are made without a chat.getPermalink call,
+  // and the bot's id, by which its own cards are told apart in a channel's history.
+  const identity = await bolt.client.auth.test().catch((error: unknown) => {
+    logger.warn({ err: error }, 'auth.test gave no workspace URL; links will come from chat.getPermalink');
+    return undefined;
+  });
+  // A new card's post is never retried by the client: a post whose answer is lost (a timeout, a
+  // dropped connection) may have landed, and a blind retry would post a second card. Rate limits
+  // come back at once as errors, for the publisher to wait out or hand to the catch-up.
+  const cardClient = new WebClient(slack.botToken, {
+    ...clientOptions,
+    logger: boltLogger(deps.logger),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  if (!config.helpdeskChannelId) {
+    logger.warn(
+      'HELPDESK_CHANNEL_ID is not set: each ticket card goes to the channel /ticket or the shortcut was used in, and tickets cannot be opened from the App Home or a DM until it is set (see "Connect Slack" in README.md)',
+    );
+  }
 
   const background = new Background(logger);
   const directory = new UserDirectory(services.db, bolt.client, logger);
@@ -140,7 +152,16 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     client: bolt.client,
     directory,
     roster,
-    publisher: new Publisher(services.db, bolt.client, directory, background, logger, workspaceUrl),
+    publisher: new Publisher({
+      db: services.db,
+      client: bolt.client,
+      cardClient,
+      directory,
+      background,
+      logger,
+      workspaceUrl: identity?.url,
+      botId: identity?.bot_id,
+    }),
     background,
   };
   // Slack has its acknowledgement before most listeners finish (events are acked on arrival,

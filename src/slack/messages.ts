@@ -72,8 +72,12 @@ const en = {
   dmAssigned: (id: number, title: string, link: string) =>
     `You were assigned ticket <${link}|#${id} ${title}>.`,
   dmAssignedNoLink: (id: number, title: string) => `You were assigned ticket #${id} ${title}.`,
-  cannotPost: (channel: string) =>
-    `I could not post your ticket in <#${channel}>. Invite me there (\`/invite @ticketbot\`) or ask an admin to set HELPDESK_CHANNEL_ID. Your ticket is saved.`,
+  cannotPost: (channel: string, id: number, title: string) =>
+    `Your ticket #${id} ${title} is saved, but I could not post it in <#${channel}>, so technicians have not seen it there. Invite me (\`/invite @ticketbot\`) or ask an admin to check HELPDESK_CHANNEL_ID.`,
+  cardNeedsHelpdesk: (id: number, title: string) =>
+    `Your ticket #${id} ${title} is saved, but it has no card: no helpdesk channel is set. Ask an admin to set HELPDESK_CHANNEL_ID.`,
+  needHelpdeskChannel:
+    'Tickets opened here need a helpdesk channel, where technicians see them, and none is set. Use `/ticket` in a channel I am in, or ask an admin to set HELPDESK_CHANNEL_ID.',
 
   ratingPrompt: (id: number, title: string, technician: string) =>
     `Ticket #${id} ${title} was closed. How did ${technician} do?`,
@@ -211,8 +215,12 @@ const fr: Messages = {
   dmCreatedNoLink: (id, title) => `Votre ticket n°${id} ${title} est ouvert.`,
   dmAssigned: (id, title, link) => `Le ticket <${link}|n°${id} ${title}> vous a été assigné.`,
   dmAssignedNoLink: (id, title) => `Le ticket n°${id} ${title} vous a été assigné.`,
-  cannotPost: (channel) =>
-    `Je n’ai pas pu publier votre ticket dans <#${channel}>. Invitez-moi (\`/invite @ticketbot\`) ou demandez à un admin de régler HELPDESK_CHANNEL_ID. Votre ticket est enregistré.`,
+  cannotPost: (channel, id, title) =>
+    `Votre ticket n°${id} ${title} est enregistré, mais je n’ai pas pu le publier dans <#${channel}> : les techniciens ne l’y ont pas vu. Invitez-moi (\`/invite @ticketbot\`) ou demandez à un admin de vérifier HELPDESK_CHANNEL_ID.`,
+  cardNeedsHelpdesk: (id, title) =>
+    `Votre ticket n°${id} ${title} est enregistré, mais il n’a pas de carte : aucun canal d’assistance n’est défini. Demandez à un admin de régler HELPDESK_CHANNEL_ID.`,
+  needHelpdeskChannel:
+    'Les tickets ouverts ici ont besoin d’un canal d’assistance, où les techniciens les voient, et aucun n’est défini. Utilisez `/ticket` dans un canal où je suis, ou demandez à un admin de régler HELPDESK_CHANNEL_ID.',
 
   ratingPrompt: (id, title, technician) =>
     `Le ticket n°${id} ${title} est fermé. Comment ${technician} s’en est-il sorti ?`,

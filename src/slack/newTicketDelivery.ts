@@ -1,11 +1,14 @@
-import { ErrorCode } from '@slack/web-api';
 import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
 import {
-  abandonCard,
   cardsToCatchUp,
+  finishCardDelivery,
   holdsCardLease,
   loadTicketView,
+  type MessageLocation,
+  recordRequesterTold,
+  recordSourcePermalink,
+  recordTechnicianTold,
   releaseCardLease,
   type TicketView,
   takeCardLease,
@@ -13,17 +16,20 @@ import {
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
 import { messages } from './messages.js';
+import { isDmRefused } from './slackErrors.js';
 import { escapeAndTruncate } from './text.js';
 
 /**
- * How long the process posting a new card holds it. A delivery can take at most about three and
- * a half minutes (each Slack call gives up after 20 s and two retries); it only starts while half
- * the lease is left, so a card is never posted twice. When Slack cannot be reached, the lease is
- * given back at once; when the process dies first, it runs out. Either way a catch-up then takes
- * the job over.
+ * How long the process delivering a new ticket (its card, then the requester's and the
+ * technician's DMs) holds the job. Delivery starts only while half the lease is left, and the card
+ * is posted only while two minutes of it are left: the post takes at most three tries of 20 s
+ * (Slack's 429 answered before anything was done, waited out up to 10 s; src/slack/publisher.ts),
+ * so no card is posted by two processes at once. When Slack cannot be reached, the lease is given
+ * back at once; when the process dies first, it runs out. Either way a catch-up then takes over.
  */
 export const CARD_LEASE_MS = 10 * 60 * 1000;
 const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
+const POST_LEASE_LEFT_MS = 2 * 60 * 1000;
 
 /**
  * Right after a ticket is created (in the background, once Slack has its acknowledgement): its
@@ -32,21 +38,22 @@ const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
  */
 export async function deliverNewTicket(ctx: SlackContext, change: TicketChange): Promise<void> {
   const { ticket, event } = change;
-  if (!ticket.slackChannelId) return;
+  if (!ticket.cardLeaseUntil) return;
   // Under a long backlog the lease may be running out: then the catch-up does it.
   if (!(await holdsCardLease(ctx.services.db, ticket.id, CARD_LEASE_LEFT_MS))) return;
   const [requester, technician] = await Promise.all([
     ctx.directory.profile(ticket.requesterId),
     ticket.technicianId ? ctx.directory.profile(ticket.technicianId) : null,
   ]);
-  await deliverCard(ctx, { ticket, requester, technician, latest: { event, actor: requester } });
+  await deliverCard(ctx, { ticket, requester, technician, latest: { event, actor: requester } }, false);
 }
 
 /**
- * Posts the cards whose posting was interrupted (a crash, a Slack outage): those whose lease ran
- * out or was given back. Any replica may run it; each card is taken by one. Returns how many were
- * posted. If Slack still cannot be reached, the first failure ends the run: that card is given
- * back and it and the others wait for the next run, a minute later.
+ * Goes on with the deliveries that were interrupted (a crash, a Slack outage, a DM that failed):
+ * those whose lease ran out or was given back. Any replica may run it; each ticket is taken by
+ * one. Returns how many cards were posted (or found posted). If Slack still cannot be reached,
+ * the first failure ends the run: that ticket is given back and it and the others wait for the
+ * next run, a minute later.
  */
 export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<number> {
   const db = ctx.services.db;
@@ -55,51 +62,142 @@ export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<numbe
     if (!(await takeCardLease(db, ticketId, CARD_LEASE_MS))) continue;
     const view = await loadTicketView(db, ticketId);
     if (!view) continue;
-    ctx.logger.info({ ticketId, channel: view.ticket.slackChannelId }, 'posting a card that was not posted');
-    if (await deliverCard(ctx, view)) posted += 1;
+    ctx.logger.info(
+      { ticketId, channel: view.ticket.slackChannelId },
+      'delivering a new ticket left unfinished',
+    );
+    if (await deliverCard(ctx, view, true)) posted += 1;
   }
   return posted;
 }
 
+/** The lease ran short before the card could be posted: the catch-up takes over once it is out. */
+class LeaseRunningOut extends Error {}
+
 /**
- * Posts the card where the ticket says, then tells the people. If Slack refuses the channel
- * (the bot is not in it, it is archived…), the requester is told and the card is given up; if
- * Slack cannot be reached, the lease is given back for the next catch-up and the error thrown.
+ * Posts the card where the ticket says (unless it is posted already), then sends what is still
+ * owed of the DMs. If Slack refuses the channel (the bot is not in it, it is archived…), the
+ * requester is told so and the ticket stays without a card. Any other failure gives the lease
+ * back for the next catch-up and is thrown. `retrying`: an earlier attempt may have posted the
+ * card (its answer lost, its address not recorded), so the channel's history is read first.
  */
-async function deliverCard(ctx: SlackContext, view: TicketView): Promise<boolean> {
+async function deliverCard(ctx: SlackContext, view: TicketView, retrying: boolean): Promise<boolean> {
   const { ticket } = view;
-  const requesterId = ticket.requesterId;
-  const target = ticket.slackChannelId;
-  if (!target) return false;
+  const db = ctx.services.db;
+  try {
+    let posted = false;
+    // A channel Slack refused, or null when there is no channel to post to.
+    let refused: string | null | undefined;
+    if (!ticket.slackMessageTs) {
+      const outcome = await placeCard(ctx, view, retrying);
+      if ('refused' in outcome) refused = outcome.refused;
+      else {
+        ticket.slackChannelId = outcome.channel;
+        ticket.slackMessageTs = outcome.ts;
+        posted = true;
+      }
+    }
+    await tellRequester(ctx, view, refused);
+    await tellTechnician(ctx, view);
+    await finishCardDelivery(db, ticket.id);
+    return posted;
+  } catch (error) {
+    if (error instanceof LeaseRunningOut) return false;
+    // Slack could not be reached or answered something that passes: the next catch-up goes on.
+    await releaseCardLease(db, ticket.id).catch((released: unknown) =>
+      ctx.logger.warn({ err: released, ticketId: ticket.id }, 'could not give the card back to the catch-up'),
+    );
+    throw error;
+  }
+}
+
+/** The card's channel; a ticket made before cards stayed out of DMs may name its requester instead. */
+function cardChannelOf(ctx: SlackContext, view: TicketView): string | undefined {
+  const target = view.ticket.slackChannelId ?? undefined;
+  if (target && /^[UW]/.test(target)) return ctx.config.helpdeskChannelId;
+  return target;
+}
+
+async function placeCard(
+  ctx: SlackContext,
+  view: TicketView,
+  retrying: boolean,
+): Promise<MessageLocation | { refused: string | null }> {
+  const { ticket } = view;
+  const channel = cardChannelOf(ctx, view);
+  if (!channel) return { refused: null };
+  await ensureSourcePermalink(ctx, view);
+  if (retrying) {
+    const found = await ctx.publisher.findCard(channel, ticket);
+    if (found) return found;
+  }
+  if (!(await holdsCardLease(ctx.services.db, ticket.id, POST_LEASE_LEFT_MS))) throw new LeaseRunningOut();
+  const posting = await ctx.publisher.postCard(view, channel);
+  if ('refused' in posting) {
+    ctx.logger.warn({ ticketId: ticket.id, channel }, 'Slack refused the ticket card');
+    return posting;
+  }
+  return posting.posted;
+}
+
+/**
+ * A ticket made from a message links back to it. The link is made from the workspace's address
+ * when the modal is submitted; without it, chat.getPermalink is asked here, after the ack.
+ */
+async function ensureSourcePermalink(ctx: SlackContext, view: TicketView): Promise<void> {
+  const { ticket } = view;
+  if (!ticket.sourceChannelId || !ticket.sourceMessageTs || ticket.sourcePermalink) return;
+  const link = await ctx.publisher.permalink(ticket.sourceChannelId, ticket.sourceMessageTs);
+  if (!link) return;
+  await recordSourcePermalink(ctx.services.db, ticket.id, link);
+  ticket.sourcePermalink = link;
+}
+
+/** The requester's DM: the card's link, or why the ticket has no card. */
+async function tellRequester(
+  ctx: SlackContext,
+  view: TicketView,
+  refused: string | null | undefined,
+): Promise<void> {
+  const { ticket } = view;
+  if (ticket.requesterToldAt) return;
   const t = messages(languageOf(view.requester?.locale));
   const title = escapeAndTruncate(ticket.title, 200);
-  let channelId = target;
-  let link: string | undefined;
+  let text: string;
+  if (refused === null) text = t.cardNeedsHelpdesk(ticket.id, title);
+  else if (refused !== undefined) text = t.cannotPost(refused, ticket.id, title);
+  else {
+    const link =
+      ticket.slackChannelId && ticket.slackMessageTs
+        ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs)
+        : undefined;
+    text = link ? t.dmCreated(ticket.id, title, link) : t.dmCreatedNoLink(ticket.id, title);
+  }
+  await dmOrGiveUp(ctx, ticket.id, ticket.requesterId, () => ctx.publisher.dm(ticket.requesterId, { text }));
+  await recordRequesterTold(ctx.services.db, ticket.id, { cardRefused: refused !== undefined });
+  ticket.requesterToldAt = new Date();
+}
+
+async function tellTechnician(ctx: SlackContext, view: TicketView): Promise<void> {
+  const { ticket } = view;
+  const technicianId = ticket.technicianId;
+  if (!technicianId || technicianId === ticket.requesterId || ticket.technicianToldAt) return;
+  await dmOrGiveUp(ctx, ticket.id, technicianId, () => dmAssigned(ctx, ticket.id, technicianId));
+  await recordTechnicianTold(ctx.services.db, ticket.id);
+  ticket.technicianToldAt = new Date();
+}
+
+/** Sends a DM; a person Slack will never let the bot reach is logged and skipped, not retried. */
+async function dmOrGiveUp(
+  ctx: SlackContext,
+  ticketId: number,
+  userId: string,
+  send: () => Promise<unknown>,
+): Promise<void> {
   try {
-    // A user id stands for that person's DM with the bot (no channel was given).
-    if (/^[UW]/.test(target)) channelId = await ctx.publisher.dmChannel(target);
-    const card = await ctx.publisher.postCard(view, channelId);
-    link = await ctx.publisher.permalink(card.channel, card.ts);
+    await send();
   } catch (error) {
-    if ((error as { code?: string }).code !== ErrorCode.PlatformError) {
-      // Slack could not be reached (after the client's retries): the next catch-up tries again.
-      await releaseCardLease(ctx.services.db, ticket.id).catch((released: unknown) =>
-        ctx.logger.warn(
-          { err: released, ticketId: ticket.id },
-          'could not give the card back to the catch-up',
-        ),
-      );
-      throw error;
-    }
-    ctx.logger.warn({ err: error, ticketId: ticket.id, channel: channelId }, 'Slack refused the ticket card');
-    await abandonCard(ctx.services.db, ticket.id);
-    await ctx.publisher.dm(requesterId, { text: t.cannotPost(channelId) });
+    if (!isDmRefused(error)) throw error;
+    ctx.logger.warn({ err: error, ticketId, slackUser: userId }, 'Slack refused the DM about a new ticket');
   }
-  await ctx.publisher.dm(requesterId, {
-    text: link ? t.dmCreated(ticket.id, title, link) : t.dmCreatedNoLink(ticket.id, title),
-  });
-  if (ticket.technicianId && ticket.technicianId !== requesterId) {
-    await dmAssigned(ctx, ticket.id, ticket.technicianId);
-  }
-  return link !== undefined;
 }

@@ -1,8 +1,41 @@
 import { displayName } from '../db/models/user.js';
 import { languageOf } from '../i18n.js';
+import { noticeModal } from './blocks/commentModal.js';
 import { type NewTicketMetadata, type NewTicketPrefill, newTicketModal } from './blocks/newTicketModal.js';
 import type { SlackContext } from './context.js';
 import { messages } from './messages.js';
+
+/**
+ * Where a new ticket's card goes: the helpdesk channel, else the channel the ticket was asked for
+ * in. Never a DM (`D…`) or the App Home (no channel): technicians are not there, the bot could
+ * not read the conversation's history to find a card it is unsure of (that takes `im:history`),
+ * and replies there would not become comments. Undefined: nowhere, HELPDESK_CHANNEL_ID is needed.
+ */
+export function cardChannelFor(ctx: SlackContext, askedIn: string | undefined): string | undefined {
+  if (ctx.config.helpdeskChannelId) return ctx.config.helpdeskChannelId;
+  return askedIn && /^[CG][A-Z0-9]+$/.test(askedIn) ? askedIn : undefined;
+}
+
+/**
+ * Says, instead of opening the new-ticket modal, that tickets cannot be opened here until a
+ * helpdesk channel is set: in a small modal (the trigger_id lives 3 s), else as a DM.
+ */
+export async function explainNoHelpdeskChannel(
+  ctx: SlackContext,
+  args: { triggerId: string; userId: string },
+): Promise<void> {
+  const t = messages(await ctx.directory.languageNow(args.userId));
+  const shown = await ctx.client.views
+    .open({ trigger_id: args.triggerId, view: noticeModal(t.needHelpdeskChannel, t) })
+    .then(
+      () => true,
+      (error: unknown) => {
+        ctx.logger.warn({ err: error, slackUser: args.userId }, 'notice modal not opened; sent as a DM');
+        return false;
+      },
+    );
+  if (!shown) await ctx.publisher.dm(args.userId, { text: t.needHelpdeskChannel });
+}
 
 /**
  * Opens the new-ticket modal. The trigger_id expires after 3 s, so the modal opens first, from

@@ -1,6 +1,8 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, MessageMetadata } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
 import type { Database } from '../db/index.js';
+import type { Ticket } from '../db/models/ticket.js';
 import { languageOf } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
@@ -14,10 +16,12 @@ import {
 } from '../tickets/queries.js';
 import type { Background } from './background.js';
 import { appHome, HOME_LIMITS } from './blocks/appHome.js';
+import { CARD_EVENT_TYPE } from './blocks/ids.js';
 import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
 import { messages } from './messages.js';
+import { isConversationRefused, retryAfterOf } from './slackErrors.js';
 
 /**
  * Everything ticketbot shows in Slack that is derived from the database: ticket cards,
@@ -31,23 +35,98 @@ import { messages } from './messages.js';
  */
 const HOME_WATCH_MS = 30 * 60 * 1000;
 
+/**
+ * A rate-limited card post is tried again after Slack's Retry-After when that is this short, a
+ * few times; a longer wait gives the card back to the catch-up instead of holding its lease.
+ */
+const CARD_RATE_LIMIT_WAIT_MAX_S = 10;
+const CARD_RATE_LIMIT_TRIES = 3;
+
+/**
+ * How far back before a ticket's creation its card is looked for: Slack's message timestamps come
+ * from Slack's clock, the ticket's from ours.
+ */
+const CLOCK_MARGIN_MS = 5 * 60 * 1000;
+/** conversations.history pages read when looking for a card (100 messages each). */
+const HISTORY_PAGES = 5;
+const HISTORY_PAGE_SIZE = 100;
+
+/**
+ * What Slack returns for each message of conversations.history with include_all_metadata
+ * (https://docs.slack.dev/reference/methods/conversations.history,
+ * https://docs.slack.dev/messaging/message-metadata/): only what finding a card needs.
+ */
+const historySchema = z.object({
+  messages: z
+    .array(
+      z.object({
+        ts: z.string(),
+        bot_id: z.string().optional(),
+        metadata: z
+          .object({ event_type: z.string(), event_payload: z.record(z.string(), z.unknown()).optional() })
+          .optional(),
+      }),
+    )
+    .default([]),
+  has_more: z.boolean().optional(),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
+});
+
+export interface PublisherOptions {
+  db: Database;
+  client: WebClient;
+  /**
+   * The client for the calls that must not be repeated blindly: a new card's post (a retry of a
+   * post whose answer was lost would post a second card) and the history read that looks for it.
+   * No retries, and rate limits answered at once rather than waited out by the client.
+   */
+  cardClient: WebClient;
+  directory: UserDirectory;
+  background: Background;
+  logger: Logger;
+  /** `https://<workspace>.slack.com/`, as auth.test reports it. */
+  workspaceUrl?: string;
+  /** The bot's bot_id (auth.test): a card found in a channel's history must be ours. */
+  botId?: string;
+}
+
+/** Card posted (where it is) or refused by Slack for its channel. */
+export type CardPosting = { posted: MessageLocation } | { refused: string };
+
 export class Publisher {
   private readonly dmChannels = new Map<string, string>();
   private readonly homesOpen = new Map<string, number>();
+  private readonly db: Database;
+  private readonly client: WebClient;
+  private readonly cardClient: WebClient;
+  private readonly directory: UserDirectory;
+  private readonly background: Background;
+  private readonly logger: Logger;
+  private readonly workspaceUrl?: string;
+  private readonly botId?: string;
 
-  constructor(
-    private readonly db: Database,
-    private readonly client: WebClient,
-    private readonly directory: UserDirectory,
-    private readonly background: Background,
-    private readonly logger: Logger,
-    /** `https://<workspace>.slack.com/`, as auth.test reports it. */
-    private readonly workspaceUrl?: string,
-  ) {}
+  constructor(options: PublisherOptions) {
+    this.db = options.db;
+    this.client = options.client;
+    this.cardClient = options.cardClient;
+    this.directory = options.directory;
+    this.background = options.background;
+    this.logger = options.logger;
+    this.workspaceUrl = options.workspaceUrl;
+    this.botId = options.botId;
+  }
 
-  /** Cards are written in the requester's language: they opened it, their team reads it. */
+  /**
+   * Cards are written in the requester's language: they opened it, their team reads it. Each card
+   * carries the ticket's id as message metadata, so it can be found in its channel's history.
+   */
   private render(view: TicketView) {
-    return ticketCard(view, messages(view.requester ? languageOf(view.requester.locale) : 'en'));
+    const metadata: MessageMetadata = {
+      event_type: CARD_EVENT_TYPE,
+      event_payload: { ticket_id: view.ticket.id },
+    };
+    const card = ticketCard(view, messages(view.requester ? languageOf(view.requester.locale) : 'en'));
+    return { ...card, metadata };
   }
 
   private async cardFor(ticketId: number) {
@@ -55,17 +134,76 @@ export class Publisher {
     return view ? { view, card: this.render(view) } : undefined;
   }
 
-  /** Posts a new ticket's card and records where it is; throws Slack's error if it cannot. */
-  async postCard(view: TicketView, channelId: string): Promise<{ channel: string; ts: string }> {
-    const result = await this.client.chat.postMessage({
-      channel: channelId,
-      ...this.render(view),
-      unfurl_links: false,
-    });
-    const channel = result.channel ?? channelId;
-    const ts = result.ts!;
-    await recordCardLocation(this.db, view.ticket.id, channel, ts);
-    return { channel, ts };
+  /**
+   * Posts a new ticket's card in `channelId` once and records where it is. A refusal of the
+   * channel is returned; anything else is thrown (the card may or may not have landed: the
+   * catch-up looks for it with findCard before posting again). A short rate limit is waited out.
+   */
+  async postCard(view: TicketView, channelId: string): Promise<CardPosting> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await this.cardClient.chat.postMessage({
+          channel: channelId,
+          ...this.render(view),
+          unfurl_links: false,
+        });
+        const posted = { channel: result.channel ?? channelId, ts: result.ts! };
+        await recordCardLocation(this.db, view.ticket.id, posted.channel, posted.ts);
+        return { posted };
+      } catch (error) {
+        if (isConversationRefused(error)) return { refused: channelId };
+        // Slack answers 429 before doing anything: the same post again is safe.
+        const wait = retryAfterOf(error);
+        if (wait === undefined || wait > CARD_RATE_LIMIT_WAIT_MAX_S || attempt >= CARD_RATE_LIMIT_TRIES)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      }
+    }
+  }
+
+  /**
+   * Looks in `channelId`'s recent history for the ticket's card (a post whose answer was lost, or
+   * whose address could not be recorded) and records it when found. conversations.history needs
+   * `channels:history` / `groups:history` and the bot in the channel, as posting does; a channel
+   * Slack refuses has no card to find.
+   */
+  async findCard(channelId: string, ticket: Ticket): Promise<MessageLocation | undefined> {
+    const oldest = ((ticket.createdAt.getTime() - CLOCK_MARGIN_MS) / 1000).toFixed(6);
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page += 1) {
+      let answer: unknown;
+      try {
+        answer = await this.cardClient.conversations.history({
+          channel: channelId,
+          oldest,
+          inclusive: true,
+          limit: HISTORY_PAGE_SIZE,
+          include_all_metadata: true,
+          ...(cursor ? { cursor } : {}),
+        });
+      } catch (error) {
+        if (isConversationRefused(error)) return undefined;
+        throw error;
+      }
+      const history = historySchema.parse(answer);
+      const card = history.messages.find(
+        (message) =>
+          message.metadata?.event_type === CARD_EVENT_TYPE &&
+          Number(message.metadata.event_payload?.ticket_id) === ticket.id &&
+          (this.botId === undefined || message.bot_id === this.botId),
+      );
+      if (card) {
+        await recordCardLocation(this.db, ticket.id, channelId, card.ts);
+        return { channel: channelId, ts: card.ts };
+      }
+      cursor = history.response_metadata?.next_cursor || undefined;
+      if (!history.has_more || !cursor) return undefined;
+    }
+    this.logger.warn(
+      { ticketId: ticket.id, channel: channelId },
+      'card not found in the channel history read; posting it',
+    );
+    return undefined;
   }
 
   /** Brings a ticket's card up to date (in the background, one update at a time per ticket). */
@@ -126,14 +264,22 @@ export class Publisher {
   }
 
   /**
-   * A link to a message. Slack's permalinks have the shape
-   * `https://<workspace>.slack.com/archives/<channel>/p<ts without the dot>`; with the workspace's
-   * address known (auth.test at start) it is made here, else asked of chat.getPermalink.
+   * A link to a message made without asking Slack, from the workspace's address (auth.test at
+   * start): Slack's permalinks have the shape
+   * `https://<workspace>.slack.com/archives/<channel>/p<ts without the dot>`. Undefined when the
+   * address is unknown. For what must answer Slack at once (before an ack).
    */
-  async permalink(channel: string, ts: string): Promise<string | undefined> {
+  linkTo(channel: string, ts: string): string | undefined {
     if (this.workspaceUrl && /^[A-Z0-9]+$/.test(channel) && /^\d+\.\d+$/.test(ts)) {
       return new URL(`archives/${channel}/p${ts.replace('.', '')}`, this.workspaceUrl).toString();
     }
+    return undefined;
+  }
+
+  /** A link to a message: linkTo, else asked of chat.getPermalink (undefined if that fails). */
+  async permalink(channel: string, ts: string): Promise<string | undefined> {
+    const made = this.linkTo(channel, ts);
+    if (made) return made;
     try {
       const result = await this.client.chat.getPermalink({ channel, message_ts: ts });
       return result.permalink;

@@ -64,8 +64,9 @@ export function findTicketByCard(db: Database, channelId: string, ts: string): P
 }
 
 /**
- * Remembers where a ticket's card was posted, and releases its lease. Not a ticket change (no
- * version bump, no event): the card is a view of the ticket, and this is only its address.
+ * Remembers where a ticket's card was posted. Not a ticket change (no version bump, no event):
+ * the card is a view of the ticket, and this is only its address. The lease stays: the DMs that
+ * follow the card are still owed (finishCardDelivery ends it).
  */
 export async function recordCardLocation(
   db: Database,
@@ -76,61 +77,80 @@ export async function recordCardLocation(
   // Once per new ticket, right after its card is posted: through the driver (src/db/sql.ts).
   await sqlWriteOnce(
     db,
-    'UPDATE tickets SET slack_channel_id = ?, slack_message_ts = ?, card_lease_until = NULL, updated_at = ? WHERE id = ?',
+    'UPDATE tickets SET slack_channel_id = ?, slack_message_ts = ?, updated_at = ? WHERE id = ?',
     [channelId, ts, new Date(), ticketId],
   );
 }
 
-/** The card cannot be posted where it was meant to go (Slack said no): stop trying. */
-export async function abandonCard(db: Database, ticketId: number): Promise<void> {
+/**
+ * The requester has had the new ticket's DM. With `cardRefused`, Slack refused the card's channel
+ * and the DM said so: the ticket stays without a card (its channel is forgotten).
+ */
+export async function recordRequesterTold(
+  db: Database,
+  ticketId: number,
+  options: { cardRefused?: boolean } = {},
+): Promise<void> {
   await sqlWriteOnce(
     db,
-    'UPDATE tickets SET slack_channel_id = NULL, card_lease_until = NULL WHERE id = ? AND slack_message_ts IS NULL',
-    [ticketId],
+    options.cardRefused
+      ? 'UPDATE tickets SET requester_told_at = ?, slack_channel_id = NULL WHERE id = ? AND slack_message_ts IS NULL'
+      : 'UPDATE tickets SET requester_told_at = ? WHERE id = ?',
+    [new Date(), ticketId],
   );
 }
 
+/** The technician named at creation has had their DM about the new ticket. */
+export async function recordTechnicianTold(db: Database, ticketId: number): Promise<void> {
+  await sqlWriteOnce(db, 'UPDATE tickets SET technician_told_at = ? WHERE id = ?', [new Date(), ticketId]);
+}
+
+/** The new ticket's card and its DMs are all delivered (or given up): nothing more is owed. */
+export async function finishCardDelivery(db: Database, ticketId: number): Promise<void> {
+  await sqlWriteOnce(db, 'UPDATE tickets SET card_lease_until = NULL WHERE id = ?', [ticketId]);
+}
+
 /**
- * Takes the lease on posting a waiting card whose lease ran out (a catch-up). False when the
- * card was posted meanwhile or someone else took it first.
+ * Takes the lease on a delivery whose lease ran out or was given back (a catch-up). False when
+ * the delivery finished meanwhile or someone else took it first.
  */
 export async function takeCardLease(db: Database, ticketId: number, forMs: number): Promise<boolean> {
   const now = new Date();
   const { affectedRows } = await sqlWriteOnce(
     db,
-    `UPDATE tickets SET card_lease_until = ?
-      WHERE id = ? AND slack_message_ts IS NULL AND card_lease_until <= ?`,
+    'UPDATE tickets SET card_lease_until = ? WHERE id = ? AND card_lease_until <= ?',
     [new Date(now.getTime() + forMs), ticketId, now],
   );
   return affectedRows === 1;
 }
 
 /**
- * Gives back the lease on posting a waiting card at once, after Slack could not be reached: the
- * next catch-up (within a minute, in any replica) tries again instead of waiting for the lease.
+ * Gives back the lease on a delivery at once, after Slack could not be reached (or answered
+ * something other than a refusal): the next catch-up (within a minute, in any replica) goes on
+ * with it instead of waiting for the lease.
  */
 export async function releaseCardLease(db: Database, ticketId: number): Promise<void> {
   await sqlWriteOnce(
     db,
-    'UPDATE tickets SET card_lease_until = ? WHERE id = ? AND slack_message_ts IS NULL AND card_lease_until IS NOT NULL',
+    'UPDATE tickets SET card_lease_until = ? WHERE id = ? AND card_lease_until IS NOT NULL',
     [new Date(), ticketId],
   );
 }
 
 /**
- * Whether the lease the caller was given with a new ticket still has at least `forMs` to run,
- * with the card not posted yet (after a long backlog a catch-up may have taken the job over).
+ * Whether the lease on the ticket's delivery still has at least `forMs` to run (after a long
+ * backlog a catch-up may have taken the job over; the card is only posted while the lease
+ * outlasts the posting).
  */
 export async function holdsCardLease(db: Database, ticketId: number, forMs: number): Promise<boolean> {
-  const rows = await sqlReadOnce(
-    db,
-    'SELECT id FROM tickets WHERE id = ? AND slack_message_ts IS NULL AND card_lease_until >= ?',
-    [ticketId, new Date(Date.now() + forMs)],
-  );
+  const rows = await sqlReadOnce(db, 'SELECT id FROM tickets WHERE id = ? AND card_lease_until >= ?', [
+    ticketId,
+    new Date(Date.now() + forMs),
+  ]);
   return rows.length === 1;
 }
 
-/** Tickets whose card is still waiting and whose lease ran out, oldest lease first. */
+/** Tickets whose delivery is still owed and whose lease ran out, oldest lease first. */
 export async function cardsToCatchUp(db: Database, limit: number): Promise<number[]> {
   const rows = await sqlReadOnce<{ id: number }>(
     db,
@@ -138,6 +158,19 @@ export async function cardsToCatchUp(db: Database, limit: number): Promise<numbe
     [new Date(), limit],
   );
   return rows.map((row) => Number(row.id));
+}
+
+/** Remembers the link to the Slack message a ticket was made from, once it is known. */
+export async function recordSourcePermalink(
+  db: Database,
+  ticketId: number,
+  permalink: string,
+): Promise<void> {
+  await sqlWriteOnce(
+    db,
+    'UPDATE tickets SET source_permalink = ? WHERE id = ? AND source_permalink IS NULL',
+    [permalink, ticketId],
+  );
 }
 
 /** Where a message is in Slack. */

@@ -102,8 +102,12 @@ for (const { kind, skipReason } of databaseKinds()) {
         expect(indexes).toContain('tickets_slack_view');
 
         const submission = '20261128000000-ticket-submission';
-        expect(await migrateDown(db, { to: submission })).toEqual([submission]);
-        expect(await qi.describeTable('tickets')).not.toHaveProperty('slack_view_id');
+        const fromSubmission = migrations.map((m) => m.name).filter((name) => name >= submission);
+        expect(await migrateDown(db, { to: submission })).toEqual(fromSubmission.reverse());
+        const afterDown = await qi.describeTable('tickets');
+        expect(afterDown).not.toHaveProperty('slack_view_id');
+        expect(afterDown).not.toHaveProperty('requester_told_at');
+        expect(afterDown).not.toHaveProperty('technician_told_at');
         expect(await db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
         expect(await indexNames()).toEqual(indexes.filter((index) => index !== 'tickets_slack_view'));
 
@@ -123,6 +127,8 @@ for (const { kind, skipReason } of databaseKinds()) {
           ratingPromptChannelId: null,
           ratingPromptTs: null,
           slackViewId: null,
+          requesterToldAt: null,
+          technicianToldAt: null,
         });
       });
     },

@@ -3,6 +3,7 @@ import { describeEachDatabase } from '../support/db.js';
 import {
   ADMIN,
   FRENCH_USER,
+  HELPDESK,
   OTHER_USER,
   REQUESTER,
   type SlackJson,
@@ -283,10 +284,79 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       response_type: 'ephemeral',
       text: expect.stringContaining('Home ticket'),
     });
-    const aide = await app.command(FRENCH_USER, 'help');
+    // Someone ticketbot has not met yet: the answer cannot wait for their profile (users.info),
+    // so it is in the language their word says, or English; their profile is looked up after.
+    const aide = await app.command(FRENCH_USER, 'aide');
     expect((aide.json() as { text: string }).text).toContain('ouvre un nouveau ticket');
+    await app.slack.waitFor(
+      async () => (await suite.db.models.User.findByPk(FRENCH_USER))?.locale === 'fr-FR',
+      'the profile looked up after the answer',
+    );
     const none = await app.command(FRENCH_USER, 'mine');
     expect((none.json() as { text: string }).text).toBe('Vous n’avez aucun ticket ouvert.');
+  });
+
+  it('answers /ticket help at once while Slack is slow to describe the person (users.info held)', async () => {
+    const stranger = 'U0STRANGE1';
+    app.slack.addUser(stranger, { name: 'Sam', locale: 'fr-FR' });
+    const held = app.slack.hold('users.info', (a) => a.user === stranger);
+    try {
+      const help = await app.command(stranger, 'help');
+      // The answer arrived while users.info is still held: the ack did not wait on it.
+      expect(help.status).toBe(200);
+      expect((help.json() as { text: string }).text).toContain('opens a new ticket');
+      await held.arrived;
+    } finally {
+      held.release();
+    }
+  });
+
+  it('answers a submission at once while users.info is held (a replica that never met the person)', async () => {
+    const opensBefore = app.slack.callsTo('views.open').length;
+    await app.command(REQUESTER, 'Blank title next');
+    const opened = await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
+      'modal',
+    );
+    const newcomer = 'U0STRANGE2';
+    app.slack.addUser(newcomer, { name: 'Sacha', locale: 'fr-FR' });
+    const held = app.slack.hold('users.info', (a) => a.user === newcomer);
+    try {
+      const submitted = await app.submitView(newcomer, opened, {
+        title: { title: { type: 'plain_text_input', value: '   ' } },
+        priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+      });
+      // Answered while users.info is still held: in the default language, on the field.
+      expect(submitted.json()).toMatchObject({
+        response_action: 'errors',
+        errors: { title: 'Give the ticket a title.' },
+      });
+    } finally {
+      held.release();
+    }
+  });
+
+  it('answers an empty comment at once while users.info is held (a replica that never met the person)', async () => {
+    const card = await app.createTicket(REQUESTER, 'Comment from a stranger');
+    await app.click(REQUESTER, card, 'ticket_comment');
+    const opened = await app.slack.waitForCall(
+      'views.open',
+      (a) => (a.view as { callback_id?: string }).callback_id === 'add_comment',
+    );
+    const newcomer = 'U0STRANGE4';
+    app.slack.addUser(newcomer, { name: 'Lou' });
+    const held = app.slack.hold('users.info', (a) => a.user === newcomer);
+    try {
+      const submitted = await app.submitView(newcomer, opened, {
+        comment: { comment: { type: 'plain_text_input', value: '  ' } },
+      });
+      expect(submitted.json()).toMatchObject({
+        response_action: 'errors',
+        errors: { comment: 'Write something.' },
+      });
+    } finally {
+      held.release();
+    }
   });
 
   it('speaks French to a French-speaking requester: modal, card and DM', async () => {
@@ -364,5 +434,67 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       (a) => a.ts === dm.ts && String(a.text).includes('no longer applies'),
     );
     expect(await suite.db.models.Rating.count({ where: { ticketId: ticket.id } })).toBe(0);
+  });
+});
+
+describeEachDatabase('Slack: a ticket from a message when the workspace address is unknown', (suite) => {
+  // auth.test answers at start-up (the token is good) but fails when asked for the workspace's
+  // address: links to messages then come from chat.getPermalink.
+  let authTests = 0;
+  const app = useSlackTestApp(suite, {}, undefined, (slack) =>
+    slack.failNext('auth.test', 'internal_error', 1, () => ++authTests === 2),
+  );
+
+  it('acknowledges the submission without waiting on chat.getPermalink, then links the card to the message', async () => {
+    await app.send({
+      interactive: {
+        type: 'message_action',
+        callback_id: 'create_ticket_from_message',
+        trigger_id: 'trigger.shortcut.nourl',
+        team: { id: app.slack.teamId, domain: 'ticketbot-test' },
+        user: { id: REQUESTER, name: 'rita' },
+        channel: { id: 'C0SUPPORT1', name: 'support' },
+        message_ts: '1690000000.000300',
+        message: { type: 'message', user: OTHER_USER, ts: '1690000000.000300', text: 'VPN drops every hour' },
+        response_url: `${app.slack.url}../response/shortcut-nourl`,
+        token: 'verification-token',
+        action_ts: '1690000001.000000',
+      },
+    });
+    const opened = await app.slack.waitForCall(
+      'views.open',
+      (a) => a.trigger_id === 'trigger.shortcut.nourl',
+    );
+    const held = app.slack.hold('chat.getPermalink', (a) => a.message_ts === '1690000000.000300');
+    let ticketId: number;
+    try {
+      const submitted = await app.submitView(REQUESTER, opened, {
+        title: { title: { type: 'plain_text_input', value: 'VPN drops every hour' } },
+        priority: { priority: { type: 'static_select', selected_option: { value: 'high' } } },
+      });
+      // The ack arrived while chat.getPermalink is still held.
+      expect(submitted.status).toBe(200);
+      expect(submitted.text).toBe('');
+      await held.arrived;
+      const ticket = await suite.db.models.Ticket.findOne({
+        where: { sourceMessageTs: '1690000000.000300' },
+      });
+      expect(ticket).toMatchObject({
+        sourceChannelId: 'C0SUPPORT1',
+        sourcePermalink: null,
+        slackMessageTs: null,
+      });
+      ticketId = ticket!.id;
+    } finally {
+      held.release();
+    }
+    const card = await app.slack.waitForCall(
+      'chat.postMessage',
+      (a) => a.channel === HELPDESK && String(a.text).includes(`#${ticketId}`),
+    );
+    expect(JSON.stringify(card.args.blocks)).toContain('/archives/C0SUPPORT1/p1690000000000300');
+    expect(await suite.db.models.Ticket.findByPk(ticketId)).toMatchObject({
+      sourcePermalink: expect.stringContaining('/archives/C0SUPPORT1/p1690000000000300'),
+    });
   });
 });

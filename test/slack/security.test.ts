@@ -61,6 +61,8 @@ describeEachDatabase('Slack: request verification', (suite) => {
   it('accepts a correctly signed request', async () => {
     const res = await app.send(command);
     expect(res.status).toBe(200);
+    // After answering, ticketbot looks the caller's profile up: let that finish before the rest.
+    await app.slack.waitForCall('users.info');
     app.slack.clear();
   });
 

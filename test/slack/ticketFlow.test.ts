@@ -118,6 +118,33 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     expect(stored).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts });
   });
 
+  it('New ticket from the App Home: the card goes to the helpdesk channel, never to a DM', async () => {
+    app.slack.clear();
+    await app.clickInHome(
+      REQUESTER,
+      { type: 'button', action_id: 'home_new_ticket', block_id: 'home_actions' },
+      { triggerId: 'trigger.home.new' },
+    );
+    const opened = await app.slack.waitForCall('views.open', (a) => a.trigger_id === 'trigger.home.new');
+    expect((opened.args.view as { callback_id: string }).callback_id).toBe('new_ticket');
+    await app.submitView(REQUESTER, opened, {
+      title: { title: { type: 'plain_text_input', value: 'From my App Home' } },
+      priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+    });
+    const card = await cardOf('From my App Home');
+    expect(card.channel).toBe(HELPDESK);
+    const ticket = await app.slack.waitFor(
+      () => suite.db.models.Ticket.findOne({ where: { title: 'From my App Home', cardLeaseUntil: null } }),
+      'the delivery finished',
+    );
+    expect(ticket).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts });
+    const dm = `D${REQUESTER.slice(1)}`;
+    const cardsInDm = app.slack
+      .messagesIn(dm)
+      .filter((m) => JSON.stringify(m.blocks ?? []).includes('From my App Home'));
+    expect(cardsInDm).toHaveLength(0);
+  });
+
   it('shows an error on the field for an empty title and creates nothing', async () => {
     const before = await suite.db.models.Ticket.count();
     const { submitted } = await openAndSubmit(REQUESTER, '   ');

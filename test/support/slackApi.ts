@@ -26,6 +26,19 @@ export interface FakeUser {
 
 type ArgsMatch = (args: Record<string, unknown>) => boolean;
 
+/** A message as conversations.history returns it (a bot's own message). */
+export interface StoredMessage {
+  type: 'message';
+  user: string;
+  bot_id: string;
+  app_id: string;
+  text: string;
+  ts: string;
+  team: string;
+  blocks?: unknown;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
 /** Arguments the Web API client sends JSON-encoded inside its form body. */
 const JSON_ARGS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 
@@ -49,6 +62,14 @@ export class FakeSlack {
   }> = [];
   private tsCounter = 0;
   private viewCounter = 0;
+  /** Top-level messages each channel holds, oldest first, as conversations.history returns them. */
+  private readonly channelHistory = new Map<string, StoredMessage[]>();
+  private readonly lostAnswers: Array<{ method: string; match: ArgsMatch }> = [];
+  /**
+   * The history scopes the app was installed with: those manifest.yml asks for. Reading a DM's
+   * history would take `im:history` (https://docs.slack.dev/reference/methods/conversations.history).
+   */
+  readonly historyScopes = new Set(['channels:history', 'groups:history']);
   record = true;
   /** Where apps.connections.open sends Socket Mode clients (see slackSocket.ts). */
   socketUrl: string | undefined;
@@ -106,6 +127,20 @@ export class FakeSlack {
       ...(this.httpFailures.get(method) ?? []),
       ...Array<number>(times).fill(status),
     ]);
+  }
+
+  /**
+   * The next call to `method` (with arguments that `match`) is carried out (a message is stored,
+   * the call recorded) but its answer never arrives: the connection drops, as when a network
+   * fault or a timeout loses Slack's answer after Slack did the work.
+   */
+  loseAnswerNext(method: string, match: ArgsMatch = () => true): void {
+    this.lostAnswers.push({ method, match });
+  }
+
+  /** The top-level messages in `channel`, oldest first (what conversations.history reads). */
+  messagesIn(channel: string): StoredMessage[] {
+    return [...(this.channelHistory.get(channel) ?? [])];
   }
 
   callsTo(method: string): SlackCall[] {
@@ -181,6 +216,12 @@ export class FakeSlack {
     const response = this.answer(method, args, req.headers.authorization);
     const call = { method, args, response };
     this.remember(call);
+    const lost = this.lostAnswers.findIndex((rule) => rule.method === method && rule.match(args));
+    if (lost >= 0) {
+      this.lostAnswers.splice(lost, 1);
+      res.socket?.destroy();
+      return;
+    }
     send(res, response);
   }
 
@@ -236,10 +277,28 @@ export class FakeSlack {
           const problems = validateBlocks(args.blocks, 'message');
           if (problems.length > 0) return invalid(problems, 'invalid_blocks');
         }
+        if (args.metadata !== undefined && !isMetadata(args.metadata)) {
+          // `invalid_metadata_format` ("Invalid metadata format provided",
+          // https://docs.slack.dev/reference/methods/chat.postMessage, Errors); metadata is
+          // {event_type, event_payload} (https://docs.slack.dev/messaging/message-metadata/).
+          return { ok: false, error: 'invalid_metadata_format' };
+        }
         if (method === 'chat.postEphemeral') return { ok: true, message_ts: this.nextTs() };
-        if (method === 'chat.update') return { ok: true, channel, ts: args.ts, text: args.text ?? '' };
+        if (method === 'chat.update') {
+          this.updateStored(channel, String(args.ts ?? ''), args);
+          return { ok: true, channel, ts: args.ts, text: args.text ?? '' };
+        }
         if (this.channelsWithoutBot.has(channel)) return { ok: false, error: 'not_in_channel' };
         const ts = this.nextTs();
+        // Thread replies are not in the channel's history (only in conversations.replies), unless
+        // broadcast to the channel.
+        if (
+          args.thread_ts === undefined ||
+          args.reply_broadcast === true ||
+          args.reply_broadcast === 'true'
+        ) {
+          this.store(channel, ts, args);
+        }
         return {
           ok: true,
           channel,
@@ -260,6 +319,8 @@ export class FakeSlack {
           channel: args.channel,
           permalink: `https://ticketbot-test.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}`,
         };
+      case 'conversations.history':
+        return this.history(args);
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users ?? '').slice(1)}` } };
       case 'users.info': {
@@ -297,6 +358,94 @@ export class FakeSlack {
     }
   }
 
+  private store(channel: string, ts: string, args: Record<string, unknown>): void {
+    // Not recording (the benchmark): no history kept either, or it would grow without end.
+    if (!this.record) return;
+    const messages = this.channelHistory.get(channel) ?? [];
+    messages.push({
+      type: 'message',
+      user: this.botUserId,
+      bot_id: this.botId,
+      app_id: 'A0TICKETBOT',
+      text: String(args.text ?? ''),
+      ts,
+      team: this.teamId,
+      ...(args.blocks !== undefined ? { blocks: args.blocks } : {}),
+      ...(args.metadata !== undefined ? { metadata: args.metadata as StoredMessage['metadata'] } : {}),
+    });
+    this.channelHistory.set(channel, messages);
+  }
+
+  private updateStored(channel: string, ts: string, args: Record<string, unknown>): void {
+    const message = this.channelHistory.get(channel)?.find((stored) => stored.ts === ts);
+    if (!message) return;
+    if (args.text !== undefined) message.text = String(args.text);
+    if (args.blocks !== undefined) message.blocks = args.blocks;
+    if (args.metadata !== undefined) message.metadata = args.metadata as StoredMessage['metadata'];
+  }
+
+  /**
+   * conversations.history as https://docs.slack.dev/reference/methods/conversations.history
+   * describes it: newest first; `oldest` (default 0) and `latest` (default now) bound the range,
+   * exclusive unless `inclusive`; `limit` defaults to 100 (at most 999 for internal apps);
+   * `has_more` and `response_metadata.next_cursor` page on; metadata only with
+   * `include_all_metadata`. The bot reads conversations it is a member of, with the matching
+   * `*:history` scope, else `not_in_channel` / `missing_scope`.
+   */
+  private history(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(args.channel ?? '');
+    if (!/^[CGD][A-Z0-9]+$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+    const needed = channel.startsWith('D')
+      ? 'im:history'
+      : channel.startsWith('G')
+        ? 'groups:history'
+        : 'channels:history';
+    if (!this.historyScopes.has(needed)) {
+      return { ok: false, error: 'missing_scope', needed, provided: [...this.historyScopes].join(',') };
+    }
+    if (this.channelsWithoutBot.has(channel)) return { ok: false, error: 'not_in_channel' };
+    const flag = (value: unknown) => value === true || value === 'true' || value === '1';
+    const bound = (value: unknown) =>
+      value === undefined || value === '' ? undefined : tsValue(String(value));
+    const oldest = bound(args.oldest);
+    const latest = bound(args.latest);
+    if (oldest === null) return { ok: false, error: 'invalid_ts_oldest' };
+    if (latest === null) return { ok: false, error: 'invalid_ts_latest' };
+    const inclusive = flag(args.inclusive);
+    let cursorTs: bigint | undefined;
+    if (args.cursor !== undefined && args.cursor !== '') {
+      const decoded = /^next_ts:(\d+)$/.exec(Buffer.from(String(args.cursor), 'base64').toString('utf8'));
+      if (!decoded) return { ok: false, error: 'invalid_cursor' };
+      cursorTs = BigInt(decoded[1]!);
+    }
+    const limit = Math.min(Math.max(Number(args.limit ?? 100) || 100, 1), 999);
+    const inRange = [...(this.channelHistory.get(channel) ?? [])].reverse().filter((message) => {
+      const at = tsValue(message.ts)!;
+      if (oldest !== undefined && (inclusive ? at < oldest : at <= oldest)) return false;
+      if (latest !== undefined && (inclusive ? at > latest : at >= latest)) return false;
+      return cursorTs === undefined || at <= cursorTs;
+    });
+    const page = inRange.slice(0, limit);
+    const next = inRange[limit];
+    const withMetadata = flag(args.include_all_metadata);
+    return {
+      ok: true,
+      messages: page.map(({ metadata, ...message }) =>
+        withMetadata && metadata ? { ...message, metadata } : message,
+      ),
+      has_more: next !== undefined,
+      pin_count: 0,
+      ...(args.latest !== undefined ? { latest: String(args.latest) } : {}),
+      ...(next
+        ? {
+            response_metadata: {
+              next_cursor: Buffer.from(`next_ts:${tsValue(next.ts)!.toString()}`).toString('base64'),
+            },
+          }
+        : {}),
+    };
+  }
+
   private userObject(id: string, includeLocale: boolean): Record<string, unknown> {
     const known = this.users.get(id) ?? {};
     const name = known.name ?? id.toLowerCase();
@@ -319,9 +468,10 @@ export class FakeSlack {
     };
   }
 
+  /** Slack's message ts is the posting time in seconds, unique in its channel by the microseconds part. */
   private nextTs(): string {
     this.tsCounter += 1;
-    return `1700000000.${String(this.tsCounter).padStart(6, '0')}`;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
   }
 }
 
@@ -345,4 +495,17 @@ function safeParse(text: string): Record<string, unknown> {
 function send(res: ServerResponse, body: unknown): void {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
+}
+
+/** A message ts (`1712345678.000123`) as microseconds, comparable; null if it is not one. */
+function tsValue(ts: string): bigint | null {
+  const parts = /^(\d+)(?:\.(\d{1,6}))?$/.exec(ts);
+  if (!parts) return null;
+  return BigInt(parts[1]!) * 1_000_000n + BigInt((parts[2] ?? '').padEnd(6, '0'));
+}
+
+function isMetadata(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { event_type: type, event_payload: payload } = value as Record<string, unknown>;
+  return typeof type === 'string' && type !== '' && typeof payload === 'object' && payload !== null;
 }

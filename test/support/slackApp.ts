@@ -265,8 +265,11 @@ export async function startSlackTestApp(
   databaseUrl: string,
   env: Record<string, string> = {},
   logger: Logger = createLogger('silent'),
+  /** Sets the test Slack up before ticketbot first calls it (start-up answers, say). */
+  prepare?: (slack: FakeSlack) => void,
 ): Promise<SlackTestApp> {
   const slack = await FakeSlack.start();
+  prepare?.(slack);
   slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
   slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });
   slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
@@ -304,10 +307,11 @@ export function useSlackTestApp(
   suite: { url: string },
   env: Record<string, string> = {},
   logger?: () => Logger,
+  prepare?: (slack: FakeSlack) => void,
 ): SlackTestApp {
   let started: SlackTestApp | undefined;
   beforeAll(async () => {
-    started = await startSlackTestApp(suite.url, env, logger?.());
+    started = await startSlackTestApp(suite.url, env, logger?.(), prepare);
   });
   afterAll(async () => {
     await started?.stop();

@@ -22,13 +22,21 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare requesterId: string;
   declare technicianId: string | null;
   /**
-   * Where the ticket card lives in Slack. Before the card is posted: the channel it is meant for
-   * (or the requester's user id for their DM), no ts yet, and a lease (see cardLeaseUntil).
+   * Where the ticket card lives in Slack. Before the card is posted: the channel it is meant for,
+   * no ts yet, and a lease (see cardLeaseUntil). Tickets from before cards stayed out of DMs may
+   * hold the requester's user id here, meaning their DM.
    */
   declare slackChannelId: string | null;
   declare slackMessageTs: string | null;
-  /** While a new card waits to be posted: until when the process posting it holds it. */
+  /**
+   * While a new ticket's card, or the DMs that follow it, are still owed: until when the process
+   * delivering them holds the job. Null once everything is delivered (or given up).
+   */
   declare cardLeaseUntil: CreationOptional<Date | null>;
+  /** When the requester got the new ticket's DM (its link, or why there is no card). */
+  declare requesterToldAt: CreationOptional<Date | null>;
+  /** When the technician named at creation got their DM. */
+  declare technicianToldAt: CreationOptional<Date | null>;
   /** Where the requester's rating DM is, while it waits for an answer (cleared once it is replaced). */
   declare ratingPromptChannelId: CreationOptional<string | null>;
   declare ratingPromptTs: CreationOptional<string | null>;
@@ -62,6 +70,8 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
         slackChannelId: { type: DataTypes.STRING(32), allowNull: true },
         slackMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         cardLeaseUntil: { type: DataTypes.DATE, allowNull: true },
+        requesterToldAt: { type: DataTypes.DATE, allowNull: true },
+        technicianToldAt: { type: DataTypes.DATE, allowNull: true },
         ratingPromptChannelId: { type: DataTypes.STRING(32), allowNull: true },
         ratingPromptTs: { type: DataTypes.STRING(32), allowNull: true },
         slackViewId: { type: DataTypes.STRING(32), allowNull: true },

@@ -51,3 +51,9 @@ export function parseTicketActionsBlockId(
   if (!match) return undefined;
   return { ticketId: Number(match[1]), version: Number(match[2]) };
 }
+
+/**
+ * The message metadata event type on every ticket card (payload `{ticket_id}`): a card whose
+ * posting ticketbot is unsure of is found again in its channel's history by it.
+ */
+export const CARD_EVENT_TYPE = 'ticket_card';

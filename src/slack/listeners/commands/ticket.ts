@@ -5,7 +5,7 @@ import { COMMAND_TICKET } from '../../blocks/ids.js';
 import { ticketLine } from '../../blocks/ticketCard.js';
 import type { SlackContext } from '../../context.js';
 import { messages } from '../../messages.js';
-import { openNewTicketModal, readableSlackText } from '../../newTicketFlow.js';
+import { cardChannelFor, openNewTicketModal, readableSlackText } from '../../newTicketFlow.js';
 
 const commandSchema = z.object({
   user_id: z.string(),
@@ -16,7 +16,11 @@ const commandSchema = z.object({
 
 const MINE_SHOWN = 20;
 
-/** `/ticket [title]` opens the modal; `/ticket help` and `/ticket mine` answer only the caller. */
+/**
+ * `/ticket [title]` opens the modal; `/ticket help` and `/ticket mine` answer only the caller,
+ * within the acknowledgement: their language is what is known without asking Slack (a French
+ * keyword says French when nothing is known yet).
+ */
 export function register(app: App, ctx: SlackContext): void {
   app.command(COMMAND_TICKET, async ({ ack, command }) => {
     const {
@@ -26,19 +30,29 @@ export function register(app: App, ctx: SlackContext): void {
       text,
     } = commandSchema.parse(command);
     const word = text.trim().toLowerCase();
+    const language = () => ctx.directory.languageNow(userId, word === 'aide' || word === 'mes' ? 'fr' : 'en');
     if (word === 'help' || word === 'aide') {
-      const t = messages(await ctx.directory.language(userId));
+      const t = messages(await language());
       await ack({ response_type: 'ephemeral', text: t.helpText });
+      learnLanguage(ctx, userId);
       return;
     }
     if (word === 'mine' || word === 'mes') {
-      const t = messages(await ctx.directory.language(userId));
+      const t = messages(await language());
       const { tickets } = await openTicketsOf(ctx.services.db, userId, MINE_SHOWN);
       const list = tickets.map((ticket) => `• ${ticketLine(ticket, t)}`).join('\n');
       await ack({
         response_type: 'ephemeral',
         text: tickets.length === 0 ? t.mineNone : `${t.mineHeader}\n${list}`,
       });
+      learnLanguage(ctx, userId);
+      return;
+    }
+    if (!cardChannelFor(ctx, channelId)) {
+      // A DM, with no helpdesk channel set: the card would have nowhere technicians look.
+      const t = messages(await language());
+      await ack({ response_type: 'ephemeral', text: t.needHelpdeskChannel });
+      learnLanguage(ctx, userId);
       return;
     }
     await ack();
@@ -50,4 +64,9 @@ export function register(app: App, ctx: SlackContext): void {
       metadata: { channelId },
     });
   });
+}
+
+/** After answering from what was known: the profile is looked up, so the next answer has its language. */
+function learnLanguage(ctx: SlackContext, userId: string): void {
+  void ctx.background.run('refresh profile', () => ctx.directory.refresh(userId), { slackUser: userId });
 }

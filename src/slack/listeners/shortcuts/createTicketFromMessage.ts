@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { TITLE_MAX } from '../../../tickets/index.js';
 import { SHORTCUT_CREATE_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { openNewTicketModal, readableMessage } from '../../newTicketFlow.js';
+import {
+  cardChannelFor,
+  explainNoHelpdeskChannel,
+  openNewTicketModal,
+  readableMessage,
+} from '../../newTicketFlow.js';
 import { truncate } from '../../text.js';
 
 const shortcutSchema = z.object({
@@ -19,6 +24,11 @@ export function register(app: App, ctx: SlackContext): void {
   app.shortcut(SHORTCUT_CREATE_TICKET, async ({ ack, body }) => {
     await ack();
     const shortcut = shortcutSchema.parse(body);
+    if (!cardChannelFor(ctx, shortcut.channel.id)) {
+      // A message in a DM, with no helpdesk channel set: the card would have nowhere to go.
+      await explainNoHelpdeskChannel(ctx, { triggerId: shortcut.trigger_id, userId: shortcut.user.id });
+      return;
+    }
     const text = (await readableMessage(ctx, shortcut.message.text)).trim();
     const firstLine = text.split('\n', 1)[0] ?? '';
     await openNewTicketModal(ctx, {

@@ -27,7 +27,7 @@ const submissionSchema = z.object({
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
-    const t = messages(await ctx.directory.language(submission.user.id));
+    const t = messages(await ctx.directory.languageNow(submission.user.id));
     const text = (
       submission.view.state.values[COMMENT_FIELD.block]![COMMENT_FIELD.action]!.value ?? ''
     ).trim();

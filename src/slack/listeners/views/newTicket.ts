@@ -14,6 +14,7 @@ import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
 import { type Messages, messages } from '../../messages.js';
 import { CARD_LEASE_MS, deliverNewTicket } from '../../newTicketDelivery.js';
+import { cardChannelFor } from '../../newTicketFlow.js';
 
 const stateValue = z.object({
   value: z.string().nullish(),
@@ -83,12 +84,17 @@ function fieldErrors(error: ValidationFailed, t: Messages): Record<string, strin
   return errors;
 }
 
-/** The new-ticket modal submitted: errors shown on their fields, or the ticket created, then its card posted. */
+/**
+ * The new-ticket modal submitted: errors shown on their fields, or the ticket created, then its
+ * card posted. Nothing before the ack waits on Slack's Web API: the language is the one known
+ * already, and the link to a source message is made from the workspace's address (or looked up
+ * after the ack, src/slack/newTicketDelivery.ts).
+ */
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_NEW_TICKET, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
     const userId = submission.user.id;
-    const t = messages(await ctx.directory.language(userId));
+    const t = messages(await ctx.directory.languageNow(userId));
     const values = submission.view.state.values;
     const read = (field: { block: string; action: string }) => {
       const state = values[field.block]?.[field.action];
@@ -110,11 +116,15 @@ export function register(app: App, ctx: SlackContext): void {
     const source = metadata.source
       ? {
           ...metadata.source,
-          permalink: await ctx.publisher.permalink(metadata.source.channelId, metadata.source.messageTs),
+          permalink: ctx.publisher.linkTo(metadata.source.channelId, metadata.source.messageTs) ?? null,
         }
       : undefined;
-    // The card goes to the helpdesk channel, else where the command was used, else the DM.
-    const cardChannelId = ctx.config.helpdeskChannelId ?? metadata.channelId ?? userId;
+    const cardChannelId = cardChannelFor(ctx, metadata.channelId);
+    if (!cardChannelId) {
+      // A modal opened where there was a channel to use, submitted after that changed.
+      await ack({ response_action: 'errors', errors: { [F.title.block]: t.needHelpdeskChannel } });
+      return;
+    }
     let change: TicketChange;
     try {
       change = await openTicket(asActor(ctx.services, userId), {
