@@ -80,8 +80,16 @@ describeEachDatabase('Slack: Socket Mode', (suite) => {
       (args) => args.channel === HELPDESK && String(args.text).includes('Socket ticket'),
     );
     expect(card.response.ok).toBe(true);
+    // The ticket names its card's channel from the start; the card's ts is recorded once Slack answers.
     const ticket = await slack.waitFor(
-      () => suite.db.models.Ticket.findOne({ where: { title: 'Socket ticket', slackChannelId: HELPDESK } }),
+      () =>
+        suite.db.models.Ticket.findOne({
+          where: {
+            title: 'Socket ticket',
+            slackChannelId: HELPDESK,
+            slackMessageTs: String(card.response.ts),
+          },
+        }),
       'card recorded',
     );
     expect(ticket.slackMessageTs).toBe(card.response.ts);
