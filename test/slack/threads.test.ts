@@ -1,6 +1,12 @@
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import { OTHER_USER, REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
+import {
+  OTHER_USER,
+  REQUESTER,
+  startSlackTestApp,
+  TECHNICIAN,
+  useSlackTestApp,
+} from '../support/slackApp.js';
 
 // Comments: thread replies (retries, edits, deletions, bots), the comment button, and what the thread shows.
 
@@ -405,6 +411,26 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect(await commentEmails(card)).toEqual([]);
     const stored = await suite.db.models.Comment.findAll({ where: { slackTs: ts } });
     expect(stored.map((c) => c.body)).toEqual(['']);
+  });
+
+  it('two processes, one given the reply and one its deletion at once: the comment ends deleted, without its text', async () => {
+    const card = await app.createTicket(REQUESTER, 'Race');
+    const other = await startSlackTestApp(suite.url);
+    try {
+      const rounds = Array.from({ length: 8 }, (_, i) => `1700000850.00000${i}`);
+      await Promise.all(
+        rounds.flatMap((ts) => [
+          app.event(reply(card, TECHNICIAN, ts, `secret ${ts}`)),
+          other.event(deletion(card, TECHNICIAN, ts, `secret ${ts}`)),
+        ]),
+      );
+      await Promise.all([settled(), other.bot.slack!.settled()]);
+    } finally {
+      await other.stop();
+    }
+    const comments = await commentsOf(card);
+    expect(comments).toHaveLength(8);
+    expect(comments.every((c) => c.deleted && c.body === '')).toBe(true);
   });
 
   it('an edit handled before its reply, and an older edit after a newer one: the newest text wins', async () => {
