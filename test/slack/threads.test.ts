@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
 import {
@@ -454,15 +455,14 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     const ts = '1700001000.000001';
     await app.event(reply(card, REQUESTER, ts, 'never mind'));
     await settled();
-    // The shape in Slack's message_deleted reference.
-    await app.event({
-      type: 'message',
-      subtype: 'message_deleted',
-      hidden: true,
-      channel: card.channel,
-      ts: '1700001001.000000',
-      deleted_ts: ts,
-    });
+    // The example on Slack's message_deleted reference page, in this card's channel.
+    const docs = JSON.parse(
+      readFileSync(
+        new URL('../fixtures/slack/payloads/event_callback_message_deleted_docs.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { event: Record<string, unknown> };
+    await app.event({ ...docs.event, channel: card.channel, ts: '1700001001.000000', deleted_ts: ts });
     await settled();
     expect(await commentsOf(card)).toEqual([{ author: REQUESTER, body: '', slackTs: ts, deleted: true }]);
   });
