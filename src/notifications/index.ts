@@ -14,6 +14,7 @@ import { mailDomain } from './messageId.js';
 import { OutboxQueue } from './queue.js';
 import { purgeExpired } from './retention.js';
 import { loadEmailTemplates } from './templates/index.js';
+import { withdrawDeletedComment } from './withdraw.js';
 
 export interface NotificationDeps {
   config: Config;
@@ -110,6 +111,9 @@ export async function startNotifications(
   };
   const writeOutbox: InTransactionHook = async (change, transaction) => {
     if ((await enqueueForChange(enqueueDeps, change, transaction)) > 0) queuedMail.add(change);
+    const withdrawn = await withdrawDeletedComment(db, change, transaction);
+    if (withdrawn > 0)
+      logger.info({ ticketId: change.ticket.id, withdrawn }, 'emails of a deleted comment withdrawn');
   };
   const wakeDrain: AfterCommitHook = (change) => {
     if (queuedMail.has(change) && options.wakeAfterCommit !== false) drainer.wake();

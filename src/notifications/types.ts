@@ -72,6 +72,8 @@ export interface NotificationData {
 
 /** Everything a template sees: the stored data plus helpers added at render time. */
 export interface TemplateLocals extends NotificationData {
+  /** The comment as the email shows it: `cut` when only its beginning fits (EMAIL_COMMENT_MAX). */
+  comment?: { author: string; body: string; cut: boolean };
   lang: Language;
   t: (key: string, vars?: Record<string, unknown>) => string;
   formatDate: (iso: string | Date) => string;

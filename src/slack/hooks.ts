@@ -1,7 +1,7 @@
 import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
-import { LIMITS } from './blocks/limits.js';
+import { commentCopyText } from './blocks/commentCopy.js';
 import { person } from './blocks/people.js';
 import type { SlackContext } from './context.js';
 import { messages } from './messages.js';
@@ -73,6 +73,11 @@ async function copyCommentToThread(
   await ctx.client.chat.postMessage({
     channel: ticket.slackChannelId,
     thread_ts: ticket.slackMessageTs,
-    text: t.commentInThread(`*${person(author, authorId)}*`, escapeAndTruncate(body, LIMITS.threadCopyText)),
+    text: commentCopyText(
+      `*${person(author, authorId)}*`,
+      body,
+      `${ctx.config.publicUrl}/tickets/${ticket.id}`,
+      t,
+    ),
   });
 }

@@ -33,6 +33,11 @@ export interface SlackDeps {
 export interface SlackHandle {
   /** Posts the cards whose posting was interrupted now (it also runs every minute). */
   catchUpCards(): Promise<number>;
+  /**
+   * Resolves once the work already acknowledged to Slack (listeners still running, the cards,
+   * DMs and App Homes they set off) has finished: what shutdown waits for, without stopping.
+   */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -196,6 +201,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
 
   return {
     catchUpCards: () => catchUpCards(ctx),
+    settled: () => background.idle(),
     async stop() {
       clearInterval(catchUp);
       await catchingUp;

@@ -65,6 +65,23 @@ const en = {
   commentSubmit: 'Post',
   commentLabel: (id: number) => `Comment on ticket #${id}`,
   commentInThread: (who: string, body: string) => `${who}: ${body}`,
+  commentCut: (link: string) =>
+    `\n_Slack shows messages up to 40,000 characters, so this one stops here. <${link}|The whole comment> is on the status page._`,
+
+  replyEmpty: (id: number) =>
+    `Only text becomes a comment, and this reply has none: ticket #${id} did not record it. Files and images stay in the thread.`,
+  replyTooLong: (id: number, max: number) =>
+    `This reply is longer than a comment can be (${max.toLocaleString('en')} characters): ticket #${id} did not record it. Split it into shorter replies.`,
+  replyFailed: (id: number) =>
+    `Something went wrong on our side and ticket #${id} did not record this reply. Post it again in a moment.`,
+  editEmpty: (id: number) =>
+    `Your edit leaves no text, so ticket #${id} keeps the reply as it was. To take the comment back, delete the reply.`,
+  editTooLong: (id: number, max: number) =>
+    `Your edit makes the reply longer than a comment can be (${max.toLocaleString('en')} characters): ticket #${id} keeps it as it was.`,
+  editFailed: (id: number) =>
+    `Something went wrong on our side and ticket #${id} did not record your edit. Edit the reply again in a moment.`,
+  deleteFailed: (id: number) =>
+    `Something went wrong on our side: ticket #${id} still holds the reply you deleted. Tell an admin so it can be removed.`,
 
   dmCreated: (id: number, title: string, link: string) =>
     `Your ticket <${link}|#${id} ${title}> is open. Follow it in its thread.`,
@@ -209,6 +226,23 @@ const fr: Messages = {
   commentSubmit: 'Publier',
   commentLabel: (id) => `Commentaire sur le ticket n°${id}`,
   commentInThread: (who, body) => `${who} : ${body}`,
+  commentCut: (link) =>
+    `\n_Slack affiche les messages jusqu’à 40 000 caractères, celui-ci s’arrête donc ici. <${link}|Le commentaire entier> est sur la page de suivi._`,
+
+  replyEmpty: (id) =>
+    `Seul le texte devient un commentaire, et cette réponse n’en a pas : le ticket n°${id} ne l’a pas enregistrée. Fichiers et images restent dans le fil.`,
+  replyTooLong: (id, max) =>
+    `Cette réponse dépasse la longueur d’un commentaire (${max.toLocaleString('fr')} caractères) : le ticket n°${id} ne l’a pas enregistrée. Découpez-la en réponses plus courtes.`,
+  replyFailed: (id) =>
+    `Un problème de notre côté a empêché le ticket n°${id} d’enregistrer cette réponse. Publiez-la de nouveau dans un instant.`,
+  editEmpty: (id) =>
+    `Votre modification ne laisse aucun texte : le ticket n°${id} garde la réponse telle qu’elle était. Pour retirer le commentaire, supprimez la réponse.`,
+  editTooLong: (id, max) =>
+    `Votre modification rend la réponse plus longue qu’un commentaire (${max.toLocaleString('fr')} caractères) : le ticket n°${id} la garde telle qu’elle était.`,
+  editFailed: (id) =>
+    `Un problème de notre côté a empêché le ticket n°${id} d’enregistrer votre modification. Modifiez la réponse de nouveau dans un instant.`,
+  deleteFailed: (id) =>
+    `Un problème de notre côté : le ticket n°${id} contient encore la réponse que vous avez supprimée. Prévenez un admin pour qu’elle soit retirée.`,
 
   dmCreated: (id, title, link) =>
     `Votre ticket <${link}|n°${id} ${title}> est ouvert. Suivez-le dans son fil.`,

@@ -1,6 +1,6 @@
 export { assignTicket } from './assignTicket.js';
 export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
-export { addComment, editComment } from './comments.js';
+export { addComment, deleteComment, editComment } from './comments.js';
 export type { TicketChange, TicketContext, TicketHooks, TicketServices } from './context.js';
 export { asActor, createTicketHooks } from './context.js';
 export { AlreadySubmitted, createTicket, openTicket } from './createTicket.js';
@@ -9,4 +9,10 @@ export { addRatingRemark, rateTicket } from './rateTicket.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';
 export { runInTransaction } from './transaction.js';
 export { ensureUsers } from './users.js';
-export { DESCRIPTION_MAX, TITLE_MAX, ticketInputSchema } from './validation.js';
+export {
+  COMMENT_MAX,
+  characterCount,
+  DESCRIPTION_MAX,
+  TITLE_MAX,
+  ticketInputSchema,
+} from './validation.js';

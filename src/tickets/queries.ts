@@ -64,6 +64,25 @@ export function findTicketByCard(db: Database, channelId: string, ts: string): P
 }
 
 /**
+ * The comment a Slack message became, found by the message alone (channel and ts): the thread it
+ * is in is the card of the comment's ticket.
+ */
+export async function findCommentBySlackMessage(
+  db: Database,
+  channelId: string,
+  ts: string,
+): Promise<{ ticketId: number; authorId: string; threadTs: string } | null> {
+  const [row] = await sqlReadOnce<{ ticketId: number; authorId: string; threadTs: string }>(
+    db,
+    `SELECT c.ticket_id AS ticketId, c.author_id AS authorId, t.slack_message_ts AS threadTs
+     FROM comments c JOIN tickets t ON t.id = c.ticket_id
+     WHERE t.slack_channel_id = ? AND c.slack_ts = ? AND t.slack_message_ts IS NOT NULL`,
+    [channelId, ts],
+  );
+  return row ? { ticketId: Number(row.ticketId), authorId: row.authorId, threadTs: row.threadTs } : null;
+}
+
+/**
  * Remembers where a ticket's card was posted. Not a ticket change (no version bump, no event):
  * the card is a view of the ticket, and this is only its address. The lease stays: the DMs that
  * follow the card are still owed (finishCardDelivery ends it).

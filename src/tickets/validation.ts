@@ -4,7 +4,20 @@ import { ValidationFailed } from './errors.js';
 
 export const TITLE_MAX = 150;
 export const DESCRIPTION_MAX = 3000;
-export const COMMENT_MAX = 3000;
+/**
+ * A comment is stored whole. A Slack message holds up to 40,000 characters (Slack truncates text
+ * past that: https://api.slack.com/changelog/2018-04-truncating-really-long-messages); written
+ * out for reading, links keep their length and up to 20 mentions become names of up to 80
+ * characters, so no Slack reply comes near this. It bounds what any other caller may store.
+ */
+export const COMMENT_MAX = 50_000;
+
+/** Characters as people count them: code points (an emoji is one, though two UTF-16 units). */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
 export const REMARK_MAX = 1000;
 
 export const ticketInputSchema = z.object({

@@ -1,3 +1,4 @@
+import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
@@ -101,6 +102,18 @@ for (const { kind, skipReason } of databaseKinds()) {
         const indexes = await indexNames();
         expect(indexes).toContain('tickets_slack_view');
 
+        const commentsInFull = '20261202020000-comments-in-full';
+        await db.models.Comment.update({ slackViewId: 'V0MIGRATE2' }, { where: { ticketId: ticket.id } });
+        expect(await migrateDown(db, { to: commentsInFull })).toEqual([commentsInFull]);
+        const commentColumns = await qi.describeTable('comments');
+        expect(commentColumns).not.toHaveProperty('slack_view_id');
+        expect(commentColumns).not.toHaveProperty('slack_version_ts');
+        expect(commentColumns.body?.type).toBe('TEXT');
+        expect((await qi.describeTable('email_outbox')).data?.type).toBe('TEXT');
+        expect(await db.sequelize.query('SELECT body FROM comments', { type: QueryTypes.SELECT })).toEqual([
+          { body: 'Still here' },
+        ]);
+
         const submission = '20261128000000-ticket-submission';
         const fromSubmission = migrations.map((m) => m.name).filter((name) => name >= submission);
         expect(await migrateDown(db, { to: submission })).toEqual(fromSubmission.reverse());
@@ -122,6 +135,10 @@ for (const { kind, skipReason } of databaseKinds()) {
 
         await migrateUp(db);
         expect(await indexNames()).toEqual(indexes);
+        // MySQL's TEXT holds 65,535 bytes; a Slack reply of 40,000 emoji is 160,000.
+        const widened = kind === 'mysql' ? 'MEDIUMTEXT' : 'TEXT';
+        expect((await qi.describeTable('comments')).body?.type).toBe(widened);
+        expect((await qi.describeTable('email_outbox')).data?.type).toBe(widened);
         expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({
           title: 'After a round trip',
           ratingPromptChannelId: null,

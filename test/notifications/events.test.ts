@@ -4,6 +4,7 @@ import {
   addComment,
   assignTicket,
   changeStatus,
+  deleteComment,
   reopenTicket,
   type TicketServices,
 } from '../../src/tickets/index.js';
@@ -113,6 +114,35 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
         .filter((m) => m.parsed.text?.includes('a rouvert') || m.parsed.text?.includes('reopened the ticket'))
         .flatMap((m) => m.envelopeTo),
     ).toEqual(['sam@example.com']);
+  });
+
+  it('a comment deleted in Slack takes back its emails still queued; deleted before it was stored, it sends none', async () => {
+    await notifications.stop();
+    // Rows stay pending until the test drains: as during an SMTP outage.
+    notifications = await notificationsFor(services, smtp.url, { wakeAfterCommit: false });
+    const ticket = await openTicket(services, { technicianId: TECHNICIAN });
+    const commentEmails = async () =>
+      (await outboxRows(services.db)).filter((row) => row.template === 'ticket_commented');
+    const pasted = {
+      ticketId: ticket.id,
+      body: 'the admin password is hunter2',
+      slackTs: '1700000100.000001',
+    };
+    await addComment(as(services, TECHNICIAN), pasted);
+    expect((await commentEmails()).map((row) => row.status)).toEqual(['pending']);
+    await deleteComment(as(services, TECHNICIAN), { ticketId: ticket.id, slackTs: pasted.slackTs });
+    expect(await commentEmails()).toEqual([]);
+
+    // Another replica handled the deletion before this one stored the reply.
+    const slackTs = '1700000100.000002';
+    await deleteComment(as(services, REQUESTER), { ticketId: ticket.id, slackTs });
+    await addComment(as(services, REQUESTER), { ticketId: ticket.id, body: 'hunter3, sorry', slackTs });
+    expect(await commentEmails()).toEqual([]);
+    await drainUntil(notifications, async () =>
+      (await outboxRows(services.db)).every((row) => row.status === 'sent'),
+    );
+    expect(smtp.received.length).toBeGreaterThan(0);
+    expect(smtp.received.some((mail) => /hunter/.test(`${mail.parsed.text}${mail.parsed.html}`))).toBe(false);
   });
 
   it('skips a person without an email address and still makes the change', async () => {

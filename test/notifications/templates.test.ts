@@ -58,6 +58,31 @@ describe('email templates', () => {
     expect(render('ticket_assigned', 'fr').text).toContain('parce que vous participez à ce ticket');
   });
 
+  it('show a long comment up to 5,000 characters, whole emoji, and say where the rest is', () => {
+    const templates = loadEmailTemplates({ publicUrl });
+    const data = sampleData('ticket_commented', publicUrl);
+    // 40,000 emoji: what a Slack reply may hold, 160 KB of UTF-8.
+    const long = { ...data, comment: { author: 'Sam Lee', body: '😀'.repeat(40_000) } };
+    for (const lang of LANGUAGES) {
+      const email = templates.render('ticket_commented', lang, long, links);
+      const shown = /(😀+)…/u.exec(email.text)?.[1] ?? '';
+      expect(Array.from(shown)).toHaveLength(4999);
+      expect(email.html).toContain(`${shown}…`);
+      expect(email.text).toContain(links.statusPage);
+      expect(Buffer.byteLength(email.html)).toBeLessThan(60_000);
+    }
+    const en = templates.render('ticket_commented', 'en', long, links);
+    expect(en.text).toContain(
+      'The comment goes on past what an email shows: read it whole on the status page.',
+    );
+    expect(en.html).toContain('read it whole on the status page');
+    expect(templates.render('ticket_commented', 'fr', long, links).text).toContain('lisez-le en entier');
+    // A comment that fits is shown whole, without the note.
+    const whole = templates.render('ticket_commented', 'en', data, links);
+    expect(whole.text).toContain('> Settings → VPN → "Office 2".');
+    expect(whole.text).not.toContain('goes on past');
+  });
+
   it('inlines CSS exactly as juice does, though it reuses work between emails of the same shape', () => {
     const inline = createCssInliner();
     const templates = loadEmailTemplates({ publicUrl });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/db/models/ticket.js';
 import type { User } from '../../src/db/models/user.js';
 import { appHome } from '../../src/slack/blocks/appHome.js';
+import { commentCopyText } from '../../src/slack/blocks/commentCopy.js';
 import { parseTicketActionsBlockId, ticketActionsBlockId } from '../../src/slack/blocks/ids.js';
 import { newTicketModal } from '../../src/slack/blocks/newTicketModal.js';
 import { ratingPrompt, ratingRemarkModal, ratingThanks } from '../../src/slack/blocks/ratingPrompt.js';
@@ -77,6 +78,29 @@ describe('mrkdwn escaping and truncation', () => {
     expect(cut.length).toBeLessThanOrEqual(10);
     expect(cut).toBe('a&lt;&lt;…');
     expect(escapeAndTruncate('short & sweet', 100)).toBe('short &amp; sweet');
+  });
+});
+
+describe('a comment copied into the thread', () => {
+  const link = 'https://help.example.com/tickets/42';
+  it('is copied whole, escaped, while it fits in a message', () => {
+    const body = `${'a&b<c>'.repeat(499)}end!!!`;
+    const text = commentCopyText('*Tom*', body, link, en);
+    expect(text).toBe(`*Tom*: ${escapeMrkdwn(body)}`);
+    expect(text).not.toContain('status page');
+  });
+
+  it('past the 40,000 characters Slack shows, stops with a line saying so and a link to the whole', () => {
+    const body = `${'&'.repeat(39_000)}😀${'x'.repeat(5_000)}`;
+    for (const t of [en, fr]) {
+      const text = commentCopyText('*Tom*', body, link, t);
+      expect(text.length).toBeLessThanOrEqual(40_000);
+      expect(text).toMatch(/^\*Tom\* ?: (&amp;)+…\n_/);
+      expect(text).toContain(`<${link}|`);
+    }
+    expect(commentCopyText('*Tom*', body, link, en)).toContain(
+      'Slack shows messages up to 40,000 characters',
+    );
   });
 });
 

@@ -1,6 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import { OTHER_USER, REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
+import {
+  OTHER_USER,
+  REQUESTER,
+  startSlackTestApp,
+  TECHNICIAN,
+  useSlackTestApp,
+} from '../support/slackApp.js';
 
 // Comments: thread replies (retries, edits, deletions, bots), the comment button, and what the thread shows.
 
@@ -33,6 +40,51 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
       deleted: c.deletedAt !== null,
     }));
   }
+  /** Waits until what Slack was told is received has been handled (listeners and what they set off). */
+  const settled = () => app.bot.slack!.settled();
+  const ephemeralsTo = (user: string, card: { ts: string }) =>
+    app.slack
+      .callsTo('chat.postEphemeral')
+      .filter((call) => call.args.user === user && call.args.thread_ts === card.ts)
+      .map((call) => String(call.args.text));
+  const commentEmails = async (card: { ts: string }) => {
+    const ticket = await ticketOf(card);
+    return suite.db.models.EmailOutbox.findAll({
+      where: { ticketId: ticket!.id, template: 'ticket_commented' },
+    });
+  };
+  const edit = (
+    card: { channel: string; ts: string },
+    user: string,
+    ts: string,
+    text: string,
+    editedTs: string | undefined,
+  ) => ({
+    type: 'message',
+    subtype: 'message_changed',
+    channel: card.channel,
+    hidden: true,
+    ts: editedTs ?? `${ts.split('.')[0]}9.000000`,
+    message: {
+      type: 'message',
+      user,
+      text,
+      ts,
+      thread_ts: card.ts,
+      ...(editedTs ? { edited: { user, ts: editedTs } } : {}),
+    },
+    previous_message: { type: 'message', user, text: 'before', ts, thread_ts: card.ts },
+  });
+  const deletion = (card: { channel: string; ts: string }, user: string, ts: string, text: string) => ({
+    type: 'message',
+    subtype: 'message_deleted',
+    channel: card.channel,
+    hidden: true,
+    ts: `${ts.split('.')[0]}9.000000`,
+    deleted_ts: ts,
+    previous_message: { type: 'message', user, text, ts, thread_ts: card.ts },
+  });
+
   async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
     let value = await read();
     for (let i = 0; i < 200 && !ok(value); i++) {
@@ -90,6 +142,7 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
         text: 'final words',
         ts: '1700000200.000200',
         thread_ts: card.ts,
+        edited: { user: REQUESTER, ts: '1700000201.000000' },
       },
       previous_message: {
         type: 'message',
@@ -265,10 +318,15 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
       { author: TECHNICIAN, body: 'On its way <!channel>', slackTs: null, deleted: false },
     ]);
 
-    // A comment as long as allowed, full of characters escaping lengthens, is copied whole.
+    // A comment as long as the modal allows, full of characters escaping lengthens, is copied whole.
     const longest = `${'a&b<c>'.repeat(499)}end!!!`;
     expect(longest).toHaveLength(3000);
-    const again = await app.submitView(TECHNICIAN, opened, {
+    await app.click(TECHNICIAN, card, 'ticket_comment');
+    const second = await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore + 1],
+      'a second comment modal',
+    );
+    const again = await app.submitView(TECHNICIAN, second, {
       comment: { comment: { type: 'plain_text_input', value: longest } },
     });
     expect(again.status).toBe(200);
@@ -277,5 +335,161 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
       (args) => args.thread_ts === card.ts && String(args.text).includes('a&amp;b&lt;c&gt;'),
     );
     expect(String(copied.args.text)).toContain(`${'a&amp;b&lt;c&gt;'.repeat(499)}end!!!`);
+  });
+  it('stores a reply far longer than 3,000 characters whole: 40,000 emoji, and its email is queued', async () => {
+    const card = await app.createTicket(REQUESTER, 'Log dump');
+    const text = `${'😀'.repeat(39_990)} the end`;
+    expect((await app.event(reply(card, TECHNICIAN, '1700000500.000001', text))).status).toBe(200);
+    await settled();
+    expect(await commentsOf(card)).toEqual([
+      { author: TECHNICIAN, body: text, slackTs: '1700000500.000001', deleted: false },
+    ]);
+    const emails = await commentEmails(card);
+    expect(emails).toHaveLength(1);
+    expect(JSON.parse(emails[0]!.data).comment.body).toBe(text);
+    expect(ephemeralsTo(TECHNICIAN, card)).toEqual([]);
+  });
+
+  it('tells the author, once, when a reply or an edit is too long for a comment, or has no text', async () => {
+    const card = await app.createTicket(REQUESTER, 'Too much');
+    const tooLong = 'x'.repeat(50_001);
+    const long = reply(card, REQUESTER, '1700000600.000001', tooLong);
+    await app.event(long);
+    await app.event(long, { retryNum: 1 });
+    // A file with no words.
+    await app.event({
+      ...reply(card, REQUESTER, '1700000600.000002', ''),
+      subtype: 'file_share',
+      files: [{ id: 'F0SCREEN01', name: 'screenshot.png', mimetype: 'image/png' }],
+      upload: false,
+    });
+    await app.event(reply(card, REQUESTER, '1700000600.000003', 'short enough'));
+    await settled();
+    await app.event(edit(card, REQUESTER, '1700000600.000003', tooLong, '1700000601.000000'));
+    await settled();
+    expect(await commentsOf(card)).toEqual([
+      { author: REQUESTER, body: 'short enough', slackTs: '1700000600.000003', deleted: false },
+    ]);
+    // The deliveries above were handled side by side: in no particular order.
+    const told = ephemeralsTo(REQUESTER, card).sort();
+    expect(told).toHaveLength(3);
+    expect(told[0]).toContain('Only text becomes a comment, and this reply has none');
+    expect(told[1]).toContain('This reply is longer than a comment can be (50,000 characters)');
+    expect(told[2]).toContain('Your edit makes the reply longer than a comment can be');
+  });
+
+  it('tells the author to post again when the database fails, once even when Slack retries', async () => {
+    const card = await app.createTicket(REQUESTER, 'Database trouble');
+    await suite.db.sequelize.query(
+      suite.kind === 'mysql'
+        ? "CREATE TRIGGER refuse_comments BEFORE INSERT ON comments FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the disk is full'"
+        : "CREATE TRIGGER refuse_comments BEFORE INSERT ON comments BEGIN SELECT RAISE(ABORT, 'the disk is full'); END",
+    );
+    try {
+      const event = reply(card, REQUESTER, '1700000700.000001', 'please help');
+      await app.event(event);
+      await app.event(event, { retryNum: 1 });
+      await settled();
+    } finally {
+      await suite.db.sequelize.query('DROP TRIGGER refuse_comments');
+    }
+    expect(await commentsOf(card)).toEqual([]);
+    const told = ephemeralsTo(REQUESTER, card);
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('did not record this reply. Post it again in a moment.');
+  });
+
+  it('a deletion handled before its reply: the reply, arriving after, is never stored nor emailed', async () => {
+    const card = await app.createTicket(REQUESTER, 'Oops');
+    const ts = '1700000800.000001';
+    const pasted = 'my password is hunter2';
+    // Two replicas: the one given the deletion got there first.
+    await app.event(deletion(card, TECHNICIAN, ts, pasted));
+    await settled();
+    await app.event(reply(card, TECHNICIAN, ts, pasted));
+    await settled();
+    expect(await commentsOf(card)).toEqual([{ author: TECHNICIAN, body: '', slackTs: ts, deleted: true }]);
+    expect(await commentEmails(card)).toEqual([]);
+    const stored = await suite.db.models.Comment.findAll({ where: { slackTs: ts } });
+    expect(stored.map((c) => c.body)).toEqual(['']);
+  });
+
+  it('two processes, one given the reply and one its deletion at once: the comment ends deleted, without its text', async () => {
+    const card = await app.createTicket(REQUESTER, 'Race');
+    const other = await startSlackTestApp(suite.url);
+    try {
+      const rounds = Array.from({ length: 8 }, (_, i) => `1700000850.00000${i}`);
+      await Promise.all(
+        rounds.flatMap((ts) => [
+          app.event(reply(card, TECHNICIAN, ts, `secret ${ts}`)),
+          other.event(deletion(card, TECHNICIAN, ts, `secret ${ts}`)),
+        ]),
+      );
+      await Promise.all([settled(), other.bot.slack!.settled()]);
+    } finally {
+      await other.stop();
+    }
+    const comments = await commentsOf(card);
+    expect(comments).toHaveLength(8);
+    expect(comments.every((c) => c.deleted && c.body === '')).toBe(true);
+  });
+
+  it('an edit handled before its reply, and an older edit after a newer one: the newest text wins', async () => {
+    const card = await app.createTicket(REQUESTER, 'Second thoughts');
+    const ts = '1700000900.000001';
+    await app.event(edit(card, TECHNICIAN, ts, 'third version', '1700000903.000000'));
+    await settled();
+    await app.event(reply(card, TECHNICIAN, ts, 'first version'));
+    await app.event(edit(card, TECHNICIAN, ts, 'second version', '1700000902.000000'));
+    await settled();
+    expect(await commentsOf(card)).toEqual([
+      { author: TECHNICIAN, body: 'third version', slackTs: ts, deleted: false },
+    ]);
+    // One comment, one email, with the text as it stands.
+    const emails = await commentEmails(card);
+    expect(emails.map((e) => JSON.parse(e.data).comment.body)).toEqual(['third version']);
+  });
+
+  it('a deletion that names only the deleted message (no previous_message) still deletes its comment', async () => {
+    const card = await app.createTicket(REQUESTER, 'Short deletion');
+    const ts = '1700001000.000001';
+    await app.event(reply(card, REQUESTER, ts, 'never mind'));
+    await settled();
+    // The example on Slack's message_deleted reference page, in this card's channel.
+    const docs = JSON.parse(
+      readFileSync(
+        new URL('../fixtures/slack/payloads/event_callback_message_deleted_docs.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { event: Record<string, unknown> };
+    await app.event({ ...docs.event, channel: card.channel, ts: '1700001001.000000', deleted_ts: ts });
+    await settled();
+    expect(await commentsOf(card)).toEqual([{ author: REQUESTER, body: '', slackTs: ts, deleted: true }]);
+  });
+
+  it('the Add comment modal submitted twice adds one comment and one email', async () => {
+    const card = await app.createTicket(REQUESTER, 'Double click');
+    const opensBefore = app.slack.callsTo('views.open').length;
+    await app.click(TECHNICIAN, card, 'ticket_comment');
+    const opened = await app.slack.waitFor(
+      (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
+      'comment modal',
+    );
+    const values = { comment: { comment: { type: 'plain_text_input', value: 'Replacing the toner now' } } };
+    const [first, repeat] = await Promise.all([
+      app.submitView(TECHNICIAN, opened, values),
+      app.submitView(TECHNICIAN, opened, values),
+    ]);
+    expect([first.status, repeat.status]).toEqual([200, 200]);
+    expect([first.text, repeat.text]).toEqual(['', '']);
+    await settled();
+    expect(await commentsOf(card)).toEqual([
+      { author: TECHNICIAN, body: 'Replacing the toner now', slackTs: null, deleted: false },
+    ]);
+    expect(await commentEmails(card)).toHaveLength(1);
+    const copies = app.slack
+      .callsTo('chat.postMessage')
+      .filter((call) => call.args.thread_ts === card.ts && String(call.args.text).includes('toner'));
+    expect(copies).toHaveLength(1);
   });
 });

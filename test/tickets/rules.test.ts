@@ -7,6 +7,7 @@ import {
   Conflict,
   changeStatus,
   createTicket,
+  deleteComment,
   editComment,
   InvalidTransition,
   NotAllowed,
@@ -298,35 +299,165 @@ describeEachDatabase('ticket rules', (suite) => {
       expect((await eventsOf(suite.db, ticket.id)).filter((e) => e.type === 'commented')).toHaveLength(1);
     });
 
-    it('follows edits and deletions by the author only', async () => {
+    it('follows edits and deletions by the author only; a deleted comment keeps no text', async () => {
       const ticket = await newTicket(services);
-      await addComment(as(services, REQUESTER), {
-        ticketId: ticket.id,
-        body: 'typo',
-        slackTs: '1700000002.000300',
-      });
+      const slackTs = '1700000002.000300';
+      await addComment(as(services, REQUESTER), { ticketId: ticket.id, body: 'typo', slackTs });
       await expect(
         editComment(as(services, TECHNICIAN), {
           ticketId: ticket.id,
-          slackTs: '1700000002.000300',
+          slackTs,
           body: 'hijack',
+          versionTs: '1700000003.000000',
+          edited: true,
         }),
       ).rejects.toMatchObject({ reason: 'not_comment_author' });
-      await editComment(as(services, REQUESTER), {
+      const edited = await editComment(as(services, REQUESTER), {
         ticketId: ticket.id,
-        slackTs: '1700000002.000300',
+        slackTs,
         body: 'fixed',
+        versionTs: '1700000004.000000',
+        edited: true,
       });
+      expect(edited.changed).toBe(true);
       let comment = await suite.db.models.Comment.findOne({ where: { ticketId: ticket.id } });
-      expect(comment).toMatchObject({ body: 'fixed', deletedAt: null });
+      expect(comment).toMatchObject({ body: 'fixed', deletedAt: null, slackVersionTs: '1700000004.000000' });
       expect(comment?.editedAt).toBeInstanceOf(Date);
-      await editComment(as(services, REQUESTER), {
-        ticketId: ticket.id,
-        slackTs: '1700000002.000300',
-        body: null,
-      });
+      await expect(
+        deleteComment(as(services, TECHNICIAN), { ticketId: ticket.id, slackTs }),
+      ).rejects.toMatchObject({ reason: 'not_comment_author' });
+      expect((await deleteComment(as(services, REQUESTER), { ticketId: ticket.id, slackTs })).changed).toBe(
+        true,
+      );
       comment = await suite.db.models.Comment.findOne({ where: { ticketId: ticket.id } });
       expect(comment?.deletedAt).toBeInstanceOf(Date);
+      expect(comment?.body).toBe('');
+      // An edit or a second deletion of a deleted message changes nothing.
+      expect(
+        (
+          await editComment(as(services, REQUESTER), {
+            ticketId: ticket.id,
+            slackTs,
+            body: 'back again',
+            versionTs: '1700000009.000000',
+            edited: true,
+          })
+        ).changed,
+      ).toBe(false);
+      expect((await deleteComment(as(services, REQUESTER), { ticketId: ticket.id, slackTs })).changed).toBe(
+        false,
+      );
+      expect((await eventsOf(suite.db, ticket.id)).map((e) => e.type)).toEqual([
+        'created',
+        'commented',
+        'comment_edited',
+        'comment_deleted',
+      ]);
+    });
+
+    it('keeps the newest edit when an older one arrives after it', async () => {
+      const ticket = await newTicket(services);
+      const slackTs = '1700000005.000100';
+      const ctx = as(services, REQUESTER);
+      await addComment(ctx, { ticketId: ticket.id, body: 'first', slackTs });
+      const edit = (body: string, versionTs: string, edited = true) =>
+        editComment(ctx, { ticketId: ticket.id, slackTs, body, versionTs, edited });
+      expect((await edit('third', '1700000999.000000')).changed).toBe(true);
+      // Seconds compare as numbers: 999 comes before 1000.
+      expect((await edit('fourth', '1700001000.000000')).changed).toBe(true);
+      expect((await edit('second', '1700000100.000000')).changed).toBe(false);
+      expect((await edit('third', '1700000999.000000')).changed).toBe(false);
+      // An unfurl of the first version, delivered late: no `edited`, its own event ts, the first text.
+      expect((await edit('first', '1700000006.000000', false)).changed).toBe(false);
+      const comment = await suite.db.models.Comment.findOne({ where: { ticketId: ticket.id } });
+      expect(comment).toMatchObject({ body: 'fourth', slackVersionTs: '1700001000.000000' });
+      expect((await eventsOf(suite.db, ticket.id)).map((e) => e.type)).toEqual([
+        'created',
+        'commented',
+        'comment_edited',
+        'comment_edited',
+      ]);
+    });
+
+    it('an edit that arrives before its message stores the comment edited; the message adds nothing', async () => {
+      const ticket = await newTicket(services);
+      const slackTs = '1700000006.000100';
+      const ctx = as(services, REQUESTER);
+      const edited = await editComment(ctx, {
+        ticketId: ticket.id,
+        slackTs,
+        body: 'second thoughts',
+        versionTs: '1700000007.000000',
+        edited: true,
+      });
+      expect(edited.change?.event.type).toBe('commented');
+      const original = await addComment(ctx, { ticketId: ticket.id, body: 'first thoughts', slackTs });
+      expect(original.created).toBe(false);
+      const comments = await suite.db.models.Comment.findAll({ where: { ticketId: ticket.id } });
+      expect(comments).toHaveLength(1);
+      expect(comments[0]).toMatchObject({ body: 'second thoughts', slackVersionTs: '1700000007.000000' });
+      expect(comments[0]?.editedAt).toBeInstanceOf(Date);
+      expect((await eventsOf(suite.db, ticket.id)).map((e) => e.type)).toEqual(['created', 'commented']);
+    });
+
+    it('a deletion that arrives before its message: the message, arriving later, is never stored', async () => {
+      const ticket = await newTicket(services);
+      const slackTs = '1700000008.000100';
+      const ctx = as(services, REQUESTER);
+      expect((await deleteComment(ctx, { ticketId: ticket.id, slackTs })).changed).toBe(true);
+      const original = await addComment(ctx, {
+        ticketId: ticket.id,
+        body: 'my password is hunter2',
+        slackTs,
+      });
+      expect(original.created).toBe(false);
+      const late = await editComment(ctx, {
+        ticketId: ticket.id,
+        slackTs,
+        body: 'my password is hunter2!',
+        versionTs: '1700000009.000000',
+        edited: true,
+      });
+      expect(late.changed).toBe(false);
+      const comments = await suite.db.models.Comment.findAll({ where: { ticketId: ticket.id } });
+      expect(comments).toHaveLength(1);
+      expect(comments[0]).toMatchObject({ body: '', authorId: REQUESTER });
+      expect(comments[0]?.deletedAt).toBeInstanceOf(Date);
+      expect((await eventsOf(suite.db, ticket.id)).map((e) => e.type)).toEqual([
+        'created',
+        'comment_deleted',
+      ]);
+      // Someone who may not comment here leaves nothing behind.
+      expect(
+        (await deleteComment(as(services, OTHER_USER), { ticketId: ticket.id, slackTs: '1700000008.000200' }))
+          .changed,
+      ).toBe(false);
+    });
+
+    it('stores a comment of 40,000 emoji whole (160,000 bytes of UTF-8)', async () => {
+      const ticket = await newTicket(services);
+      const body = `${'😀'.repeat(39_999)}!`;
+      await addComment(as(services, REQUESTER), { ticketId: ticket.id, body, slackTs: '1700000010.000100' });
+      const stored = await suite.db.models.Comment.findOne({ where: { ticketId: ticket.id } });
+      expect(stored?.body).toBe(body);
+      await expect(
+        addComment(as(services, REQUESTER), { ticketId: ticket.id, body: 'x'.repeat(50_001) }),
+      ).rejects.toBeInstanceOf(ValidationFailed);
+    });
+
+    it('the same Add comment modal submitted twice adds one comment', async () => {
+      const ticket = await newTicket(services);
+      const ctx = as(services, TECHNICIAN);
+      const submissions = await Promise.all(
+        ['On my way', 'On my way!'].map((body) =>
+          addComment(ctx, { ticketId: ticket.id, body, slackViewId: 'V0COMMENT01' }),
+        ),
+      );
+      expect(submissions.filter((s) => s.created)).toHaveLength(1);
+      expect(await suite.db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
+      expect((await eventsOf(suite.db, ticket.id)).filter((e) => e.type === 'commented')).toHaveLength(1);
+      await addComment(ctx, { ticketId: ticket.id, body: 'Another modal', slackViewId: 'V0COMMENT02' });
+      expect(await suite.db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(2);
     });
 
     it('refuses an empty comment', async () => {

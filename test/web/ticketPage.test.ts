@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addComment, assignTicket, changeStatus, createTicket, rateTicket } from '../../src/tickets/index.js';
+import {
+  addComment,
+  assignTicket,
+  changeStatus,
+  createTicket,
+  deleteComment,
+  rateTicket,
+} from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { PEOPLE, type RunningPage, seedPeople, startStatusPage, visibleText } from './support.js';
 
@@ -110,6 +117,25 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     expect(html).not.toContain('<invoices>');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).toContain('Driver reinstalled &lt;b&gt;today&lt;/b&gt;');
+  });
+
+  it('shows a long comment whole, and a deleted one without its text', async () => {
+    const services = await seedPeople(suite.db);
+    const { requester } = PEOPLE;
+    const id = (await createTicket(services.as(requester.id), { title: 'Long story' })).id;
+    const long = `${'All the logs 🪵 '.repeat(2_500)}end of the logs`;
+    expect(long.length).toBeGreaterThan(40_000);
+    await addComment(services.as(requester.id), { ticketId: id, body: long, slackTs: '1700000001.000001' });
+    await addComment(services.as(requester.id), {
+      ticketId: id,
+      body: 'my password is hunter2',
+      slackTs: '1700000002.000001',
+    });
+    await deleteComment(services.as(requester.id), { ticketId: id, slackTs: '1700000002.000001' });
+    const { html } = await get(`/tickets/${id}`);
+    expect(html).toContain(long);
+    expect(html).toContain('This comment was deleted.');
+    expect(html).not.toContain('hunter2');
   });
 
   it('says a technician took a ticket when they assigned it to themselves', async () => {

@@ -150,6 +150,7 @@ function render(
   const lang = languageOf(locale);
   const locals: TemplateLocals = {
     ...data,
+    comment: data.comment && excerptOf(data.comment),
     lang,
     t: translator(catalogs[lang], catalogs.en),
     formatDate: dateFormatter(lang, data.timeZone),
@@ -169,6 +170,27 @@ function render(
     .replace(/\n{3,}/g, '\n\n')
     .trim()}\n`;
   return { subject, html, text };
+}
+
+/**
+ * How much of a comment an email shows. A Slack reply may run to 40,000 characters; Gmail clips
+ * a message whose HTML passes about 102 KB, hiding the rest and the footer
+ * (https://www.spamresource.com/2022/01/what-is-gmail-clipping-and-what-to-do.html), and 40,000
+ * emoji are 160 KB before encoding. 5,000 characters stay well below that whatever they are; the
+ * email then says the comment goes on, and the status page shows it whole.
+ */
+export const EMAIL_COMMENT_MAX = 5000;
+
+function excerptOf(comment: { author: string; body: string }): {
+  author: string;
+  body: string;
+  cut: boolean;
+} {
+  const body = String(comment.body);
+  // Characters are code points, as for COMMENT_MAX: an emoji is one, and never split in half.
+  const characters = Array.from(body);
+  if (characters.length <= EMAIL_COMMENT_MAX) return { ...comment, body, cut: false };
+  return { ...comment, body: `${characters.slice(0, EMAIL_COMMENT_MAX - 1).join('')}…`, cut: true };
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -1,5 +1,4 @@
 import type { ModalView } from '@slack/types';
-import { COMMENT_MAX } from '../../tickets/validation.js';
 import type { Messages } from '../messages.js';
 import { COMMENT_FIELD, VIEW_ADD_COMMENT, VIEW_NOTICE } from './ids.js';
 import { LIMITS, plain } from './limits.js';
@@ -21,7 +20,7 @@ export function commentModal(ticketId: number, t: Messages): ModalView {
           type: 'plain_text_input',
           action_id: COMMENT_FIELD.action,
           multiline: true,
-          max_length: COMMENT_MAX,
+          max_length: LIMITS.plainTextInput,
         },
       },
     ],

@@ -18,11 +18,13 @@ export const LIMITS = {
   viewBlocks: 100,
   staticSelectOptions: 100,
   notificationText: 3000,
+  /** plain_text_input `max_length` is 1–3000 (Block Kit's plain-text input element reference). */
+  plainTextInput: 3000,
   /**
-   * A comment copied into the card's thread: a whole comment (COMMENT_MAX, 3,000 characters) even
-   * when escaping makes each `&` five characters; Slack truncates message text only past 40,000.
+   * A message's `text`: Slack truncates past 40,000 characters, counted as sent (escaped)
+   * (https://api.slack.com/changelog/2018-04-truncating-really-long-messages).
    */
-  threadCopyText: 16_000,
+  messageText: 40_000,
 } as const;
 
 export function plain(text: string, max: number = LIMITS.sectionText): PlainTextElement {

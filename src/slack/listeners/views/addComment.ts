@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { addComment, asActor, isDomainError, ValidationFailed } from '../../../tickets/index.js';
-import { COMMENT_MAX } from '../../../tickets/validation.js';
 import { COMMENT_FIELD, VIEW_ADD_COMMENT } from '../../blocks/ids.js';
+import { LIMITS } from '../../blocks/limits.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
 import { messages } from '../../messages.js';
@@ -10,6 +10,7 @@ import { messages } from '../../messages.js';
 const submissionSchema = z.object({
   user: z.object({ id: z.string() }),
   view: z.object({
+    id: z.string(),
     private_metadata: z
       .string()
       .transform((text) => z.object({ ticketId: z.number().int() }).parse(JSON.parse(text))),
@@ -23,7 +24,11 @@ const submissionSchema = z.object({
   }),
 });
 
-/** The comment modal submitted: stored as the user, then copied into the card's thread by the hook. */
+/**
+ * The comment modal submitted: stored as the user, then copied into the card's thread by the hook.
+ * Slack keeps a modal's view id when it is submitted again; the comment remembers it, so a repeat
+ * is acknowledged and changes nothing.
+ */
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
@@ -31,8 +36,9 @@ export function register(app: App, ctx: SlackContext): void {
     const text = (
       submission.view.state.values[COMMENT_FIELD.block]![COMMENT_FIELD.action]!.value ?? ''
     ).trim();
-    if (text === '' || text.length > COMMENT_MAX) {
-      const message = text === '' ? t.errorCommentRequired : t.errorCommentTooLong(COMMENT_MAX);
+    // The field's max_length keeps Slack from sending more; this is the backstop.
+    if (text === '' || text.length > LIMITS.plainTextInput) {
+      const message = text === '' ? t.errorCommentRequired : t.errorCommentTooLong(LIMITS.plainTextInput);
       await ack({ response_action: 'errors', errors: { [COMMENT_FIELD.block]: message } });
       return;
     }
@@ -40,9 +46,13 @@ export function register(app: App, ctx: SlackContext): void {
       await addComment(asActor(ctx.services, submission.user.id), {
         ticketId: submission.view.private_metadata.ticketId,
         body: text,
+        // Submitted again (a double click, a slow answer), the same modal adds nothing more.
+        slackViewId: submission.view.id,
       });
     } catch (error) {
-      if (!isDomainError(error)) throw error;
+      // A database failure too is said on the field (nothing was stored; Submit tries again).
+      if (!isDomainError(error))
+        ctx.logger.error({ err: error, slackUser: submission.user.id }, 'comment not stored');
       const message = error instanceof ValidationFailed ? t.errorCommentRequired : explanationOf(error, t);
       await ack({ response_action: 'errors', errors: { [COMMENT_FIELD.block]: message } });
       return;
