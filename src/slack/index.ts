@@ -3,6 +3,7 @@ import { ErrorCode } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { AddressBook } from '../notifications/addressBook.js';
 import type { TicketServices } from '../tickets/index.js';
 import { Background } from './background.js';
 import { boltLogger } from './boltLogger.js';
@@ -13,7 +14,7 @@ import { ignoreUnknown } from './ignoreUnknown.js';
 import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
 import { Publisher } from './publisher.js';
-import { RosterCache } from './roster.js';
+import { fetchRosterProfiles, RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
 
@@ -33,6 +34,8 @@ export interface SlackDeps {
 export interface SlackHandle {
   /** Posts the cards whose posting was interrupted now (it also runs every minute). */
   catchUpCards(): Promise<number>;
+  /** The email drain's address book: users.info, cached in `users`. */
+  addressBook: AddressBook;
   stop(): Promise<void>;
 }
 
@@ -155,6 +158,17 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const hook = reactToTicketChanges(ctx);
   services.hooks.afterCommit.push(hook);
 
+  // The roster seeded from the environment: profiles fetched now, not at each person's first
+  // ticket, and without holding start-up on Slack.
+  void background.run('roster profiles', () =>
+    fetchRosterProfiles(
+      directory,
+      roster,
+      [...config.roster.technicianIds, ...config.roster.adminIds],
+      logger,
+    ),
+  );
+
   // Cards whose posting was interrupted (a crash, a Slack outage) are posted by a catch-up that
   // runs every minute in every replica; each card is taken by one of them.
   let catchingUp: Promise<unknown> = Promise.resolve();
@@ -175,6 +189,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
 
   return {
     catchUpCards: () => catchUpCards(ctx),
+    addressBook: directory,
     async stop() {
       clearInterval(catchUp);
       await catchingUp;

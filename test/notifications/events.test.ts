@@ -115,7 +115,7 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     ).toEqual(['sam@example.com']);
   });
 
-  it('skips a person without an email address and still makes the change', async () => {
+  it('names the person in the outbox; one without an address is skipped when sent, saying why, and the change goes through', async () => {
     await services.db.models.User.update({ isTechnician: true }, { where: { id: NO_EMAIL_USER } });
     const ticket = await openTicket(services);
     const assigned = await assignTicket(as(services, TECHNICIAN), {
@@ -123,8 +123,22 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
       technicianId: NO_EMAIL_USER,
     });
     expect(assigned.ticket.technicianId).toBe(NO_EMAIL_USER);
-    const rows = await outboxRows(services.db);
-    expect(rows.map((row) => row.template)).toEqual(['ticket_created']);
+    const queued = await outboxRows(services.db);
+    expect(queued.map((row) => [row.template, row.recipient, row.recipientUserId])).toEqual([
+      ['ticket_created', MANAGER, null],
+      ['ticket_assigned', null, NO_EMAIL_USER],
+    ]);
+    await drainUntil(notifications, async () =>
+      (await outboxRows(services.db)).every((row) => row.status !== 'pending' && row.status !== 'sending'),
+    );
+    const [toManager, toTechnician] = await outboxRows(services.db);
+    expect(toManager?.status).toBe('sent');
+    expect(toTechnician).toMatchObject({ status: 'skipped', recipient: null, attempts: 1 });
+    // Without Slack (these tests), the users table is all there is, and the reason says so.
+    expect(toTechnician?.lastError).toBe(
+      'no email address stored for this person, and Slack is not connected to look it up',
+    );
+    expect(smtp.received.flatMap((mail) => mail.envelopeTo)).toEqual([MANAGER]);
   });
 
   it('writes the outbox rows in the change’s transaction: a failed change queues nothing', async () => {

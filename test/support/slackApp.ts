@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { startTicketbot, type Ticketbot } from '../../src/server.js';
+import { type StartOptions, startTicketbot, type Ticketbot } from '../../src/server.js';
 import { FakeSlack, type SlackCall } from './slackApi.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
 
@@ -261,10 +261,17 @@ export class SlackTestApp {
   }
 }
 
+export interface SlackTestAppOptions {
+  /** Sets the test Slack up before ticketbot first talks to it (a user, a failure at start-up). */
+  beforeStart?: (slack: FakeSlack) => void;
+  start?: StartOptions;
+}
+
 export async function startSlackTestApp(
   databaseUrl: string,
   env: Record<string, string> = {},
   logger: Logger = createLogger('silent'),
+  options: SlackTestAppOptions = {},
 ): Promise<SlackTestApp> {
   const slack = await FakeSlack.start();
   slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
@@ -272,6 +279,7 @@ export async function startSlackTestApp(
   slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
   slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
   slack.addUser(FRENCH_USER, { name: 'Françoise', locale: 'fr-FR' });
+  options.beforeStart?.(slack);
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -287,7 +295,7 @@ export async function startSlackTestApp(
   });
   try {
     // Catch-ups run when a test asks (catchUpCards()), never from the minute's timer mid-test.
-    const bot = await startTicketbot(config, logger, { cardCatchUpMs: 0 });
+    const bot = await startTicketbot(config, logger, { cardCatchUpMs: 0, ...options.start });
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();
