@@ -64,6 +64,27 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     expect(mails.some((mail) => mail.envelopeTo.includes('camille@example.com'))).toBe(false);
   });
 
+  it('writes to a manager’s address as given, in the language of the Slack user who has that address', async () => {
+    await services.db.models.User.create({
+      id: 'U0BOSS0001',
+      name: 'La Cheffe',
+      email: MANAGER,
+      locale: 'fr-FR',
+      profileRefreshedAt: new Date(),
+    } as never);
+    try {
+      const ticket = await openTicket(services);
+      const [mail] = await delivered(1);
+      expect(mail?.envelopeTo).toEqual([MANAGER]);
+      expect(mail?.parsed.subject).toBe(`[#${ticket.id}] Nouveau ticket : Printer <jams> & smokes`);
+      expect(mail?.parsed.text).toContain('Camille <Martin> a ouvert un nouveau ticket.');
+      const [row] = await outboxRows(services.db);
+      expect(row).toMatchObject({ recipient: MANAGER, recipientUserId: null });
+    } finally {
+      await services.db.models.User.destroy({ where: { id: 'U0BOSS0001' } });
+    }
+  });
+
   it('emails the technician on assignment, in their language, with a link to the Slack thread', async () => {
     const ticket = await openTicket(services);
     await ticket.update({ slackChannelId: 'C0HELPDESK', slackMessageTs: '1764160000.000100' });
