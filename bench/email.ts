@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import { WebClient } from '@slack/web-api';
 import mysql from 'mysql2/promise';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../src/config.js';
 import { createDatabase, type Database } from '../src/db/index.js';
 import { migrateUp } from '../src/db/migrate.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { OutboxDrainer } from '../src/notifications/drain.js';
 import { type OutboxEntry, writeOutbox } from '../src/notifications/enqueue.js';
 import { startNotifications } from '../src/notifications/index.js';
@@ -12,12 +13,15 @@ import { type OutgoingEmail, smtpMailer } from '../src/notifications/mailer.js';
 import { OutboxQueue } from '../src/notifications/queue.js';
 import { loadEmailTemplates } from '../src/notifications/templates/index.js';
 import { sampleData } from '../src/notifications/templates/samples.js';
+import { UserDirectory } from '../src/slack/directory.js';
 import { asActor, createTicket, createTicketHooks, seedRoster } from '../src/tickets/index.js';
 import { EmailSink } from './emailSink.js';
 
 // npm run bench:email — the email outbox against plain nodemailer, on MariaDB.
-// 1. Throughput: 5,000 queued notifications drained into a local SMTP server, next to plain pooled
-//    nodemailer sending the same 5,000 composed messages to the same server (same pool size).
+// 1. Throughput: 5,000 queued notifications to 50 Slack users (profiles fetched within the day, so
+//    their addresses are looked up in `users`, one query per claimed batch, never in Slack)
+//    drained into a local SMTP server, next to plain pooled nodemailer sending the same 5,000
+//    composed messages to the same server (same pool size).
 // 2. Latency: tickets created one after another with the default schedule (EMAIL_QUEUE_CRON every
 //    5 s, plus the wake-up after commit); time from the commit to the server accepting the email.
 // Not a test: it prints figures. BENCH_DATABASE_URL (default mysql://root@127.0.0.1:3306/) must be
@@ -61,13 +65,42 @@ async function freshDatabase(): Promise<{ db: Database; url: string; drop(): Pro
   };
 }
 
+const TECHNICIANS = Array.from({ length: 50 }, (_, i) => ({
+  id: `U0BENCH${String(i).padStart(4, '0')}`,
+  name: `Technician ${i}`,
+  email: `technician${i}@example.com`,
+  locale: i % 3 === 0 ? 'fr-FR' : 'en-US',
+  tz: 'Europe/Paris',
+}));
+
+async function seedTechnicians(db: Database): Promise<void> {
+  await db.models.User.bulkCreate(
+    TECHNICIANS.map((person) => ({
+      ...person,
+      realName: null,
+      teamId: null,
+      profileRefreshedAt: new Date(),
+    })),
+    { ignoreDuplicates: true },
+  );
+}
+
+/** The Slack side's address book; every profile is fresh, so Slack is never asked (nothing listens there). */
+function addressBook(db: Database, logger: Logger): UserDirectory {
+  return new UserDirectory(
+    db,
+    new WebClient('xoxb-bench', { slackApiUrl: 'http://127.0.0.1:9/api/' }),
+    logger,
+  );
+}
+
 function entries(count: number, prefix: string): OutboxEntry[] {
   const base = sampleData('ticket_assigned', PUBLIC_URL);
   return Array.from({ length: count }, (_, i) => ({
     ticketId: null,
-    recipient: `technician${i % 50}@example.com`,
+    to: { userId: TECHNICIANS[i % TECHNICIANS.length]!.id },
     template: 'ticket_assigned',
-    locale: i % 3 === 0 ? 'fr' : 'en',
+    locale: null,
     data: { ...base, ticket: { ...base.ticket!, id: 1000 + i, title: `Laptop ${i} will not boot` } },
     idempotencyKey: `${prefix}:${i}`,
   }));
@@ -88,19 +121,24 @@ function percentile(sorted: number[], p: number): number {
 async function throughput(db: Database, sink: EmailSink) {
   const templates = loadEmailTemplates({ publicUrl: PUBLIC_URL });
   const logger = createLogger('warn');
+  await seedTechnicians(db);
   const all = entries(COUNT, `bench-${Date.now()}`);
   for (let i = 0; i < all.length; i += 500) await writeOutbox(db, all.slice(i, i + 500), 'example.com');
 
   // The same messages, composed once, for plain nodemailer.
   const rows = await db.models.EmailOutbox.findAll({ order: [['id', 'ASC']] });
+  const people = new Map(TECHNICIANS.map((person) => [person.id, person]));
   const messages: OutgoingEmail[] = rows.map((row) => {
-    const email = templates.render('ticket_assigned', row.locale, JSON.parse(row.data), {
-      statusPage: `${PUBLIC_URL}/tickets/1`,
-      slackThread: null,
-    });
+    const person = people.get(row.recipientUserId ?? '')!;
+    const email = templates.render(
+      'ticket_assigned',
+      person.locale,
+      { ...JSON.parse(row.data), recipient: { name: person.name }, timeZone: person.tz },
+      { statusPage: `${PUBLIC_URL}/tickets/1`, slackThread: null },
+    );
     return {
       from: 'help@example.com',
-      to: row.recipient,
+      to: person.email,
       messageId: `<plain.${row.id}@example.com>`,
       date: row.createdAt,
       ...email,
@@ -133,6 +171,7 @@ async function throughput(db: Database, sink: EmailSink) {
       db,
       queue: new OutboxQueue(db),
       mailer,
+      addressBook: addressBook(db, logger),
       templates,
       logger,
       owner: 'bench',
@@ -179,8 +218,16 @@ async function latency(db: Database, sink: EmailSink) {
   });
   const services = { db, hooks: createTicketHooks(), logger: createLogger('warn') };
   await seedRoster(db, { technicianIds: ['U0BENCHTECH'], adminIds: [] });
-  await db.models.User.update({ email: 'tech@example.com' }, { where: { id: 'U0BENCHTECH' } });
-  const notifications = await startNotifications({ config, services, logger: createLogger('warn') });
+  await db.models.User.update(
+    { email: 'tech@example.com', profileRefreshedAt: new Date() },
+    { where: { id: 'U0BENCHTECH' } },
+  );
+  const notifications = await startNotifications({
+    config,
+    services,
+    logger: createLogger('warn'),
+    addressBook: addressBook(db, createLogger('warn')),
+  });
   sink.reset();
   const committedAt = new Map<number, number>();
   const ctx = asActor(services, 'U0BENCHREQ');

@@ -5,6 +5,7 @@ import * as statusPageSummaryIndex from './20261126160000-status-page-summary-in
 import * as cardDelivery from './20261126180000-card-delivery.js';
 import * as ratingPromptLocation from './20261127000000-rating-prompt-location.js';
 import * as ticketSubmission from './20261128000000-ticket-submission.js';
+import * as outboxRecipientUser from './20261202010000-outbox-recipient-user.js';
 import * as commentsInFull from './20261202020000-comments-in-full.js';
 import * as cardAnnouncement from './20261202030000-card-announcement.js';
 
@@ -23,6 +24,7 @@ export const migrations: Migration[] = [
   { name: '20261126180000-card-delivery', ...cardDelivery },
   { name: '20261127000000-rating-prompt-location', ...ratingPromptLocation },
   { name: '20261128000000-ticket-submission', ...ticketSubmission },
+  { name: '20261202010000-outbox-recipient-user', ...outboxRecipientUser },
   { name: '20261202020000-comments-in-full', ...commentsInFull },
   { name: '20261202030000-card-announcement', ...cardAnnouncement },
 ];

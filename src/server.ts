@@ -5,7 +5,13 @@ import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/index.js';
 import { migrateUp } from './db/migrate.js';
 import { type Logger, redactUrl } from './logger.js';
-import { type NotificationsHandle, startNotifications } from './notifications/index.js';
+import {
+  type NotificationsHandle,
+  PendingAddressBook,
+  type RetryPolicy,
+  startNotifications,
+  storedAddressBook,
+} from './notifications/index.js';
 import { type SlackHandle, startSlack } from './slack/index.js';
 import { createTicketHooks, seedRoster, type TicketServices } from './tickets/index.js';
 import { createWebApp, errorHandler } from './web/app.js';
@@ -25,6 +31,8 @@ export interface Ticketbot {
 export interface StartOptions {
   /** How often interrupted card postings are looked for (ms; 0: only when asked, as tests do). */
   cardCatchUpMs?: number;
+  /** Backoff of emails that could not be sent (tests shorten it). */
+  emailRetry?: RetryPolicy;
 }
 
 /** The composition root: config → database → ticket services → web (and Slack) → listening. */
@@ -53,10 +61,18 @@ export async function startTicketbot(
   const metrics = app.locals.metrics as WebMetrics;
   let notifications: NotificationsHandle | undefined;
   let slack: SlackHandle | undefined;
+  // Notifications start first (their hooks must be in place before Slack can change a ticket),
+  // but their address book is Slack's: a drain that starts meanwhile waits for it.
+  const addressBook = new PendingAddressBook();
   try {
-    notifications = await startNotifications({ config, services, logger }, { outcomes: metrics.emails });
+    notifications = await startNotifications(
+      { config, services, logger, addressBook },
+      { outcomes: metrics.emails, retry: options.emailRetry },
+    );
     slack = await startSlack({ config, app, services, logger, cardCatchUpMs: options.cardCatchUpMs });
+    addressBook.use(slack?.addressBook ?? storedAddressBook(db));
   } catch (error) {
+    addressBook.abandon('ticketbot stopped before Slack was connected');
     await notifications?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;

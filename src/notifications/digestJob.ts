@@ -51,7 +51,7 @@ export async function runDigest(deps: DigestJobDeps, scheduledAt: Date): Promise
           const user = known.find((candidate) => candidate.email?.toLowerCase() === email.toLowerCase());
           return {
             ticketId: null,
-            recipient: email,
+            to: { email },
             template: 'digest',
             locale: user?.locale ?? null,
             data: {

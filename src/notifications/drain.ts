@@ -1,6 +1,14 @@
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_RETRY, judgeFailure, RenderFailed, type RetryPolicy, retryDelayMs } from './failures.js';
+import type { AddressBook, AddressLookup } from './addressBook.js';
+import {
+  AddressUnavailable,
+  DEFAULT_RETRY,
+  judgeFailure,
+  RenderFailed,
+  type RetryPolicy,
+  retryDelayMs,
+} from './failures.js';
 import { slackThreadUrl, statusPageUrl } from './links.js';
 import type { Mailer, OutgoingEmail } from './mailer.js';
 import { messageIdFor, ticketThreadId } from './messageId.js';
@@ -13,6 +21,8 @@ export interface DrainerOptions {
   db: Database;
   queue: OutboxQueue;
   mailer: Mailer;
+  /** Where the address, language and time zone of a Slack user come from when their email is sent. */
+  addressBook: AddressBook;
   templates: EmailTemplates;
   logger: Logger;
   /** This process's name on the leases it takes. */
@@ -33,13 +43,18 @@ export interface DeliveryOutcomes {
   sent(): void;
   /** `permanent`: the email is now dead; otherwise it will be retried. */
   failed(permanent: boolean): void;
+  /** Slack has no address for the person: the email is now skipped. */
+  skipped(): void;
 }
 
 export interface DrainCounts {
   sent: number;
   retried: number;
   dead: number;
+  skipped: number;
 }
+
+type FoundAddress = Extract<AddressLookup, { kind: 'found' }>;
 
 /**
  * Drains the outbox: claims short batches, sends them through the mailer `concurrency` at a
@@ -61,6 +76,8 @@ export const SENDERS_PER_CONNECTION = 4;
 interface DrainState {
   buffer: OutboxRow[];
   cards: Map<number, string | null>;
+  /** What the address book said for each claimed row naming a Slack user, by row id. */
+  addresses: Map<number, AddressLookup>;
   claiming: Promise<void> | undefined;
   exhausted: boolean;
   /** The first error a sender met (a claim during a database outage): the others stop after their send. */
@@ -68,7 +85,7 @@ interface DrainState {
 }
 
 export class OutboxDrainer {
-  private readonly failures = { retried: 0, dead: 0 };
+  private readonly failures = { retried: 0, dead: 0, skipped: 0 };
   private running: Promise<void> | undefined;
   private again = false;
   private wakePending = false;
@@ -140,6 +157,7 @@ export class OutboxDrainer {
     const drain: DrainState = {
       buffer: [],
       cards: new Map(),
+      addresses: new Map(),
       claiming: undefined,
       exhausted: false,
       failure: undefined,
@@ -172,7 +190,7 @@ export class OutboxDrainer {
         await this.options.queue.release([row], this.options.owner);
         continue;
       }
-      const sent = await this.sendOne(row, drain.cards);
+      const sent = await this.sendOne(row, drain);
       if (sent) records.push(sent.recorded);
     }
     await Promise.all(records);
@@ -207,19 +225,45 @@ export class OutboxDrainer {
       else drain.exhausted = true;
       return;
     }
-    for (const [ticketId, link] of await this.cardsOf(rows)) drain.cards.set(ticketId, link);
+    try {
+      // Card links and addresses for the whole batch at once, while the previous batch is still
+      // being sent: one query each, users.info only for the people whose profile is not fresh.
+      const [cards, addresses] = await Promise.all([this.cardsOf(rows), this.addressesOf(rows)]);
+      for (const [ticketId, link] of cards) drain.cards.set(ticketId, link);
+      for (const [rowId, lookup] of addresses) drain.addresses.set(rowId, lookup);
+    } catch (error) {
+      // Nothing was tried: the rows go back as they were (the claim not counted as an attempt).
+      await this.options.queue.release(rows, this.options.owner).catch(() => undefined);
+      throw error;
+    }
     if (this.stopping) await this.options.queue.release(rows, this.options.owner);
     else drain.buffer.push(...rows);
+  }
+
+  /** The address book's answer for each row naming a Slack user (none asked when no row does). */
+  private async addressesOf(rows: OutboxRow[]): Promise<Map<number, AddressLookup>> {
+    const people = [
+      ...new Set(rows.map((row) => row.recipientUserId).filter((id): id is string => id !== null)),
+    ];
+    if (people.length === 0) return new Map();
+    const found = await this.options.addressBook.lookUp(people);
+    const byRow = new Map<number, AddressLookup>();
+    for (const row of rows) {
+      if (row.recipientUserId === null) continue;
+      byRow.set(
+        row.id,
+        found.get(row.recipientUserId) ?? { kind: 'unreachable', reason: 'the address book gave no answer' },
+      );
+    }
+    return byRow;
   }
 
   /**
    * Sends one row. A failure is recorded before returning; a success returns the pending
    * record (written with others by the SentRecorder) so the sender can go on to the next row.
+   * A row naming a Slack user goes to the address the address book found for it just now.
    */
-  private async sendOne(
-    row: OutboxRow,
-    cards: Map<number, string | null>,
-  ): Promise<{ recorded: Promise<void> } | undefined> {
+  private async sendOne(row: OutboxRow, drain: DrainState): Promise<{ recorded: Promise<void> } | undefined> {
     const log = { outboxId: row.id, ticketId: row.ticketId, template: row.template, attempt: row.attempts };
     const recordFailed = (error: unknown) =>
       // The row stays `sending` under our lease; once it expires another drain retries it.
@@ -227,8 +271,26 @@ export class OutboxDrainer {
         { ...log, err: error },
         'could not record the outcome of an email; retried after its lease',
       );
+    let profile: FoundAddress | undefined;
+    if (row.recipientUserId !== null) {
+      const lookup = drain.addresses.get(row.id) ?? {
+        kind: 'unreachable',
+        reason: 'the address was not looked up',
+      };
+      drain.addresses.delete(row.id);
+      if (lookup.kind === 'no_email') {
+        await this.recordSkipped(row, lookup.reason, log).catch(recordFailed);
+        return undefined;
+      }
+      if (lookup.kind === 'unreachable') {
+        await this.recordFailure(row, new AddressUnavailable(lookup.reason), log).catch(recordFailed);
+        return undefined;
+      }
+      profile = lookup;
+      row.recipient = lookup.email;
+    }
     try {
-      await this.options.mailer.send(this.compose(row, cards), fileStemOf(row));
+      await this.options.mailer.send(this.compose(row, drain.cards, profile), fileStemOf(row));
     } catch (error) {
       await this.recordFailure(row, error ?? new Error('unknown send failure'), log).catch(recordFailed);
       return undefined;
@@ -236,6 +298,16 @@ export class OutboxDrainer {
     this.options.logger.debug(log, 'email sent');
     this.options.outcomes?.sent();
     return { recorded: this.recorder.record(row).catch(recordFailed) };
+  }
+
+  private async recordSkipped(row: OutboxRow, reason: string, log: object): Promise<void> {
+    await this.options.queue.markSkipped(row, this.options.owner, reason);
+    this.failures.skipped += 1;
+    this.options.outcomes?.skipped();
+    this.options.logger.info(
+      { ...log, slackUser: row.recipientUserId, reason },
+      'no email address for this person: email skipped',
+    );
   }
 
   private async recordFailure(row: OutboxRow, failure: unknown, log: object): Promise<void> {
@@ -256,22 +328,42 @@ export class OutboxDrainer {
     }
   }
 
-  private compose(row: OutboxRow, cards: Map<number, string | null>): OutgoingEmail {
+  /**
+   * The email as it leaves now. For a Slack user, their name, language and time zone are those of
+   * the profile just looked up (someone looked up late still gets theirs); a bare address keeps
+   * what was stored when it was queued.
+   */
+  private compose(
+    row: OutboxRow,
+    cards: Map<number, string | null>,
+    profile: FoundAddress | undefined,
+  ): OutgoingEmail {
     const { publicUrl, mailDomain, from } = this.options;
+    const to = row.recipient;
+    if (!to) throw new RenderFailed(new Error('the email has no recipient address'));
     let rendered: ReturnType<EmailTemplates['render']>;
     try {
       const data = JSON.parse(row.data) as NotificationData;
-      rendered = this.options.templates.render(row.template as Notification, row.locale, data, {
-        statusPage: row.ticketId ? statusPageUrl(publicUrl, row.ticketId) : `${publicUrl}/`,
-        slackThread: row.ticketId ? (cards.get(row.ticketId) ?? null) : null,
-      });
+      if (profile) {
+        data.recipient = { name: profile.name };
+        data.timeZone = profile.timeZone ?? data.timeZone ?? null;
+      }
+      rendered = this.options.templates.render(
+        row.template as Notification,
+        profile ? (profile.locale ?? row.locale) : row.locale,
+        data,
+        {
+          statusPage: row.ticketId ? statusPageUrl(publicUrl, row.ticketId) : `${publicUrl}/`,
+          slackThread: row.ticketId ? (cards.get(row.ticketId) ?? null) : null,
+        },
+      );
     } catch (error) {
       throw new RenderFailed(error);
     }
     const thread = row.ticketId ? ticketThreadId(row.ticketId, mailDomain) : undefined;
     return {
       from,
-      to: row.recipient,
+      to,
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,

@@ -1,7 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { insertRow } from '../db/sql.js';
-import type { Logger } from '../logger.js';
 import type { TicketChange } from '../tickets/index.js';
 import { runInTransaction } from '../tickets/transaction.js';
 import { messageIdFor } from './messageId.js';
@@ -10,26 +9,27 @@ import type { NotificationData } from './types.js';
 
 export interface EnqueueDeps {
   db: Database;
-  logger: Logger;
   mailDomain: string;
   /** Addresses told about every new ticket (empty when the company does not want it). */
   newTicketRecipients: string[];
 }
 
-/** A row for email_outbox, built from a draft whose recipient is known. */
+/** A row for email_outbox: to a Slack user (address looked up when sent) or to a bare address. */
 export interface OutboxEntry {
   ticketId: number | null;
-  recipient: string;
+  to: { userId: string } | { email: string };
   template: string;
+  /** For a Slack user, their profile at send time decides (see drain.ts); this is the fallback. */
   locale: string | null;
   data: NotificationData;
   idempotencyKey: string;
 }
 
 /**
- * Writes the outbox rows for a ticket change inside the change's own transaction. Recipients
- * without an email address in Slack are skipped and logged: a missing address never blocks
- * the change itself. Returns how many emails were queued.
+ * Writes the outbox rows for a ticket change inside the change's own transaction. An email to a
+ * Slack user names the person: their address, language and time zone are looked up when it is
+ * sent, so someone ticketbot has not looked up yet (a technician seeded at start-up, say) is
+ * emailed all the same. Returns how many emails were queued.
  */
 export async function enqueueForChange(
   deps: EnqueueDeps,
@@ -44,37 +44,27 @@ export async function enqueueForChange(
   const drafts = draftsFor(change, people, options);
   if (drafts.length === 0) return 0;
   const managers = await profilesByEmail(deps.db, drafts, transaction);
-  const entries: OutboxEntry[] = [];
-  for (const draft of drafts) {
-    let recipient: { email: string; name: string | null; locale: string | null; tz: string | null };
+  const entries = drafts.map((draft): OutboxEntry => {
+    const base = { ticketId: change.ticket.id, template: draft.template };
     if ('userId' in draft.to) {
-      const user = people.get(draft.to.userId);
-      if (!user?.email) {
-        deps.logger.info(
-          { ticketId: change.ticket.id, slackUser: draft.to.userId, template: draft.template },
-          'no email address in Slack for this person: email skipped',
-        );
-        continue;
-      }
-      recipient = { email: user.email, name: user.name || user.realName, locale: user.locale, tz: user.tz };
-    } else {
-      const known = managers.get(draft.to.email.toLowerCase());
-      recipient = {
-        email: draft.to.email,
-        name: known?.name ?? null,
-        locale: known?.locale ?? null,
-        tz: known?.tz ?? null,
+      return {
+        ...base,
+        to: { userId: draft.to.userId },
+        locale: null,
+        data: { ...draft.data, recipient: { name: null }, timeZone: null },
+        // The person, not an address: the same change never mails them twice, whatever their address.
+        idempotencyKey: `event:${change.event.id}:${draft.template}:user:${draft.to.userId}`,
       };
     }
-    entries.push({
-      ticketId: change.ticket.id,
-      recipient: recipient.email,
-      template: draft.template,
-      locale: recipient.locale,
-      data: { ...draft.data, recipient: { name: recipient.name }, timeZone: recipient.tz },
-      idempotencyKey: `event:${change.event.id}:${draft.template}:${recipient.email.toLowerCase()}`,
-    });
-  }
+    const known = managers.get(draft.to.email.toLowerCase());
+    return {
+      ...base,
+      to: { email: draft.to.email },
+      locale: known?.locale ?? null,
+      data: { ...draft.data, recipient: { name: known?.name ?? null }, timeZone: known?.tz ?? null },
+      idempotencyKey: `event:${change.event.id}:${draft.template}:${draft.to.email.toLowerCase()}`,
+    };
+  });
   await writeOutbox(deps.db, entries, deps.mailDomain, transaction);
   return entries.length;
 }
@@ -95,7 +85,8 @@ export async function writeOutbox(
   for (const entry of unique) {
     await insertRow(db, transaction, db.models.EmailOutbox, {
       ticketId: entry.ticketId,
-      recipient: entry.recipient,
+      recipient: 'email' in entry.to ? entry.to.email : null,
+      recipientUserId: 'userId' in entry.to ? entry.to.userId : null,
       template: entry.template,
       data: JSON.stringify(entry.data),
       locale: entry.locale,

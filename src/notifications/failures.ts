@@ -18,6 +18,17 @@ export class RenderFailed extends Error {
   }
 }
 
+/**
+ * The address of a Slack user could not be looked up (Slack unreachable, rate limited, a refused
+ * token): temporary, like an SMTP 4xx. The row keeps its attempts and backoff.
+ */
+export class AddressUnavailable extends Error {
+  constructor(reason: string) {
+    super(`could not look the address up in Slack: ${reason}`);
+    this.name = 'AddressUnavailable';
+  }
+}
+
 export interface FailureVerdict {
   permanent: boolean;
   smtpCode: number | null;
@@ -32,6 +43,7 @@ export interface FailureVerdict {
  */
 export function judgeFailure(error: unknown): FailureVerdict {
   if (error instanceof RenderFailed) return { permanent: true, smtpCode: null, reason: error.message };
+  if (error instanceof AddressUnavailable) return { permanent: false, smtpCode: null, reason: error.message };
   const failure = error as NodemailerError;
   const smtpCode = typeof failure.responseCode === 'number' ? failure.responseCode : null;
   const reason =

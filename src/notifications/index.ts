@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createScheduler } from '../scheduler/index.js';
+import type { AddressBook } from './addressBook.js';
+
+export type { RetryPolicy } from './failures.js';
+
 import type { AfterCommitHook, InTransactionHook, TicketChange, TicketServices } from '../tickets/context.js';
 import { runDigest } from './digestJob.js';
 import { type DeliveryOutcomes, OutboxDrainer } from './drain.js';
@@ -20,7 +24,16 @@ export interface NotificationDeps {
   config: Config;
   services: TicketServices;
   logger: Logger;
+  /** Looks Slack users up when their emails are sent (src/server.ts wires Slack's, or the users table). */
+  addressBook: AddressBook;
 }
+
+export {
+  type AddressBook,
+  type AddressLookup,
+  PendingAddressBook,
+  storedAddressBook,
+} from './addressBook.js';
 
 /** Knobs for tests and the benchmark; production uses the defaults. */
 export interface NotificationOptions {
@@ -89,6 +102,7 @@ export async function startNotifications(
     db,
     queue,
     mailer,
+    addressBook: deps.addressBook,
     templates,
     logger,
     owner,
@@ -105,7 +119,6 @@ export async function startNotifications(
   const queuedMail = new WeakSet<TicketChange>();
   const enqueueDeps = {
     db,
-    logger,
     mailDomain: domain,
     newTicketRecipients: config.mail.newTicketToManagers ? config.digest.managerEmails : [],
   };
@@ -153,7 +166,10 @@ export async function startNotifications(
       const before = new Date(Date.now() - config.mail.retentionDays * 24 * 60 * 60_000);
       const purged = await purgeExpired(db, queue, before);
       if (purged > 0)
-        logger.info({ purged, retentionDays: config.mail.retentionDays }, 'old sent and dead emails removed');
+        logger.info(
+          { purged, retentionDays: config.mail.retentionDays },
+          'old sent, dead and skipped emails removed',
+        );
     });
     // Mail queued before a restart goes out now rather than at the next tick.
     drainer.wake();

@@ -1,12 +1,18 @@
 import { Op, QueryTypes } from 'sequelize';
 import { type Database, writeAlone } from '../db/index.js';
-import type { EmailOutbox } from '../db/models/emailOutbox.js';
+import { type EmailOutbox, FINAL_OUTBOX_STATUSES } from '../db/models/emailOutbox.js';
 
 /** A claimed outbox row: what the drain needs to send it (read raw: no model instances per email). */
 export interface OutboxRow {
   id: number;
   ticketId: number | null;
-  recipient: string;
+  /**
+   * The address. For a row naming a Slack user: null until the drain looked it up, then the
+   * address this attempt goes to (recorded with the outcome).
+   */
+  recipient: string | null;
+  /** The Slack user the email is for; null for a bare address. */
+  recipientUserId: string | null;
   template: string;
   data: string;
   locale: string | null;
@@ -21,7 +27,8 @@ export interface OutboxRow {
 interface RawOutboxRow {
   id: number | string;
   ticket_id: number | string | null;
-  recipient: string;
+  recipient: string | null;
+  recipient_user_id: string | null;
   template: string;
   data: string;
   locale: string | null;
@@ -32,7 +39,7 @@ interface RawOutboxRow {
 }
 
 const COLUMNS =
-  'id, ticket_id, recipient, template, data, locale, attempts, message_id, idempotency_key, created_at';
+  'id, ticket_id, recipient, recipient_user_id, template, data, locale, attempts, message_id, idempotency_key, created_at';
 /** Due: pending and its time has come, or still `sending` under a lease that ran out (a crashed drainer). */
 const DUE =
   "(status = 'pending' AND available_at <= :now) OR (status = 'sending' AND lease_expires_at <= :now)";
@@ -56,7 +63,7 @@ function toSecond(date: Date): Date {
 
 /**
  * The email_outbox table as a queue. A row moves pending → sending (leased to one drainer)
- * → sent | dead, or back to pending with a later available_at to be retried. Every update
+ * → sent | dead | skipped, or back to pending with a later available_at to be retried. Every update
  * after the claim checks the lease is still ours, so a drainer whose lease ran out (and whose
  * rows another drainer took over) cannot overwrite the newer owner's result.
  */
@@ -83,6 +90,7 @@ export class OutboxQueue {
         id: Number(row.id),
         ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
         recipient: row.recipient,
+        recipientUserId: row.recipient_user_id,
         template: row.template,
         data: row.data,
         locale: row.locale,
@@ -167,20 +175,37 @@ export class OutboxQueue {
    * `owner` (any others were taken over after their lease ran out, and are the new owner's).
    */
   async markManySent(
-    rows: Array<Pick<OutboxRow, 'id'>>,
+    rows: Array<Pick<OutboxRow, 'id' | 'recipient' | 'recipientUserId'>>,
     owner: string,
     sentAt = new Date(),
   ): Promise<number> {
     if (rows.length === 0) return 0;
+    // The addresses looked up for Slack users go into the same statement: one CASE, no extra write.
+    const resolved = rows.filter((row) => row.recipientUserId !== null && row.recipient !== null);
+    const addresses = Object.fromEntries(
+      resolved.flatMap((row, i) => [
+        [`id${i}`, row.id],
+        [`to${i}`, row.recipient],
+      ]),
+    );
+    const setRecipient =
+      resolved.length === 0
+        ? ''
+        : `, recipient = CASE id ${resolved.map((_, i) => `WHEN :id${i} THEN :to${i}`).join(' ')} ELSE recipient END`;
     // Raw SQL: this runs once per group of accepted emails, on the drain's hot path.
     const updated = await this.write(() =>
       this.db.sequelize.query(
         `UPDATE email_outbox
           SET status = 'sent', sent_at = :sentAt, updated_at = :sentAt, last_error = NULL, last_smtp_code = NULL,
-              lease_owner = NULL, lease_expires_at = NULL
+              lease_owner = NULL, lease_expires_at = NULL${setRecipient}
         WHERE id IN (:ids) AND status = 'sending' AND lease_owner = :owner`,
         {
-          replacements: { sentAt: this.dbDate(sentAt), ids: rows.map((row) => row.id), owner },
+          replacements: {
+            sentAt: this.dbDate(sentAt),
+            ids: rows.map((row) => row.id),
+            owner,
+            ...addresses,
+          },
           type: QueryTypes.BULKUPDATE,
         },
       ),
@@ -190,7 +215,7 @@ export class OutboxQueue {
 
   /** A temporary failure: try again at `availableAt`. */
   async markRetry(
-    row: Pick<OutboxRow, 'id'>,
+    row: Pick<OutboxRow, 'id' | 'recipient' | 'recipientUserId'>,
     owner: string,
     availableAt: Date,
     error: string,
@@ -205,11 +230,32 @@ export class OutboxQueue {
   }
 
   /** A permanent failure, or out of attempts: kept with the reason, never retried. */
-  async markDead(row: Pick<OutboxRow, 'id'>, owner: string, error: string, smtpCode: number | null) {
+  async markDead(
+    row: Pick<OutboxRow, 'id' | 'recipient' | 'recipientUserId'>,
+    owner: string,
+    error: string,
+    smtpCode: number | null,
+  ) {
     return this.finish(row, owner, {
       status: 'dead',
       lastError: error.slice(0, 1000),
       lastSmtpCode: smtpCode,
+    });
+  }
+
+  /**
+   * Slack has no address for the person: final like dead (kept with the reason for the status
+   * page, purged by retention, never retried by the drain).
+   */
+  async markSkipped(
+    row: Pick<OutboxRow, 'id' | 'recipient' | 'recipientUserId'>,
+    owner: string,
+    reason: string,
+  ) {
+    return this.finish(row, owner, {
+      status: 'skipped',
+      lastError: reason.slice(0, 1000),
+      lastSmtpCode: null,
     });
   }
 
@@ -231,23 +277,26 @@ export class OutboxQueue {
     );
   }
 
-  /** Deletes sent and dead rows last touched before `before` (EMAIL_RETENTION_DAYS). */
+  /** Deletes sent, dead and skipped rows last touched before `before` (EMAIL_RETENTION_DAYS). */
   async purge(before: Date): Promise<number> {
     return this.write(() =>
       this.db.models.EmailOutbox.destroy({
-        where: { status: ['sent', 'dead'], updatedAt: { [Op.lt]: before } },
+        where: { status: [...FINAL_OUTBOX_STATUSES], updatedAt: { [Op.lt]: before } },
       }),
     );
   }
 
   private async finish(
-    row: Pick<OutboxRow, 'id'>,
+    row: Pick<OutboxRow, 'id' | 'recipient' | 'recipientUserId'>,
     owner: string,
     values: Partial<Pick<EmailOutbox, 'status' | 'sentAt' | 'availableAt' | 'lastError' | 'lastSmtpCode'>>,
   ): Promise<boolean> {
+    // The address this attempt went to, for a Slack user looked up by the drain.
+    const recipient =
+      row.recipientUserId !== null && row.recipient !== null ? { recipient: row.recipient } : {};
     const [updated] = await this.write(() =>
       this.db.models.EmailOutbox.update(
-        { ...values, leaseOwner: null, leaseExpiresAt: null },
+        { ...values, ...recipient, leaseOwner: null, leaseExpiresAt: null },
         { where: { id: row.id, status: 'sending', leaseOwner: owner } },
       ),
     );

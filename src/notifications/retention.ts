@@ -3,7 +3,7 @@ import { type Database, writeAlone } from '../db/index.js';
 import type { OutboxQueue } from './queue.js';
 
 /**
- * The retention job (EMAIL_RETENTION_DAYS): sent and dead emails, and the job runs, last touched
+ * The retention job (EMAIL_RETENTION_DAYS): sent, dead and skipped emails, and the job runs, last touched
  * before `before`. Each job's latest run is kept whatever its age: the next digest's period
  * starts where it ended, so with a retention shorter than the time between two digests (a day
  * against the weekend between Friday's and Monday's) removing it would silently shorten that

@@ -1,14 +1,38 @@
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { type Database, writeAlone } from '../db/index.js';
 import type { User } from '../db/models/user.js';
 import { type Language, languageOf } from '../i18n.js';
 import type { Logger } from '../logger.js';
+import { type AddressBook, type AddressLookup, lookupFromProfile } from '../notifications/addressBook.js';
 import { ensureUsers } from '../tickets/index.js';
 
 const PROFILE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const RECENT_MS = 60 * 1000;
 const RECENT_MAX = 10_000;
+
+/**
+ * users.info's answers that mean there is no such person to email: `user_not_found` ("Value
+ * passed for user was invalid") and `user_not_visible` ("The requested user is not visible to
+ * the calling user"), https://api.slack.com/methods/users.info. Any other failure (HTTP errors,
+ * timeouts, `ratelimited`, a refused token) says nothing about the person: try again later.
+ */
+const NO_SUCH_USER = new Set(['user_not_found', 'user_not_visible']);
+
+/**
+ * Slack leaves fields a person has not supplied out of the profile ("Data that has not been
+ * supplied may not be present at all, may be null or may contain the empty string",
+ * https://docs.slack.dev/reference/methods/users.info), and gives `email` only to apps with the
+ * users:read.email scope (https://api.slack.com/scopes/users:read.email).
+ */
+const NO_EMAIL_IN_SLACK =
+  'Slack has no email address for this person (without the users:read.email scope it gives none at all)';
+
+/** A users.info lookup: the row as it stands afterwards, and why Slack could not be asked, if so. */
+interface Loaded {
+  user: User | null;
+  failure?: unknown;
+}
 
 const usersInfoSchema = z.object({
   user: z.object({
@@ -32,11 +56,12 @@ const usersInfoSchema = z.object({
 /**
  * Names, emails, locale and time zone of Slack users, from users.info, cached in `users` and
  * refreshed when older than a day. The language of each user seen is also kept in memory, so
- * a modal can be opened in the right language without waiting for the database.
+ * a modal can be opened in the right language without waiting for the database. It is also the
+ * email drain's address book: addresses are looked up when an email is sent.
  */
-export class UserDirectory {
+export class UserDirectory implements AddressBook {
   private readonly languages = new Map<string, Language>();
-  private readonly inflight = new Map<string, Promise<User | null>>();
+  private readonly inflight = new Map<string, Promise<Loaded>>();
   /** Rows read lately, for what only shows a name or picks a language (cards, DMs). */
   private readonly recent = new Map<string, { user: User | null; at: number }>();
 
@@ -83,7 +108,35 @@ export class UserDirectory {
   }
 
   /** The user's row, refreshed from users.info when missing or stale; null when Slack says no. */
-  refresh(userId: string): Promise<User | null> {
+  async refresh(userId: string): Promise<User | null> {
+    return (await this.loaded(userId)).user;
+  }
+
+  /**
+   * The email drain's look-up, once per claimed batch: the stored profiles in one query, answered
+   * as they are when fresh (no users.info call for them); users.info for the others.
+   */
+  async lookUp(userIds: string[]): Promise<Map<string, AddressLookup>> {
+    const wanted = [...new Set(userIds)];
+    const stored = new Map(
+      (await this.db.models.User.findAll({ where: { id: wanted } })).map((user) => [user.id, user]),
+    );
+    const answers = new Map<string, AddressLookup>();
+    await Promise.all(
+      wanted.map(async (userId) => {
+        const known = stored.get(userId);
+        if (known && isFresh(known)) {
+          answers.set(userId, lookupFromProfile(known, NO_EMAIL_IN_SLACK));
+          return;
+        }
+        answers.set(userId, addressOf(await this.loaded(userId)));
+      }),
+    );
+    return answers;
+  }
+
+  /** One users.info call per user at a time, whoever asks. */
+  private loaded(userId: string): Promise<Loaded> {
     const running = this.inflight.get(userId);
     if (running) return running;
     const work = this.load(userId).finally(() => this.inflight.delete(userId));
@@ -91,11 +144,10 @@ export class UserDirectory {
     return work;
   }
 
-  private async load(userId: string): Promise<User | null> {
+  private async load(userId: string): Promise<Loaded> {
     let user = await this.db.models.User.findByPk(userId);
-    const fresh =
-      user?.profileRefreshedAt && Date.now() - user.profileRefreshedAt.getTime() < PROFILE_MAX_AGE_MS;
-    if (!fresh) {
+    let failure: unknown;
+    if (!user || !isFresh(user)) {
       try {
         const info = usersInfoSchema.parse(
           await this.client.users.info({ user: userId, include_locale: true }),
@@ -120,12 +172,43 @@ export class UserDirectory {
         user = await this.db.models.User.findByPk(userId);
       } catch (error) {
         // A directory failure must not block the helpdesk: the cached row (or the id) will do.
+        failure = error;
         this.logger.warn({ err: error, slackUser: userId }, 'users.info failed; using what is cached');
       }
     }
     if (user) this.languages.set(userId, languageOf(user.locale));
     if (this.recent.size >= RECENT_MAX) this.recent.clear();
     this.recent.set(userId, { user, at: Date.now() });
-    return user;
+    return { user, failure };
   }
+}
+
+function isFresh(user: User): boolean {
+  return Boolean(
+    user.profileRefreshedAt && Date.now() - user.profileRefreshedAt.getTime() < PROFILE_MAX_AGE_MS,
+  );
+}
+
+/**
+ * The address book's answer after a users.info lookup. Slack unreachable with an address
+ * already stored (a profile more than a day old): that address is used rather than holding the
+ * email back, since an address rarely changes; with none stored, the email waits for Slack.
+ */
+function addressOf({ user, failure }: Loaded): AddressLookup {
+  if (failure !== undefined) {
+    const slackError = (failure as { code?: string; data?: { error?: string } }).data?.error;
+    if (
+      (failure as { code?: string }).code === ErrorCode.PlatformError &&
+      slackError &&
+      NO_SUCH_USER.has(slackError)
+    )
+      return { kind: 'no_email', reason: `Slack knows no such person (users.info: ${slackError})` };
+    if (user?.email) return lookupFromProfile(user, NO_EMAIL_IN_SLACK);
+    return {
+      kind: 'unreachable',
+      reason: `users.info failed: ${(failure as Error).message ?? String(failure)}`,
+    };
+  }
+  if (!user) return { kind: 'unreachable', reason: 'users.info gave no profile' };
+  return lookupFromProfile(user, NO_EMAIL_IN_SLACK);
 }

@@ -3,6 +3,7 @@ import { ErrorCode, WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { AddressBook } from '../notifications/addressBook.js';
 import type { TicketServices } from '../tickets/index.js';
 import { Background } from './background.js';
 import { boltLogger } from './boltLogger.js';
@@ -13,7 +14,7 @@ import { ignoreUnknown } from './ignoreUnknown.js';
 import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
 import { Publisher } from './publisher.js';
-import { RosterCache } from './roster.js';
+import { fetchRosterProfiles, RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
 
@@ -38,6 +39,8 @@ export interface SlackHandle {
    * DMs and App Homes they set off) has finished: what shutdown waits for, without stopping.
    */
   settled(): Promise<void>;
+  /** The email drain's address book: users.info, cached in `users`. */
+  addressBook: AddressBook;
   stop(): Promise<void>;
 }
 
@@ -181,6 +184,17 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const hook = reactToTicketChanges(ctx);
   services.hooks.afterCommit.push(hook);
 
+  // The roster seeded from the environment: profiles fetched now, not at each person's first
+  // ticket, and without holding start-up on Slack.
+  void background.run('roster profiles', () =>
+    fetchRosterProfiles(
+      directory,
+      roster,
+      [...config.roster.technicianIds, ...config.roster.adminIds],
+      logger,
+    ),
+  );
+
   // Cards whose posting was interrupted (a crash, a Slack outage) are posted by a catch-up that
   // runs every minute in every replica; each card is taken by one of them.
   let catchingUp: Promise<unknown> = Promise.resolve();
@@ -202,6 +216,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   return {
     catchUpCards: () => catchUpCards(ctx),
     settled: () => background.idle(),
+    addressBook: directory,
     async stop() {
       clearInterval(catchUp);
       await catchingUp;

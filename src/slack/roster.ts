@@ -3,6 +3,7 @@ import { displayName } from '../db/models/user.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
 import type { RosterEntry } from './blocks/newTicketModal.js';
+import type { UserDirectory } from './directory.js';
 
 const REFRESH_MS = 60_000;
 
@@ -40,4 +41,29 @@ export class RosterCache {
   current(): RosterEntry[] {
     return this.entries;
   }
+}
+
+/**
+ * Fetches the profiles of people put on the roster (TECHNICIAN_USER_IDS and ADMIN_USER_IDS at
+ * start-up, an admin's change in the App Home), then reloads the roster: their names show in
+ * the modal at once, and their addresses are known before their first email (the email drain
+ * would look them up anyway). Profiles fetched within the day are not asked for again; a
+ * failed fetch is logged and changes nothing else.
+ */
+export async function fetchRosterProfiles(
+  directory: UserDirectory,
+  roster: RosterCache,
+  userIds: string[],
+  logger: Logger,
+): Promise<void> {
+  await Promise.all(
+    [...new Set(userIds)].map((userId) =>
+      directory
+        .refresh(userId)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, slackUser: userId }, 'could not fetch a technician’s profile'),
+        ),
+    ),
+  );
+  await roster.reload();
 }

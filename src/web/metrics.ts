@@ -16,7 +16,7 @@ export interface WebMetrics {
   measureRequests: RequestHandler;
   handler: RequestHandler;
   /** For the mail drain to report each delivery outcome. */
-  emails: { sent(): void; failed(permanent: boolean): void };
+  emails: { sent(): void; failed(permanent: boolean): void; skipped(): void };
 }
 
 export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
@@ -53,7 +53,7 @@ export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
 
   new Gauge({
     name: 'ticketbot_email_outbox',
-    help: 'Emails in the outbox by status (pending and sending are the queue depth)',
+    help: 'Emails in the outbox by status (pending and sending are the queue depth; skipped: no address in Slack)',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
@@ -78,12 +78,13 @@ export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
   });
   const failed = new Counter({
     name: 'ticketbot_emails_failed_total',
-    help: 'Failed email deliveries by this process: retry (will try again) or dead (gave up)',
+    help: 'Failed email deliveries by this process: retry (will try again), dead (gave up) or skipped (no address in Slack)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
   failed.inc({ outcome: 'retry' }, 0);
   failed.inc({ outcome: 'dead' }, 0);
+  failed.inc({ outcome: 'skipped' }, 0);
 
   const measureRequests: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer();
@@ -110,6 +111,7 @@ export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
     emails: {
       sent: () => sent.inc(),
       failed: (permanent) => failed.inc({ outcome: permanent ? 'dead' : 'retry' }),
+      skipped: () => failed.inc({ outcome: 'skipped' }),
     },
   };
 }

@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { migrateDown, migrateUp, migrationStatus } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/logger.js';
+import { storedAddressBook } from '../../src/notifications/addressBook.js';
+import { OutboxDrainer } from '../../src/notifications/drain.js';
+import type { Mailer, OutgoingEmail } from '../../src/notifications/mailer.js';
+import { OutboxQueue } from '../../src/notifications/queue.js';
+import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
+import { sampleData } from '../../src/notifications/templates/samples.js';
 import { createEmptyTestDatabase, databaseKinds, type TestDatabase } from '../support/db.js';
 
 const TABLES = ['comments', 'email_outbox', 'job_runs', 'ratings', 'ticket_events', 'tickets', 'users'];
@@ -79,6 +86,101 @@ for (const { kind, skipReason } of databaseKinds()) {
           closedAt: null,
         });
         expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({ status: 'open', version: 1 });
+      });
+
+      it('names the person an email is for: a row queued before still goes out, and going back keeps what can be sent', async () => {
+        const qi = db.sequelize.getQueryInterface();
+        const outboxIndexes = async () =>
+          ((await qi.showIndex('email_outbox')) as Array<{ name: string }>).map((index) => index.name).sort();
+        const name = '20261202010000-outbox-recipient-user';
+        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        const indexes = await outboxIndexes();
+        // A pending email as the code before it queued one: the address and the profile it had then.
+        const now = new Date();
+        await qi.bulkInsert('email_outbox', [
+          {
+            ticket_id: null,
+            recipient: 'before@example.com',
+            template: 'ticket_assigned',
+            data: JSON.stringify({
+              ...sampleData('ticket_assigned', 'https://help.example.com'),
+              recipient: { name: 'Avant' },
+            }),
+            locale: 'fr',
+            status: 'pending',
+            attempts: 0,
+            available_at: now,
+            idempotency_key: 'event:1:ticket_assigned:before@example.com',
+            created_at: now,
+            updated_at: now,
+          },
+        ]);
+        await migrateUp(db);
+        expect(await outboxIndexes()).toEqual(indexes);
+        const queued = await db.models.EmailOutbox.findOne({ where: { recipient: 'before@example.com' } });
+        expect(queued).toMatchObject({ recipientUserId: null, status: 'pending', locale: 'fr' });
+
+        const sent: OutgoingEmail[] = [];
+        const mailer: Mailer = {
+          kind: 'eml',
+          concurrency: 1,
+          send: async (email) => {
+            sent.push(email);
+            return { response: 'kept' };
+          },
+          check: async () => undefined,
+          close: async () => undefined,
+        };
+        await new OutboxDrainer({
+          db,
+          queue: new OutboxQueue(db),
+          mailer,
+          addressBook: storedAddressBook(db),
+          templates: loadEmailTemplates({ publicUrl: 'https://help.example.com' }),
+          logger: createLogger('silent'),
+          owner: 'migration-test',
+          from: 'help@example.com',
+          publicUrl: 'https://help.example.com',
+          mailDomain: 'example.com',
+        }).drain();
+        expect(sent.map((email) => [email.to, email.text])).toEqual([
+          ['before@example.com', expect.stringContaining('Bonjour Avant,')],
+        ]);
+        expect((await queued!.reload()).status).toBe('sent');
+
+        // Rows of the new kind: one waiting for its address, one skipped.
+        await db.models.User.upsert({ id: 'U0MIGRATE1', email: 'migrate@example.com' } as never);
+        const base = {
+          ticketId: null,
+          template: 'ticket_assigned',
+          data: '{}',
+          locale: null,
+          availableAt: now,
+        };
+        const waiting = await db.models.EmailOutbox.create({
+          ...base,
+          recipientUserId: 'U0MIGRATE1',
+          idempotencyKey: 'event:2:ticket_assigned:user:U0MIGRATE1',
+        });
+        const skipped = await db.models.EmailOutbox.create({
+          ...base,
+          recipientUserId: 'U0NOMAIL01',
+          status: 'skipped',
+          lastError: 'Slack has no email address for this person',
+          idempotencyKey: 'event:2:ticket_assigned:user:U0NOMAIL01',
+        });
+        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        expect(await outboxIndexes()).toEqual(indexes);
+        const rows = (await db.sequelize.query(
+          'SELECT id, recipient, status, last_error FROM email_outbox WHERE id IN (:ids) ORDER BY id',
+          { replacements: { ids: [waiting.id, skipped.id] }, type: 'SELECT' },
+        )) as Array<{ recipient: string; status: string; last_error: string | null }>;
+        expect(rows).toMatchObject([
+          { recipient: 'migrate@example.com', status: 'pending' },
+          { recipient: '', status: 'dead', last_error: 'Slack has no email address for this person' },
+        ]);
+        await migrateUp(db);
+        expect(await outboxIndexes()).toEqual(indexes);
       });
 
       it('takes the later columns off in place: the comments of a ticket and its other indexes stay', async () => {

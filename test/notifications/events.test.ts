@@ -65,6 +65,27 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     expect(mails.some((mail) => mail.envelopeTo.includes('camille@example.com'))).toBe(false);
   });
 
+  it('writes to a manager’s address as given, in the language of the Slack user who has that address', async () => {
+    await services.db.models.User.create({
+      id: 'U0BOSS0001',
+      name: 'La Cheffe',
+      email: MANAGER,
+      locale: 'fr-FR',
+      profileRefreshedAt: new Date(),
+    } as never);
+    try {
+      const ticket = await openTicket(services);
+      const [mail] = await delivered(1);
+      expect(mail?.envelopeTo).toEqual([MANAGER]);
+      expect(mail?.parsed.subject).toBe(`[#${ticket.id}] Nouveau ticket : Printer <jams> & smokes`);
+      expect(mail?.parsed.text).toContain('Camille <Martin> a ouvert un nouveau ticket.');
+      const [row] = await outboxRows(services.db);
+      expect(row).toMatchObject({ recipient: MANAGER, recipientUserId: null });
+    } finally {
+      await services.db.models.User.destroy({ where: { id: 'U0BOSS0001' } });
+    }
+  });
+
   it('emails the technician on assignment, in their language, with a link to the Slack thread', async () => {
     const ticket = await openTicket(services);
     await ticket.update({ slackChannelId: 'C0HELPDESK', slackMessageTs: '1764160000.000100' });
@@ -145,7 +166,7 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     expect(smtp.received.some((mail) => /hunter/.test(`${mail.parsed.text}${mail.parsed.html}`))).toBe(false);
   });
 
-  it('skips a person without an email address and still makes the change', async () => {
+  it('names the person in the outbox; one without an address is skipped when sent, saying why, and the change goes through', async () => {
     await services.db.models.User.update({ isTechnician: true }, { where: { id: NO_EMAIL_USER } });
     const ticket = await openTicket(services);
     const assigned = await assignTicket(as(services, TECHNICIAN), {
@@ -153,8 +174,22 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
       technicianId: NO_EMAIL_USER,
     });
     expect(assigned.ticket.technicianId).toBe(NO_EMAIL_USER);
-    const rows = await outboxRows(services.db);
-    expect(rows.map((row) => row.template)).toEqual(['ticket_created']);
+    const queued = await outboxRows(services.db);
+    expect(queued.map((row) => [row.template, row.recipient, row.recipientUserId])).toEqual([
+      ['ticket_created', MANAGER, null],
+      ['ticket_assigned', null, NO_EMAIL_USER],
+    ]);
+    await drainUntil(notifications, async () =>
+      (await outboxRows(services.db)).every((row) => row.status !== 'pending' && row.status !== 'sending'),
+    );
+    const [toManager, toTechnician] = await outboxRows(services.db);
+    expect(toManager?.status).toBe('sent');
+    expect(toTechnician).toMatchObject({ status: 'skipped', recipient: null, attempts: 1 });
+    // Without Slack (these tests), the users table is all there is, and the reason says so.
+    expect(toTechnician?.lastError).toBe(
+      'no email address stored for this person, and Slack is not connected to look it up',
+    );
+    expect(smtp.received.flatMap((mail) => mail.envelopeTo)).toEqual([MANAGER]);
   });
 
   it('writes the outbox rows in the change’s transaction: a failed change queues nothing', async () => {

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
-import { type NotificationsHandle, startNotifications } from '../../src/notifications/index.js';
+import {
+  type NotificationsHandle,
+  startNotifications,
+  storedAddressBook,
+} from '../../src/notifications/index.js';
 import { emlMailer } from '../../src/notifications/mailer.js';
 import {
   addComment,
@@ -12,7 +16,7 @@ import {
   type TicketServices,
 } from '../../src/tickets/index.js';
 import { forgetRatingPrompt, recordRatingPrompt } from '../../src/tickets/queries.js';
-import { retryDeadEmail } from '../../src/web/status/emailQueue.js';
+import { retryEmail } from '../../src/web/status/emailQueue.js';
 import { createEmptyTestDatabase, type TestDatabase } from '../support/db.js';
 import {
   as,
@@ -51,7 +55,12 @@ describe('SQLite: the email drain and other lone writes beside ticket changes [s
     });
     // The drain runs as in production: woken right after every commit that queued mail.
     notifications = await startNotifications(
-      { config: testConfig({ SMTP_URL: 'smtp://unused.invalid' }), services, logger },
+      {
+        config: testConfig({ SMTP_URL: 'smtp://unused.invalid' }),
+        services,
+        logger,
+        addressBook: storedAddressBook(db),
+      },
       { schedule: false, mailer: emlMailer(tempDir('ticketbot-eml-')) },
     );
   });
@@ -82,7 +91,7 @@ describe('SQLite: the email drain and other lone writes beside ticket changes [s
         const prompt = { channel: 'D0RITA', ts: `1700000000.${lone++}` };
         await recordRatingPrompt(db, 1, 1, prompt);
         await forgetRatingPrompt(db, 1, prompt);
-        await retryDeadEmail(db, dead.id);
+        await retryEmail(db, dead.id);
         await notifications.queue.purge(new Date(0));
       }
     })();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { startNotifications } from '../../src/notifications/index.js';
+import { startNotifications, storedAddressBook } from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
 import type { TicketServices } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
@@ -24,6 +24,7 @@ describeEachDatabase('the email schedule', (suite) => {
         config: testConfig({ SMTP_URL: smtp.url, EMAIL_QUEUE_CRON: '* * * * * *' }),
         services,
         logger: createLogger('silent'),
+        addressBook: storedAddressBook(suite.db),
       },
       { wakeAfterCommit: false, mailer: smtpMailer(smtp.url) },
     );
@@ -40,7 +41,12 @@ describeEachDatabase('the email schedule', (suite) => {
 
   it('purges sent and dead emails past EMAIL_RETENTION_DAYS, never pending ones', async () => {
     const notifications = await startNotifications(
-      { config: testConfig({ SMTP_URL: smtp.url }), services, logger: createLogger('silent') },
+      {
+        config: testConfig({ SMTP_URL: smtp.url }),
+        services,
+        logger: createLogger('silent'),
+        addressBook: storedAddressBook(suite.db),
+      },
       { schedule: false, wakeAfterCommit: false, mailer: smtpMailer(smtp.url) },
     );
     try {

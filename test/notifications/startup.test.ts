@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/index.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
-import { startNotifications } from '../../src/notifications/index.js';
+import { startNotifications, storedAddressBook } from '../../src/notifications/index.js';
 import { EmailTemplateError } from '../../src/notifications/templates/index.js';
 import { startTicketbot } from '../../src/server.js';
 import { openTicket, servicesWithPeople, TECHNICIAN, tempDir, testConfig } from './support.js';
@@ -18,7 +18,7 @@ describe('email at start-up', () => {
     const services = await servicesWithPeople(db);
     const outboxDir = join(dir, 'outbox');
     const notifications = await startNotifications(
-      { config: testConfig(), services, logger: createLogger('silent') },
+      { config: testConfig(), services, logger: createLogger('silent'), addressBook: storedAddressBook(db) },
       { schedule: false, outboxDir },
     );
     try {

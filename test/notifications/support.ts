@@ -5,9 +5,11 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/logger.js';
 import {
+  type AddressBook,
   type NotificationOptions,
   type NotificationsHandle,
   startNotifications,
+  storedAddressBook,
 } from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
 import {
@@ -74,11 +76,12 @@ export function openTicket(
 export function notificationsFor(
   services: TicketServices,
   smtpUrl: string,
-  options: NotificationOptions & { env?: Record<string, string> } = {},
+  options: NotificationOptions & { env?: Record<string, string>; addressBook?: AddressBook } = {},
 ): Promise<NotificationsHandle> {
   const config = testConfig({ SMTP_URL: smtpUrl, ...options.env });
+  const addressBook = options.addressBook ?? storedAddressBook(services.db);
   return startNotifications(
-    { config, services, logger: createLogger('silent') },
+    { config, services, logger: createLogger('silent'), addressBook },
     { schedule: false, retry: FAST_RETRY, mailer: smtpMailer(smtpUrl, { maxConnections: 3 }), ...options },
   );
 }

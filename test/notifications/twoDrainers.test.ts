@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/index.js';
 import { createLogger } from '../../src/logger.js';
+import { storedAddressBook } from '../../src/notifications/addressBook.js';
 import { OutboxDrainer } from '../../src/notifications/drain.js';
 import { writeOutbox } from '../../src/notifications/enqueue.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
@@ -24,7 +25,7 @@ describeEachDatabase('two processes draining one outbox', (suite) => {
       suite.db,
       Array.from({ length: total }, (_, i) => ({
         ticketId: null,
-        recipient: `person${i}@example.com`,
+        to: { email: `person${i}@example.com` },
         template: 'ticket_assigned',
         locale: i % 2 ? 'fr' : 'en',
         data: {
@@ -46,6 +47,7 @@ describeEachDatabase('two processes draining one outbox', (suite) => {
         db,
         queue: new OutboxQueue(db),
         mailer,
+        addressBook: storedAddressBook(db),
         templates,
         logger: createLogger(process.env.DEBUG_DRAIN ?? 'silent'),
         owner,

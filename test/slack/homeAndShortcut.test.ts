@@ -190,6 +190,43 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     );
   });
 
+  it('an admin adding a technician fetches their profile: their name in the roster, their address for email', async () => {
+    const newcomer = 'U0NEWTECH1';
+    app.slack.addUser(newcomer, { name: 'Nina New', email: 'nina@example.com', locale: 'fr-FR' });
+    try {
+      await app.clickInHome(ADMIN, {
+        type: 'users_select',
+        action_id: 'roster_add',
+        block_id: 'roster_add',
+        selected_user: newcomer,
+      });
+      const added = await app.slack.waitFor(async () => {
+        const user = await suite.db.models.User.findByPk(newcomer);
+        return user?.isTechnician && user.profileRefreshedAt ? user : undefined;
+      }, 'the technician added with their profile');
+      expect(added).toMatchObject({ name: 'Nina New', email: 'nina@example.com', locale: 'fr-FR' });
+      expect(app.slack.callsTo('users.info').some((call) => call.args.user === newcomer)).toBe(true);
+      // The new-ticket modal offers them by name, not by Slack id.
+      const opensBefore = app.slack.callsTo('views.open').length;
+      await app.command(REQUESTER, 'Who can help?');
+      const opened = await app.slack.waitFor(
+        (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
+        'the new-ticket modal',
+      );
+      const technician = (opened.args.view as { blocks: SlackJson[] }).blocks.find(
+        (b) => b.block_id === 'technician',
+      );
+      expect(
+        technician?.element.options.map((o: { value: string; text: { text: string } }) => [
+          o.value,
+          o.text.text,
+        ]),
+      ).toContainEqual([newcomer, 'Nina New']);
+    } finally {
+      await suite.db.models.User.update({ isTechnician: false }, { where: { id: newcomer } });
+    }
+  });
+
   it('reaches technicians past the rows the App Home shows: an admin removes them from a select', async () => {
     const many = Array.from({ length: 25 }, (_, i) => `U0MANY${String(i).padStart(4, '0')}`);
     await suite.db.models.User.bulkCreate(many.map((id) => ({ id, name: `Tech ${id}`, isTechnician: true })));
@@ -441,9 +478,9 @@ describeEachDatabase('Slack: a ticket from a message when the workspace address 
   // auth.test answers at start-up (the token is good) but fails when asked for the workspace's
   // address: links to messages then come from chat.getPermalink.
   let authTests = 0;
-  const app = useSlackTestApp(suite, {}, undefined, (slack) =>
-    slack.failNext('auth.test', 'internal_error', 1, () => ++authTests === 2),
-  );
+  const app = useSlackTestApp(suite, {}, undefined, {
+    beforeStart: (slack) => slack.failNext('auth.test', 'internal_error', 1, () => ++authTests === 2),
+  });
 
   it('acknowledges the submission without waiting on chat.getPermalink, then links the card to the message', async () => {
     await app.send({

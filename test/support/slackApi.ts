@@ -18,7 +18,12 @@ export interface SlackCall {
 export interface FakeUser {
   name?: string;
   realName?: string;
-  email?: string;
+  /**
+   * null: the profile has no `email` field, as Slack sends it for bots, and for everyone when the
+   * app lacks the users:read.email scope (https://api.slack.com/scopes/users:read.email; fields a
+   * person has not supplied "may not be present at all", https://docs.slack.dev/reference/methods/users.info).
+   */
+  email?: string | null;
   locale?: string;
   tz?: string;
   isBot?: boolean;
@@ -53,6 +58,7 @@ export class FakeSlack {
   /** Channels the bot is not a member of: chat.postMessage answers not_in_channel. */
   readonly channelsWithoutBot = new Set<string>();
   private readonly httpFailures = new Map<string, number[]>();
+  private readonly outages: Array<{ method: string; match: ArgsMatch }> = [];
   private readonly failures: Array<{ method: string; error: string; match: ArgsMatch }> = [];
   private readonly holds: Array<{
     method: string;
@@ -143,6 +149,19 @@ export class FakeSlack {
     return [...(this.channelHistory.get(channel) ?? [])];
   }
 
+  /**
+   * Until the returned function is called, calls to `method` whose arguments `match` get HTTP 503
+   * (Slack down for them), however often the app tries.
+   */
+  outage(method: string, match: ArgsMatch = () => true): () => void {
+    const outage = { method, match };
+    this.outages.push(outage);
+    return () => {
+      const index = this.outages.indexOf(outage);
+      if (index >= 0) this.outages.splice(index, 1);
+    };
+  }
+
   callsTo(method: string): SlackCall[] {
     return this.calls.filter((call) => call.method === method);
   }
@@ -194,7 +213,9 @@ export class FakeSlack {
     }
     const method = path.slice('/api/'.length);
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
-    const outage = this.httpFailures.get(method)?.shift();
+    const outage =
+      this.httpFailures.get(method)?.shift() ??
+      (this.outages.some((down) => down.method === method && down.match(args)) ? 503 : undefined);
     if (outage) {
       this.remember({ method, args, response: { httpStatus: outage } });
       if (outage === 429) {
@@ -463,7 +484,9 @@ export class FakeSlack {
       profile: {
         display_name: known.name ?? name,
         real_name: known.realName ?? name,
-        email: known.email ?? `${name}@example.com`,
+        ...(known.email === null
+          ? {}
+          : { email: known.email ?? `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@example.com` }),
       },
     };
   }

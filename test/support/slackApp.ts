@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { startTicketbot, type Ticketbot } from '../../src/server.js';
+import { type StartOptions, startTicketbot, type Ticketbot } from '../../src/server.js';
 import { FakeSlack, type SlackCall } from './slackApi.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
 
@@ -261,20 +261,25 @@ export class SlackTestApp {
   }
 }
 
+export interface SlackTestAppOptions {
+  /** Sets the test Slack up before ticketbot first talks to it (a user, a failure at start-up). */
+  beforeStart?: (slack: FakeSlack) => void;
+  start?: StartOptions;
+}
+
 export async function startSlackTestApp(
   databaseUrl: string,
   env: Record<string, string> = {},
   logger: Logger = createLogger('silent'),
-  /** Sets the test Slack up before ticketbot first calls it (start-up answers, say). */
-  prepare?: (slack: FakeSlack) => void,
+  options: SlackTestAppOptions = {},
 ): Promise<SlackTestApp> {
   const slack = await FakeSlack.start();
-  prepare?.(slack);
   slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
   slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });
   slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
   slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
   slack.addUser(FRENCH_USER, { name: 'Françoise', locale: 'fr-FR' });
+  options.beforeStart?.(slack);
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -290,7 +295,7 @@ export async function startSlackTestApp(
   });
   try {
     // Catch-ups run when a test asks (catchUpCards()), never from the minute's timer mid-test.
-    const bot = await startTicketbot(config, logger, { cardCatchUpMs: 0 });
+    const bot = await startTicketbot(config, logger, { cardCatchUpMs: 0, ...options.start });
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();
@@ -307,11 +312,11 @@ export function useSlackTestApp(
   suite: { url: string },
   env: Record<string, string> = {},
   logger?: () => Logger,
-  prepare?: (slack: FakeSlack) => void,
+  options: SlackTestAppOptions = {},
 ): SlackTestApp {
   let started: SlackTestApp | undefined;
   beforeAll(async () => {
-    started = await startSlackTestApp(suite.url, env, logger?.(), prepare);
+    started = await startSlackTestApp(suite.url, env, logger?.(), options);
   });
   afterAll(async () => {
     await started?.stop();

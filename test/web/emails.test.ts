@@ -7,6 +7,7 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
   let page: RunningPage;
   let deadId = 0;
   let sentId = 0;
+  let skippedId = 0;
   let ticketId = 0;
 
   /** A page visit: the CSRF cookie and token the page hands out, as a browser would keep them. */
@@ -76,6 +77,37 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
       },
     ]);
     deadId = dead!.id;
+    const { technician, secondTechnician } = PEOPLE;
+    await suite.db.models.User.update({ email: null }, { where: { id: technician.id } });
+    const [skipped] = await suite.db.models.EmailOutbox.bulkCreate([
+      {
+        ...base,
+        ticketId,
+        recipient: null,
+        recipientUserId: technician.id,
+        template: 'ticket_assigned',
+        status: 'skipped',
+        attempts: 1,
+        sentAt: null,
+        idempotencyKey: 'e5',
+        lastError: 'Slack has no email address for this person',
+        lastSmtpCode: null,
+      },
+      {
+        ...base,
+        ticketId,
+        recipient: null,
+        recipientUserId: secondTechnician.id,
+        template: 'ticket_commented',
+        status: 'pending',
+        attempts: 0,
+        sentAt: null,
+        idempotencyKey: 'e6',
+        lastError: null,
+        lastSmtpCode: null,
+      },
+    ]);
+    skippedId = skipped!.id;
     const monthAgo = new Date(Date.now() - 30 * 86_400_000);
     await suite.db.models.EmailOutbox.create({
       ...base,
@@ -97,10 +129,10 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     await page?.close();
   });
 
-  it('shows pending, sent and dead emails with the SMTP reason, escaped', async () => {
+  it('shows pending, sent, dead and skipped emails with the reason, escaped', async () => {
     const { html } = await visitEmails();
     const text = visibleText(html);
-    expect(text).toMatch(/1 Pending 0 Sending 1 Sent \(7 days\) 1 Dead/);
+    expect(text).toMatch(/2 Pending 0 Sending 1 Sent \(7 days\) 1 Dead 1 Skipped/);
     expect(text).toContain('nobody@example.com ticket_closed');
     // Sent mail is counted and listed for the last 7 days only.
     expect(text).not.toContain('last-month@example.com');
@@ -110,6 +142,13 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     expect(text).toContain('Connection timed out');
     expect(html).toContain(`action="/emails/${deadId}/retry"`);
     expect(html).not.toContain(`action="/emails/${sentId}/retry"`);
+    // Emails to Slack users show the person; the address once it has been looked up.
+    expect(text).toContain(
+      'Skipped 1 Recipient Notification Ticket Attempts When Reason Retry Camille Roux ticket_assigned',
+    );
+    expect(text).toContain('Slack has no email address for this person');
+    expect(html).toContain(`action="/emails/${skippedId}/retry"`);
+    expect(text).toContain('Daniel Blanc (address looked up when sent) ticket_commented');
   });
 
   it('refuses a retry without the page’s token', async () => {
@@ -131,7 +170,7 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     expect(email!.availableAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
     const after = visibleText(await (await fetch(`${page.url}${location}`, { headers: { cookie } })).text());
     expect(after).toContain('The email to nobody@example.com is queued again.');
-    expect(after).toMatch(/2 Pending 0 Sending 1 Sent \(7 days\) 0 Dead/);
+    expect(after).toMatch(/3 Pending 0 Sending 1 Sent \(7 days\) 0 Dead 1 Skipped/);
   });
 
   it('changes nothing when the email is not dead (a double click)', async () => {
@@ -143,6 +182,20 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     expect((await suite.db.models.EmailOutbox.findByPk(sentId))?.status).toBe('sent');
   });
 
+  it('puts a skipped email back in the queue, and has Slack asked for the person’s profile again', async () => {
+    const { cookie, token } = await visitEmails();
+    const response = await retry(skippedId, cookie, token);
+    expect(response.status).toBe(303);
+    const email = await suite.db.models.EmailOutbox.findByPk(skippedId);
+    expect(email).toMatchObject({ status: 'pending', attempts: 0, recipient: null });
+    // A profile no longer fresh is fetched from Slack before the next attempt.
+    expect((await suite.db.models.User.findByPk(PEOPLE.technician.id))?.profileRefreshedAt).toBeNull();
+    const location = response.headers.get('location')!;
+    const after = visibleText(await (await fetch(`${page.url}${location}`, { headers: { cookie } })).text());
+    expect(after).toContain('The email to Camille Roux is queued again.');
+    expect(after).toMatch(/4 Pending 0 Sending 1 Sent \(7 days\) 0 Dead 0 Skipped/);
+  });
+
   it('exposes Prometheus metrics: HTTP latency, tickets by status, outbox by status, email counters', async () => {
     await fetch(`${page.url}/tickets/${ticketId}`);
     const response = await fetch(`${page.url}/metrics`);
@@ -151,6 +204,8 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
     expect(body).toContain('ticketbot_tickets{status="open"} 1');
     expect(body).toContain('ticketbot_tickets{status="closed"} 0');
     expect(body).toMatch(/ticketbot_email_outbox\{status="(pending|sent|dead)"\} \d/);
+    expect(body).toContain('ticketbot_email_outbox{status="skipped"} 0');
+    expect(body).toContain('ticketbot_emails_failed_total{outcome="skipped"} 0');
     expect(body).toMatch(
       /ticketbot_http_request_duration_seconds_count\{method="GET",route="\/tickets\/:id",status_code="200"\} [1-9]/,
     );

@@ -75,6 +75,42 @@ describeEachDatabase('status page: ticket detail', (suite) => {
         lastSmtpCode: 550,
         messageId: null,
       },
+      {
+        ticketId,
+        recipient: 'daniel@example.com',
+        recipientUserId: secondTechnician.id,
+        template: 'ticket_assigned',
+        data: '{}',
+        locale: null,
+        status: 'sent',
+        attempts: 1,
+        availableAt: now,
+        sentAt: now,
+        idempotencyKey: `d-${ticketId}-3`,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: null,
+        lastSmtpCode: null,
+        messageId: null,
+      },
+      {
+        ticketId,
+        recipient: null,
+        recipientUserId: technician.id,
+        template: 'ticket_commented',
+        data: '{}',
+        locale: null,
+        status: 'skipped',
+        attempts: 1,
+        availableAt: now,
+        sentAt: null,
+        idempotencyKey: `d-${ticketId}-4`,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: 'Slack has no email address for this person',
+        lastSmtpCode: null,
+        messageId: null,
+      },
     ]);
     bareTicketId = (await createTicket(services.as(requester.id), { title: 'Bare ticket' })).id;
     takenTicketId = (await createTicket(services.as(requester.id), { title: 'Taken ticket' })).id;
@@ -107,6 +143,11 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     expect(text).toContain('Quick & kind');
     expect(text).toMatch(/manager@example\.com Sent ticket_created/);
     expect(text).toMatch(/gone@example\.com Dead ticket_closed .* 550 Mailbox unavailable/);
+    // Emails to Slack users name the person, with the address they were sent to.
+    expect(text).toMatch(/Daniel Blanc · daniel@example\.com Sent ticket_assigned/);
+    expect(text).toMatch(
+      /Camille Roux Skipped ticket_commented .* Slack has no email address for this person/,
+    );
     expect(html).toContain('href="https://slack.com/archives/C0HELPDESK/p1764169200123456"');
   });
 

@@ -7,14 +7,25 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const;
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead', 'skipped'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+/**
+ * Where a row ends: sent; dead (the server refused it, or it ran out of attempts); skipped
+ * (Slack has no address for the person). Final rows are kept for the status page, then purged.
+ */
+export const FINAL_OUTBOX_STATUSES = ['sent', 'dead', 'skipped'] as const satisfies readonly OutboxStatus[];
 
 /** One email to send: the durable queue the scheduler drains. */
 export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreationAttributes<EmailOutbox>> {
   declare id: CreationOptional<number>;
   declare ticketId: number | null;
-  declare recipient: string;
+  /**
+   * The address. For an email to a Slack user, null until the drain has looked the address up
+   * (then the address it was sent to); always set for a bare address (MANAGER_EMAILS).
+   */
+  declare recipient: CreationOptional<string | null>;
+  /** The Slack user the email is for, whose address is looked up when it is sent. */
+  declare recipientUserId: CreationOptional<string | null>;
   declare template: string;
   /** Template variables as JSON text. */
   declare data: string;
@@ -40,7 +51,8 @@ export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreati
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         ticketId: { type: DataTypes.INTEGER, allowNull: true },
-        recipient: { type: DataTypes.STRING(320), allowNull: false },
+        recipient: { type: DataTypes.STRING(320), allowNull: true },
+        recipientUserId: { type: DataTypes.STRING(32), allowNull: true },
         template: { type: DataTypes.STRING(64), allowNull: false },
         data: { type: DataTypes.TEXT, allowNull: false },
         locale: { type: DataTypes.STRING(16), allowNull: true },

@@ -5,7 +5,7 @@ import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import type { Logger } from '../../logger.js';
 import { CSRF_FIELD, isValidCsrf } from '../csrf.js';
 import { isTimeZone, TIME_ZONE_COOKIE } from '../viewer.js';
-import { loadEmailQueue, retryDeadEmail } from './emailQueue.js';
+import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
 import { loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
@@ -78,12 +78,10 @@ export function statusPageRoutes({
   router.get('/emails', guard, async (req, res) => {
     const queue = await loadEmailQueue(db);
     const noticeId = /^\d{1,10}$/.test(String(req.query.email ?? '')) ? Number(req.query.email) : undefined;
-    const noticeEmail = noticeId
-      ? await db.models.EmailOutbox.findByPk(noticeId, { attributes: ['recipient'] })
-      : null;
+    const noticeRecipient = noticeId ? await emailRecipient(db, noticeId) : undefined;
     const notice =
-      req.query.notice === 'retried' && noticeEmail
-        ? { kind: 'success', text: res.locals.t('emails.retried', { recipient: noticeEmail.recipient }) }
+      req.query.notice === 'retried' && noticeRecipient !== undefined
+        ? { kind: 'success', text: res.locals.t('emails.retried', { recipient: noticeRecipient }) }
         : req.query.notice === 'not_dead'
           ? { kind: 'warning', text: res.locals.t('emails.notDead') }
           : undefined;
@@ -100,8 +98,8 @@ export function statusPageRoutes({
       return;
     }
     const id = /^\d{1,10}$/.test(String(req.params.id)) ? Number(req.params.id) : 0;
-    const retried = id ? await retryDeadEmail(db, id) : undefined;
-    logger.info({ emailId: id, retried: Boolean(retried), ip: req.ip }, 'status page: retry dead email');
+    const retried = id ? await retryEmail(db, id) : undefined;
+    logger.info({ emailId: id, retried: Boolean(retried), ip: req.ip }, 'status page: retry email');
     res.redirect(303, `/emails?notice=${retried ? 'retried' : 'not_dead'}&email=${id}`);
   });
 

@@ -46,7 +46,9 @@ export interface TicketDetail {
   }>;
   emails: Array<{
     id: number;
-    recipient: string;
+    /** Null until the address of a Slack user has been looked up (when the email is sent). */
+    recipient: string | null;
+    person: Person | null;
     template: string;
     status: OutboxStatus;
     attempts: number;
@@ -92,6 +94,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
       attributes: [
         'id',
         'recipient',
+        'recipientUserId',
         'template',
         'status',
         'attempts',
@@ -112,6 +115,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
     ...events.flatMap((e) => [e.actorId, e.type === 'assigned' || e.type === 'created' ? e.toValue : null]),
     ...events.flatMap((e) => (e.type === 'assigned' ? [e.fromValue] : [])),
     ...ratings.flatMap((r) => [r.requesterId, r.technicianId]),
+    ...emails.map((e) => e.recipientUserId),
   ]);
   const person = (personId: string) => people.get(personId) ?? { id: personId, name: personId };
   return {
@@ -154,6 +158,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
     emails: emails.map((e) => ({
       id: e.id,
       recipient: e.recipient,
+      person: e.recipientUserId ? person(e.recipientUserId) : null,
       template: e.template,
       status: e.status,
       attempts: e.attempts,

@@ -4,6 +4,7 @@ import type { User } from '../../../db/models/user.js';
 import { asActor, type TicketContext } from '../../../tickets/index.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
+import { fetchRosterProfiles } from '../../roster.js';
 
 const clickSchema = z.object({
   user: z.object({ id: z.string() }),
@@ -25,7 +26,8 @@ export function rosterAction(
     if (!userId) return;
     try {
       await change(asActor(ctx.services, click.user.id), userId);
-      await ctx.roster.reload();
+      // Reloads the roster, with the person's name and address fetched from Slack.
+      await fetchRosterProfiles(ctx.directory, ctx.roster, [userId], ctx.logger);
       void ctx.publisher.showHome(click.user.id);
       void ctx.publisher.refreshHome(userId);
     } catch (error) {
