@@ -12,6 +12,13 @@ import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
 import { createEmptyTestDatabase, databaseKinds, type TestDatabase } from '../support/db.js';
 
+/** What migrating down to `name` reverts: it and every later migration, newest first. */
+const downTo = (name: string) =>
+  migrations
+    .map((migration) => migration.name)
+    .filter((later) => later >= name)
+    .reverse();
+
 const TABLES = ['comments', 'email_outbox', 'job_runs', 'ratings', 'ticket_events', 'tickets', 'users'];
 
 async function tablesOf(db: Database): Promise<string[]> {
@@ -93,7 +100,7 @@ for (const { kind, skipReason } of databaseKinds()) {
         const outboxIndexes = async () =>
           ((await qi.showIndex('email_outbox')) as Array<{ name: string }>).map((index) => index.name).sort();
         const name = '20261202010000-outbox-recipient-user';
-        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        expect(await migrateDown(db, { to: name })).toEqual(downTo(name));
         const indexes = await outboxIndexes();
         // A pending email as the code before it queued one: the address and the profile it had then.
         const now = new Date();
@@ -169,7 +176,7 @@ for (const { kind, skipReason } of databaseKinds()) {
           lastError: 'Slack has no email address for this person',
           idempotencyKey: 'event:2:ticket_assigned:user:U0NOMAIL01',
         });
-        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        expect(await migrateDown(db, { to: name })).toEqual(downTo(name));
         expect(await outboxIndexes()).toEqual(indexes);
         const rows = (await db.sequelize.query(
           'SELECT id, recipient, status, last_error FROM email_outbox WHERE id IN (:ids) ORDER BY id',
@@ -206,7 +213,7 @@ for (const { kind, skipReason } of databaseKinds()) {
 
         const commentsInFull = '20261202020000-comments-in-full';
         await db.models.Comment.update({ slackViewId: 'V0MIGRATE2' }, { where: { ticketId: ticket.id } });
-        expect(await migrateDown(db, { to: commentsInFull })).toEqual([commentsInFull]);
+        expect(await migrateDown(db, { to: commentsInFull })).toEqual(downTo(commentsInFull));
         const commentColumns = await qi.describeTable('comments');
         expect(commentColumns).not.toHaveProperty('slack_view_id');
         expect(commentColumns).not.toHaveProperty('slack_version_ts');
@@ -217,8 +224,10 @@ for (const { kind, skipReason } of databaseKinds()) {
         ]);
 
         const submission = '20261128000000-ticket-submission';
-        const fromSubmission = migrations.map((m) => m.name).filter((name) => name >= submission);
-        expect(await migrateDown(db, { to: submission })).toEqual(fromSubmission.reverse());
+        // What is still applied from there (comments-in-full and later went down above).
+        expect(await migrateDown(db, { to: submission })).toEqual(
+          downTo(submission).filter((name) => name < commentsInFull),
+        );
         const afterDown = await qi.describeTable('tickets');
         expect(afterDown).not.toHaveProperty('slack_view_id');
         expect(afterDown).not.toHaveProperty('requester_told_at');
