@@ -5,6 +5,7 @@ import * as statusPageSummaryIndex from './20261126160000-status-page-summary-in
 import * as cardDelivery from './20261126180000-card-delivery.js';
 import * as ratingPromptLocation from './20261127000000-rating-prompt-location.js';
 import * as ticketSubmission from './20261128000000-ticket-submission.js';
+import * as webSessions from './20261202050000-web-sessions.js';
 
 export interface Migration {
   name: string;
@@ -21,4 +22,5 @@ export const migrations: Migration[] = [
   { name: '20261126180000-card-delivery', ...cardDelivery },
   { name: '20261127000000-rating-prompt-location', ...ratingPromptLocation },
   { name: '20261128000000-ticket-submission', ...ticketSubmission },
+  { name: '20261202050000-web-sessions', ...webSessions },
 ];

@@ -33,6 +33,8 @@ export interface SlackDeps {
 export interface SlackHandle {
   /** Posts the cards whose posting was interrupted now (it also runs every minute). */
   catchUpCards(): Promise<number>;
+  /** The workspace the bot is installed in (auth.test): the only one whose people may sign in. */
+  teamId: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -121,13 +123,11 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     throw explainStartFailure(error);
   });
   // The workspace's address, from which message links are made without a chat.getPermalink call.
-  const workspaceUrl = await bolt.client.auth
-    .test()
-    .then((identity) => identity.url)
-    .catch((error: unknown) => {
-      logger.warn({ err: error }, 'auth.test gave no workspace URL; links will come from chat.getPermalink');
-      return undefined;
-    });
+  const identity = await bolt.client.auth.test().catch((error: unknown) => {
+    logger.warn({ err: error }, 'auth.test gave no workspace URL; links will come from chat.getPermalink');
+    return undefined;
+  });
+  const workspaceUrl = identity?.url;
 
   const background = new Background(logger);
   const directory = new UserDirectory(services.db, bolt.client, logger);
@@ -175,6 +175,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
 
   return {
     catchUpCards: () => catchUpCards(ctx),
+    teamId: identity?.team_id,
     async stop() {
       clearInterval(catchUp);
       await catchingUp;

@@ -4,7 +4,16 @@ import { createDatabase, type Database } from '../../src/db/index.js';
 import { migrateDown, migrateUp, migrationStatus } from '../../src/db/migrate.js';
 import { createEmptyTestDatabase, databaseKinds, type TestDatabase } from '../support/db.js';
 
-const TABLES = ['comments', 'email_outbox', 'job_runs', 'ratings', 'ticket_events', 'tickets', 'users'];
+const TABLES = [
+  'comments',
+  'email_outbox',
+  'job_runs',
+  'ratings',
+  'ticket_events',
+  'tickets',
+  'users',
+  'web_sessions',
+];
 
 async function tablesOf(db: Database): Promise<string[]> {
   const names = (await db.sequelize.getQueryInterface().showAllTables()) as Array<

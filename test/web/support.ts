@@ -27,6 +27,7 @@ export async function startStatusPage(
   databaseUrl: string,
   env: Record<string, string> = {},
   beforeListen?: (app: Express) => void,
+  options: { teamId?: string; host?: string } = {},
 ): Promise<RunningPage> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -36,14 +37,15 @@ export async function startStatusPage(
     ...env,
   });
   const logger = createLogger('silent');
-  const app = createWebApp({ config, db, logger });
+  const app = createWebApp({ config, db, logger, workspace: { teamId: options.teamId } });
   beforeListen?.(app);
   app.use(errorHandler(logger));
-  const server: Server = app.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = app.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     app,
     close: () =>
       new Promise<void>((resolve) => {
