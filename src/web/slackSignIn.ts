@@ -12,7 +12,7 @@ import type { SessionStore } from './sessions.js';
 
 // Sign in with Slack: OpenID Connect (https://docs.slack.dev/authentication/sign-in-with-slack).
 // openid-client does the protocol: discovery, the authorization URL, state and nonce, the code
-// exchange, and the id_token's signature (Slack's JWKS, RS256), issuer, audience and expiry.
+// exchange, and the id_token's signature (Slack's JWKS, RS256), issuer, audience, nonce and expiry.
 // What is ours: only this workspace's people get in (the id_token's team), the session, and
 // sending the person back to the page they asked for.
 //
@@ -255,11 +255,17 @@ async function discover(signIn: Extract<SignIn, { mode: 'slack' }>): Promise<oid
   const issuer = new URL(signIn.issuer);
   // Plain HTTP only to a test Slack on this machine; Slack itself is https.
   const insecure = issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname);
+  // The id_token's signature is checked against Slack's JWKS too: openid-client would otherwise
+  // rely on TLS alone for a token that came straight from the token endpoint (OIDC Core 3.1.3.7).
+  const execute = [oidc.enableNonRepudiationChecks, ...(insecure ? [oidc.allowInsecureRequests] : [])];
   return oidc.discovery(
     issuer,
     signIn.clientId,
     signIn.clientSecret,
     oidc.ClientSecretPost(signIn.clientSecret),
-    { ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}), timeout: 10 },
+    {
+      execute,
+      timeout: 10,
+    },
   );
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { loadConfig } from '../../src/config.js';
@@ -27,7 +27,7 @@ export async function startStatusPage(
   databaseUrl: string,
   env: Record<string, string> = {},
   beforeListen?: (app: Express) => void,
-  options: { teamId?: string; host?: string } = {},
+  options: { teamId?: string; host?: string; port?: number } = {},
 ): Promise<RunningPage> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -41,7 +41,7 @@ export async function startStatusPage(
   beforeListen?.(app);
   app.use(errorHandler(logger));
   const host = options.host ?? '127.0.0.1';
-  const server: Server = app.listen(0, host);
+  const server: Server = app.listen(options.port ?? 0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
@@ -53,6 +53,15 @@ export async function startStatusPage(
         server.closeAllConnections();
       }),
   };
+}
+
+/** A port nobody listens on right now, for a server whose PUBLIC_URL must be known beforehand. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 export const PEOPLE = {
