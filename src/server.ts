@@ -34,12 +34,22 @@ function announceAccess(config: Config, logger: Logger): void {
   else if (signIn.mode === 'basic')
     logger.info('status page: one shared password (Basic auth); everyone who has it sees what an admin sees');
   else logger.info('status page: no sign-in set up, so it answers only a browser on this machine');
-  if (signIn.mode === 'loopback' && !isLoopbackHost(new URL(config.publicUrl).hostname)) {
-    logger.warn(
-      { publicUrl: config.publicUrl },
-      'PUBLIC_URL is not on this machine, but no sign-in is set up: people following its links will be refused; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see "Security" in README.md)',
-    );
-  }
+}
+
+/**
+ * Without a sign-in the page answers "this machine". A PUBLIC_URL elsewhere means people reach
+ * ticketbot through something on this machine (a reverse proxy, a tunnel, a mesh sidecar), and
+ * a proxy that passes requests on unchanged cannot be told from a local browser: refuse to start
+ * rather than open the page to whoever reaches that address. (HOST beyond loopback is refused
+ * with the configuration's other problems, in src/config.ts.)
+ */
+function refuseOpenExposure(config: Config): void {
+  if (config.signIn.mode !== 'loopback') return;
+  const host = new URL(config.publicUrl).hostname;
+  if (isLoopbackHost(host)) return;
+  throw new Error(
+    `PUBLIC_URL (${config.publicUrl}) is not on this machine, but no sign-in is set up, so whoever reaches that address would get in: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Sign in with Slack) or STATUS_PAGE_USER and STATUS_PAGE_PASSWORD; see "Security" in README.md`,
+  );
 }
 
 /** The composition root: config → database → ticket services → web (and Slack) → listening. */
@@ -88,8 +98,10 @@ export async function startTicketbot(
   announceAccess(config, logger);
 
   app.use(errorHandler(logger));
-  const server: Server = app.listen(config.port, config.host);
+  let server: Server;
   try {
+    refuseOpenExposure(config);
+    server = app.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (error) {
     await slack?.stop().catch(() => undefined);

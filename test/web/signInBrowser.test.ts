@@ -85,7 +85,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('Sign in with Sla
   });
 
   it('follows the link from an email through Slack and back to the ticket, then signs out', async () => {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'UTC', viewport: { width: 1100, height: 760 } });
+    const context = await browser.newContext({
+      locale: 'en-GB',
+      timezoneId: 'UTC',
+      viewport: { width: 1100, height: 760 },
+    });
     const page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
@@ -96,7 +100,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('Sign in with Sla
     await page.goto(`${site.url}/tickets/${ticketId}`);
     await page.waitForLoadState('networkidle');
     expect(new URL(page.url()).pathname).toBe('/signin');
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Sign in to the helpdesk');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Sign in to the helpdesk',
+    );
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, '1-sign-in');
 
@@ -141,7 +147,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('Sign in with Sla
     await page.getByRole('link', { name: 'Se connecter avec Slack' }).click();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.waitForLoadState('networkidle');
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('La connexion avec Slack a été annulée');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'La connexion avec Slack a été annulée',
+    );
     await shot(page, '6-cancelled-fr');
     await context.close();
   });
