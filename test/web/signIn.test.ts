@@ -319,8 +319,8 @@ describeEachDatabase('Sign in with Slack', (suite) => {
   it('refuses an expired session: idle too long, or past its absolute expiry', async () => {
     const idle = await signIn();
     const idleKey = sessionKey(idle.cookie.split('=')[1] ?? '');
-    await suite.db.sequelize.query('UPDATE web_sessions SET last_seen_at = :then WHERE id_hash = :key', {
-      replacements: { then: new Date(Date.now() - 13 * 3_600_000), key: idleKey },
+    await suite.db.sequelize.query('UPDATE web_sessions SET last_seen_at = :past WHERE id_hash = :key', {
+      replacements: { past: new Date(Date.now() - 13 * 3_600_000), key: idleKey },
     });
     expect((await get('/', idle.cookie)).status).toBe(303);
     expect((await sessionRows()).map((row) => row.id_hash)).not.toContain(idleKey);
@@ -328,8 +328,8 @@ describeEachDatabase('Sign in with Slack', (suite) => {
     const old = await signIn();
     const oldKey = sessionKey(old.cookie.split('=')[1] ?? '');
     expect((await get('/', old.cookie)).status).toBe(200);
-    await suite.db.sequelize.query('UPDATE web_sessions SET expires_at = :then WHERE id_hash = :key', {
-      replacements: { then: new Date(Date.now() - 1000), key: oldKey },
+    await suite.db.sequelize.query('UPDATE web_sessions SET expires_at = :past WHERE id_hash = :key', {
+      replacements: { past: new Date(Date.now() - 1000), key: oldKey },
     });
     expect((await get('/', old.cookie)).status).toBe(303);
     // A form posted with an expired session is not applied; it says to sign in again.
