@@ -370,6 +370,63 @@ describeEachDatabase('Sign in with Slack', (suite) => {
   });
 });
 
+describeEachDatabase('Sign in with Slack behind https', (suite) => {
+  let slack: FakeSlack;
+  let site: RunningPage;
+  const publicUrl = 'https://helpdesk.example.com';
+
+  beforeAll(async () => {
+    await seedPeople(suite.db);
+    slack = await FakeSlack.start();
+    slack.signIn(CLIENT_ID, CLIENT_SECRET, `${publicUrl}${CALLBACK}`).person = {
+      userId: PEOPLE.requester.id,
+    };
+    site = await startStatusPage(
+      suite.db,
+      suite.url,
+      {
+        SLACK_CLIENT_ID: CLIENT_ID,
+        SLACK_CLIENT_SECRET: CLIENT_SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_SIGNING_SECRET: 'signing-secret',
+        SLACK_API_URL: slack.url,
+        PUBLIC_URL: publicUrl,
+      },
+      undefined,
+      { teamId: slack.teamId },
+    );
+  });
+  afterAll(async () => {
+    await site?.close();
+    await slack?.stop();
+  });
+
+  it('sets Secure cookies, the session one __Host- prefixed', async () => {
+    const start = await fetch(`${site.url}/signin/slack`, { redirect: 'manual' });
+    const pendingLine = setCookieLine(start, '__Secure-ticketbot_signin');
+    expect(pendingLine).toMatch(/; Secure/);
+    const authorize = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
+    // Slack sends the browser to PUBLIC_URL; here that is this test server (the proxy's job).
+    const callback = (authorize.headers.get('location') ?? '').replace(publicUrl, site.url);
+    const done = await fetch(callback, {
+      headers: { cookie: pendingLine.split(';')[0] ?? '' },
+      redirect: 'manual',
+    });
+    expect(done.status).toBe(303);
+    const line = setCookieLine(done, '__Host-ticketbot_session');
+    expect(line).toMatch(/; Path=\//);
+    expect(line).toMatch(/; Secure/);
+    expect(line).toMatch(/; HttpOnly/);
+    expect(line).not.toMatch(/Domain=/i);
+    const page = await fetch(`${site.url}/`, {
+      headers: { cookie: line.split(';')[0] ?? '' },
+      redirect: 'manual',
+    });
+    expect(page.status).toBe(200);
+    expect(setCookieLine(page, '__Host-ticketbot_csrf')).toMatch(/; Secure/);
+  });
+});
+
 describeEachDatabase('Sign in with Slack, against a provider that takes PKCE', (suite) => {
   let slack: FakeSlack;
   let oidc: SlackOidc;
