@@ -73,14 +73,15 @@ export function slackSignInRoutes(deps: SlackSignInDeps): Router {
     return discovered;
   };
 
-  const refuse = (res: Response, status: number, key: string, reason: string, extra = {}) => {
+  /** The sign-in page with what went wrong, and a button to start again towards the same page. */
+  const refuse = (res: Response, status: number, key: string, reason: string, back = '/', extra = {}) => {
     const t = res.locals.t as Translate;
     logger.warn({ ...extra, reason, ip: res.req.ip }, 'sign-in refused');
     res.set('Cache-Control', 'no-store');
     res.status(status).render('signin', {
       title: t('signin.title'),
       problem: t(key),
-      startHref: startHref('/'),
+      startHref: startHref(localPath(back)),
     });
   };
 
@@ -107,7 +108,7 @@ export function slackSignInRoutes(deps: SlackSignInDeps): Router {
         configuration = await client();
       } catch (error) {
         logger.error({ err: error, issuer: signIn.issuer }, 'Sign in with Slack: discovery failed');
-        refuse(res, 503, 'signin.slackDown', 'discovery failed');
+        refuse(res, 503, 'signin.slackDown', 'discovery failed', back);
         return;
       }
       const pending: z.infer<typeof pendingSchema> = {
@@ -152,17 +153,18 @@ export function slackSignInRoutes(deps: SlackSignInDeps): Router {
         sameSite: 'lax',
         path: START_PATH,
       });
+      const pending = readPending(req.cookies?.[pendingCookie]);
       if (typeof req.query.error === 'string') {
-        refuse(res, 401, 'signin.cancelled', `Slack answered ${req.query.error.slice(0, 64)}`);
+        const answer = req.query.error.slice(0, 64);
+        refuse(res, 401, 'signin.cancelled', `Slack answered ${answer}`, pending?.back);
         return;
       }
-      const pending = readPending(req.cookies?.[pendingCookie]);
       if (!pending) {
         refuse(res, 400, 'signin.stale', 'no sign-in under way in this browser');
         return;
       }
       if (!workspace.teamId) {
-        refuse(res, 503, 'signin.slackDown', 'the workspace is not known yet (auth.test)');
+        refuse(res, 503, 'signin.slackDown', 'the workspace is not known yet (auth.test)', pending.back);
         return;
       }
       const configuration = await client();
@@ -177,19 +179,19 @@ export function slackSignInRoutes(deps: SlackSignInDeps): Router {
         });
         claims = tokens.claims();
       } catch (error) {
-        refuse(res, 401, 'signin.notConfirmed', describe(error));
+        refuse(res, 401, 'signin.notConfirmed', describe(error), pending.back);
         return;
       }
       const teamId = claims?.[TEAM_CLAIM];
       const userId = claims?.[USER_CLAIM] ?? claims?.sub;
       if (teamId !== workspace.teamId) {
-        refuse(res, 403, 'signin.otherWorkspace', 'an id_token from another workspace', {
+        refuse(res, 403, 'signin.otherWorkspace', 'an id_token from another workspace', pending.back, {
           team: String(teamId),
         });
         return;
       }
       if (typeof userId !== 'string' || !/^[UW][A-Z0-9]+$/.test(userId)) {
-        refuse(res, 401, 'signin.notConfirmed', 'no Slack user id in the id_token');
+        refuse(res, 401, 'signin.notConfirmed', 'no Slack user id in the id_token', pending.back);
         return;
       }
       // A fresh session id at every sign-in; a session this browser held before is ended.

@@ -194,6 +194,21 @@ describeEachDatabase('Sign in with Slack', (suite) => {
     expect(list).toContain(`/tickets/${tickets.bruno}"`);
     expect((await get(`/tickets/${tickets.bruno}`, technician.cookie)).status).toBe(200);
     expect((await get('/emails', technician.cookie)).status).toBe(403);
+    // Nor retry a dead email, even with the page's own token.
+    const page = await get('/', technician.cookie);
+    const csrf = cookieFrom(page, 'ticketbot_csrf') ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const retry = await fetch(`${site.url}/emails/1/retry`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: `${technician.cookie}; ${csrf}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ _csrf: token }).toString(),
+    });
+    expect(retry.status).toBe(403);
+    expect(visibleText(await retry.text())).toContain('Only helpdesk admins');
     const admin = await signIn(PEOPLE.admin);
     expect((await get('/emails', admin.cookie)).status).toBe(200);
     expect(await (await get('/', admin.cookie)).text()).toContain('href="/emails"');
@@ -344,7 +359,7 @@ describeEachDatabase('Sign in with Slack', (suite) => {
 
   it('says so when the person cancels at Slack, and only sends people back within the site', async () => {
     oidc.person = { userId: PEOPLE.requester.id };
-    const start = await get('/signin/slack');
+    const start = await get(`/signin/slack?back=${encodeURIComponent(`/tickets/${tickets.alice}`)}`);
     const pending = cookieFrom(start, 'ticketbot_signin') ?? '';
     const state = new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? '';
     const cancelled = await fetch(`${site.url}${CALLBACK}?error=access_denied&state=${state}`, {
@@ -352,7 +367,10 @@ describeEachDatabase('Sign in with Slack', (suite) => {
       redirect: 'manual',
     });
     expect(cancelled.status).toBe(401);
-    expect(visibleText(await cancelled.text())).toContain('cancelled');
+    const html = await cancelled.text();
+    expect(visibleText(html)).toContain('cancelled');
+    // Trying again still leads to the page first asked for.
+    expect(html).toContain(`href="/signin/slack?back=${encodeURIComponent(`/tickets/${tickets.alice}`)}"`);
     for (const back of ['//evil.example/', 'https://evil.example/', '/\\evil.example']) {
       const { location } = await signIn(PEOPLE.requester, back);
       expect(location, back).toBe('/');
