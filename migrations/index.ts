@@ -8,6 +8,7 @@ import * as ticketSubmission from './20261128000000-ticket-submission.js';
 import * as outboxRecipientUser from './20261202010000-outbox-recipient-user.js';
 import * as commentsInFull from './20261202020000-comments-in-full.js';
 import * as cardAnnouncement from './20261202030000-card-announcement.js';
+import * as webSessions from './20261202050000-web-sessions.js';
 
 export interface Migration {
   name: string;
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   { name: '20261202010000-outbox-recipient-user', ...outboxRecipientUser },
   { name: '20261202020000-comments-in-full', ...commentsInFull },
   { name: '20261202030000-card-announcement', ...cardAnnouncement },
+  { name: '20261202050000-web-sessions', ...webSessions },
 ];

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 
@@ -48,6 +49,41 @@ const booleanFlag = (fallback: boolean) =>
       value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value),
     );
 
+/** 127.0.0.0/8, ::1 and `localhost`: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1' || /^::ffff:127\./.test(bare);
+}
+
+/** An address or a CIDR block (`10.0.0.0/8`, `fd00::/8`), as Express's `trust proxy` takes them. */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const proxyList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8'),
+    ),
+  );
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -61,6 +97,14 @@ export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z
+      .string()
+      .default('127.0.0.1')
+      .refine(
+        (value) => isIP(value.replace(/^\[|\]$/g, '')) !== 0 || /^[a-z0-9.-]+$/i.test(value),
+        'an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::',
+      ),
+    TRUST_PROXY: proxyList,
     PUBLIC_URL: z
       .url('must be a full URL such as https://helpdesk.example.com')
       .default('http://localhost:3000'),
@@ -106,8 +150,21 @@ export const configSchema = z
     DIGEST_TZ: z.string().default('UTC').refine(isTimeZone, 'not a time zone name such as Europe/Paris'),
     MANAGER_EMAILS: emailList,
 
+    SLACK_CLIENT_ID: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+\.\d+$/, 'a Slack client id looks like 2141029472.691202649728')
+        .optional(),
+    ),
+    SLACK_CLIENT_SECRET: optionalText,
+    SESSION_IDLE_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+    SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+
     STATUS_PAGE_USER: optionalText,
     STATUS_PAGE_PASSWORD: optionalText,
+    METRICS_TOKEN: optionalText.pipe(
+      z.string().min(24, 'use at least 24 random characters (openssl rand -hex 16)').optional(),
+    ),
   })
   .superRefine(
     (env, ctx) => {
@@ -134,6 +191,62 @@ export const configSchema = z
           message: 'STATUS_PAGE_USER and STATUS_PAGE_PASSWORD go together',
         });
       }
+      const slackSignIn = Boolean(env.SLACK_CLIENT_ID || env.SLACK_CLIENT_SECRET);
+      if (Boolean(env.SLACK_CLIENT_ID) !== Boolean(env.SLACK_CLIENT_SECRET)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.SLACK_CLIENT_ID ? 'SLACK_CLIENT_SECRET' : 'SLACK_CLIENT_ID'],
+          message:
+            'SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information → App Credentials)',
+        });
+      }
+      if (slackSignIn && !env.SLACK_BOT_TOKEN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SLACK_BOT_TOKEN'],
+          message:
+            'Sign in with Slack (SLACK_CLIENT_ID) also needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: the bot tells ticketbot which workspace may sign in',
+        });
+      }
+      const basic = Boolean(env.STATUS_PAGE_USER || env.STATUS_PAGE_PASSWORD);
+      if (slackSignIn && basic) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['STATUS_PAGE_USER'],
+          message:
+            'choose one way to sign in: Sign in with Slack (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET) or one shared password (STATUS_PAGE_USER, STATUS_PAGE_PASSWORD), not both',
+        });
+      }
+      const signIn = slackSignIn || basic;
+      const host = typeof env.HOST === 'string' ? env.HOST : '127.0.0.1';
+      if (!signIn && !isLoopbackHost(host)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HOST'],
+          message:
+            'listening beyond this machine needs a sign-in: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Sign in with Slack) or STATUS_PAGE_USER and STATUS_PAGE_PASSWORD, or leave HOST unset (127.0.0.1)',
+        });
+      }
+      // Parsed (a list) or not (the raw text, when another field failed): either way, "given".
+      const proxies = env.TRUST_PROXY as unknown;
+      const anyProxy = Array.isArray(proxies) ? proxies.length > 0 : String(proxies ?? '').trim() !== '';
+      if (!signIn && anyProxy) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TRUST_PROXY'],
+          message:
+            'behind a proxy every visitor would reach the page: set up a sign-in (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or STATUS_PAGE_USER and STATUS_PAGE_PASSWORD) before TRUST_PROXY',
+        });
+      }
+      const idle = Number(env.SESSION_IDLE_HOURS ?? 12);
+      const max = Number(env.SESSION_MAX_DAYS ?? 7);
+      if (idle > max * 24) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SESSION_IDLE_HOURS'],
+          message: 'a session cannot stay idle longer than it may last (SESSION_MAX_DAYS)',
+        });
+      }
     },
     // Also when other fields failed, so one run reports every problem. The rules only look at
     // whether values are present, which holds for unparsed input too.
@@ -142,9 +255,27 @@ export const configSchema = z
 
 type ParsedEnv = z.infer<typeof configSchema>;
 
+/** How people reach the status page: see "Security" in README.md. */
+export type SignIn =
+  | {
+      mode: 'slack';
+      clientId: string;
+      clientSecret: string;
+      /** Sign in with Slack's OpenID Connect issuer: the origin of SLACK_API_URL, else https://slack.com. */
+      issuer: string;
+      sessionIdleMs: number;
+      sessionMaxMs: number;
+    }
+  | { mode: 'basic'; user: string; password: string }
+  | { mode: 'loopback' };
+
 export interface Config {
   env: ParsedEnv['NODE_ENV'];
   port: number;
+  /** The address the server listens on; beyond loopback only with a sign-in. */
+  host: string;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); empty: none. */
+  trustProxy: string[];
   publicUrl: string;
   logLevel: ParsedEnv['LOG_LEVEL'];
   slack:
@@ -169,6 +300,9 @@ export interface Config {
   };
   digest: { cron: string; timeZone: string; managerEmails: string[] };
   statusPage: { user?: string; password?: string };
+  signIn: SignIn;
+  /** Bearer token Prometheus presents at /metrics. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -192,7 +326,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       const given = typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
       // Never echo values of secret settings back into logs.
       const shown =
-        given !== undefined && !/TOKEN|SECRET|PASSWORD|SMTP_URL|DATABASE_URL/.test(name)
+        given !== undefined && !/TOKEN|SECRET|PASSWORD|SMTP_URL|DATABASE_URL|STATUS_PAGE_USER/.test(name)
           ? ` (got "${given}")`
           : '';
       return `${name}: ${issue.message}${shown}`;
@@ -200,9 +334,25 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     throw new ConfigError(problems);
   }
   const env = result.data;
+  const signIn: SignIn =
+    env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET
+      ? {
+          mode: 'slack',
+          clientId: env.SLACK_CLIENT_ID,
+          clientSecret: env.SLACK_CLIENT_SECRET,
+          // GovSlack and tests point SLACK_API_URL elsewhere; Slack's issuer is its API's origin.
+          issuer: new URL(env.SLACK_API_URL ?? 'https://slack.com/api/').origin,
+          sessionIdleMs: env.SESSION_IDLE_HOURS * 3_600_000,
+          sessionMaxMs: env.SESSION_MAX_DAYS * 86_400_000,
+        }
+      : env.STATUS_PAGE_USER && env.STATUS_PAGE_PASSWORD
+        ? { mode: 'basic', user: env.STATUS_PAGE_USER, password: env.STATUS_PAGE_PASSWORD }
+        : { mode: 'loopback' };
   return {
     env: env.NODE_ENV,
     port: env.PORT,
+    host: env.HOST.replace(/^\[|\]$/g, ''),
+    trustProxy: env.TRUST_PROXY,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     logLevel: env.LOG_LEVEL,
     slack:
@@ -228,5 +378,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, managerEmails: env.MANAGER_EMAILS },
     statusPage: { user: env.STATUS_PAGE_USER, password: env.STATUS_PAGE_PASSWORD },
+    signIn,
+    metricsToken: env.METRICS_TOKEN,
   };
 }

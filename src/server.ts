@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config.js';
+import { type Config, isLoopbackHost } from './config.js';
 import { createDatabase, type Database } from './db/index.js';
 import { migrateUp } from './db/migrate.js';
 import { type Logger, redactUrl } from './logger.js';
@@ -35,6 +35,31 @@ export interface StartOptions {
   emailRetry?: RetryPolicy;
 }
 
+/** One line at start-up on who can reach the status page, so a set-up mistake shows at once. */
+function announceAccess(config: Config, logger: Logger): void {
+  const { signIn } = config;
+  if (signIn.mode === 'slack') logger.info('status page: people sign in with Slack');
+  else if (signIn.mode === 'basic')
+    logger.info('status page: one shared password (Basic auth); everyone who has it sees what an admin sees');
+  else logger.info('status page: no sign-in set up, so it answers only a browser on this machine');
+}
+
+/**
+ * Without a sign-in the page answers "this machine". A PUBLIC_URL elsewhere means people reach
+ * ticketbot through something on this machine (a reverse proxy, a tunnel, a mesh sidecar), and
+ * a proxy that passes requests on unchanged cannot be told from a local browser: refuse to start
+ * rather than open the page to whoever reaches that address. (HOST beyond loopback is refused
+ * with the configuration's other problems, in src/config.ts.)
+ */
+function refuseOpenExposure(config: Config): void {
+  if (config.signIn.mode !== 'loopback') return;
+  const host = new URL(config.publicUrl).hostname;
+  if (isLoopbackHost(host)) return;
+  throw new Error(
+    `PUBLIC_URL (${config.publicUrl}) is not on this machine, but no sign-in is set up, so whoever reaches that address would get in: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Sign in with Slack) or STATUS_PAGE_USER and STATUS_PAGE_PASSWORD; see "Security" in README.md`,
+  );
+}
+
 /** The composition root: config → database → ticket services → web (and Slack) → listening. */
 export async function startTicketbot(
   config: Config,
@@ -55,7 +80,9 @@ export async function startTicketbot(
   }
 
   const services: TicketServices = { db, hooks: createTicketHooks(), logger };
-  const app = createWebApp({ config, db, logger });
+  // Slack names the workspace (auth.test) once connected; sign-ins are checked against it.
+  const workspace: { teamId: string | undefined } = { teamId: undefined };
+  const app = createWebApp({ config, db, logger, workspace });
 
   // Each part registers its hooks on `services` before anything can change a ticket.
   const metrics = app.locals.metrics as WebMetrics;
@@ -78,12 +105,30 @@ export async function startTicketbot(
     throw error;
   }
 
+  workspace.teamId = slack?.teamId;
+  if (config.signIn.mode === 'slack' && !workspace.teamId) {
+    logger.error(
+      'Sign in with Slack is set up, but Slack did not say which workspace this is (auth.test): nobody can sign in',
+    );
+  }
+  announceAccess(config, logger);
+
   app.use(errorHandler(logger));
-  const server: Server = app.listen(config.port);
-  await once(server, 'listening');
+  let server: Server;
+  try {
+    refuseOpenExposure(config);
+    server = app.listen(config.port, config.host);
+    await once(server, 'listening');
+  } catch (error) {
+    await slack?.stop().catch(() => undefined);
+    await notifications?.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
-  const url = `http://localhost:${port}`;
-  logger.info({ url }, 'ticketbot is listening');
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, host: config.host }, 'ticketbot is listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

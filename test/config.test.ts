@@ -24,6 +24,10 @@ describe('configuration', () => {
       mail: { smtpUrl: undefined, queueCron: '*/5 * * * * *' },
       digest: { cron: '0 8 * * 1-5', timeZone: 'UTC', managerEmails: [] },
       statusPage: { user: undefined, password: undefined },
+      host: '127.0.0.1',
+      trustProxy: [],
+      signIn: { mode: 'loopback' },
+      metricsToken: undefined,
     });
   });
 
@@ -96,6 +100,86 @@ describe('configuration', () => {
       ]),
     );
     expect(problems.find((p) => p.startsWith('DATABASE_URL'))).toContain('mysql://');
+  });
+
+  it('reads how people sign in: Sign in with Slack, a shared password, or neither', () => {
+    const slack = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 'shh',
+      SLACK_CLIENT_ID: '2141029472.691202649728',
+      SLACK_CLIENT_SECRET: 'client-secret',
+      SESSION_IDLE_HOURS: '2',
+      SESSION_MAX_DAYS: '1',
+      HOST: '0.0.0.0',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,fd00::/8',
+    });
+    expect(slack.signIn).toEqual({
+      mode: 'slack',
+      clientId: '2141029472.691202649728',
+      clientSecret: 'client-secret',
+      issuer: 'https://slack.com',
+      sessionIdleMs: 2 * 3_600_000,
+      sessionMaxMs: 86_400_000,
+    });
+    expect(slack.host).toBe('0.0.0.0');
+    expect(slack.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
+    // GovSlack (or the test Slack): the issuer is the Web API's origin.
+    const gov = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 'shh',
+      SLACK_API_URL: 'https://slack-gov.com/api/',
+      SLACK_CLIENT_ID: '1.2',
+      SLACK_CLIENT_SECRET: 's',
+    });
+    expect(gov.signIn).toMatchObject({ issuer: 'https://slack-gov.com' });
+    const basic = loadConfig({ STATUS_PAGE_USER: 'ops', STATUS_PAGE_PASSWORD: 'pw', HOST: '::' });
+    expect(basic.signIn).toEqual({ mode: 'basic', user: 'ops', password: 'pw' });
+    expect(loadConfig({ METRICS_TOKEN: 'a'.repeat(32) }).metricsToken).toBe('a'.repeat(32));
+  });
+
+  it('refuses to listen beyond this machine, or to trust a proxy, with no sign-in set up', () => {
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'helpdesk.example.com']) {
+      expect(problemsOf({ HOST: host }).join('\n'), host).toMatch(
+        /HOST: listening beyond this machine needs a sign-in/,
+      );
+    }
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost'])
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    expect(problemsOf({ TRUST_PROXY: '127.0.0.1' }).join('\n')).toMatch(/TRUST_PROXY: behind a proxy/);
+    expect(
+      problemsOf({ TRUST_PROXY: 'loopback', STATUS_PAGE_USER: 'a', STATUS_PAGE_PASSWORD: 'b' }).join('\n'),
+    ).toMatch(/TRUST_PROXY\.0: each entry must be an IP address or a CIDR block/);
+    expect(
+      problemsOf({ TRUST_PROXY: '10.0.0.0/33', STATUS_PAGE_USER: 'a', STATUS_PAGE_PASSWORD: 'b' }).length,
+    ).toBe(1);
+  });
+
+  it('checks the sign-in settings that go together', () => {
+    const slackApp = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' };
+    expect(problemsOf({ ...slackApp, SLACK_CLIENT_ID: '1.2' }).join('\n')).toMatch(
+      /SLACK_CLIENT_SECRET: .*go together/,
+    );
+    expect(problemsOf({ SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 's' }).join('\n')).toMatch(
+      /SLACK_BOT_TOKEN: Sign in with Slack .* needs SLACK_BOT_TOKEN/,
+    );
+    expect(
+      problemsOf({
+        ...slackApp,
+        SLACK_CLIENT_ID: '1.2',
+        SLACK_CLIENT_SECRET: 's',
+        STATUS_PAGE_USER: 'a',
+        STATUS_PAGE_PASSWORD: 'b',
+      }).join('\n'),
+    ).toMatch(/choose one way to sign in/);
+    expect(problemsOf({ METRICS_TOKEN: 'short' }).join('\n')).toMatch(/METRICS_TOKEN: use at least 24/);
+    expect(problemsOf({ SESSION_IDLE_HOURS: '200', SESSION_MAX_DAYS: '1' }).join('\n')).toMatch(
+      /SESSION_IDLE_HOURS/,
+    );
+    const secret = problemsOf({
+      SLACK_CLIENT_SECRET: 'very-secret-client',
+      METRICS_TOKEN: 'tiny-secret',
+    }).join('\n');
+    expect(secret).not.toMatch(/very-secret-client|tiny-secret/);
   });
 
   it('checks settings that go together', () => {

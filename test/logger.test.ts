@@ -41,4 +41,34 @@ describe('logger', () => {
     );
     expect(redactUrl('sqlite:data/ticketbot.sqlite')).toBe('sqlite:data/ticketbot.sqlite');
   });
+
+  it('parses the URL to hide its secrets, where a pattern would have shown part of them', () => {
+    // An unescaped @ in the password: the password is everything up to the last @.
+    expect(redactUrl('mysql://app:p@ss@db:3306/ticketbot')).toBe('mysql://app:[redacted]@db:3306/ticketbot');
+    expect(redactUrl('smtps://mailer:s3cr%3At@smtp.example.com:465')).toBe(
+      'smtps://mailer:[redacted]@smtp.example.com:465',
+    );
+    expect(redactUrl('mysql://db:3306/ticketbot?user=app&password=hunter2&ssl-key=k')).toBe(
+      'mysql://db:3306/ticketbot?user=app&password=[redacted]&ssl-key=[redacted]',
+    );
+    expect(redactUrl('mysql://root@127.0.0.1:3306/')).toBe('mysql://root@127.0.0.1:3306/');
+    // Not a URL at all (a / in an unescaped password breaks it): nothing of it is shown.
+    expect(redactUrl('mysql://app:pa/ss@db/ticketbot')).toBe('[unparseable URL, hidden]');
+    for (const url of [
+      'mysql://app:p@ss@db/x',
+      'mysql://app:pa/ss@db/x',
+      'smtp://u:top-secret@h?token=t0k3n',
+    ]) {
+      expect(redactUrl(url)).not.toMatch(/p@ss|pa\/ss|top-secret|t0k3n/);
+    }
+  });
+
+  it('blanks out session cookies and Sign in with Slack secrets', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      { headers: { cookie: 'ticketbot_session=abc' }, signIn: { clientSecret: 'cs-1' }, metricsToken: 'm-2' },
+      'x',
+    );
+    expect(lines[0]).not.toMatch(/ticketbot_session=abc|cs-1|m-2/);
+  });
 });

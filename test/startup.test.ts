@@ -94,6 +94,22 @@ describe('start-up as a process', () => {
     expect(output).not.toContain('xoxb-secret-value');
   }, 120_000);
 
+  it('refuses to listen beyond this machine, or behind a PUBLIC_URL elsewhere, with no sign-in set up', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
+    dirs.push(cwd);
+    const exposed = runMain({ PORT: '0', HOST: '0.0.0.0' }, cwd);
+    const [code] = await once(exposed, 'exit');
+    expect(code).toBe(1);
+    expect(exposed.output()).toContain('HOST: listening beyond this machine needs a sign-in');
+    const proxied = runMain({ PORT: '0', PUBLIC_URL: 'https://helpdesk.example.com' }, cwd);
+    const [proxiedCode] = await once(proxied, 'exit');
+    expect(proxiedCode).toBe(1);
+    expect(proxied.output()).toContain(
+      'PUBLIC_URL (https://helpdesk.example.com) is not on this machine, but no sign-in is set up',
+    );
+    expect(proxied.output()).not.toContain('ticketbot is listening');
+  }, 120_000);
+
   it('on a Node.js older than 20.12 says in one line which version it needs, and exits 1', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ticketbot-start-'));
     dirs.push(cwd);
@@ -159,7 +175,7 @@ for (const { kind, skipReason } of databaseKinds()) {
         expect(health.status).toBe(200);
         const ready = await fetch(`${bot.url}/readyz`);
         expect(ready.status).toBe(200);
-        expect(await ready.json()).toMatchObject({ database: 'ok' });
+        expect(await ready.json()).toEqual({ status: 'ready' });
         const technician = await bot.db.models.User.findByPk('U0TECH0001');
         const admin = await bot.db.models.User.findByPk('U0ADMIN001');
         expect([technician?.isTechnician, admin?.isAdmin]).toEqual([true, true]);

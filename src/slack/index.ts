@@ -41,6 +41,8 @@ export interface SlackHandle {
   settled(): Promise<void>;
   /** The email drain's address book: users.info, cached in `users`. */
   addressBook: AddressBook;
+  /** The workspace the bot is installed in (auth.test): the only one whose people may sign in. */
+  teamId: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -217,6 +219,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     catchUpCards: () => catchUpCards(ctx),
     settled: () => background.idle(),
     addressBook: directory,
+    teamId: identity?.team_id,
     async stop() {
       clearInterval(catchUp);
       await catchingUp;

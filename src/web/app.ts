@@ -1,13 +1,16 @@
+import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
-import { statusPageAccess } from './access.js';
-import { issueCsrfToken } from './csrf.js';
+import { accessRules, type Workspace } from './access.js';
+import { createCsrf, csrfSecret } from './csrf.js';
 import { healthRoutes } from './health.js';
 import { createWebMetrics, type WebMetrics } from './metrics.js';
 import { bootstrapCssDir, findViewsDir } from './paths.js';
 import { securityHeaders } from './securityHeaders.js';
+import { SessionStore } from './sessions.js';
+import { slackSignInRoutes } from './slackSignIn.js';
 import { statusPageRoutes } from './status/routes.js';
 import { viewerMiddleware } from './viewer.js';
 
@@ -15,6 +18,8 @@ export interface WebDeps {
   config: Config;
   db: Database;
   logger: Logger;
+  /** The workspace whose people may sign in with Slack; its team id is set once Slack answers. */
+  workspace?: Workspace;
 }
 
 /**
@@ -24,10 +29,12 @@ export interface WebDeps {
  */
 export function createWebApp(deps: WebDeps): Express {
   const { config, db, logger } = deps;
+  const workspace = deps.workspace ?? { teamId: undefined };
   const https = config.publicUrl.startsWith('https://');
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Only the proxies named in TRUST_PROXY may say who the client is; by default nobody.
+  app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
   app.set('views', findViewsDir());
   app.set('view engine', 'pug');
   // Compiled templates are kept except in development, where an edited view shows on reload.
@@ -44,21 +51,32 @@ export function createWebApp(deps: WebDeps): Express {
     next();
   });
   app.use(securityHeaders({ https }));
-  app.use(healthRoutes(db));
+  app.use(healthRoutes(db, logger));
 
   // Public: stylesheets and the small time-zone script hold nothing secret, and the 403 page needs them.
   const assets = { immutable: false, maxAge: '1h', index: false } as const;
   app.use('/assets/bootstrap', express.static(bootstrapCssDir(), assets));
   app.use('/assets', express.static(`${findViewsDir()}/assets`, assets));
 
-  // Language, time zone and CSRF cookie are for people's browsers; Slack's requests skip them.
+  // Cookies, language and time zone are for people's browsers; Slack's requests skip them.
+  app.use(exceptSlack(cookieParser()));
   app.use(exceptSlack(viewerMiddleware()));
-  app.use(exceptSlack(issueCsrfToken({ secure: https })));
-  const guard = statusPageAccess(config, logger);
-  // /metrics sits behind the same rule as the page: it tells ticket volumes and queue health,
-  // and Prometheus scrapes with basic_auth (or from localhost) without trouble.
-  app.get('/metrics', guard, metrics.handler);
-  app.use(statusPageRoutes({ db, logger, guard, secureCookies: https }));
+  const signIn = config.signIn;
+  const sessions =
+    signIn.mode === 'slack'
+      ? new SessionStore(db, { idleMs: signIn.sessionIdleMs, maxMs: signIn.sessionMaxMs })
+      : undefined;
+  const access = accessRules({ config, logger, sessions, workspace, secureCookies: https });
+  const csrf = createCsrf({ secret: csrfSecret(signIn), secure: https });
+  // /metrics tells ticket volumes and queue health: for Prometheus with METRICS_TOKEN (or on
+  // this machine), not for people.
+  app.get('/metrics', ...access.machine, metrics.handler);
+  if (signIn.mode === 'slack' && sessions) {
+    app.use(
+      slackSignInRoutes({ config, signIn, logger, sessions, workspace, access, csrf, secureCookies: https }),
+    );
+  }
+  app.use(statusPageRoutes({ db, logger, guard: access.person, csrf, secureCookies: https }));
   return app;
 }
 

@@ -1,34 +1,45 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { readCookie } from './viewer.js';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { doubleCsrf } from 'csrf-csrf';
+import type { Request, Response } from 'express';
+import type { SignIn } from '../config.js';
+import { accessOf } from './access.js';
 
-// Browsers resend Basic credentials on their own, so a form post needs proof it came from our
-// page: a random token in a SameSite=Strict cookie that the form repeats (double submit). It
-// needs no server state, so it works across replicas.
+// A form post must prove it came from our own page: a token signed with the server's key and tied
+// to who is signed in (the session's key, or the shared Basic/loopback identity), repeated in a
+// cookie and in the form (csrf-csrf). A token from another session, or one made up, is refused.
+// Every replica derives the same key from the secret it already holds, so any of them accepts
+// a form another one rendered.
 
-export const CSRF_COOKIE = 'ticketbot_csrf';
 export const CSRF_FIELD = '_csrf';
 
-/** Makes sure the visitor has a token; templates put `csrfToken` in every form. */
-export function issueCsrfToken(options: { secure: boolean }): RequestHandler {
-  return (req, res, next) => {
-    let token = readCookie(req.headers.cookie, CSRF_COOKIE);
-    if (!token || !/^[A-Za-z0-9_-]{32,64}$/.test(token)) {
-      token = randomBytes(24).toString('base64url');
-      res.cookie(CSRF_COOKIE, token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: options.secure,
-        path: '/',
-      });
-    }
-    res.locals.csrfToken = token;
-    next();
-  };
+export interface Csrf {
+  /** The token for this visitor's forms (sets its cookie). Call once access is known. */
+  token(req: Request, res: Response): string;
+  /** Whether a form post carries a valid token for this visitor. */
+  valid(req: Request): boolean;
 }
 
-export function isValidCsrf(cookieHeader: string | undefined, submitted: unknown): boolean {
-  const expected = readCookie(cookieHeader, CSRF_COOKIE);
-  if (!expected || typeof submitted !== 'string' || submitted.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(submitted), Buffer.from(expected));
+/** The signing key: from a secret every replica shares, or random when there is none (loopback only). */
+export function csrfSecret(signIn: SignIn): Buffer {
+  const shared =
+    signIn.mode === 'slack' ? signIn.clientSecret : signIn.mode === 'basic' ? signIn.password : undefined;
+  if (!shared) return randomBytes(32);
+  return Buffer.from(hkdfSync('sha256', shared, 'ticketbot', 'status page csrf tokens', 32));
+}
+
+export function createCsrf(options: { secret: Buffer; secure: boolean }): Csrf {
+  const { generateCsrfToken, validateRequest } = doubleCsrf({
+    getSecret: () => options.secret.toString('hex'),
+    getSessionIdentifier: (req) => (req.res ? (accessOf(req.res)?.csrfKey ?? '') : ''),
+    cookieName: options.secure ? '__Host-ticketbot_csrf' : 'ticketbot_csrf',
+    cookieOptions: { sameSite: 'strict', secure: options.secure, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => {
+      const value = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+      return typeof value === 'string' ? value : undefined;
+    },
+  });
+  return {
+    token: (req, res) => generateCsrfToken(req, res),
+    valid: (req) => validateRequest(req),
+  };
 }

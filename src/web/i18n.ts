@@ -116,9 +116,30 @@ const en = {
   'error.notFoundText': 'There is no such page or ticket.',
   'error.forbidden': 'Access denied',
   'error.loopbackOnly':
-    'This status page answers only from the machine ticketbot runs on, because no password is set. An administrator can set STATUS_PAGE_USER and STATUS_PAGE_PASSWORD to open it to the network with a password.',
+    'This status page answers only a browser on the machine ticketbot runs on, talking to it directly, because no sign-in is set up. An administrator can set up Sign in with Slack (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) or a shared password (STATUS_PAGE_USER and STATUS_PAGE_PASSWORD); see “Security” in the README.',
   'error.badRequest': 'This request was refused: reload the page and try again.',
   'error.unauthorized': 'Sign in with the status page user name and password.',
+  'error.adminsOnly': 'Only helpdesk admins can see the email queue.',
+  'error.tooMany': 'Too many failed attempts',
+  'error.tooManyText': 'Too many failed sign-ins from here. Wait 15 minutes, then try again.',
+  'list.mine': 'Your tickets',
+  'signin.title': 'Sign in',
+  'signin.heading': 'Sign in to the helpdesk',
+  'signin.intro': 'See your tickets and follow them: sign in with your Slack account.',
+  'signin.button': 'Sign in with Slack',
+  'signin.what':
+    'Slack tells ticketbot your name, email address and Slack id; nothing else, and ticketbot cannot post as you.',
+  'signin.signedOut': 'You are signed out.',
+  'signin.as': 'Signed in as {name}',
+  'signin.signOut': 'Sign out',
+  'signin.needed': 'Sign in again',
+  'signin.expired': 'Your session has ended. Reload the page and sign in with Slack again.',
+  'signin.slackDown': 'Slack could not be reached to sign you in. Try again in a minute.',
+  'signin.cancelled': 'Signing in with Slack was cancelled. You can try again.',
+  'signin.stale': 'This sign-in link was already used or has expired. Start again.',
+  'signin.notConfirmed': 'Slack did not confirm who you are. Start again.',
+  'signin.otherWorkspace':
+    'You signed in to another Slack workspace. Sign in with your account in this helpdesk’s workspace.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -237,9 +258,30 @@ const fr: Record<MessageKey, string> = {
   'error.notFoundText': 'Cette page ou ce ticket n’existe pas.',
   'error.forbidden': 'Accès refusé',
   'error.loopbackOnly':
-    'Cette page d’état ne répond qu’à la machine où tourne ticketbot, car aucun mot de passe n’est défini. Un administrateur peut définir STATUS_PAGE_USER et STATUS_PAGE_PASSWORD pour l’ouvrir au réseau avec un mot de passe.',
+    'Cette page d’état ne répond qu’à un navigateur de la machine où tourne ticketbot, qui lui parle directement, car aucune connexion n’est configurée. Un administrateur peut configurer « Se connecter avec Slack » (SLACK_CLIENT_ID et SLACK_CLIENT_SECRET) ou un mot de passe partagé (STATUS_PAGE_USER et STATUS_PAGE_PASSWORD) ; voir « Security » dans le README.',
   'error.badRequest': 'Requête refusée : rechargez la page et réessayez.',
   'error.unauthorized': 'Connectez-vous avec l’utilisateur et le mot de passe de la page d’état.',
+  'error.adminsOnly': 'Seuls les administrateurs du support voient la file d’e-mails.',
+  'error.tooMany': 'Trop de tentatives échouées',
+  'error.tooManyText': 'Trop de connexions échouées depuis cet endroit. Attendez 15 minutes, puis réessayez.',
+  'list.mine': 'Vos tickets',
+  'signin.title': 'Connexion',
+  'signin.heading': 'Se connecter au support',
+  'signin.intro': 'Voyez et suivez vos tickets : connectez-vous avec votre compte Slack.',
+  'signin.button': 'Se connecter avec Slack',
+  'signin.what':
+    'Slack transmet à ticketbot votre nom, votre adresse e-mail et votre identifiant Slack ; rien d’autre, et ticketbot ne peut pas publier en votre nom.',
+  'signin.signedOut': 'Vous êtes déconnecté.',
+  'signin.as': 'Connecté : {name}',
+  'signin.signOut': 'Se déconnecter',
+  'signin.needed': 'Reconnectez-vous',
+  'signin.expired': 'Votre session a pris fin. Rechargez la page et reconnectez-vous avec Slack.',
+  'signin.slackDown': 'Slack est injoignable pour vous connecter. Réessayez dans une minute.',
+  'signin.cancelled': 'La connexion avec Slack a été annulée. Vous pouvez réessayer.',
+  'signin.stale': 'Ce lien de connexion a déjà servi ou a expiré. Recommencez.',
+  'signin.notConfirmed': 'Slack n’a pas confirmé votre identité. Recommencez.',
+  'signin.otherWorkspace':
+    'Vous vous êtes connecté à un autre espace de travail Slack. Connectez-vous avec votre compte de l’espace de ce support.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { en, fr };

@@ -19,7 +19,16 @@ const downTo = (name: string) =>
     .filter((later) => later >= name)
     .reverse();
 
-const TABLES = ['comments', 'email_outbox', 'job_runs', 'ratings', 'ticket_events', 'tickets', 'users'];
+const TABLES = [
+  'comments',
+  'email_outbox',
+  'job_runs',
+  'ratings',
+  'ticket_events',
+  'tickets',
+  'users',
+  'web_sessions',
+];
 
 async function tablesOf(db: Database): Promise<string[]> {
   const names = (await db.sequelize.getQueryInterface().showAllTables()) as Array<

@@ -17,7 +17,15 @@ describe('email delivery in /metrics', () => {
     smtp = await TestSmtpServer.start();
     const dir = tempDir('ticketbot-metrics-');
     bot = await startTicketbot(
-      testConfig({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, SMTP_URL: smtp.url }),
+      // PUBLIC_URL is not this machine: ticketbot starts only with a sign-in; /metrics still
+      // answers this machine directly.
+      testConfig({
+        PORT: '0',
+        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+        SMTP_URL: smtp.url,
+        STATUS_PAGE_USER: 'ops',
+        STATUS_PAGE_PASSWORD: 'ops-password',
+      }),
       createLogger('silent'),
     );
   });

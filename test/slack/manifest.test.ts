@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMAND_TICKET, SHORTCUT_CREATE_TICKET } from '../../src/slack/blocks/ids.js';
+import { CALLBACK_PATH, SIGN_IN_SCOPES } from '../../src/web/slackSignIn.js';
 import type { SlackJson } from '../support/slackApp.js';
 
 // manifest.yml (HTTP) and manifest.socket.yml (Socket Mode) against Slack's published JSON Schema,
@@ -60,6 +61,14 @@ describe('Slack app manifests', () => {
         'message.groups',
       ]);
       expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    });
+
+    it(`${file} lets people sign in with Slack: the callback URL and exactly the scopes asked for`, () => {
+      const manifest = load(file);
+      expect(manifest.oauth_config.redirect_urls).toEqual([`https://helpdesk.example.com${CALLBACK_PATH}`]);
+      expect([...manifest.oauth_config.scopes.user].sort()).toEqual(SIGN_IN_SCOPES.split(' ').sort());
+      // A confidential client: PKCE in Slack would make the app public, for good (see slackSignIn.ts).
+      expect(manifest.oauth_config.pkce_enabled).toBeUndefined();
     });
   }
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLACK_BODY_LIMIT } from '../../src/slack/sslCheck.js';
 import { describeEachDatabase } from '../support/db.js';
 import { REQUESTER, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from '../support/slackApp.js';
 import { encodeBody, FORM, slackSignature } from '../support/slackSigner.js';
@@ -106,5 +108,48 @@ describeEachDatabase('Slack: request verification', (suite) => {
     });
     expect(res.status).toBe(401);
     await nothingStored();
+  });
+  it('reads at most 1 MB before the signature is checked: a bigger body gets 413, unread', async () => {
+    // Announced as bigger: refused before a byte of it is read.
+    const announced = await fetch(app.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(SLACK_BODY_LIMIT + 1) },
+      body: 'x'.repeat(SLACK_BODY_LIMIT + 1),
+    });
+    expect(announced.status).toBe(413);
+    // Sent in chunks with no length: reading stops at the limit.
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(app.eventsUrl);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * SLACK_BODY_LIMIT) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+    // A signed request just under the limit is Slack's and goes through.
+    const padded = {
+      json: { ...reply.json, event_id: 'Ev0PADDED', padding: 'x'.repeat(SLACK_BODY_LIMIT - 2000) },
+    };
+    expect((await app.send(padded)).status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateBlocks, validateView } from './slackBlockKit.js';
+import { SlackOidc } from './slackOidc.js';
 
 // A test Slack: an HTTP server on 127.0.0.1 that answers the Web API methods ticketbot uses the
 // way Slack does (response shapes from test/fixtures/slack/payloads/web-api-responses/),
@@ -79,6 +80,8 @@ export class FakeSlack {
   record = true;
   /** Where apps.connections.open sends Socket Mode clients (see slackSocket.ts). */
   socketUrl: string | undefined;
+  /** Sign in with Slack (OpenID Connect), once a test turns it on with signIn(). */
+  oidc: SlackOidc | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -99,6 +102,13 @@ export class FakeSlack {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+  }
+
+  /** Serves Sign in with Slack for an app with this client id, secret and redirect URL. */
+  signIn(clientId: string, clientSecret: string, redirectUrl: string): SlackOidc {
+    this.oidc ??= new SlackOidc(new URL(this.url).origin, this.teamId);
+    this.oidc.addApp(clientId, clientSecret, [redirectUrl]);
+    return this.oidc;
   }
 
   addUser(id: string, user: FakeUser): void {
@@ -206,6 +216,7 @@ export class FakeSlack {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (this.oidc?.handles(path)) return this.oidc.handle(req, res, raw, path);
     if (!path.startsWith('/api/')) {
       // response_url and anything else: accepted and recorded.
       this.remember({ method: `POST ${path}`, args: safeParse(raw), response: { ok: true } });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { loadConfig } from '../../src/config.js';
@@ -27,6 +27,7 @@ export async function startStatusPage(
   databaseUrl: string,
   env: Record<string, string> = {},
   beforeListen?: (app: Express) => void,
+  options: { teamId?: string; host?: string; port?: number } = {},
 ): Promise<RunningPage> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -36,14 +37,15 @@ export async function startStatusPage(
     ...env,
   });
   const logger = createLogger('silent');
-  const app = createWebApp({ config, db, logger });
+  const app = createWebApp({ config, db, logger, workspace: { teamId: options.teamId } });
   beforeListen?.(app);
   app.use(errorHandler(logger));
-  const server: Server = app.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = app.listen(options.port ?? 0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     app,
     close: () =>
       new Promise<void>((resolve) => {
@@ -51,6 +53,15 @@ export async function startStatusPage(
         server.closeAllConnections();
       }),
   };
+}
+
+/** A port nobody listens on right now, for a server whose PUBLIC_URL must be known beforehand. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 export const PEOPLE = {

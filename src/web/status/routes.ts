@@ -3,7 +3,9 @@ import type { Database } from '../../db/index.js';
 import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import type { Logger } from '../../logger.js';
-import { CSRF_FIELD, isValidCsrf } from '../csrf.js';
+import { type Access, accessOf, seesEveryTicket } from '../access.js';
+import type { Csrf } from '../csrf.js';
+import { localPath } from '../localPath.js';
 import { isTimeZone, TIME_ZONE_COOKIE } from '../viewer.js';
 import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
@@ -18,39 +20,83 @@ export interface StatusPageDeps {
   db: Database;
   logger: Logger;
   /** The access rule, applied route by route: Slack's endpoint on the same app must stay open. */
-  guard: RequestHandler;
+  guard: RequestHandler[];
+  csrf: Csrf;
   secureCookies: boolean;
   /** How long the counts above the list may be reused (0: counted on every view). */
   summaryTtlMs?: number;
 }
 
-/** Only a path on this site: `//evil.example` or a full URL would make an open redirect. */
-function localPath(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) ? value : '/';
-}
-
 export function statusPageRoutes({
   db,
   logger,
-  guard,
+  guard: access,
+  csrf,
   secureCookies,
   summaryTtlMs = SUMMARY_TTL_MS,
 }: StatusPageDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   const summary = cachedSummary(db, summaryTtlMs);
+  // Whoever got in gets a CSRF token for the page's forms (tied to who they are), made when a
+  // page is rendered: a redirect sets no cookie.
+  const guard: RequestHandler[] = [
+    ...access,
+    (req, res, next) => {
+      let token: string | undefined;
+      Object.defineProperty(res.locals, 'csrfToken', {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          token ??= csrf.token(req, res);
+          return token;
+        },
+      });
+      next();
+    },
+  ];
+  const who = (res: Parameters<RequestHandler>[1]) => accessOf(res) as Access;
+  const badToken: RequestHandler = (req, res, next) => {
+    if (csrf.valid(req)) return next();
+    res.status(403).render('error', {
+      title: res.locals.t('error.forbidden'),
+      message: res.locals.t('error.badRequest'),
+    });
+  };
+  const adminsOnly: RequestHandler = (_req, res, next) => {
+    if (who(res).role === 'admin') return next();
+    res.status(403).render('error', {
+      title: res.locals.t('error.forbidden'),
+      message: res.locals.t('error.adminsOnly'),
+    });
+  };
+  const notFound = (res: Parameters<RequestHandler>[1]) =>
+    res.status(404).render('error', {
+      title: res.locals.t('error.notFound'),
+      message: res.locals.t('error.notFoundText'),
+    });
 
-  router.get('/', guard, async (req, res) => {
+  router.get('/', ...guard, async (req, res) => {
+    const viewer = who(res);
+    const everything = seesEveryTicket(viewer);
     const filters = parseTicketFilters(req.query);
-    const [figures, page] = await Promise.all([summary(), loadTicketPage(db, filters)]);
+    // A requester's list is their own tickets, whatever the query says; the helpdesk's figures
+    // (counts, technicians' load and ratings) are for the staff.
+    if (!everything) filters.requester = undefined;
+    const scope = everything ? {} : { requesterId: viewer.person?.userId ?? '' };
+    const [figures, page] = await Promise.all([
+      everything ? summary() : undefined,
+      loadTicketPage(db, filters, scope),
+    ]);
     res.set('Cache-Control', 'no-store');
     res.render('tickets', {
       section: 'tickets',
+      mine: !everything,
       filters,
       summary: figures,
       page,
       // The roster and anyone still holding tickets, by name, for the technician filter.
-      technicians: figures.technicians
+      technicians: (figures?.technicians ?? [])
         .map((load) => load.technician)
         .sort((a, b) => a.name.localeCompare(b.name)),
       statuses: STATUSES,
@@ -61,21 +107,26 @@ export function statusPageRoutes({
     });
   });
 
-  router.get('/tickets/:id', guard, async (req, res) => {
+  router.get('/tickets/:id', ...guard, async (req, res) => {
+    const viewer = who(res);
     const id = /^\d{1,10}$/.test(String(req.params.id)) ? Number(req.params.id) : Number.NaN;
     const ticket = Number.isSafeInteger(id) ? await loadTicketDetail(db, id) : undefined;
     res.set('Cache-Control', 'no-store');
-    if (!ticket) {
-      res.status(404).render('error', {
-        title: res.locals.t('error.notFound'),
-        message: res.locals.t('error.notFoundText'),
-      });
+    // Someone else's ticket is "not found", like one that does not exist: a 403 would confirm it does.
+    if (!ticket || (!seesEveryTicket(viewer) && ticket.requester.id !== viewer.person?.userId)) {
+      notFound(res);
       return;
     }
-    res.render('ticket', { section: 'tickets', ticket, title: `#${ticket.id}` });
+    res.render('ticket', {
+      section: 'tickets',
+      ticket,
+      title: `#${ticket.id}`,
+      // Who else was emailed and what their mail server said is the staff's business.
+      showEmails: seesEveryTicket(viewer),
+    });
   });
 
-  router.get('/emails', guard, async (req, res) => {
+  router.get('/emails', ...guard, adminsOnly, async (req, res) => {
     const queue = await loadEmailQueue(db);
     const noticeId = /^\d{1,10}$/.test(String(req.query.email ?? '')) ? Number(req.query.email) : undefined;
     const noticeRecipient = noticeId ? await emailRecipient(db, noticeId) : undefined;
@@ -89,32 +140,21 @@ export function statusPageRoutes({
     res.render('emails', { section: 'emails', queue, statuses: OUTBOX_STATUSES, notice });
   });
 
-  router.post('/emails/:id/retry', guard, form, async (req, res) => {
-    if (!isValidCsrf(req.headers.cookie, req.body?.[CSRF_FIELD])) {
-      res.status(403).render('error', {
-        title: res.locals.t('error.forbidden'),
-        message: res.locals.t('error.badRequest'),
-      });
-      return;
-    }
+  router.post('/emails/:id/retry', ...guard, form, badToken, adminsOnly, async (req, res) => {
     const id = /^\d{1,10}$/.test(String(req.params.id)) ? Number(req.params.id) : 0;
     const retried = id ? await retryEmail(db, id) : undefined;
-    logger.info({ emailId: id, retried: Boolean(retried), ip: req.ip }, 'status page: retry email');
+    logger.info(
+      { emailId: id, retried: Boolean(retried), ip: req.ip, slackUser: who(res).person?.userId },
+      'status page: retry email',
+    );
     res.redirect(303, `/emails?notice=${retried ? 'retried' : 'not_dead'}&email=${id}`);
   });
 
-  router.get('/timezone', guard, (req, res) => {
+  router.get('/timezone', ...guard, (req, res) => {
     res.render('timezone', { zones: Intl.supportedValuesOf('timeZone'), back: localPath(req.query.back) });
   });
 
-  router.post('/timezone', guard, form, (req, res) => {
-    if (!isValidCsrf(req.headers.cookie, req.body?.[CSRF_FIELD])) {
-      res.status(403).render('error', {
-        title: res.locals.t('error.forbidden'),
-        message: res.locals.t('error.badRequest'),
-      });
-      return;
-    }
+  router.post('/timezone', ...guard, form, badToken, (req, res) => {
     const zone = String(req.body?.tz ?? '');
     if (isTimeZone(zone)) {
       res.cookie(TIME_ZONE_COOKIE, zone, {

@@ -75,10 +75,23 @@ interface Conditions {
   params: Record<string, unknown>;
 }
 
+/** Whose tickets a viewer may list: a requester signed in with Slack sees only their own. */
+export interface ListScope {
+  requesterId?: string;
+}
+
 /** The filters as SQL conditions; undefined when the requester text matches nobody. */
-async function filterConditions(db: Database, filters: TicketFilters): Promise<Conditions | undefined> {
+async function filterConditions(
+  db: Database,
+  filters: TicketFilters,
+  scope: ListScope,
+): Promise<Conditions | undefined> {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
+  if (scope.requesterId !== undefined) {
+    where.push('t.requester_id = :scopeRequester');
+    params.scopeRequester = scope.requesterId;
+  }
   if (filters.status) {
     where.push('t.status = :status');
     params.status = filters.status;
@@ -133,8 +146,12 @@ async function readRows(
   );
 }
 
-export async function loadTicketPage(db: Database, filters: TicketFilters): Promise<TicketPage> {
-  const conditions = await filterConditions(db, filters);
+export async function loadTicketPage(
+  db: Database,
+  filters: TicketFilters,
+  scope: ListScope = {},
+): Promise<TicketPage> {
+  const conditions = await filterConditions(db, filters, scope);
   if (!conditions) return { tickets: [], unknownRequester: filters.requester };
   const { where, params } = conditions;
   const search = filters.q ? titleSearch(filters.q, db.dialect) : undefined;
