@@ -163,6 +163,73 @@ describe('email templates', () => {
     );
   });
 
+  it('write the digest in German, with plurals and numbers by Intl in every language', () => {
+    const templates = loadEmailTemplates({ texts, publicUrl });
+    const sample = sampleData('digest', publicUrl);
+    const digest = sample.digest!;
+    const one = { ...sample, digest: { ...digest, totals: { ...digest.totals, created: 1, closed: 0 } } };
+    const de = templates.render('digest', 'de-DE', sample, {
+      statusPage: `${publicUrl}/`,
+      slackThread: null,
+    });
+    expect(de.subject).toBe('Helpdesk-Zusammenfassung: 7 neu, 5 geschlossen, 12 offen');
+    expect(de.text).toContain('Offene Tickets: 12');
+    expect(de.text).toContain('- Sam Lee: Offen 5, Geschlossen 3, Durchschnittliche Bewertung 4,5');
+    expect(de.html).toContain('4,5 / 5 (2)');
+    expect(de.html).toContain('Badge reader &lt;lobby&gt;');
+    // Dates in the recipient's zone (Europe/Paris), as German writes them.
+    expect(de.text).toContain(
+      new Intl.DateTimeFormat('de-DE', {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone: 'Europe/Paris',
+      }).format(new Date(digest.start)),
+    );
+    const links = { statusPage: `${publicUrl}/`, slackThread: null };
+    // French counts 0 and 1 in the singular (Intl.PluralRules): "1 nouveau", never "1 nouveaux".
+    expect(templates.render('digest', 'fr', one, links).subject).toBe(
+      'Récapitulatif du helpdesk : 1 nouveau, 0 fermé, 12 ouverts',
+    );
+    expect(templates.render('digest', 'en', one, links).subject).toBe(
+      'Helpdesk digest: 1 new, 0 closed, 12 open',
+    );
+    expect(templates.render('digest', 'fr', sample, links).text).toContain('Note moyenne 4,5');
+    expect(templates.render('digest', 'en', sample, links).text).toContain('Average rating 4.5');
+  });
+
+  it('take German text keys from EMAIL_TEMPLATES_DIR too, and refuse one whose placeholders differ', () => {
+    const dir = overrideDir({
+      'locales/de.json': JSON.stringify({
+        'ticket_assigned.intro': '{actor} hat Ihnen ein neues Ticket gegeben.',
+      }),
+    });
+    const templates = loadEmailTemplates({ texts, publicUrl, overrideDir: dir });
+    expect(templates.overridden).toEqual(['locales/de.json']);
+    const assigned = templates.render(
+      'ticket_assigned',
+      'de',
+      sampleData('ticket_assigned', publicUrl),
+      links,
+    );
+    expect(assigned.text).toContain('Alex Kim hat Ihnen ein neues Ticket gegeben.');
+    expect(assigned.subject).toBe(
+      '[#42] Ihnen zugewiesen: VPN drops every 10 minutes <since Monday> & on Wi-Fi only',
+    );
+
+    const wrong = overrideDir({
+      'locales/de.json': JSON.stringify({ 'ticket_assigned.intro': '{wer} hat Ihnen ein Ticket gegeben.' }),
+    });
+    expect(() => loadEmailTemplates({ texts, publicUrl, overrideDir: wrong })).toThrow(
+      new RegExp(
+        `${join(wrong, 'locales/de.json')}: "ticket_assigned.intro" has the placeholders \\{wer\\}, but the English text has \\{actor\\}`,
+      ),
+    );
+    const unknownLanguage = overrideDir({ 'locales/xx.json': '{}' });
+    expect(loadEmailTemplates({ texts, publicUrl, overrideDir: unknownLanguage }).warnings.join()).toContain(
+      'locales/xx.json',
+    );
+  });
+
   it('npm run emails:preview writes every email in every language, with an index', async () => {
     const out = tempDir('ticketbot-email-preview-');
     const files = await writePreviews({ outDir: out, publicUrl, texts });
