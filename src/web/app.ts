@@ -94,14 +94,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     res.status(500);
     if (req.accepts(['json', 'html']) === 'html' && res.locals.t) {
-      res.render(
-        'error',
-        { title: '500', message: 'Something went wrong; the details are in the server log.' },
-        (renderError, html) => {
-          if (renderError) res.json({ error: 'internal_error' });
-          else res.send(html);
-        },
-      );
+      res.render('error', { title: '500', message: res.locals.t('error.internal') }, (renderError, html) => {
+        if (renderError) res.json({ error: 'internal_error' });
+        else res.send(html);
+      });
       return;
     }
     res.json({ error: 'internal_error' });

@@ -192,10 +192,12 @@ describe('LOCALES_DIR', () => {
     expect(texts.page('es')('status.closed')).toBe('Closed');
     expect(texts.dateLocale('es')).toBe('es-ES');
     const warnings = texts.warnings.join('\n');
+    const slackTexts = Object.keys(read('en', 'slack')).length;
+    const pageTexts = Object.keys(read('en', 'page')).length;
     expect(warnings).toContain(
-      `${join(dir, 'es', 'slack.json')}: 114 of 116 texts missing, shown in English:`,
+      `${join(dir, 'es', 'slack.json')}: ${slackTexts - 2} of ${slackTexts} texts missing, shown in English:`,
     );
-    expect(warnings).toContain(`${join(dir, 'es', 'page.json')}: 114 of 114 texts missing`);
+    expect(warnings).toContain(`${join(dir, 'es', 'page.json')}: ${pageTexts} of ${pageTexts} texts missing`);
     expect(warnings).toContain(`${join(dir, 'es', 'emails.json')}:`);
   });
 
