@@ -190,33 +190,27 @@ export function loadTexts(options: LoadTextsOptions = {}): Texts {
     emails: (locale) => translatorFor('emails', locale),
     dateLocale: (language) => own(language, 'common').get(DATE_LOCALE_KEY)?.text ?? language,
     overlay(surface, dir) {
-      const overlay: Overlay = {
-        files: [],
-        problems: [],
-        warnings: [],
-        translator: () => translatorFor(surface, 'en'),
-      };
+      const files: string[] = [];
+      const problems: string[] = [];
+      const warnings: string[] = [];
       const layers = new Map<Language, FileTexts>();
-      if (dir && isFolder(dir)) {
-        for (const language of languages) {
-          const path = join(dir, `${language}.json`);
-          if (!existsSync(path)) continue;
-          overlay.files.push(`${language}.json`);
-          const read = readTextFile(path, language, overlay.problems);
-          if (!read) continue;
-          const unknown: string[] = [];
-          for (const [key, message] of read) {
-            const original = reference.get(surface)?.get(key) ?? reference.get('common')?.get(key);
-            if (!original) unknown.push(key);
-            else checkPlaceholders(message, original, overlay.problems);
-          }
-          if (unknown.length > 0)
-            overlay.warnings.push(`${path}: keys no built-in text has: ${unknown.join(', ')}`);
-          layers.set(language, read);
+      for (const language of dir && isFolder(dir) ? languages : []) {
+        const path = join(dir!, `${language}.json`);
+        if (!existsSync(path)) continue;
+        files.push(`${language}.json`);
+        const read = readTextFile(path, language, problems);
+        if (!read) continue;
+        const unknown: string[] = [];
+        for (const [key, message] of read) {
+          const original = reference.get(surface)?.get(key) ?? reference.get('common')?.get(key);
+          if (!original) unknown.push(key);
+          else checkPlaceholders(message, original, problems);
         }
+        if (unknown.length > 0) warnings.push(`${path}: keys no built-in text has: ${unknown.join(', ')}`);
+        layers.set(language, read);
       }
       const overlaid = new Map<Language, Translate>();
-      overlay.translator = (locale) => {
+      const translatorOf = (locale: string | null | undefined) => {
         const language = languageOf(locale);
         let t = overlaid.get(language);
         if (!t) {
@@ -225,7 +219,7 @@ export function loadTexts(options: LoadTextsOptions = {}): Texts {
         }
         return t;
       };
-      return overlay;
+      return { files, problems, warnings, translator: translatorOf };
     },
   };
 }
