@@ -37,7 +37,7 @@ const metadataSchema = z
   .catch({});
 
 /** One schema per language, built once: building a zod schema costs far more than using it. */
-const formSchemas = new Map<SlackTranslate, ReturnType<typeof buildFormSchema>>();
+const formSchemas = new WeakMap<SlackTranslate, ReturnType<typeof buildFormSchema>>();
 
 function formSchema(t: SlackTranslate) {
   let schema = formSchemas.get(t);
