@@ -5,6 +5,7 @@ import nodemailer from 'nodemailer';
 import { loadConfig } from '../src/config.js';
 import { createDatabase, type Database } from '../src/db/index.js';
 import { migrateUp } from '../src/db/migrate.js';
+import { loadTexts } from '../src/i18n/index.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import { OutboxDrainer } from '../src/notifications/drain.js';
 import { type OutboxEntry, writeOutbox } from '../src/notifications/enqueue.js';
@@ -32,6 +33,7 @@ const LATENCY_TICKETS = Number(process.env.BENCH_LATENCY_TICKETS ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POOL = 5;
 const PUBLIC_URL = 'https://help.example.com';
+const texts = loadTexts();
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function freshDatabase(): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
@@ -91,6 +93,7 @@ function addressBook(db: Database, logger: Logger): UserDirectory {
     db,
     new WebClient('xoxb-bench', { slackApiUrl: 'http://127.0.0.1:9/api/' }),
     logger,
+    texts.languageOf,
   );
 }
 
@@ -119,7 +122,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function throughput(db: Database, sink: EmailSink) {
-  const templates = loadEmailTemplates({ publicUrl: PUBLIC_URL });
+  const templates = loadEmailTemplates({ texts, publicUrl: PUBLIC_URL });
   const logger = createLogger('warn');
   await seedTechnicians(db);
   const all = entries(COUNT, `bench-${Date.now()}`);
@@ -224,6 +227,7 @@ async function latency(db: Database, sink: EmailSink) {
   );
   const notifications = await startNotifications({
     config,
+    texts,
     services,
     logger: createLogger('warn'),
     addressBook: addressBook(db, createLogger('warn')),

@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/index.js';
 import { migrateUp } from '../src/db/migrate.js';
+import { loadTexts } from '../src/i18n/index.js';
 import { createLogger } from '../src/logger.js';
 import { createWebApp, errorHandler } from '../src/web/app.js';
 import { loadSummary } from '../src/web/status/summary.js';
@@ -83,7 +84,7 @@ try {
     res.on('finish', () => serverTimes.push(performance.now() - start));
     next();
   });
-  outer.use(createWebApp({ config, db, logger }));
+  outer.use(createWebApp({ config, db, logger, texts: loadTexts() }));
   outer.use(errorHandler(logger));
   server = outer.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -146,6 +146,7 @@ export const configSchema = z
     EMAIL_NEW_TICKET_TO_MANAGERS: booleanFlag(false),
     EMAIL_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
     EMAIL_TEMPLATES_DIR: optionalText,
+    LOCALES_DIR: optionalText,
     DIGEST_CRON: cronExpression('0 8 * * 1-5'),
     DIGEST_TZ: z.string().default('UTC').refine(isTimeZone, 'not a time zone name such as Europe/Paris'),
     MANAGER_EMAILS: emailList,
@@ -299,6 +300,8 @@ export interface Config {
     templatesDir?: string;
   };
   digest: { cron: string; timeZone: string; managerEmails: string[] };
+  /** A folder of language folders laid over locales/: more languages, texts replaced key by key. */
+  localesDir?: string;
   statusPage: { user?: string; password?: string };
   signIn: SignIn;
   /** Bearer token Prometheus presents at /metrics. */
@@ -377,6 +380,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       templatesDir: env.EMAIL_TEMPLATES_DIR,
     },
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, managerEmails: env.MANAGER_EMAILS },
+    localesDir: env.LOCALES_DIR,
     statusPage: { user: env.STATUS_PAGE_USER, password: env.STATUS_PAGE_PASSWORD },
     signIn,
     metricsToken: env.METRICS_TOKEN,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type Config, isLoopbackHost } from './config.js';
 import { createDatabase, type Database } from './db/index.js';
 import { migrateUp } from './db/migrate.js';
+import { loadTexts, type Texts } from './i18n/index.js';
 import { type Logger, redactUrl } from './logger.js';
 import {
   type NotificationsHandle,
@@ -60,12 +61,25 @@ function refuseOpenExposure(config: Config): void {
   );
 }
 
-/** The composition root: config → database → ticket services → web (and Slack) → listening. */
+/**
+ * Every text in every language, checked before anything else starts: a broken file in LOCALES_DIR
+ * stops start-up (TextsError, naming it); a language that lacks texts says which, and shows them in English.
+ */
+function startTexts(config: Config, logger: Logger): Texts {
+  const texts = loadTexts({ localesDir: config.localesDir });
+  for (const warning of texts.warnings) logger.warn({ localesDir: config.localesDir }, `texts: ${warning}`);
+  if (texts.overridden.length > 0)
+    logger.info({ localesDir: config.localesDir, files: texts.overridden }, 'texts overridden');
+  return texts;
+}
+
+/** The composition root: config → texts → database → ticket services → web (and Slack) → listening. */
 export async function startTicketbot(
   config: Config,
   logger: Logger,
   options: StartOptions = {},
 ): Promise<Ticketbot> {
+  const texts = startTexts(config, logger);
   const db = createDatabase(config.databaseUrl, { logger });
   logger.info({ database: redactUrl(config.databaseUrl), dialect: db.dialect }, 'connecting to the database');
   try {
@@ -82,7 +96,7 @@ export async function startTicketbot(
   const services: TicketServices = { db, hooks: createTicketHooks(), logger };
   // Slack names the workspace (auth.test) once connected; sign-ins are checked against it.
   const workspace: { teamId: string | undefined } = { teamId: undefined };
-  const app = createWebApp({ config, db, logger, workspace });
+  const app = createWebApp({ config, db, logger, texts, workspace });
 
   // Each part registers its hooks on `services` before anything can change a ticket.
   const metrics = app.locals.metrics as WebMetrics;
@@ -93,10 +107,17 @@ export async function startTicketbot(
   const addressBook = new PendingAddressBook();
   try {
     notifications = await startNotifications(
-      { config, services, logger, addressBook },
+      { config, texts, services, logger, addressBook },
       { outcomes: metrics.emails, retry: options.emailRetry },
     );
-    slack = await startSlack({ config, app, services, logger, cardCatchUpMs: options.cardCatchUpMs });
+    slack = await startSlack({
+      config,
+      texts,
+      app,
+      services,
+      logger,
+      cardCatchUpMs: options.cardCatchUpMs,
+    });
     addressBook.use(slack?.addressBook ?? storedAddressBook(db));
   } catch (error) {
     addressBook.abandon('ticketbot stopped before Slack was connected');

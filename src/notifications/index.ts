@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config.js';
+import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { createScheduler } from '../scheduler/index.js';
 import type { AddressBook } from './addressBook.js';
@@ -22,6 +23,7 @@ import { withdrawDeletedComment } from './withdraw.js';
 
 export interface NotificationDeps {
   config: Config;
+  texts: Texts;
   services: TicketServices;
   logger: Logger;
   /** Looks Slack users up when their emails are sent (src/server.ts wires Slack's, or the users table). */
@@ -76,6 +78,7 @@ export async function startNotifications(
   const { db } = services;
 
   const templates = loadEmailTemplates({
+    texts: deps.texts,
     overrideDir: config.mail.templatesDir,
     publicUrl: config.publicUrl,
   });

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LANGUAGES } from '../i18n.js';
+import type { Texts } from '../i18n/index.js';
 import { loadEmailTemplates } from './templates/index.js';
 import { sampleData } from './templates/samples.js';
 import { NOTIFICATIONS } from './types.js';
@@ -8,6 +8,7 @@ import { NOTIFICATIONS } from './types.js';
 export interface PreviewOptions {
   outDir: string;
   publicUrl: string;
+  texts: Texts;
   templatesDir?: string;
 }
 
@@ -17,12 +18,16 @@ export interface PreviewOptions {
  * Returns the files written.
  */
 export async function writePreviews(options: PreviewOptions): Promise<string[]> {
-  const templates = loadEmailTemplates({ overrideDir: options.templatesDir, publicUrl: options.publicUrl });
+  const templates = loadEmailTemplates({
+    texts: options.texts,
+    overrideDir: options.templatesDir,
+    publicUrl: options.publicUrl,
+  });
   await mkdir(options.outDir, { recursive: true });
   const written: string[] = [];
   const rows: string[] = [];
   for (const notification of NOTIFICATIONS) {
-    for (const lang of LANGUAGES) {
+    for (const lang of options.texts.languages) {
       const email = templates.render(notification, lang, sampleData(notification, options.publicUrl), {
         statusPage: notification === 'digest' ? `${options.publicUrl}/` : `${options.publicUrl}/tickets/42`,
         slackThread:

@@ -1,4 +1,4 @@
-import type { Language } from '../i18n.js';
+import type { Language } from '../i18n/index.js';
 
 /** Every email ticketbot sends; each is a folder of templates under emails/. */
 export const NOTIFICATIONS = [
@@ -77,6 +77,8 @@ export interface TemplateLocals extends NotificationData {
   lang: Language;
   t: (key: string, vars?: Record<string, unknown>) => string;
   formatDate: (iso: string | Date) => string;
+  /** A number as the recipient's language writes it, with `fractionDigits` decimals (default 0). */
+  formatNumber: (value: number, fractionDigits?: number) => string;
   links: { statusPage: string | null; slackThread: string | null };
   publicUrl: string;
   subject?: string;

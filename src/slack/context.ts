@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
+import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { TicketServices } from '../tickets/index.js';
 import type { Background } from './background.js';
@@ -10,6 +11,8 @@ import type { RosterCache } from './roster.js';
 /** What every listener gets: the ticket services plus the Slack-side helpers. */
 export interface SlackContext {
   config: Config;
+  /** Every text, in every language (src/i18n). */
+  texts: Texts;
   services: TicketServices;
   logger: Logger;
   client: WebClient;

@@ -2,7 +2,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { type Database, writeAlone } from '../db/index.js';
 import type { User } from '../db/models/user.js';
-import { type Language, languageOf } from '../i18n.js';
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { type AddressBook, type AddressLookup, lookupFromProfile } from '../notifications/addressBook.js';
 import { ensureUsers } from '../tickets/index.js';
@@ -69,6 +69,8 @@ export class UserDirectory implements AddressBook {
     private readonly db: Database,
     private readonly client: WebClient,
     private readonly logger: Logger,
+    /** Which of ticketbot's languages a Slack locale reads (Texts.languageOf). */
+    private readonly languageOf: (locale: string | null | undefined) => Language,
   ) {}
 
   /** The language known in memory, without any I/O (undefined: not seen yet by this process). */
@@ -80,12 +82,12 @@ export class UserDirectory implements AddressBook {
    * The language known without asking Slack: in memory, else the users table, else `fallback`.
    * For what answers Slack within its 3 seconds (an ack), which must not wait on users.info.
    */
-  async languageNow(userId: string, fallback: Language = 'en'): Promise<Language> {
+  async languageNow(userId: string, fallback: Language = DEFAULT_LANGUAGE): Promise<Language> {
     const cached = this.languages.get(userId);
     if (cached) return cached;
     const user = await this.db.models.User.findByPk(userId, { attributes: ['id', 'locale'] });
     if (!user?.locale) return fallback;
-    const language = languageOf(user.locale);
+    const language = this.languageOf(user.locale);
     this.languages.set(userId, language);
     return language;
   }
@@ -94,7 +96,7 @@ export class UserDirectory implements AddressBook {
     const cached = this.languages.get(userId);
     if (cached) return cached;
     const user = await this.refresh(userId);
-    return languageOf(user?.locale);
+    return this.languageOf(user?.locale);
   }
 
   /**
@@ -176,7 +178,7 @@ export class UserDirectory implements AddressBook {
         this.logger.warn({ err: error, slackUser: userId }, 'users.info failed; using what is cached');
       }
     }
-    if (user) this.languages.set(userId, languageOf(user.locale));
+    if (user) this.languages.set(userId, this.languageOf(user.locale));
     if (this.recent.size >= RECENT_MAX) this.recent.clear();
     this.recent.set(userId, { user, at: Date.now() });
     return { user, failure };

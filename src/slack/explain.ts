@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { languageOf } from '../i18n.js';
+import type { SlackTranslate } from '../i18n/index.js';
 import { isDomainError, ValidationFailed } from '../tickets/index.js';
 import { noticeModal } from './blocks/commentModal.js';
 import type { SlackContext } from './context.js';
-import { type Messages, messages, refusal } from './messages.js';
 
 /** Where a refused click came from, read from a block_actions payload. */
 const whereSchema = z.object({
@@ -14,10 +13,16 @@ const whereSchema = z.object({
   message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
 });
 
-export function explanationOf(error: unknown, t: Messages): string {
-  if (error instanceof ValidationFailed && error.fields.technicianId) return t.rosterNotTechnician;
+export function explanationOf(error: unknown, t: SlackTranslate): string {
+  if (error instanceof ValidationFailed && error.fields.technicianId) return t('rosterNotTechnician');
   if (isDomainError(error)) return refusal(t, error.reason);
-  return t.refused.unexpected!;
+  return t('refused.unexpected');
+}
+
+/** The explanation for a refused action, by the domain error's reason. */
+export function refusal(t: SlackTranslate, reason: string): string {
+  const key = `refused.${reason}`;
+  return t.has(key) ? t(key) : t('refused.unexpected');
 }
 
 /**
@@ -42,11 +47,11 @@ export async function explainRefusal(ctx: SlackContext, body: unknown, error: un
 export async function tellWhereClicked(
   ctx: SlackContext,
   body: unknown,
-  say: (t: Messages) => string,
+  say: (t: SlackTranslate) => string,
 ): Promise<void> {
   const where = whereSchema.parse(body);
   const user = await ctx.directory.profile(where.user.id).catch(() => null);
-  const t = messages(languageOf(user?.locale));
+  const t = ctx.texts.slack(user?.locale);
   const text = say(t);
   if (where.channel && where.container?.type === 'message') {
     await ctx.client.chat.postEphemeral({

@@ -1,10 +1,8 @@
-import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
 import { commentCopyText } from './blocks/commentCopy.js';
 import { person } from './blocks/people.js';
 import type { SlackContext } from './context.js';
-import { messages } from './messages.js';
 import { retireRatingPrompt, sendRatingPrompt } from './ratingPrompts.js';
 import { escapeAndTruncate } from './text.js';
 
@@ -48,14 +46,16 @@ export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) 
 export async function dmAssigned(ctx: SlackContext, ticketId: number, technicianId: string): Promise<void> {
   const view = await loadTicketView(ctx.services.db, ticketId);
   if (!view) return;
-  const t = messages(await ctx.directory.language(technicianId));
+  const t = ctx.texts.slack(await ctx.directory.language(technicianId));
   const { ticket } = view;
   const title = escapeAndTruncate(ticket.title, 200);
   const link =
     ticket.slackChannelId && ticket.slackMessageTs
       ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs)
       : undefined;
-  const text = link ? t.dmAssigned(ticket.id, title, link) : t.dmAssignedNoLink(ticket.id, title);
+  const text = link
+    ? t('dmAssigned', { id: ticket.id, title, link })
+    : t('dmAssignedNoLink', { id: ticket.id, title });
   await ctx.publisher.dm(technicianId, { text });
 }
 
@@ -69,7 +69,7 @@ async function copyCommentToThread(
   const ticket = view?.ticket;
   if (!ticket?.slackChannelId || !ticket.slackMessageTs) return;
   const author = await ctx.directory.refresh(authorId);
-  const t = messages(languageOf(view?.requester?.locale));
+  const t = ctx.texts.slack(view?.requester?.locale);
   await ctx.client.chat.postMessage({
     channel: ticket.slackChannelId,
     thread_ts: ticket.slackMessageTs,

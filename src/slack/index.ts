@@ -2,6 +2,7 @@ import { App, ExpressReceiver } from '@slack/bolt';
 import { ErrorCode, WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
+import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { AddressBook } from '../notifications/addressBook.js';
 import type { TicketServices } from '../tickets/index.js';
@@ -23,6 +24,7 @@ const CARD_CATCH_UP_MS = 60_000;
 
 export interface SlackDeps {
   config: Config;
+  texts: Texts;
   /** The Express app Slack's endpoint (POST /slack/events) is mounted on, beside the status page. */
   app: Express;
   services: TicketServices;
@@ -152,11 +154,12 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   }
 
   const background = new Background(logger);
-  const directory = new UserDirectory(services.db, bolt.client, logger);
+  const directory = new UserDirectory(services.db, bolt.client, logger, deps.texts.languageOf);
   const roster = new RosterCache(services.db, logger);
   await roster.start();
   const ctx: SlackContext = {
     config,
+    texts: deps.texts,
     services,
     logger,
     client: bolt.client,
@@ -169,6 +172,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       directory,
       background,
       logger,
+      texts: deps.texts,
       workspaceUrl: identity?.url,
       botId: identity?.bot_id,
     }),

@@ -1,4 +1,3 @@
-import { languageOf } from '../i18n.js';
 import type { TicketChange } from '../tickets/index.js';
 import {
   cardsToCatchUp,
@@ -15,7 +14,6 @@ import {
 } from '../tickets/queries.js';
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
-import { messages } from './messages.js';
 import { isDmRefused } from './slackErrors.js';
 import { escapeAndTruncate } from './text.js';
 
@@ -161,17 +159,19 @@ async function tellRequester(
 ): Promise<void> {
   const { ticket } = view;
   if (ticket.requesterToldAt) return;
-  const t = messages(languageOf(view.requester?.locale));
+  const t = ctx.texts.slack(view.requester?.locale);
   const title = escapeAndTruncate(ticket.title, 200);
   let text: string;
-  if (refused === null) text = t.cardNeedsHelpdesk(ticket.id, title);
-  else if (refused !== undefined) text = t.cannotPost(refused, ticket.id, title);
+  if (refused === null) text = t('cardNeedsHelpdesk', { id: ticket.id, title });
+  else if (refused !== undefined) text = t('cannotPost', { channel: refused, id: ticket.id, title });
   else {
     const link =
       ticket.slackChannelId && ticket.slackMessageTs
         ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs)
         : undefined;
-    text = link ? t.dmCreated(ticket.id, title, link) : t.dmCreatedNoLink(ticket.id, title);
+    text = link
+      ? t('dmCreated', { id: ticket.id, title, link })
+      : t('dmCreatedNoLink', { id: ticket.id, title });
   }
   await dmOrGiveUp(ctx, ticket.id, ticket.requesterId, () => ctx.publisher.dm(ticket.requesterId, { text }));
   await recordRequesterTold(ctx.services.db, ticket.id, { cardRefused: refused !== undefined });

@@ -1,9 +1,7 @@
 import { displayName } from '../db/models/user.js';
-import { languageOf } from '../i18n.js';
 import { noticeModal } from './blocks/commentModal.js';
 import { type NewTicketMetadata, type NewTicketPrefill, newTicketModal } from './blocks/newTicketModal.js';
 import type { SlackContext } from './context.js';
-import { messages } from './messages.js';
 
 /**
  * Where a new ticket's card goes: the helpdesk channel, else the channel the ticket was asked for
@@ -24,9 +22,9 @@ export async function explainNoHelpdeskChannel(
   ctx: SlackContext,
   args: { triggerId: string; userId: string },
 ): Promise<void> {
-  const t = messages(await ctx.directory.languageNow(args.userId));
+  const t = ctx.texts.slack(await ctx.directory.languageNow(args.userId));
   const shown = await ctx.client.views
-    .open({ trigger_id: args.triggerId, view: noticeModal(t.needHelpdeskChannel, t) })
+    .open({ trigger_id: args.triggerId, view: noticeModal(t('needHelpdeskChannel'), t) })
     .then(
       () => true,
       (error: unknown) => {
@@ -34,30 +32,30 @@ export async function explainNoHelpdeskChannel(
         return false;
       },
     );
-  if (!shown) await ctx.publisher.dm(args.userId, { text: t.needHelpdeskChannel });
+  if (!shown) await ctx.publisher.dm(args.userId, { text: t('needHelpdeskChannel') });
 }
 
 /**
  * Opens the new-ticket modal. The trigger_id expires after 3 s, so the modal opens first, from
  * memory only (the roster cache, the language last seen for this user). The directory is asked
- * afterwards; if the user turns out to read French, the open modal is redrawn in French.
+ * afterwards; if the user turns out to read another language, the open modal is redrawn in it.
  */
 export async function openNewTicketModal(
   ctx: SlackContext,
   args: { triggerId: string; userId: string; prefill: NewTicketPrefill; metadata: NewTicketMetadata },
 ): Promise<void> {
-  const guessed = ctx.directory.cachedLanguage(args.userId) ?? 'en';
+  const guessed = ctx.texts.languageOf(ctx.directory.cachedLanguage(args.userId));
   const opened = await ctx.client.views.open({
     trigger_id: args.triggerId,
-    view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, messages(guessed)),
+    view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, ctx.texts.slack(guessed)),
   });
   const user = await ctx.directory.refresh(args.userId);
-  const language = languageOf(user?.locale);
+  const language = ctx.texts.languageOf(user?.locale);
   if (language !== guessed && opened.view?.id) {
     await ctx.client.views.update({
       view_id: opened.view.id,
       hash: opened.view.hash,
-      view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, messages(language)),
+      view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, ctx.texts.slack(language)),
     });
   }
 }

@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
-import { languageOf } from '../i18n.js';
+import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
 import {
@@ -20,7 +20,6 @@ import { CARD_EVENT_TYPE } from './blocks/ids.js';
 import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
-import { messages } from './messages.js';
 import { isConversationRefused, retryAfterOf } from './slackErrors.js';
 
 /**
@@ -84,6 +83,8 @@ export interface PublisherOptions {
   directory: UserDirectory;
   background: Background;
   logger: Logger;
+  /** The texts cards and App Homes are written in. */
+  texts: Texts;
   /** `https://<workspace>.slack.com/`, as auth.test reports it. */
   workspaceUrl?: string;
   /** The bot's bot_id (auth.test): a card found in a channel's history must be ours. */
@@ -102,6 +103,7 @@ export class Publisher {
   private readonly directory: UserDirectory;
   private readonly background: Background;
   private readonly logger: Logger;
+  private readonly texts: Texts;
   private readonly workspaceUrl?: string;
   private readonly botId?: string;
 
@@ -112,6 +114,7 @@ export class Publisher {
     this.directory = options.directory;
     this.background = options.background;
     this.logger = options.logger;
+    this.texts = options.texts;
     this.workspaceUrl = options.workspaceUrl;
     this.botId = options.botId;
   }
@@ -125,7 +128,7 @@ export class Publisher {
       event_type: CARD_EVENT_TYPE,
       event_payload: { ticket_id: view.ticket.id },
     };
-    const card = ticketCard(view, messages(view.requester ? languageOf(view.requester.locale) : 'en'));
+    const card = ticketCard(view, this.texts.slack(view.requester?.locale));
     return { ...card, metadata };
   }
 
@@ -256,7 +259,7 @@ export class Publisher {
           viewer.isTechnician ? ticketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
           staff ? listTechnicians(this.db) : undefined,
         ]);
-        const view = appHome({ viewer, mine, assigned, roster }, messages(languageOf(viewer.locale)));
+        const view = appHome({ viewer, mine, assigned, roster }, this.texts.slack(viewer.locale));
         await this.client.views.publish({ user_id: userId, view });
       },
       { slackUser: userId },

@@ -1,4 +1,3 @@
-import { languageOf } from '../i18n.js';
 import {
   forgetRatingPrompt,
   isRated,
@@ -11,7 +10,6 @@ import {
 import { person } from './blocks/people.js';
 import { ratingDone, ratingPrompt } from './blocks/ratingPrompt.js';
 import type { SlackContext } from './context.js';
-import { messages } from './messages.js';
 import { escapeAndTruncate } from './text.js';
 
 // The requester's rating DM, from closing to answer. Its address is kept on the ticket while it
@@ -68,12 +66,12 @@ async function replaceWithReopened(ctx: SlackContext, view: TicketView, prompt: 
   await ctx.client.chat.update({
     channel: prompt.channel,
     ts: prompt.ts,
-    ...ratingDone(t.ratingReopened(ticket.id, escapeAndTruncate(ticket.title, 200))),
+    ...ratingDone(t('ratingReopened', { id: ticket.id, title: escapeAndTruncate(ticket.title, 200) })),
   });
   await forgetRatingPrompt(ctx.services.db, ticket.id, prompt);
 }
 
 async function requesterMessages(ctx: SlackContext, view: TicketView) {
   const requester = view.requester ?? (await ctx.directory.refresh(view.ticket.requesterId));
-  return messages(languageOf(requester?.locale));
+  return ctx.texts.slack(requester?.locale);
 }

@@ -1,3 +1,4 @@
+import type { SlackTranslate } from '../i18n/index.js';
 import {
   addComment,
   asActor,
@@ -12,7 +13,6 @@ import {
 import { findCommentBySlackMessage, findTicketByCard } from '../tickets/queries.js';
 import type { SlackContext } from './context.js';
 import { explanationOf } from './explain.js';
-import { type Messages, messages } from './messages.js';
 import { readableMessage } from './newTicketFlow.js';
 
 /** A reply in a ticket card's thread, as a message event names it. */
@@ -119,7 +119,7 @@ async function refused(
   }
   if (reply.retried || kind === 'change') return;
   if (error instanceof NotAllowed && kind !== 'reply') return;
-  const t = messages(await ctx.directory.language(reply.userId));
+  const t = ctx.texts.slack(await ctx.directory.language(reply.userId));
   const text = explanation(t, kind, ticketId, body, error);
   await ctx.client.chat.postEphemeral({
     channel: reply.channel,
@@ -129,14 +129,15 @@ async function refused(
   });
 }
 
-function explanation(t: Messages, kind: Kind, ticketId: number, body: string, error: unknown): string {
+function explanation(t: SlackTranslate, kind: Kind, ticketId: number, body: string, error: unknown): string {
+  const values = { id: ticketId, max: COMMENT_MAX };
   if (error instanceof ValidationFailed) {
     const tooLong = characterCount(body) > COMMENT_MAX;
-    if (kind === 'edit') return tooLong ? t.editTooLong(ticketId, COMMENT_MAX) : t.editEmpty(ticketId);
-    return tooLong ? t.replyTooLong(ticketId, COMMENT_MAX) : t.replyEmpty(ticketId);
+    if (kind === 'edit') return tooLong ? t('editTooLong', values) : t('editEmpty', values);
+    return tooLong ? t('replyTooLong', values) : t('replyEmpty', values);
   }
   if (isDomainError(error)) return explanationOf(error, t);
-  if (kind === 'edit') return t.editFailed(ticketId);
-  if (kind === 'delete') return t.deleteFailed(ticketId);
-  return t.replyFailed(ticketId);
+  if (kind === 'edit') return t('editFailed', values);
+  if (kind === 'delete') return t('deleteFailed', values);
+  return t('replyFailed', values);
 }

@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
+import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { accessRules, type Workspace } from './access.js';
 import { createCsrf, csrfSecret } from './csrf.js';
@@ -18,6 +19,7 @@ export interface WebDeps {
   config: Config;
   db: Database;
   logger: Logger;
+  texts: Texts;
   /** The workspace whose people may sign in with Slack; its team id is set once Slack answers. */
   workspace?: Workspace;
 }
@@ -60,7 +62,7 @@ export function createWebApp(deps: WebDeps): Express {
 
   // Cookies, language and time zone are for people's browsers; Slack's requests skip them.
   app.use(exceptSlack(cookieParser()));
-  app.use(exceptSlack(viewerMiddleware()));
+  app.use(exceptSlack(viewerMiddleware(deps.texts)));
   const signIn = config.signIn;
   const sessions =
     signIn.mode === 'slack'
@@ -92,14 +94,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     res.status(500);
     if (req.accepts(['json', 'html']) === 'html' && res.locals.t) {
-      res.render(
-        'error',
-        { title: '500', message: 'Something went wrong; the details are in the server log.' },
-        (renderError, html) => {
-          if (renderError) res.json({ error: 'internal_error' });
-          else res.send(html);
-        },
-      );
+      res.render('error', { title: '500', message: res.locals.t('error.internal') }, (renderError, html) => {
+        if (renderError) res.json({ error: 'internal_error' });
+        else res.send(html);
+      });
       return;
     }
     res.json({ error: 'internal_error' });

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Language } from '../i18n.js';
-import { languageFromHeader, type Translate, translator } from './i18n.js';
+import type { Language, PageTranslate, Texts } from '../i18n/index.js';
+import { dateTimeFormat, formatAge, formatNumber, isTimeZone } from '../i18n/intl.js';
 
 // Who is looking: their language (Accept-Language) and time zone. The zone comes from a `tz`
 // cookie that status.js sets from the browser, or from the zone form (works without JavaScript);
@@ -11,7 +11,7 @@ export const TIME_ZONE_COOKIE = 'tz';
 export interface Viewer {
   language: Language;
   timeZone: string;
-  t: Translate;
+  t: PageTranslate;
   /** "26 Nov 2026, 15:02" in the viewer's zone and language. */
   formatTime(date: Date): string;
   /** "3 days", "5 h": how long ago, short. */
@@ -19,15 +19,7 @@ export interface Viewer {
   formatNumber(value: number, fractionDigits?: number): string;
 }
 
-export function isTimeZone(zone: string): boolean {
-  if (zone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -43,60 +35,24 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-export function createViewer(language: Language, timeZone: string): Viewer {
-  const dateTime = new Intl.DateTimeFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
-    timeZone,
-    dateStyle: 'medium',
-    timeStyle: 'short',
-  });
-  const relative = new Intl.RelativeTimeFormat(language, { numeric: 'always', style: 'short' });
-  // Building an Intl formatter costs far more than using one: one per page, not one per number.
-  const numberFormats = new Map<number, Intl.NumberFormat>();
-  const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-    ['year', 365 * 86400],
-    ['month', 30 * 86400],
-    ['day', 86400],
-    ['hour', 3600],
-    ['minute', 60],
-  ];
+export function createViewer(texts: Texts, language: Language, timeZone: string): Viewer {
+  const dateTime = dateTimeFormat(texts.dateLocale(language), timeZone);
   return {
     language,
     timeZone,
-    t: translator(language),
+    t: texts.page(language),
     formatTime: (date) => dateTime.format(date),
-    formatAge(date, now = new Date()) {
-      const seconds = Math.max(0, (now.getTime() - date.getTime()) / 1000);
-      for (const [unit, size] of units) {
-        if (seconds >= size) return relative.format(-Math.floor(seconds / size), unit);
-      }
-      return relative.format(0, 'minute');
-    },
-    formatNumber(value, fractionDigits = 0) {
-      let format = numberFormats.get(fractionDigits);
-      if (!format) {
-        format = new Intl.NumberFormat(language, {
-          minimumFractionDigits: fractionDigits,
-          maximumFractionDigits: fractionDigits,
-        });
-        numberFormats.set(fractionDigits, format);
-      }
-      return format.format(value);
-    },
+    formatAge: (date, now) => formatAge(language, date, now),
+    formatNumber: (value, fractionDigits) => formatNumber(language, value, fractionDigits),
   };
 }
 
 /** Puts `viewer`, `t` and the helpers on res.locals for the templates. */
-export function viewerMiddleware(): RequestHandler {
+export function viewerMiddleware(texts: Texts): RequestHandler {
   return (req, res, next) => {
     const fromCookie = readCookie(req.headers.cookie, TIME_ZONE_COOKIE);
-    const language = languageFromHeader(req.headers['accept-language']);
-    let viewer: Viewer;
-    try {
-      // An unknown zone makes Intl throw: that is the check.
-      viewer = createViewer(language, fromCookie && fromCookie.length <= 64 ? fromCookie : 'UTC');
-    } catch {
-      viewer = createViewer(language, 'UTC');
-    }
+    const language = texts.languageFromHeader(req.headers['accept-language']);
+    const viewer = createViewer(texts, language, fromCookie && isTimeZone(fromCookie) ? fromCookie : 'UTC');
     res.locals.viewer = viewer;
     res.locals.t = viewer.t;
     res.locals.lang = viewer.language;

@@ -11,6 +11,7 @@ import { OutboxQueue } from '../../src/notifications/queue.js';
 import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
 import { createEmptyTestDatabase, databaseKinds, type TestDatabase } from '../support/db.js';
+import { texts } from '../support/texts.js';
 
 /** What migrating down to `name` reverts: it and every later migration, newest first. */
 const downTo = (name: string) =>
@@ -152,7 +153,7 @@ for (const { kind, skipReason } of databaseKinds()) {
           queue: new OutboxQueue(db),
           mailer,
           addressBook: storedAddressBook(db),
-          templates: loadEmailTemplates({ publicUrl: 'https://help.example.com' }),
+          templates: loadEmailTemplates({ texts, publicUrl: 'https://help.example.com' }),
           logger: createLogger('silent'),
           owner: 'migration-test',
           from: 'help@example.com',

@@ -98,6 +98,24 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
     expect(mail?.parsed.inReplyTo).toBe(`<ticketbot.ticket-${ticket.id}@example.com>`);
   });
 
+  it('writes to a German-speaking technician (de-AT) in German, escaped in the HTML part', async () => {
+    await services.db.models.User.update({ locale: 'de-AT' }, { where: { id: TECHNICIAN } });
+    try {
+      const ticket = await openTicket(services, { technicianId: TECHNICIAN });
+      const mails = await delivered(1);
+      const mail = mails.find((m) => m.envelopeTo.includes('sam@example.com'));
+      expect(mail?.parsed.subject).toBe(`[#${ticket.id}] Ihnen zugewiesen: Printer <jams> & smokes`);
+      expect(mail?.parsed.text).toContain('Hallo Sam Lee,');
+      expect(mail?.parsed.text).toContain('Camille <Martin> hat Ihnen dieses Ticket zugewiesen.');
+      expect(mail?.parsed.text).toMatch(/^Priorität: Hoch$/m);
+      expect(mail?.parsed.html).toContain('<html lang="de">');
+      expect(mail?.parsed.html).toContain('Camille &lt;Martin&gt; hat Ihnen dieses Ticket zugewiesen.');
+      expect(mail?.parsed.html).toContain('Auf der Statusseite ansehen');
+    } finally {
+      await services.db.models.User.update({ locale: 'en-US' }, { where: { id: TECHNICIAN } });
+    }
+  });
+
   it('tells the requester (in French) about a status change, and about the closing with the rating nudge', async () => {
     const ticket = await openTicket(services, { technicianId: TECHNICIAN });
     await changeStatus(as(services, TECHNICIAN), { ticketId: ticket.id, status: 'in_progress' });

@@ -18,6 +18,7 @@ import {
 import { forgetRatingPrompt, recordRatingPrompt } from '../../src/tickets/queries.js';
 import { retryEmail } from '../../src/web/status/emailQueue.js';
 import { createEmptyTestDatabase, type TestDatabase } from '../support/db.js';
+import { texts } from '../support/texts.js';
 import {
   as,
   drainUntil,
@@ -57,6 +58,7 @@ describe('SQLite: the email drain and other lone writes beside ticket changes [s
     notifications = await startNotifications(
       {
         config: testConfig({ SMTP_URL: 'smtp://unused.invalid' }),
+        texts,
         services,
         logger,
         addressBook: storedAddressBook(db),

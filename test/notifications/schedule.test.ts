@@ -5,6 +5,7 @@ import { smtpMailer } from '../../src/notifications/mailer.js';
 import type { TicketServices } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { TestSmtpServer } from '../support/smtpServer.js';
+import { texts } from '../support/texts.js';
 import { openTicket, outboxRows, servicesWithPeople, TECHNICIAN, testConfig } from './support.js';
 
 const DAY = 24 * 60 * 60_000;
@@ -22,6 +23,7 @@ describeEachDatabase('the email schedule', (suite) => {
     const notifications = await startNotifications(
       {
         config: testConfig({ SMTP_URL: smtp.url, EMAIL_QUEUE_CRON: '* * * * * *' }),
+        texts,
         services,
         logger: createLogger('silent'),
         addressBook: storedAddressBook(suite.db),
@@ -43,6 +45,7 @@ describeEachDatabase('the email schedule', (suite) => {
     const notifications = await startNotifications(
       {
         config: testConfig({ SMTP_URL: smtp.url }),
+        texts,
         services,
         logger: createLogger('silent'),
         addressBook: storedAddressBook(suite.db),

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { startNotifications, storedAddressBook } from '../../src/notifications/index.js';
 import { EmailTemplateError } from '../../src/notifications/templates/index.js';
 import { startTicketbot } from '../../src/server.js';
+import { texts } from '../support/texts.js';
 import { openTicket, servicesWithPeople, TECHNICIAN, tempDir, testConfig } from './support.js';
 
 describe('email at start-up', () => {
@@ -18,7 +19,13 @@ describe('email at start-up', () => {
     const services = await servicesWithPeople(db);
     const outboxDir = join(dir, 'outbox');
     const notifications = await startNotifications(
-      { config: testConfig(), services, logger: createLogger('silent'), addressBook: storedAddressBook(db) },
+      {
+        config: testConfig(),
+        texts,
+        services,
+        logger: createLogger('silent'),
+        addressBook: storedAddressBook(db),
+      },
       { schedule: false, outboxDir },
     );
     try {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
+import { loadTexts } from '../../src/i18n/index.js';
 import { createLogger } from '../../src/logger.js';
 import {
   type AddressBook,
@@ -81,7 +82,13 @@ export function notificationsFor(
   const config = testConfig({ SMTP_URL: smtpUrl, ...options.env });
   const addressBook = options.addressBook ?? storedAddressBook(services.db);
   return startNotifications(
-    { config, services, logger: createLogger('silent'), addressBook },
+    {
+      config,
+      texts: loadTexts({ localesDir: config.localesDir }),
+      services,
+      logger: createLogger('silent'),
+      addressBook,
+    },
     { schedule: false, retry: FAST_RETRY, mailer: smtpMailer(smtpUrl, { maxConnections: 3 }), ...options },
   );
 }

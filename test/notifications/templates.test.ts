@@ -2,12 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import juice from 'juice';
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES } from '../../src/i18n.js';
 import { writePreviews } from '../../src/notifications/preview.js';
 import { EmailTemplateError, loadEmailTemplates } from '../../src/notifications/templates/index.js';
 import { createCssInliner } from '../../src/notifications/templates/inlineCss.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
 import { NOTIFICATIONS } from '../../src/notifications/types.js';
+import { texts } from '../support/texts.js';
 import { tempDir } from './support.js';
 
 const publicUrl = 'https://help.example.com';
@@ -23,10 +23,10 @@ function overrideDir(files: Record<string, string>): string {
 }
 
 describe('email templates', () => {
-  it('render every notification in English and French: subject, HTML with inlined CSS, text', () => {
-    const templates = loadEmailTemplates({ publicUrl });
+  it('render every notification in every language: subject, HTML with inlined CSS, text', () => {
+    const templates = loadEmailTemplates({ texts, publicUrl });
     for (const notification of NOTIFICATIONS) {
-      for (const lang of LANGUAGES) {
+      for (const lang of texts.languages) {
         const email = templates.render(notification, lang, sampleData(notification, publicUrl), links);
         expect(email.subject.length, `${notification}/${lang}`).toBeGreaterThan(5);
         expect(email.html).toContain(`<html lang="${lang}">`);
@@ -47,7 +47,7 @@ describe('email templates', () => {
   });
 
   it('tell managers why they get new-ticket emails; the people on a ticket, why they get theirs', () => {
-    const templates = loadEmailTemplates({ publicUrl });
+    const templates = loadEmailTemplates({ texts, publicUrl });
     const created = templates.render('ticket_created', 'en', sampleData('ticket_created', publicUrl), links);
     for (const part of [created.html, created.text]) {
       expect(part).toContain('your address is in MANAGER_EMAILS, which is told of every new ticket');
@@ -59,11 +59,11 @@ describe('email templates', () => {
   });
 
   it('show a long comment up to 5,000 characters, whole emoji, and say where the rest is', () => {
-    const templates = loadEmailTemplates({ publicUrl });
+    const templates = loadEmailTemplates({ texts, publicUrl });
     const data = sampleData('ticket_commented', publicUrl);
     // 40,000 emoji: what a Slack reply may hold, 160 KB of UTF-8.
     const long = { ...data, comment: { author: 'Sam Lee', body: '😀'.repeat(40_000) } };
-    for (const lang of LANGUAGES) {
+    for (const lang of texts.languages) {
       const email = templates.render('ticket_commented', lang, long, links);
       const shown = /(😀+)…/u.exec(email.text)?.[1] ?? '';
       expect(Array.from(shown)).toHaveLength(4999);
@@ -85,7 +85,7 @@ describe('email templates', () => {
 
   it('inlines CSS exactly as juice does, though it reuses work between emails of the same shape', () => {
     const inline = createCssInliner();
-    const templates = loadEmailTemplates({ publicUrl });
+    const templates = loadEmailTemplates({ texts, publicUrl });
     const data = sampleData('ticket_assigned', publicUrl);
     const first = templates.render('ticket_assigned', 'en', data, links);
     const second = templates.render(
@@ -113,7 +113,7 @@ describe('email templates', () => {
         'ticket_closed.reopen': 'Toujours en panne ? Dites-le dans Slack.',
       }),
     });
-    const templates = loadEmailTemplates({ publicUrl, overrideDir: dir });
+    const templates = loadEmailTemplates({ texts, publicUrl, overrideDir: dir });
     expect(templates.overridden.sort()).toEqual([
       'layout.pug',
       'locales/fr.json',
@@ -141,7 +141,7 @@ describe('email templates', () => {
     });
     let error: unknown;
     try {
-      loadEmailTemplates({ publicUrl, overrideDir: dir });
+      loadEmailTemplates({ texts, publicUrl, overrideDir: dir });
     } catch (caught) {
       error = caught;
     }
@@ -150,23 +150,90 @@ describe('email templates', () => {
     expect(problems).toContain(join(dir, 'ticket_closed/html.pug'));
     expect(problems).toMatch(/digest \(en\).*deeper/);
     const badTexts = overrideDir({ 'locales/en.json': '{ not json' });
-    expect(() => loadEmailTemplates({ publicUrl, overrideDir: badTexts })).toThrow(
+    expect(() => loadEmailTemplates({ texts, publicUrl, overrideDir: badTexts })).toThrow(
       join(badTexts, 'locales/en.json'),
     );
 
     const unknownOnly = overrideDir({ 'ticket_asigned/subject.pug': '| typo' });
-    expect(loadEmailTemplates({ publicUrl, overrideDir: unknownOnly }).warnings.join()).toContain(
+    expect(loadEmailTemplates({ texts, publicUrl, overrideDir: unknownOnly }).warnings.join()).toContain(
       'ticket_asigned/subject.pug',
     );
-    expect(() => loadEmailTemplates({ publicUrl, overrideDir: join(dir, 'missing') })).toThrow(
+    expect(() => loadEmailTemplates({ texts, publicUrl, overrideDir: join(dir, 'missing') })).toThrow(
       EmailTemplateError,
+    );
+  });
+
+  it('write the digest in German, with plurals and numbers by Intl in every language', () => {
+    const templates = loadEmailTemplates({ texts, publicUrl });
+    const sample = sampleData('digest', publicUrl);
+    const digest = sample.digest!;
+    const one = { ...sample, digest: { ...digest, totals: { ...digest.totals, created: 1, closed: 0 } } };
+    const de = templates.render('digest', 'de-DE', sample, {
+      statusPage: `${publicUrl}/`,
+      slackThread: null,
+    });
+    expect(de.subject).toBe('Helpdesk-Zusammenfassung: 7 neu, 5 geschlossen, 12 offen');
+    expect(de.text).toContain('Offene Tickets: 12');
+    expect(de.text).toContain('- Sam Lee: Offen 5, Geschlossen 3, Durchschnittliche Bewertung 4,5');
+    expect(de.html).toContain('4,5 / 5 (2)');
+    expect(de.html).toContain('Badge reader &lt;lobby&gt;');
+    // Dates in the recipient's zone (Europe/Paris), as German writes them.
+    expect(de.text).toContain(
+      new Intl.DateTimeFormat('de-DE', {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone: 'Europe/Paris',
+      }).format(new Date(digest.start)),
+    );
+    const links = { statusPage: `${publicUrl}/`, slackThread: null };
+    // French counts 0 and 1 in the singular (Intl.PluralRules): "1 nouveau", never "1 nouveaux".
+    expect(templates.render('digest', 'fr', one, links).subject).toBe(
+      'Récapitulatif du helpdesk : 1 nouveau, 0 fermé, 12 ouverts',
+    );
+    expect(templates.render('digest', 'en', one, links).subject).toBe(
+      'Helpdesk digest: 1 new, 0 closed, 12 open',
+    );
+    expect(templates.render('digest', 'fr', sample, links).text).toContain('Note moyenne 4,5');
+    expect(templates.render('digest', 'en', sample, links).text).toContain('Average rating 4.5');
+  });
+
+  it('take German text keys from EMAIL_TEMPLATES_DIR too, and refuse one whose placeholders differ', () => {
+    const dir = overrideDir({
+      'locales/de.json': JSON.stringify({
+        'ticket_assigned.intro': '{actor} hat Ihnen ein neues Ticket gegeben.',
+      }),
+    });
+    const templates = loadEmailTemplates({ texts, publicUrl, overrideDir: dir });
+    expect(templates.overridden).toEqual(['locales/de.json']);
+    const assigned = templates.render(
+      'ticket_assigned',
+      'de',
+      sampleData('ticket_assigned', publicUrl),
+      links,
+    );
+    expect(assigned.text).toContain('Alex Kim hat Ihnen ein neues Ticket gegeben.');
+    expect(assigned.subject).toBe(
+      '[#42] Ihnen zugewiesen: VPN drops every 10 minutes <since Monday> & on Wi-Fi only',
+    );
+
+    const wrong = overrideDir({
+      'locales/de.json': JSON.stringify({ 'ticket_assigned.intro': '{wer} hat Ihnen ein Ticket gegeben.' }),
+    });
+    expect(() => loadEmailTemplates({ texts, publicUrl, overrideDir: wrong })).toThrow(
+      new RegExp(
+        `${join(wrong, 'locales/de.json')}: "ticket_assigned.intro" has the placeholders \\{wer\\}, but the English text has \\{actor\\}`,
+      ),
+    );
+    const unknownLanguage = overrideDir({ 'locales/xx.json': '{}' });
+    expect(loadEmailTemplates({ texts, publicUrl, overrideDir: unknownLanguage }).warnings.join()).toContain(
+      'locales/xx.json',
     );
   });
 
   it('npm run emails:preview writes every email in every language, with an index', async () => {
     const out = tempDir('ticketbot-email-preview-');
-    const files = await writePreviews({ outDir: out, publicUrl });
-    expect(files).toHaveLength(NOTIFICATIONS.length * LANGUAGES.length * 2 + 1);
+    const files = await writePreviews({ outDir: out, publicUrl, texts });
+    expect(files).toHaveLength(NOTIFICATIONS.length * texts.languages.length * 2 + 1);
     const index = readFileSync(join(out, 'index.html'), 'utf8');
     expect(index).toContain('ticket_commented.fr.html');
     expect(readFileSync(join(out, 'digest.fr.html'), 'utf8')).toContain('Récapitulatif');

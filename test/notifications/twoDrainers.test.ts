@@ -10,6 +10,7 @@ import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
 import { describeEachDatabase } from '../support/db.js';
 import { TestSmtpServer } from '../support/smtpServer.js';
+import { texts } from '../support/texts.js';
 import { FAST_RETRY } from './support.js';
 
 describeEachDatabase('two processes draining one outbox', (suite) => {
@@ -36,7 +37,7 @@ describeEachDatabase('two processes draining one outbox', (suite) => {
       })),
       'example.com',
     );
-    const templates = loadEmailTemplates({ publicUrl: 'https://help.example.com' });
+    const templates = loadEmailTemplates({ texts, publicUrl: 'https://help.example.com' });
     // On MySQL each "process" has its own connection pool, mailer and lease owner name. SQLite
     // has one writer per file, and in one Node process separate handles busy-waiting on its
     // lock would starve libuv's thread pool: there the two drainers share the process's handle.

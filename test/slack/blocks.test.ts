@@ -3,21 +3,23 @@ import type { Ticket } from '../../src/db/models/ticket.js';
 import type { User } from '../../src/db/models/user.js';
 import { appHome } from '../../src/slack/blocks/appHome.js';
 import { commentCopyText } from '../../src/slack/blocks/commentCopy.js';
+import { commentModal, noticeModal } from '../../src/slack/blocks/commentModal.js';
 import { parseTicketActionsBlockId, ticketActionsBlockId } from '../../src/slack/blocks/ids.js';
 import { newTicketModal } from '../../src/slack/blocks/newTicketModal.js';
 import { ratingPrompt, ratingRemarkModal, ratingThanks } from '../../src/slack/blocks/ratingPrompt.js';
 import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
-import { messages } from '../../src/slack/messages.js';
 import { readableSlackText } from '../../src/slack/newTicketFlow.js';
 import { escapeAndTruncate, escapeMrkdwn, truncate } from '../../src/slack/text.js';
 import type { TicketView } from '../../src/tickets/queries.js';
 import { validateBlocks, validateView } from '../support/slackBlockKit.js';
+import { texts } from '../support/texts.js';
 
 // The pure parts: escaping, truncation, and the Block Kit each view produces, checked against
 // the same limits the test Slack enforces.
 
-const en = messages('en');
-const fr = messages('fr');
+const en = texts.slack('en');
+const fr = texts.slack('fr');
+const de = texts.slack('de');
 
 function ticket(overrides: Partial<Ticket> = {}): Ticket {
   return {
@@ -92,7 +94,7 @@ describe('a comment copied into the thread', () => {
 
   it('past the 40,000 characters Slack shows, stops with a line saying so and a link to the whole', () => {
     const body = `${'&'.repeat(39_000)}😀${'x'.repeat(5_000)}`;
-    for (const t of [en, fr]) {
+    for (const t of [en, fr, de]) {
       const text = commentCopyText('*Tom*', body, link, t);
       expect(text.length).toBeLessThanOrEqual(40_000);
       expect(text).toMatch(/^\*Tom\* ?: (&amp;)+…\n_/);
@@ -273,10 +275,7 @@ describe('Block Kit views', () => {
     expect(validateView(modal, 'modal')).toEqual([]);
     expect(
       validateView(
-        ratingRemarkModal(
-          { ticketId: 42, resolution: 2, score: 4, channel: 'D1', ts: '1.2' },
-          messages('fr'),
-        ),
+        ratingRemarkModal({ ticketId: 42, resolution: 2, score: 4, channel: 'D1', ts: '1.2' }, fr),
         'modal',
       ),
     ).toEqual([]);
@@ -309,11 +308,37 @@ describe('Block Kit views', () => {
     expect(parseTicketActionsBlockId(undefined)).toBeUndefined();
   });
 
-  it('the French catalog has every key the English one has', () => {
-    const keys = (o: object): string[] =>
-      Object.entries(o).flatMap(([k, v]) =>
-        v && typeof v === 'object' ? keys(v).map((s) => `${k}.${s}`) : [k],
-      );
-    expect(keys(fr).sort()).toEqual(keys(en).sort());
+  it('German: the card, the modals and the App Home in German, every title whole within Slack limits', () => {
+    const card = ticketCard(view({ technicianId: 'U0TECH0001', title: '<!channel> Drucker' }), de);
+    expect(card.text).toBe('Ticket #42: &lt;!channel&gt; Drucker');
+    expect(JSON.stringify(card.blocks[1])).toContain('*Priorität*\\n:large_orange_circle: Hoch');
+    expect(JSON.stringify(card.blocks[3])).toContain('Tom hat es von Offen auf In Bearbeitung gesetzt');
+    expect(validateBlocks(card.blocks, 'message')).toEqual([]);
+    const roster = [{ id: 'U0TECH0001', name: 'Tom' }];
+    const home = appHome(
+      { viewer: user('U0ADMIN001', 'Ada', { isAdmin: true }), mine: { tickets: [], total: 0 }, roster: [] },
+      de,
+    );
+    expect(JSON.stringify(home)).toContain('Meine offenen Tickets');
+    expect(validateView(home)).toEqual([]);
+    for (const t of texts.languages.map((language) => texts.slack(language))) {
+      const modals = [
+        newTicketModal({}, roster, {}, t),
+        commentModal(42, t),
+        noticeModal(t('needHelpdeskChannel'), t),
+        ratingRemarkModal({ ticketId: 42, resolution: 2, score: 4, channel: 'D1', ts: '1.2' }, t),
+      ];
+      for (const modal of modals) {
+        expect(validateView(modal, 'modal'), t.language).toEqual([]);
+        // A title, Submit or Close longer than Slack's 24 characters would be cut short with "…".
+        for (const part of [modal.title, modal.submit, modal.close])
+          expect(part?.text ?? '', `${t.language} ${modal.callback_id}`).not.toMatch(/…$/);
+      }
+    }
+    expect(newTicketModal({}, roster, {}, de)).toMatchObject({
+      title: { text: 'Neues Ticket' },
+      submit: { text: 'Erstellen' },
+      close: { text: 'Abbrechen' },
+    });
   });
 });

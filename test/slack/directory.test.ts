@@ -4,6 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { UserDirectory } from '../../src/slack/directory.js';
 import { describeEachDatabase } from '../support/db.js';
 import { FakeSlack } from '../support/slackApi.js';
+import { texts } from '../support/texts.js';
 
 // The user directory as the email drain's address book: what it answers for each person, and
 // when it asks Slack.
@@ -17,7 +18,7 @@ describeEachDatabase('Slack user directory: addresses for the email drain', (sui
     slack = await FakeSlack.start();
     // No client retries: one failed call is one failed lookup.
     const client = new WebClient('xoxb-test-token', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-    directory = new UserDirectory(suite.db, client, createLogger('silent'));
+    directory = new UserDirectory(suite.db, client, createLogger('silent'), texts.languageOf);
   });
   afterAll(async () => slack?.stop());
 

@@ -415,6 +415,61 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
     expect(opened.args.view).toMatchObject({ title: { text: 'Nouveau ticket' } });
   });
 
+  it('speaks German to a German-speaking requester (de-DE): modal, card, DM, field errors, help and the rating DM', async () => {
+    const newcomer = 'U0NEULING1';
+    app.slack.addUser(newcomer, { name: 'Jonas', locale: 'de-DE' });
+    const card = await app.createTicket(newcomer, '<!channel> Drucker kaputt', {
+      technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
+    });
+    const update = await app.slack.waitForCall('views.update', (a) =>
+      JSON.stringify(a.view).includes('Neues Ticket'),
+    );
+    expect(update.args.view).toMatchObject({
+      title: { text: 'Neues Ticket' },
+      submit: { text: 'Erstellen' },
+    });
+    const shown = JSON.stringify(card.blocks);
+    expect(shown).toContain('*Priorität*');
+    expect(shown).toContain('Zuweisung aufheben');
+    expect(shown).toContain('Jonas hat das Ticket eröffnet');
+    const posted = app.slack.calls.find((c) => c.method === 'chat.postMessage' && c.response.ts === card.ts)!;
+    expect(String(posted.args.text)).toMatch(/^Ticket #\d+: &lt;!channel&gt; Drucker kaputt$/);
+    const dm = await app.slack.waitForCall('chat.postMessage', (a) => a.channel === `D${newcomer.slice(1)}`);
+    expect(String(dm.args.text)).toMatch(
+      /^Ihr Ticket <[^|]+\|#\d+ &lt;!channel&gt; Drucker kaputt> ist eröffnet\./,
+    );
+
+    // Known now: the next modal opens in German, and says what is wrong in German.
+    app.slack.clear();
+    await app.command(newcomer, '');
+    const opened = await app.slack.waitForCall('views.open');
+    expect(opened.args.view).toMatchObject({ title: { text: 'Neues Ticket' } });
+    const blank = await app.submitView(newcomer, opened, {
+      title: { title: { type: 'plain_text_input', value: '  ' } },
+      priority: { priority: { type: 'static_select', selected_option: { value: 'normal' } } },
+    });
+    expect(blank.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { title: 'Geben Sie dem Ticket einen Titel.' },
+    });
+    const mine = await app.command(newcomer, 'meine');
+    expect((mine.json() as { text: string }).text).toContain('Ihre offenen Tickets:');
+
+    // Someone not met yet, from Austria: the German word answers in German at once.
+    const stranger = 'U0FREMDE01';
+    app.slack.addUser(stranger, { name: 'Lena', locale: 'de-AT' });
+    const hilfe = await app.command(stranger, 'hilfe');
+    expect((hilfe.json() as { text: string }).text).toContain('eröffnet ein neues Ticket');
+
+    // Closed: the rating DM asks in German.
+    await app.click(TECHNICIAN, card, 'ticket_close');
+    const prompt = await app.slack.waitForCall(
+      'chat.postMessage',
+      (a) => a.channel === `D${newcomer.slice(1)}` && String(a.text).includes('geschlossen'),
+    );
+    expect(String(prompt.args.text)).toMatch(/wurde geschlossen\. Wie zufrieden waren Sie mit Tom Tech\?$/);
+  });
+
   it('never lets a title ping anyone and keeps huge text within Block Kit limits', async () => {
     const title = `<!channel> <@U0TECH0001> & ${'x'.repeat(120)}`.slice(0, 150);
     const card = await app.createTicket(REQUESTER, title, {

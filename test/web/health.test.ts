@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createWebApp } from '../../src/web/app.js';
 import { createTestDatabase } from '../support/db.js';
+import { texts } from '../support/texts.js';
 
 it('/readyz tells anyone only “not ready”; the reason goes to the log, once', async () => {
   const database = await createTestDatabase('sqlite');
@@ -19,7 +20,12 @@ it('/readyz tells anyone only “not ready”; the reason goes to the log, once'
       },
     }),
   );
-  const app = createWebApp({ config: loadConfig({ DATABASE_URL: database.url }), db: database.db, logger });
+  const app = createWebApp({
+    config: loadConfig({ DATABASE_URL: database.url }),
+    db: database.db,
+    logger,
+    texts,
+  });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

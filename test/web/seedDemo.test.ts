@@ -5,6 +5,7 @@ import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
 import type { Notification } from '../../src/notifications/types.js';
 import { createTicketHooks } from '../../src/tickets/index.js';
 import { createTestDatabase } from '../support/db.js';
+import { texts } from '../support/texts.js';
 import { listedTicketIds, type RunningPage, startStatusPage, visibleText } from './support.js';
 
 describe('npm run seed:demo', () => {
@@ -38,7 +39,7 @@ describe('npm run seed:demo', () => {
   });
 
   it('seeds emails that render, so the dead one can be retried from the email queue', async () => {
-    const templates = loadEmailTemplates({ publicUrl: 'http://localhost:3000' });
+    const templates = loadEmailTemplates({ texts, publicUrl: 'http://localhost:3000' });
     const rows = await database.db.models.EmailOutbox.findAll();
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
+import { loadTexts } from '../../src/i18n/index.js';
 import { createLogger } from '../../src/logger.js';
 import {
   asActor,
@@ -37,7 +38,8 @@ export async function startStatusPage(
     ...env,
   });
   const logger = createLogger('silent');
-  const app = createWebApp({ config, db, logger, workspace: { teamId: options.teamId } });
+  const texts = loadTexts({ localesDir: config.localesDir });
+  const app = createWebApp({ config, db, logger, texts, workspace: { teamId: options.teamId } });
   beforeListen?.(app);
   app.use(errorHandler(logger));
   const host = options.host ?? '127.0.0.1';

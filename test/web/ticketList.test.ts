@@ -166,6 +166,28 @@ describeEachDatabase('status page: ticket list', (suite) => {
     });
     expect(text).toContain(tokyo.format(new Date(iso!)));
   });
+
+  it('speaks German to a German browser (de-AT), with dates and ages as German writes them', async () => {
+    const { html } = await get('/', {
+      'Accept-Language': 'de-AT,de;q=0.9,en;q=0.5',
+      Cookie: 'tz=Europe/Berlin',
+    });
+    const text = visibleText(html);
+    expect(html).toContain('<html lang="de">');
+    expect(text).toMatch(/2 Offen 1 In Bearbeitung 1 Geschlossen \(30 Tage\) 1 Nicht zugewiesen/);
+    expect(text).toContain('Letzte Aktivität');
+    expect(text).toContain('Tickets filtern');
+    expect(text).toContain('Zeiten in der Zeitzone Europe/Berlin.');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
+    const [iso] = /datetime="([^"]+)"/.exec(html)!.slice(1);
+    const berlin = new Intl.DateTimeFormat('de-DE', {
+      timeZone: 'Europe/Berlin',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
+    expect(text).toContain(berlin.format(new Date(iso!)));
+    expect(text).toMatch(/(in|vor) \d+ (Min|Std)\./);
+  });
 });
 
 describe('status page: list pagination', () => {

@@ -136,6 +136,19 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     expect(text).toContain('Alice Martin rated it 5 / 5');
   });
 
+  it('shows the history and the rating in German to a German browser', async () => {
+    const response = await fetch(`${page.url}/tickets/${ticketId}`, {
+      headers: { 'Accept-Language': 'de-DE' },
+    });
+    const text = visibleText(await response.text());
+    expect(text).toContain('Alice Martin hat das Ticket eröffnet');
+    expect(text).toContain('Camille Roux hat es Daniel Blanc zugewiesen');
+    expect(text).toContain('Daniel Blanc hat den Status von Offen auf In Bearbeitung geändert');
+    expect(text).toContain('Alice Martin hat es mit 5 / 5 bewertet');
+    expect(text).toContain('5 / 5 von Alice Martin');
+    expect(text).toContain('Driver reinstalled <b>today</b>');
+  });
+
   it('shows the rating, the email notifications with their delivery state and the Slack thread link', async () => {
     const { html } = await get(`/tickets/${ticketId}`);
     const text = visibleText(html);

@@ -14,6 +14,8 @@ export class TemplateTree {
   constructor(
     readonly builtIn: string,
     readonly override?: string,
+    /** The languages whose `locales/<language>.json` an override folder may hold. */
+    private readonly languages: readonly string[] = [],
   ) {}
 
   /** The file on disk for a path relative to the tree's root. */
@@ -60,8 +62,7 @@ export class TemplateTree {
     const known = new Set([
       ...SHARED_FILES,
       ...NOTIFICATIONS.flatMap((n) => TEMPLATE_PARTS.map((part) => join(n, `${part}.pug`))),
-      join('locales', 'en.json'),
-      join('locales', 'fr.json'),
+      ...this.languages.map((language) => join('locales', `${language}.json`)),
     ]);
     return listFiles(this.override)
       .filter((file) => !known.has(file) && !file.split(sep).some((part) => part.startsWith('.')))

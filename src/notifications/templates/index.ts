@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pug from 'pug';
-import { LANGUAGES, type Language, languageOf } from '../../i18n.js';
+import type { Overlay, Texts } from '../../i18n/index.js';
+import { dateTimeFormat, formatNumber, isTimeZone } from '../../i18n/intl.js';
 import {
   NOTIFICATIONS,
   type Notification,
@@ -12,7 +13,6 @@ import {
   type TemplateLocals,
   type TemplatePart,
 } from '../types.js';
-import { type Catalogs, loadCatalogs, translator } from './catalog.js';
 import { TemplateTree } from './files.js';
 import { createCssInliner } from './inlineCss.js';
 import { sampleData } from './samples.js';
@@ -51,6 +51,8 @@ export interface EmailTemplates {
 }
 
 export interface LoadTemplatesOptions {
+  /** The texts (src/i18n); EMAIL_TEMPLATES_DIR/locales/<language>.json is laid over their email texts. */
+  texts: Texts;
   overrideDir?: string;
   builtInDir?: string;
   publicUrl: string;
@@ -65,7 +67,6 @@ type Compiled = (locals: TemplateLocals) => string;
  */
 export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplates {
   const problems: string[] = [];
-  const catalogProblems: string[] = [];
   const warnings: string[] = [];
   if (
     options.overrideDir &&
@@ -73,14 +74,17 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
   ) {
     throw new EmailTemplateError([`EMAIL_TEMPLATES_DIR: ${options.overrideDir} is not a folder`]);
   }
-  const tree = new TemplateTree(options.builtInDir ?? BUILT_IN_TEMPLATES_DIR, options.overrideDir);
-  const catalogs = loadCatalogs({ builtIn: tree.builtIn, override: tree.override }, catalogProblems);
-  problems.push(...catalogProblems);
-  for (const lang of LANGUAGES) {
-    const unknown = Object.keys(catalogs[lang]).filter((key) => !(key in catalogs.en));
-    if (unknown.length > 0)
-      warnings.push(`locales/${lang}.json: keys no template uses by default: ${unknown.join(', ')}`);
-  }
+  const { texts } = options;
+  const tree = new TemplateTree(
+    options.builtInDir ?? BUILT_IN_TEMPLATES_DIR,
+    options.overrideDir,
+    texts.languages,
+  );
+  // Email texts come from locales/<language>/emails.json (and common.json); an override folder's
+  // locales/<language>.json replaces them key by key, for the emails only.
+  const overlay = texts.overlay('emails', tree.override && join(tree.override, 'locales'));
+  problems.push(...overlay.problems);
+  warnings.push(...overlay.warnings);
   for (const file of tree.unknownOverrides())
     warnings.push(`${file}: not a template ticketbot knows; ignored unless included`);
 
@@ -102,18 +106,24 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
 
   const inlineCss = createCssInliner();
   const templates: EmailTemplates = {
-    overridden: [...overriddenFiles(tree)],
+    overridden: [...overriddenFiles(tree, overlay)],
     warnings,
     render: (template, locale, data, links) =>
-      render({ compiled, catalogs, inlineCss, publicUrl: options.publicUrl }, template, locale, data, links),
+      render(
+        { compiled, texts, overlay, inlineCss, publicUrl: options.publicUrl },
+        template,
+        locale,
+        data,
+        links,
+      ),
   };
   // Render what compiled (with readable texts) to catch runtime mistakes: unknown variables, keys.
-  if (catalogProblems.length === 0) {
+  if (overlay.problems.length === 0) {
     const compiledFully = NOTIFICATIONS.filter((n) =>
       TEMPLATE_PARTS.every((part) => compiled.has(key(n, part))),
     );
     for (const notification of compiledFully) {
-      for (const lang of LANGUAGES) {
+      for (const lang of texts.languages) {
         try {
           const email = templates.render(notification, lang, sampleData(notification, options.publicUrl), {
             statusPage: `${options.publicUrl}/tickets/1`,
@@ -135,25 +145,31 @@ export function loadEmailTemplates(options: LoadTemplatesOptions): EmailTemplate
 
 interface Renderer {
   compiled: Map<string, Compiled>;
-  catalogs: Catalogs;
+  texts: Texts;
+  overlay: Overlay;
   inlineCss: (html: string) => string;
   publicUrl: string;
 }
 
 function render(
-  { compiled, catalogs, inlineCss, publicUrl }: Renderer,
+  { compiled, texts, overlay, inlineCss, publicUrl }: Renderer,
   template: Notification,
   locale: string | null,
   data: NotificationData,
   links: EmailLinks,
 ): RenderedEmail {
-  const lang = languageOf(locale);
+  const lang = texts.languageOf(locale);
+  const dates = dateTimeFormat(
+    texts.dateLocale(lang),
+    data.timeZone && isTimeZone(data.timeZone) ? data.timeZone : 'UTC',
+  );
   const locals: TemplateLocals = {
     ...data,
     comment: data.comment && excerptOf(data.comment),
     lang,
-    t: translator(catalogs[lang], catalogs.en),
-    formatDate: dateFormatter(lang, data.timeZone),
+    t: overlay.translator(lang),
+    formatDate: (iso) => dates.format(typeof iso === 'string' ? new Date(iso) : iso),
+    formatNumber: (value, fractionDigits) => formatNumber(lang, value, fractionDigits),
     links,
     publicUrl,
   };
@@ -193,32 +209,6 @@ function excerptOf(comment: { author: string; body: string }): {
   return { ...comment, body: `${characters.slice(0, EMAIL_COMMENT_MAX - 1).join('')}…`, cut: true };
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function dateFormatter(lang: Language, timeZone: string | null | undefined): (iso: string | Date) => string {
-  const cacheKey = `${lang}|${timeZone ?? ''}`;
-  let format = formatters.get(cacheKey);
-  if (!format) {
-    format = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
-      dateStyle: 'medium',
-      timeStyle: 'short',
-      timeZone: timeZone && isTimeZone(timeZone) ? timeZone : 'UTC',
-    });
-    formatters.set(cacheKey, format);
-  }
-  const chosen = format;
-  return (iso) => chosen.format(typeof iso === 'string' ? new Date(iso) : iso);
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function key(notification: Notification, part: TemplatePart): string {
   return `${notification}/${part}`;
 }
@@ -231,15 +221,14 @@ function firstLines(message: string): string {
   return message.split('\n').slice(0, 6).join(' | ');
 }
 
-function* overriddenFiles(tree: TemplateTree): Generator<string> {
+function* overriddenFiles(tree: TemplateTree, overlay: Overlay): Generator<string> {
   const candidates = [
     'layout.pug',
     'text-layout.pug',
     'mixins.pug',
     'styles.css',
-    join('locales', 'en.json'),
-    join('locales', 'fr.json'),
     ...NOTIFICATIONS.flatMap((n) => TEMPLATE_PARTS.map((part) => join(n, `${part}.pug`))),
   ];
   for (const logical of candidates) if (tree.isOverridden(logical)) yield logical;
+  for (const file of overlay.files) yield join('locales', file);
 }

@@ -1,7 +1,7 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { User } from '../../db/models/user.js';
+import type { SlackTranslate } from '../../i18n/index.js';
 import type { TicketList } from '../../tickets/queries.js';
-import type { Messages } from '../messages.js';
 import { ACTION_HOME_NEW_TICKET, ACTION_ROSTER_ADD, ACTION_ROSTER_REMOVE } from './ids.js';
 import { LIMITS, md, plain } from './limits.js';
 import { person } from './people.js';
@@ -24,19 +24,20 @@ function ticketSection(
   title: string,
   list: TicketList,
   shown: number,
-  t: Messages,
+  t: SlackTranslate,
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [{ type: 'header', text: plain(title, LIMITS.header) }];
-  if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t.homeNone) });
+  if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t('homeNone')) });
   for (const ticket of list.tickets.slice(0, shown)) {
     blocks.push({ type: 'section', text: md(ticketLine(ticket, t)) });
     blocks.push(ticketActions(ticket, t, place));
   }
-  if (list.total > shown) blocks.push({ type: 'context', elements: [md(t.homeMore(list.total - shown))] });
+  if (list.total > shown)
+    blocks.push({ type: 'context', elements: [md(t('homeMore', { count: list.total - shown }))] });
   return blocks;
 }
 
-export function appHome(model: AppHomeModel, t: Messages): HomeView {
+export function appHome(model: AppHomeModel, t: SlackTranslate): HomeView {
   const blocks: KnownBlock[] = [
     {
       type: 'actions',
@@ -45,21 +46,21 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
         {
           type: 'button',
           action_id: ACTION_HOME_NEW_TICKET,
-          text: plain(t.homeNewTicket, LIMITS.buttonText),
+          text: plain(t('homeNewTicket'), LIMITS.buttonText),
           style: 'primary',
         },
       ],
     },
-    ...ticketSection('mine', t.homeMine, model.mine, HOME_LIMITS.mine, t),
+    ...ticketSection('mine', t('homeMine'), model.mine, HOME_LIMITS.mine, t),
   ];
   if (model.assigned)
     blocks.push(
       { type: 'divider' },
-      ...ticketSection('assigned', t.homeAssigned, model.assigned, HOME_LIMITS.assigned, t),
+      ...ticketSection('assigned', t('homeAssigned'), model.assigned, HOME_LIMITS.assigned, t),
     );
   if (model.roster) {
-    blocks.push({ type: 'divider' }, { type: 'header', text: plain(t.homeRoster, LIMITS.header) });
-    if (model.roster.length === 0) blocks.push({ type: 'section', text: md(t.homeRosterEmpty) });
+    blocks.push({ type: 'divider' }, { type: 'header', text: plain(t('homeRoster'), LIMITS.header) });
+    if (model.roster.length === 0) blocks.push({ type: 'section', text: md(t('homeRosterEmpty')) });
     const shown = model.roster.slice(0, HOME_LIMITS.roster);
     for (const technician of shown) {
       blocks.push({
@@ -71,7 +72,7 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
               accessory: {
                 type: 'button' as const,
                 action_id: ACTION_ROSTER_REMOVE,
-                text: plain(t.homeRosterRemove, LIMITS.buttonText),
+                text: plain(t('homeRosterRemove'), LIMITS.buttonText),
                 value: technician.id,
               },
             }
@@ -79,7 +80,10 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
       });
     }
     if (model.roster.length > shown.length) {
-      blocks.push({ type: 'context', elements: [md(t.homeMore(model.roster.length - shown.length))] });
+      blocks.push({
+        type: 'context',
+        elements: [md(t('homeMore', { count: model.roster.length - shown.length }))],
+      });
     }
     if (model.viewer.isAdmin) {
       blocks.push({
@@ -89,7 +93,7 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
           {
             type: 'users_select',
             action_id: ACTION_ROSTER_ADD,
-            placeholder: plain(t.homeRosterAdd, LIMITS.placeholder),
+            placeholder: plain(t('homeRosterAdd'), LIMITS.placeholder),
           },
           // The rows stop at HOME_LIMITS.roster: anyone further down is removed from here.
           ...(model.roster.length > shown.length
@@ -97,7 +101,7 @@ export function appHome(model: AppHomeModel, t: Messages): HomeView {
                 {
                   type: 'users_select' as const,
                   action_id: ACTION_ROSTER_REMOVE,
-                  placeholder: plain(t.homeRosterRemovePick, LIMITS.placeholder),
+                  placeholder: plain(t('homeRosterRemovePick'), LIMITS.placeholder),
                 },
               ]
             : []),

@@ -1,4 +1,4 @@
-import type { Messages } from '../messages.js';
+import type { SlackTranslate } from '../../i18n/index.js';
 import { escapeAndTruncate, escapeMrkdwn } from '../text.js';
 import { LIMITS } from './limits.js';
 
@@ -8,10 +8,11 @@ import { LIMITS } from './limits.js';
  * a message, it stops with a line saying so and a link to where the whole comment is (`wholeAt`,
  * the ticket's status page).
  */
-export function commentCopyText(who: string, body: string, wholeAt: string, t: Messages): string {
-  const whole = t.commentInThread(who, escapeMrkdwn(body));
+export function commentCopyText(who: string, body: string, wholeAt: string, t: SlackTranslate): string {
+  const copy = (text: string) => t('commentInThread', { who, body: text });
+  const whole = copy(escapeMrkdwn(body));
   if (whole.length <= LIMITS.messageText) return whole;
-  const note = t.commentCut(wholeAt);
-  const room = LIMITS.messageText - t.commentInThread(who, '').length - note.length;
-  return t.commentInThread(who, escapeAndTruncate(body, room)) + note;
+  const note = t('commentCut', { link: wholeAt });
+  const room = LIMITS.messageText - copy('').length - note.length;
+  return copy(escapeAndTruncate(body, room)) + note;
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { Ticket } from '../../db/models/ticket.js';
+import type { SlackTranslate } from '../../i18n/index.js';
 import { REMARK_MAX } from '../../tickets/validation.js';
-import type { Messages } from '../messages.js';
 import { escapeAndTruncate } from '../text.js';
 import { ACTION_RATING_REMARK, RATING_REMARK, rateActionId, VIEW_RATING_REMARK } from './ids.js';
 import { LIMITS, md, plain } from './limits.js';
@@ -14,9 +14,9 @@ import { LIMITS, md, plain } from './limits.js';
 export function ratingPrompt(
   ticket: Ticket,
   technician: string,
-  t: Messages,
+  t: SlackTranslate,
 ): { text: string; blocks: KnownBlock[] } {
-  const text = t.ratingPrompt(ticket.id, escapeAndTruncate(ticket.title, 200), technician);
+  const text = t('ratingPrompt', { id: ticket.id, title: escapeAndTruncate(ticket.title, 200), technician });
   return {
     text,
     blocks: [
@@ -32,7 +32,7 @@ export function ratingPrompt(
           value: `${ticket.id}:${ticket.resolution}:${score}`,
         })),
       },
-      { type: 'context', elements: [md(t.ratingPromptHint, LIMITS.contextText)] },
+      { type: 'context', elements: [md(t('ratingPromptHint'), LIMITS.contextText)] },
     ],
   };
 }
@@ -46,8 +46,8 @@ export interface RatingShown {
 }
 
 /** What the prompt becomes once rated: thanks, then "Add a remark" until there is one, then the remark. */
-export function ratingThanks(rating: RatingShown, t: Messages): { text: string; blocks: KnownBlock[] } {
-  const text = t.ratingThanks(rating.score);
+export function ratingThanks(rating: RatingShown, t: SlackTranslate): { text: string; blocks: KnownBlock[] } {
+  const text = t('ratingThanks', { score: rating.score });
   const blocks: KnownBlock[] = [{ type: 'section', text: md(text) }];
   if (rating.remark === null) {
     blocks.push({
@@ -57,14 +57,14 @@ export function ratingThanks(rating: RatingShown, t: Messages): { text: string; 
         {
           type: 'button',
           action_id: ACTION_RATING_REMARK,
-          text: plain(t.ratingAddRemark, LIMITS.buttonText),
+          text: plain(t('ratingAddRemark'), LIMITS.buttonText),
           value: `${rating.ticketId}:${rating.resolution}:${rating.score}`,
         },
       ],
     });
   } else {
     const remark = escapeAndTruncate(rating.remark, LIMITS.contextText - 100);
-    blocks.push({ type: 'context', elements: [md(t.ratingYourRemark(remark), LIMITS.contextText)] });
+    blocks.push({ type: 'context', elements: [md(t('ratingYourRemark', { remark }), LIMITS.contextText)] });
   }
   return { text, blocks };
 }
@@ -83,19 +83,19 @@ export interface RemarkTarget {
 }
 
 /** The small modal that adds a remark to a rating already stored. */
-export function ratingRemarkModal(target: RemarkTarget, t: Messages): ModalView {
+export function ratingRemarkModal(target: RemarkTarget, t: SlackTranslate): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_RATING_REMARK,
-    title: plain(t.ratingRemarkTitle, LIMITS.modalTitle),
-    submit: plain(t.ratingRemarkSubmit, LIMITS.modalTitle),
-    close: plain(t.cancel, LIMITS.modalTitle),
+    title: plain(t('ratingRemarkTitle'), LIMITS.modalTitle),
+    submit: plain(t('ratingRemarkSubmit'), LIMITS.modalTitle),
+    close: plain(t('cancel'), LIMITS.modalTitle),
     private_metadata: JSON.stringify(target),
     blocks: [
       {
         type: 'input',
         block_id: RATING_REMARK.block,
-        label: plain(t.ratingRemarkLabel(target.ticketId, target.score), LIMITS.label),
+        label: plain(t('ratingRemarkLabel', { id: target.ticketId, score: target.score }), LIMITS.label),
         element: {
           type: 'plain_text_input',
           action_id: RATING_REMARK.action,

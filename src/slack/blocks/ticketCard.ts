@@ -1,7 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock, UsersSelect } from '@slack/types';
-import type { Status, Ticket } from '../../db/models/ticket.js';
+import type { Ticket } from '../../db/models/ticket.js';
+import type { SlackKey, SlackTranslate } from '../../i18n/index.js';
 import type { TicketView } from '../../tickets/queries.js';
-import type { Messages } from '../messages.js';
 import { escapeAndTruncate, slackDate, truncate } from '../text.js';
 import {
   ACTION_ASSIGN,
@@ -28,7 +28,7 @@ const STATUS_ICON: Record<string, string> = {
 };
 
 /** The buttons of a ticket, shared by its card and the App Home: only those that apply now. */
-export function ticketActions(ticket: Ticket, t: Messages, place?: string): ActionsBlock {
+export function ticketActions(ticket: Ticket, t: SlackTranslate, place?: string): ActionsBlock {
   const button = (actionId: string, text: string, style?: 'primary' | 'danger'): Button => ({
     type: 'button',
     action_id: actionId,
@@ -41,47 +41,51 @@ export function ticketActions(ticket: Ticket, t: Messages, place?: string): Acti
     const assign: UsersSelect = {
       type: 'users_select',
       action_id: ACTION_ASSIGN,
-      placeholder: plain(t.assignPlaceholder, LIMITS.placeholder),
+      placeholder: plain(t('assignPlaceholder'), LIMITS.placeholder),
       ...(ticket.technicianId ? { initial_user: ticket.technicianId } : {}),
     };
     elements.push(assign);
-    if (ticket.technicianId) elements.push(button(ACTION_UNASSIGN, t.buttonUnassign));
+    if (ticket.technicianId) elements.push(button(ACTION_UNASSIGN, t('buttonUnassign')));
   }
-  if (ticket.status === 'open') elements.push(button(ACTION_START, t.buttonStart, 'primary'));
-  if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t.buttonClose));
-  if (ticket.status === 'closed') elements.push(button(ACTION_REOPEN, t.buttonReopen));
-  elements.push(button(ACTION_COMMENT, t.buttonComment));
+  if (ticket.status === 'open') elements.push(button(ACTION_START, t('buttonStart'), 'primary'));
+  if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t('buttonClose')));
+  if (ticket.status === 'closed') elements.push(button(ACTION_REOPEN, t('buttonReopen')));
+  elements.push(button(ACTION_COMMENT, t('buttonComment')));
   return { type: 'actions', block_id: ticketActionsBlockId(ticket.id, ticket.version, place), elements };
 }
 
-export function latestActivity(view: TicketView, t: Messages): string | undefined {
+export function latestActivity(view: TicketView, t: SlackTranslate): string | undefined {
   if (!view.latest) return undefined;
   const { event, actor } = view.latest;
   const who = person(actor, event.actorId);
   const statusName = (value: string | null) =>
-    value && value in t.status ? t.status[value as keyof Messages['status']] : (value ?? '');
+    value && t.has(`status.${value}`) ? t(`status.${value}` as SlackKey) : (value ?? '');
   let text: string;
   switch (event.type) {
     case 'assigned':
-      text = t.activity.assigned(
+      text = t('activity.assigned', {
         who,
-        person(view.technician?.id === event.toValue ? view.technician : null, event.toValue),
-      );
+        to: person(view.technician?.id === event.toValue ? view.technician : null, event.toValue),
+      });
       break;
     case 'status_changed':
-      text = t.activity.status_changed(who, statusName(event.fromValue), statusName(event.toValue));
+      text = t('activity.status_changed', {
+        who,
+        from: statusName(event.fromValue),
+        to: statusName(event.toValue),
+      });
       break;
     case 'rated':
-      text = t.activity.rated(who, event.toValue ?? '?');
+      text = t('activity.rated', { who, score: event.toValue ?? '?' });
       break;
     default:
-      text = t.activity[event.type](who);
+      text = t(`activity.${event.type}`, { who });
   }
   return `${text} · ${slackDate(event.createdAt)}`;
 }
 
 /** The ticket card posted in the helpdesk channel and kept up to date in place. */
-export function ticketCard(view: TicketView, t: Messages): { text: string; blocks: KnownBlock[] } {
+export function ticketCard(view: TicketView, t: SlackTranslate): { text: string; blocks: KnownBlock[] } {
   const { ticket } = view;
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`#${ticket.id} ${ticket.title}`, LIMITS.header) },
@@ -89,16 +93,16 @@ export function ticketCard(view: TicketView, t: Messages): { text: string; block
       type: 'section',
       fields: [
         md(
-          `*${t.cardPriority}*\n${PRIORITY_ICON[ticket.priority]} ${t.priority[ticket.priority]}`,
+          `*${t('field.priority')}*\n${PRIORITY_ICON[ticket.priority]} ${t(`priority.${ticket.priority}`)}`,
           LIMITS.field,
         ),
         md(
-          `*${t.cardStatus}*\n${STATUS_ICON[ticket.status]} ${t.status[ticket.status as Status]}`,
+          `*${t('field.status')}*\n${STATUS_ICON[ticket.status]} ${t(`status.${ticket.status}` as SlackKey)}`,
           LIMITS.field,
         ),
-        md(`*${t.cardRequester}*\n${person(view.requester, ticket.requesterId)}`, LIMITS.field),
+        md(`*${t('field.requester')}*\n${person(view.requester, ticket.requesterId)}`, LIMITS.field),
         md(
-          `*${t.cardTechnician}*\n${ticket.technicianId ? person(view.technician, ticket.technicianId) : t.cardUnassigned}`,
+          `*${t('field.technician')}*\n${ticket.technicianId ? person(view.technician, ticket.technicianId) : t('cardUnassigned')}`,
           LIMITS.field,
         ),
       ],
@@ -109,21 +113,26 @@ export function ticketCard(view: TicketView, t: Messages): { text: string; block
   const context: string[] = [];
   if (ticket.sourceMessageTs) {
     context.push(
-      ticket.sourcePermalink ? t.cardFromMessage(ticket.sourcePermalink) : t.cardFromMessageNoLink,
+      ticket.sourcePermalink
+        ? t('cardFromMessage', { link: ticket.sourcePermalink })
+        : t('cardFromMessageNoLink'),
     );
   }
   const latest = latestActivity(view, t);
-  if (latest) context.push(`${t.cardLatest} ${latest}`);
+  if (latest) context.push(`${t('cardLatest')} ${latest}`);
   if (context.length > 0)
     blocks.push({ type: 'context', elements: context.map((text) => md(text, LIMITS.contextText)) });
   blocks.push(ticketActions(ticket, t));
   return {
-    text: truncate(t.cardFallback(ticket.id, escapeAndTruncate(ticket.title, 200)), LIMITS.notificationText),
+    text: truncate(
+      t('cardFallback', { id: ticket.id, title: escapeAndTruncate(ticket.title, 200) }),
+      LIMITS.notificationText,
+    ),
     blocks,
   };
 }
 
 /** One line per ticket, for lists (App Home, /ticket mine). */
-export function ticketLine(ticket: Ticket, t: Messages): string {
-  return `*#${ticket.id}* ${escapeAndTruncate(ticket.title, 200)} · ${t.status[ticket.status as Status]} · ${t.priority[ticket.priority]}`;
+export function ticketLine(ticket: Ticket, t: SlackTranslate): string {
+  return `*#${ticket.id}* ${escapeAndTruncate(ticket.title, 200)} · ${t(`status.${ticket.status}` as SlackKey)} · ${t(`priority.${ticket.priority}`)}`;
 }

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { commentModal } from '../../blocks/commentModal.js';
 import { ACTION_COMMENT, parseTicketActionsBlockId } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { messages } from '../../messages.js';
 
 const clickSchema = z.object({
   trigger_id: z.string(),
@@ -18,7 +17,7 @@ export function register(app: App, ctx: SlackContext): void {
     const click = clickSchema.parse(body);
     const target = parseTicketActionsBlockId(click.actions[0]!.block_id);
     if (!target) return;
-    const t = messages(ctx.directory.cachedLanguage(click.user.id) ?? 'en');
+    const t = ctx.texts.slack(ctx.directory.cachedLanguage(click.user.id));
     await ctx.client.views.open({ trigger_id: click.trigger_id, view: commentModal(target.ticketId, t) });
   });
 }

@@ -1,14 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
-import { languageOf } from '../../../i18n.js';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
 import { forgetRatingPrompt, ratingOf } from '../../../tickets/queries.js';
 import { ACTION_RATE } from '../../blocks/ids.js';
 import { ratingDone, ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
-import { messages } from '../../messages.js';
 
 const clickSchema = z.object({
   user: z.object({ id: z.string() }),
@@ -34,7 +32,7 @@ export function register(app: App, ctx: SlackContext): void {
       await forgetRatingPrompt(ctx.services.db, ticketId, prompt);
     };
     const user = await ctx.directory.refresh(click.user.id);
-    const t = messages(languageOf(user?.locale));
+    const t = ctx.texts.slack(user?.locale);
     try {
       const change = await rateTicket(asActor(ctx.services, click.user.id), { ticketId, score, resolution });
       await replace(ratingThanks(change.rating!, t));
@@ -43,12 +41,12 @@ export function register(app: App, ctx: SlackContext): void {
         // A second click (a double click, or the prompt seen before it turned into a thank-you):
         // the thank-you for the score that counts, not a message that the prompt is void.
         const rating = await ratingOf(ctx.services.db, ticketId, resolution);
-        await replace(rating ? ratingThanks(rating, t) : ratingDone(t.ratingExpired));
+        await replace(rating ? ratingThanks(rating, t) : ratingDone(t('ratingExpired')));
         return;
       }
       const stale =
         error instanceof InvalidTransition && ['rating_expired', 'rate_not_closed'].includes(error.reason);
-      if (stale) await replace(ratingDone(t.ratingExpired));
+      if (stale) await replace(ratingDone(t('ratingExpired')));
       else await explainRefusal(ctx, body, error);
     }
   });

@@ -4,7 +4,6 @@ import { ACTION_RATING_REMARK } from '../../blocks/ids.js';
 import { ratingRemarkModal } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { tellWhereClicked } from '../../explain.js';
-import { messages } from '../../messages.js';
 
 const clickSchema = z.object({
   trigger_id: z.string(),
@@ -28,13 +27,13 @@ export function register(app: App, ctx: SlackContext): void {
       number,
       number,
     ];
-    const t = messages(ctx.directory.cachedLanguage(click.user.id) ?? 'en');
+    const t = ctx.texts.slack(ctx.directory.cachedLanguage(click.user.id));
     const target = { ticketId, resolution, score, channel: click.channel.id, ts: click.message.ts };
     try {
       await ctx.client.views.open({ trigger_id: click.trigger_id, view: ratingRemarkModal(target, t) });
     } catch (error) {
       ctx.logger.warn({ err: error, slackUser: click.user.id, ticketId }, 'remark modal not opened');
-      await tellWhereClicked(ctx, body, (later) => later.ratingRemarkTooSlow);
+      await tellWhereClicked(ctx, body, (later) => later('ratingRemarkTooSlow'));
     }
   });
 }

@@ -4,7 +4,6 @@ import { openTicketsOf } from '../../../tickets/queries.js';
 import { COMMAND_TICKET } from '../../blocks/ids.js';
 import { ticketLine } from '../../blocks/ticketCard.js';
 import type { SlackContext } from '../../context.js';
-import { messages } from '../../messages.js';
 import { cardChannelFor, openNewTicketModal, readableSlackText } from '../../newTicketFlow.js';
 
 const commandSchema = z.object({
@@ -18,8 +17,9 @@ const MINE_SHOWN = 20;
 
 /**
  * `/ticket [title]` opens the modal; `/ticket help` and `/ticket mine` answer only the caller,
- * within the acknowledgement: their language is what is known without asking Slack (a French
- * keyword says French when nothing is known yet).
+ * within the acknowledgement: their language is what is known without asking Slack. The English
+ * words always work, and each language's own (`aide`, `hilfe`…) too: one of those says that
+ * language when nothing is known yet.
  */
 export function register(app: App, ctx: SlackContext): void {
   app.command(COMMAND_TICKET, async ({ ack, command }) => {
@@ -30,28 +30,29 @@ export function register(app: App, ctx: SlackContext): void {
       text,
     } = commandSchema.parse(command);
     const word = text.trim().toLowerCase();
-    const language = () => ctx.directory.languageNow(userId, word === 'aide' || word === 'mes' ? 'fr' : 'en');
-    if (word === 'help' || word === 'aide') {
-      const t = messages(await language());
-      await ack({ response_type: 'ephemeral', text: t.helpText });
+    const keyword = commandWord(ctx, word);
+    const language = () => ctx.directory.languageNow(userId, keyword?.language);
+    if (keyword?.command === 'help') {
+      const t = ctx.texts.slack(await language());
+      await ack({ response_type: 'ephemeral', text: t('helpText') });
       learnLanguage(ctx, userId);
       return;
     }
-    if (word === 'mine' || word === 'mes') {
-      const t = messages(await language());
+    if (keyword?.command === 'mine') {
+      const t = ctx.texts.slack(await language());
       const { tickets } = await openTicketsOf(ctx.services.db, userId, MINE_SHOWN);
       const list = tickets.map((ticket) => `• ${ticketLine(ticket, t)}`).join('\n');
       await ack({
         response_type: 'ephemeral',
-        text: tickets.length === 0 ? t.mineNone : `${t.mineHeader}\n${list}`,
+        text: tickets.length === 0 ? t('mineNone') : `${t('mineHeader')}\n${list}`,
       });
       learnLanguage(ctx, userId);
       return;
     }
     if (!cardChannelFor(ctx, channelId)) {
       // A DM, with no helpdesk channel set: the card would have nowhere technicians look.
-      const t = messages(await language());
-      await ack({ response_type: 'ephemeral', text: t.needHelpdeskChannel });
+      const t = ctx.texts.slack(await language());
+      await ack({ response_type: 'ephemeral', text: t('needHelpdeskChannel') });
       learnLanguage(ctx, userId);
       return;
     }
@@ -64,6 +65,19 @@ export function register(app: App, ctx: SlackContext): void {
       metadata: { channelId },
     });
   });
+}
+
+/** `help`, `mine` or a language's word for them (`aide`, `meine`…), with the language it is in. */
+function commandWord(
+  ctx: SlackContext,
+  word: string,
+): { command: 'help' | 'mine'; language: string } | undefined {
+  for (const language of ctx.texts.languages) {
+    const t = ctx.texts.slack(language);
+    if (word === t('command.help').toLowerCase()) return { command: 'help', language };
+    if (word === t('command.mine').toLowerCase()) return { command: 'mine', language };
+  }
+  return undefined;
 }
 
 /** After answering from what was known: the profile is looked up, so the next answer has its language. */

@@ -5,7 +5,6 @@ import { COMMENT_FIELD, VIEW_ADD_COMMENT } from '../../blocks/ids.js';
 import { LIMITS } from '../../blocks/limits.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
-import { messages } from '../../messages.js';
 
 const submissionSchema = z.object({
   user: z.object({ id: z.string() }),
@@ -32,13 +31,14 @@ const submissionSchema = z.object({
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
-    const t = messages(await ctx.directory.languageNow(submission.user.id));
+    const t = ctx.texts.slack(await ctx.directory.languageNow(submission.user.id));
     const text = (
       submission.view.state.values[COMMENT_FIELD.block]![COMMENT_FIELD.action]!.value ?? ''
     ).trim();
     // The field's max_length keeps Slack from sending more; this is the backstop.
     if (text === '' || text.length > LIMITS.plainTextInput) {
-      const message = text === '' ? t.errorCommentRequired : t.errorCommentTooLong(LIMITS.plainTextInput);
+      const message =
+        text === '' ? t('errorCommentRequired') : t('errorCommentTooLong', { max: LIMITS.plainTextInput });
       await ack({ response_action: 'errors', errors: { [COMMENT_FIELD.block]: message } });
       return;
     }
@@ -53,7 +53,7 @@ export function register(app: App, ctx: SlackContext): void {
       // A database failure too is said on the field (nothing was stored; Submit tries again).
       if (!isDomainError(error))
         ctx.logger.error({ err: error, slackUser: submission.user.id }, 'comment not stored');
-      const message = error instanceof ValidationFailed ? t.errorCommentRequired : explanationOf(error, t);
+      const message = error instanceof ValidationFailed ? t('errorCommentRequired') : explanationOf(error, t);
       await ack({ response_action: 'errors', errors: { [COMMENT_FIELD.block]: message } });
       return;
     }

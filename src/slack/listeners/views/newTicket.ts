@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { PRIORITIES } from '../../../db/models/ticket.js';
+import type { SlackTranslate } from '../../../i18n/index.js';
 import {
   AlreadySubmitted,
   asActor,
@@ -12,7 +13,6 @@ import {
 } from '../../../tickets/index.js';
 import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { type Messages, messages } from '../../messages.js';
 import { CARD_LEASE_MS, deliverNewTicket } from '../../newTicketDelivery.js';
 import { cardChannelFor } from '../../newTicketFlow.js';
 
@@ -37,9 +37,9 @@ const metadataSchema = z
   .catch({});
 
 /** One schema per language, built once: building a zod schema costs far more than using it. */
-const formSchemas = new Map<Messages, ReturnType<typeof buildFormSchema>>();
+const formSchemas = new WeakMap<SlackTranslate, ReturnType<typeof buildFormSchema>>();
 
-function formSchema(t: Messages) {
+function formSchema(t: SlackTranslate) {
   let schema = formSchemas.get(t);
   if (!schema) {
     schema = buildFormSchema(t);
@@ -48,15 +48,17 @@ function formSchema(t: Messages) {
   return schema;
 }
 
-function buildFormSchema(t: Messages) {
+function buildFormSchema(t: SlackTranslate) {
   return z.object({
     [F.title.block]: z
       .string()
       .trim()
-      .min(1, t.errorTitleRequired)
-      .max(TITLE_MAX, t.errorTitleTooLong(TITLE_MAX)),
-    [F.description.block]: z.string().max(DESCRIPTION_MAX, t.errorDescriptionTooLong(DESCRIPTION_MAX)),
-    [F.priority.block]: z.enum(PRIORITIES, t.errorPriority),
+      .min(1, t('errorTitleRequired'))
+      .max(TITLE_MAX, t('errorTitleTooLong', { max: TITLE_MAX })),
+    [F.description.block]: z
+      .string()
+      .max(DESCRIPTION_MAX, t('errorDescriptionTooLong', { max: DESCRIPTION_MAX })),
+    [F.priority.block]: z.enum(PRIORITIES, t('errorPriority')),
     [F.technician.block]: z.string().nullable(),
   });
 }
@@ -69,12 +71,12 @@ const BLOCK_OF_FIELD: Record<string, string> = {
   technicianId: F.technician.block,
 };
 
-function fieldErrors(error: ValidationFailed, t: Messages): Record<string, string> {
+function fieldErrors(error: ValidationFailed, t: SlackTranslate): Record<string, string> {
   const generic: Record<string, string> = {
-    [F.title.block]: t.errorTitleRequired,
-    [F.description.block]: t.errorDescriptionTooLong(DESCRIPTION_MAX),
-    [F.priority.block]: t.errorPriority,
-    [F.technician.block]: t.errorTechnician,
+    [F.title.block]: t('errorTitleRequired'),
+    [F.description.block]: t('errorDescriptionTooLong', { max: DESCRIPTION_MAX }),
+    [F.priority.block]: t('errorPriority'),
+    [F.technician.block]: t('errorTechnician'),
   };
   const errors: Record<string, string> = {};
   for (const field of Object.keys(error.fields)) {
@@ -94,7 +96,7 @@ export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_NEW_TICKET, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
     const userId = submission.user.id;
-    const t = messages(await ctx.directory.languageNow(userId));
+    const t = ctx.texts.slack(await ctx.directory.languageNow(userId));
     const values = submission.view.state.values;
     const read = (field: { block: string; action: string }) => {
       const state = values[field.block]?.[field.action];
@@ -122,7 +124,7 @@ export function register(app: App, ctx: SlackContext): void {
     const cardChannelId = cardChannelFor(ctx, metadata.channelId);
     if (!cardChannelId) {
       // A modal opened where there was a channel to use, submitted after that changed.
-      await ack({ response_action: 'errors', errors: { [F.title.block]: t.needHelpdeskChannel } });
+      await ack({ response_action: 'errors', errors: { [F.title.block]: t('needHelpdeskChannel') } });
       return;
     }
     let change: TicketChange;

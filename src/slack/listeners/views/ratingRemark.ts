@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Rating } from '../../../db/models/rating.js';
+import type { SlackTranslate } from '../../../i18n/index.js';
 import {
   addRatingRemark,
   asActor,
@@ -14,7 +15,6 @@ import { RATING_REMARK, VIEW_RATING_REMARK } from '../../blocks/ids.js';
 import { ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
-import { type Messages, messages } from '../../messages.js';
 
 const targetSchema = z.object({
   ticketId: z.number().int(),
@@ -46,7 +46,7 @@ export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_RATING_REMARK, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
     const target = submission.view.private_metadata;
-    const t = messages(await ctx.directory.language(submission.user.id));
+    const t = ctx.texts.slack(await ctx.directory.language(submission.user.id));
     const remark = (
       submission.view.state.values[RATING_REMARK.block]![RATING_REMARK.action]!.value ?? ''
     ).trim();
@@ -63,7 +63,9 @@ export function register(app: App, ctx: SlackContext): void {
       if (!isDomainError(error)) throw error;
       if (error instanceof ValidationFailed) {
         await fieldError(
-          remark.length > REMARK_MAX ? t.ratingRemarkTooLong(REMARK_MAX) : t.ratingRemarkRequired,
+          remark.length > REMARK_MAX
+            ? t('ratingRemarkTooLong', { max: REMARK_MAX })
+            : t('ratingRemarkRequired'),
         );
         return;
       }
@@ -81,7 +83,12 @@ export function register(app: App, ctx: SlackContext): void {
 }
 
 /** The thank-you DM shows the remark in place of its "Add a remark" button; a failure is logged. */
-function showRemark(ctx: SlackContext, target: z.infer<typeof targetSchema>, rating: Rating, t: Messages) {
+function showRemark(
+  ctx: SlackContext,
+  target: z.infer<typeof targetSchema>,
+  rating: Rating,
+  t: SlackTranslate,
+) {
   void ctx.background.run(
     'show rating remark',
     () => ctx.client.chat.update({ channel: target.channel, ts: target.ts, ...ratingThanks(rating, t) }),
