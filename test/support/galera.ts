@@ -204,11 +204,15 @@ export class GaleraCluster {
   private haproxyServer: Haproxy | undefined;
   readonly timings: ClusterTimings = { initialiseMs: 0, bootstrapMs: 0, joinMs: 0, haproxyMs: 0, totalMs: 0 };
 
+  private readonly removeDir = () => rmSync(this.dir, { recursive: true, force: true });
+
   private constructor(
     readonly dir: string,
     readonly nodes: GaleraNode[],
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    process.once('exit', this.removeDir);
+  }
 
   /**
    * Starts the nodes (the first with --wsrep-new-cluster, the others joining it), waits until
@@ -222,8 +226,7 @@ export class GaleraCluster {
     const size = options.size ?? 3;
     const log = options.log ?? (() => undefined);
     const dir = mkdtempSync(join(tmpdir(), 'ticketbot-galera-'));
-    const removeDir = () => rmSync(dir, { recursive: true, force: true });
-    process.once('exit', removeDir);
+
     const sstPassword = randomBytes(12).toString('hex');
     const ports: NodePorts[] = [];
     for (let i = 0; i < size; i += 1) ports.push(await allocatePorts());
@@ -272,8 +275,12 @@ export class GaleraCluster {
         }
         await first.start(['--wsrep-new-cluster']);
         // They join at the position they were copied at, a few configuration changes behind
-        // the group: an IST of those, no snapshot.
-        await Promise.all(nodes.slice(1).map((node) => node.server.start([], { answered: false })));
+        // the group: an IST of those, no snapshot. One at a time: two joining at once once left
+        // the second with "IST didn't contain all write sets … node restart required".
+        for (const node of nodes.slice(1)) {
+          await node.server.start([], { answered: false });
+          await cluster.untilSynced([node], 300_000);
+        }
       } else {
         for (let i = 1; i < size; i += 1) {
           const server = await MariadbServer.create({ ...serverOptions(i), datadir: 'empty' });
@@ -364,6 +371,9 @@ export class GaleraCluster {
       const statuses = await Promise.all(nodes.map((node) => node.status()));
       const exited = nodes.find((node) => !node.server.running);
       if (exited) throw new Error(`${exited.name} exited:\n${exited.server.logTail(40)}`);
+      // A failed state transfer leaves the node up, Initialized, waiting for a restart forever.
+      const stuck = nodes.find((node) => /node restart required/.test(node.server.logTail(200)));
+      if (stuck) throw new Error(`${stuck.name} cannot join:\n${stuck.server.logTail(40)}`);
       if (statuses.every((status) => GaleraNode.writable(status) && status.clusterSize === expectedSize))
         return;
       if (Date.now() > deadline)
@@ -417,11 +427,15 @@ export class GaleraCluster {
     return { ms, transfer };
   }
 
-  /** Everything stops and its folders go: nodes (killed, nothing to keep), checks, haproxy. */
-  async destroy(): Promise<void> {
-    await this.haproxyServer?.stop();
+  /**
+   * Everything stops: nodes (killed: nothing in them is kept), checks, haproxy. Their folders go
+   * too, unless `keepFiles` (to read the nodes' error logs after a failure).
+   */
+  async destroy(options: { keepFiles?: boolean } = {}): Promise<void> {
+    await this.haproxyServer?.stop(options);
     await Promise.all(this.checks.map((check) => new Promise((resolve) => check.close(resolve))));
-    await Promise.all(this.nodes.map((node) => node.server.destroy()));
-    rmSync(this.dir, { recursive: true, force: true });
+    await Promise.all(this.nodes.map((node) => node.server.destroy(options)));
+    process.off('exit', this.removeDir);
+    if (!options.keepFiles) this.removeDir();
   }
 }

@@ -166,11 +166,11 @@ export class Haproxy {
       }));
   }
 
-  async stop(): Promise<void> {
+  async stop(options: { keepFiles?: boolean } = {}): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       await this.exited;
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!options.keepFiles) rmSync(this.dir, { recursive: true, force: true });
   }
 }

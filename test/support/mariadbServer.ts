@@ -277,10 +277,10 @@ export class MariadbServer {
     await this.exited;
   }
 
-  /** Kills the server if it runs and removes its folder. */
-  async destroy(): Promise<void> {
+  /** Kills the server if it runs and removes its folder (kept with `keepFiles`, to look at its logs). */
+  async destroy(options: { keepFiles?: boolean } = {}): Promise<void> {
     await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!options.keepFiles) rmSync(this.dir, { recursive: true, force: true });
     live.delete(this);
   }
 
