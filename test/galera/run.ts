@@ -61,10 +61,7 @@ say(
     `${CONTROL_VARIABLE}=${control.url}`,
 );
 
-let tornDown = false;
 async function tearDown(): Promise<void> {
-  if (tornDown) return;
-  tornDown = true;
   control.server.closeAllConnections();
   await new Promise((done) => control.server.close(done));
   // Nothing more is printed once the command is done: its summary stays the last line.
