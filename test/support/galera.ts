@@ -261,9 +261,9 @@ export class GaleraCluster {
       mark = Date.now();
       const seeding = options.seeding ?? 'copy';
       if (seeding === 'copy') {
-        // A clean stop writes the cluster's position to grastate.dat; copies of that datadir
-        // join at the same position, with nothing to transfer. gvwstate.dat is the node's own
-        // view of the cluster (its node UUID): a copy must not have it.
+        // A clean stop writes the cluster's position to grastate.dat, so copies of that datadir
+        // start from it instead of from nothing. gvwstate.dat is the node's own view of the
+        // cluster (its node UUID): a copy must not have it.
         await first.stop();
         for (let i = 1; i < size; i += 1) {
           const server = await MariadbServer.create({
@@ -372,7 +372,7 @@ export class GaleraCluster {
       const exited = nodes.find((node) => !node.server.running);
       if (exited) throw new Error(`${exited.name} exited:\n${exited.server.logTail(40)}`);
       // A failed state transfer leaves the node up, Initialized, waiting for a restart forever.
-      const stuck = nodes.find((node) => /node restart required/.test(node.server.logTail(200)));
+      const stuck = nodes.find((node) => /node restart required/.test(node.server.logSinceStart()));
       if (stuck) throw new Error(`${stuck.name} cannot join:\n${stuck.server.logTail(40)}`);
       if (statuses.every((status) => GaleraNode.writable(status) && status.clusterSize === expectedSize))
         return;
@@ -412,10 +412,9 @@ export class GaleraCluster {
       const position = /WSREP: Recovered position: (\S+)/.exec(log)?.[1];
       if (position) args.push(`--wsrep-start-position=${position}`);
     }
-    const logStart = node.server.logLength();
     await node.server.start(args, { answered: false });
     await this.untilSynced([node], 300_000);
-    const startLog = node.server.logSince(logStart);
+    const startLog = node.server.logSinceStart();
     // An IST also goes through the SST script, which then says so ("IST completed on joiner").
     const transfer = /mariabackup SST completed on joiner/.test(startLog)
       ? 'SST'

@@ -83,6 +83,7 @@ export class MariadbServer {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private stderr = '';
+  private logOffset = 0;
 
   private constructor(
     readonly name: string,
@@ -219,6 +220,7 @@ export class MariadbServer {
       ? [SETPRIV, ['--pdeathsig', 'KILL', '--', MARIADBD, ...args]]
       : [MARIADBD, args];
     this.stderr = '';
+    this.logOffset = existsSync(this.errorLog) ? statSync(this.errorLog).size : 0;
     const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -291,13 +293,11 @@ export class MariadbServer {
     live.delete(this);
   }
 
-  /** How long the error log is now: `logSince` reads what is written after. */
-  logLength(): number {
-    return existsSync(this.errorLog) ? statSync(this.errorLog).size : 0;
-  }
-
-  logSince(offset: number): string {
-    return existsSync(this.errorLog) ? readFileSync(this.errorLog).subarray(offset).toString('utf8') : '';
+  /** What the error log says since the server was last started. */
+  logSinceStart(): string {
+    return existsSync(this.errorLog)
+      ? readFileSync(this.errorLog).subarray(this.logOffset).toString('utf8')
+      : '';
   }
 
   /** The last lines of the error log (and of stderr, where mariadbd writes before the log opens). */
