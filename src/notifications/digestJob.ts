@@ -1,7 +1,7 @@
 import { Op, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../db/index.js';
+import { runInTransaction } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
-import { runInTransaction } from '../tickets/index.js';
 import { collectDigest, isQuiet } from './digest.js';
 import { type OutboxEntry, writeOutbox } from './enqueue.js';
 

@@ -1,8 +1,8 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { insertRow } from '../db/sql.js';
+import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange } from '../tickets/index.js';
-import { runInTransaction } from '../tickets/transaction.js';
 import { messageIdFor } from './messageId.js';
 import { type Draft, draftsFor, People } from './recipients.js';
 import type { NotificationData } from './types.js';

@@ -1,6 +1,7 @@
 import { Op, QueryTypes } from 'sequelize';
 import { type Database, writeAlone } from '../db/index.js';
 import { type EmailOutbox, FINAL_OUTBOX_STATUSES } from '../db/models/emailOutbox.js';
+import { runInTransaction } from '../db/transaction.js';
 
 /** A claimed outbox row: what the drain needs to send it (read raw: no model instances per email). */
 export interface OutboxRow {
@@ -53,8 +54,6 @@ function toDate(value: Date | string): Date {
   if (value instanceof Date) return value;
   return new Date(value.replace(' ', 'T').replace(/ ?\+00:00$/, 'Z'));
 }
-
-import { runInTransaction } from '../tickets/index.js';
 
 /** MySQL DATETIME keeps whole seconds: round times up so a row is never due "early". */
 function toSecond(date: Date): Date {

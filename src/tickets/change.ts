@@ -5,9 +5,9 @@ import type { Ticket } from '../db/models/ticket.js';
 import type { EventType } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
 import { fromRow, insertRow, saveChanged, sqlRead } from '../db/sql.js';
+import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { Conflict, NotFound } from './errors.js';
-import { runInTransaction } from './transaction.js';
 import { loadActor } from './users.js';
 
 /** What a rule decided: the event to record; the rule has already set the ticket's new fields. */

@@ -1,10 +1,10 @@
 import type { Transaction } from 'sequelize';
 import type { Ticket } from '../db/models/ticket.js';
 import { sqlRead, sqlReadOnce, sqlWrite } from '../db/sql.js';
+import { runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
-import { runInTransaction } from './transaction.js';
 import { ensureActorRow } from './users.js';
 import { parseOrFail, type TicketInput, ticketInputSchema } from './validation.js';
 

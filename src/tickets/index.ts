@@ -7,7 +7,6 @@ export { AlreadySubmitted, createTicket, openTicket } from './createTicket.js';
 export * from './errors.js';
 export { addRatingRemark, rateTicket } from './rateTicket.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';
-export { runInTransaction } from './transaction.js';
 export { ensureUsers } from './users.js';
 export {
   COMMENT_MAX,

@@ -1,8 +1,8 @@
 import type { Database } from '../db/index.js';
 import type { User } from '../db/models/user.js';
+import { runInTransaction } from '../db/transaction.js';
 import type { TicketContext } from './context.js';
 import { NotAllowed, ValidationFailed } from './errors.js';
-import { runInTransaction } from './transaction.js';
 import { ensureUsers, loadActor } from './users.js';
 
 /**

@@ -4,14 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import { sqlWrite } from '../../src/db/sql.js';
+import { runInTransaction } from '../../src/db/transaction.js';
 import { createLogger } from '../../src/logger.js';
-import {
-  Conflict,
-  changeStatus,
-  InvalidTransition,
-  runInTransaction,
-  type TicketServices,
-} from '../../src/tickets/index.js';
+import { Conflict, changeStatus, InvalidTransition, type TicketServices } from '../../src/tickets/index.js';
 import {
   createEmptyTestDatabase,
   createTestDatabase,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Transaction } from 'sequelize';
-import type { Database } from '../db/index.js';
+import type { Database } from './index.js';
 
 // What a failed statement says, wherever it was run. Statements run through src/db/sql.ts reject
 // with the driver's own error (mysql2 puts `errno`, `code` and `fatal` on it; sqlite3 `code`);
