@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import { isTimeZone } from './i18n/intl.js';
+import { SLACK_USER_ID } from './slackIds.js';
 
 // The only module that reads the environment. Every problem is listed at once so an
 // admin fixes the whole .env in one go instead of one restart per mistake.
@@ -14,7 +16,7 @@ const userIdList = z
       .map((id) => id.trim())
       .filter((id) => id !== ''),
   )
-  .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'Slack user ids look like U0123ABCD')));
+  .pipe(z.array(z.string().regex(SLACK_USER_ID, 'Slack user ids look like U0123ABCD')));
 
 const emailList = z
   .string()
@@ -83,15 +85,6 @@ const proxyList = z
         .refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8'),
     ),
   );
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const configSchema = z
   .object({

@@ -2,6 +2,7 @@ import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { displayName, type User } from '../db/models/user.js';
 import { fromRow, sqlRead } from '../db/sql.js';
+import { isSlackUserId } from '../slackIds.js';
 import type { TicketChange } from '../tickets/index.js';
 import type { Notification, NotificationData, TicketSnapshot } from './types.js';
 
@@ -105,9 +106,7 @@ export class People {
       change.event.toValue,
       change.comment?.authorId,
     ];
-    const wanted = [
-      ...new Set(ids.filter((id): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id))),
-    ];
+    const wanted = [...new Set(ids.filter(isSlackUserId))];
     if (wanted.length === 0) return People.none();
     const rows = await sqlRead<Record<string, unknown>>(
       db,

@@ -5,6 +5,7 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
+import { messagePath } from '../slackIds.js';
 import { listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
@@ -273,10 +274,8 @@ export class Publisher {
    * address is unknown. For what must answer Slack at once (before an ack).
    */
   linkTo(channel: string, ts: string): string | undefined {
-    if (this.workspaceUrl && /^[A-Z0-9]+$/.test(channel) && /^\d+\.\d+$/.test(ts)) {
-      return new URL(`archives/${channel}/p${ts.replace('.', '')}`, this.workspaceUrl).toString();
-    }
-    return undefined;
+    const path = messagePath(channel, ts);
+    return this.workspaceUrl && path ? new URL(path, this.workspaceUrl).toString() : undefined;
   }
 
   /** A link to a message: linkTo, else asked of chat.getPermalink (undefined if that fails). */

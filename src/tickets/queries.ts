@@ -4,6 +4,7 @@ import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
 import { fromRow, sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
+import { isSlackUserId } from '../slackIds.js';
 
 // Read-only questions the Slack layer asks about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs.
@@ -47,7 +48,7 @@ export async function usersById(
   db: Database,
   ids: Array<string | null | undefined>,
 ): Promise<Map<string, User>> {
-  const unique = [...new Set(ids.filter((id): id is string => Boolean(id) && /^[UW][A-Z0-9]+$/.test(id!)))];
+  const unique = [...new Set(ids.filter(isSlackUserId))];
   if (unique.length === 0) return new Map();
   const rows = await sqlReadOnce<Record<string, unknown>>(
     db,
