@@ -10,10 +10,10 @@ import { listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
   type MessageLocation,
-  openTicketsOf,
   recordCardLocation,
   type TicketView,
-  ticketsAssignedTo,
+  unclosedTicketsAssignedTo,
+  unclosedTicketsRequestedBy,
 } from '../tickets/queries.js';
 import type { Background } from './background.js';
 import { appHome, HOME_LIMITS } from './blocks/appHome.js';
@@ -256,8 +256,8 @@ export class Publisher {
         if (!viewer || viewer.isBot) return;
         const staff = viewer.isTechnician || viewer.isAdmin;
         const [mine, assigned, roster] = await Promise.all([
-          openTicketsOf(this.db, userId, HOME_LIMITS.mine),
-          viewer.isTechnician ? ticketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
+          unclosedTicketsRequestedBy(this.db, userId, HOME_LIMITS.mine),
+          viewer.isTechnician ? unclosedTicketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
           staff ? listTechnicians(this.db) : undefined,
         ]);
         const view = appHome({ viewer, mine, assigned, roster }, this.texts.slack(viewer.locale));

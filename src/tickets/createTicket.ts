@@ -1,5 +1,4 @@
 import type { Transaction } from 'sequelize';
-import type { Ticket } from '../db/models/ticket.js';
 import { sqlRead, sqlReadOnce, sqlWrite } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
@@ -38,12 +37,7 @@ export class AlreadySubmitted extends Error {
  * statements go through the driver (src/db/sql.ts) rather than the models: the same rows, a
  * fraction of the CPU.
  */
-export async function createTicket(ctx: TicketContext, props: CreateTicketProps): Promise<Ticket> {
-  return (await openTicket(ctx, props)).ticket;
-}
-
-/** createTicket, returning the whole change (the ticket and its `created` event). */
-export async function openTicket(ctx: TicketContext, props: CreateTicketProps): Promise<TicketChange> {
+export async function createTicket(ctx: TicketContext, props: CreateTicketProps): Promise<TicketChange> {
   const input = parseOrFail(ticketInputSchema, props);
   const { db } = ctx;
   const change = await runInTransaction(db, (transaction) =>

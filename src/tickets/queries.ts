@@ -258,27 +258,31 @@ export interface TicketList {
   total: number;
 }
 
-/** A requester's tickets that are not closed, most recently active first. */
-export async function openTicketsOf(db: Database, requesterId: string, limit: number): Promise<TicketList> {
-  const { rows, count } = await db.models.Ticket.findAndCountAll({
-    where: { requesterId, status: { [Op.ne]: 'closed' } },
-    order: [
-      ['lastActivityAt', 'DESC'],
-      ['id', 'DESC'],
-    ],
-    limit,
-  });
-  return { tickets: rows, total: count };
+/** A requester's tickets that are not closed (open, in progress or resolved), most recently active first. */
+export function unclosedTicketsRequestedBy(
+  db: Database,
+  requesterId: string,
+  limit: number,
+): Promise<TicketList> {
+  return unclosedTickets(db, { requesterId }, limit);
 }
 
 /** A technician's tickets that are not closed, most recently active first. */
-export async function ticketsAssignedTo(
+export function unclosedTicketsAssignedTo(
   db: Database,
   technicianId: string,
   limit: number,
 ): Promise<TicketList> {
+  return unclosedTickets(db, { technicianId }, limit);
+}
+
+async function unclosedTickets(
+  db: Database,
+  person: { requesterId: string } | { technicianId: string },
+  limit: number,
+): Promise<TicketList> {
   const { rows, count } = await db.models.Ticket.findAndCountAll({
-    where: { technicianId, status: { [Op.ne]: 'closed' } },
+    where: { ...person, status: { [Op.ne]: 'closed' } },
     order: [
       ['lastActivityAt', 'DESC'],
       ['id', 'DESC'],
