@@ -3,8 +3,8 @@ import { type Database, writeAlone } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { fromRow, sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
-import { isSlackUserId } from '../slackIds.js';
+import { sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
+import { latestEvent, readTicket, usersById } from './statements.js';
 
 // Read-only questions the Slack layer asks about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs.
@@ -18,18 +18,10 @@ export interface TicketView {
 }
 
 export async function loadTicketView(db: Database, ticketId: number): Promise<TicketView | null> {
-  // Read for every card update: through the driver (src/db/sql.ts).
-  const [row] = await sqlReadOnce<Record<string, unknown>>(db, 'SELECT * FROM tickets WHERE id = ?', [
-    ticketId,
-  ]);
-  if (!row) return null;
-  const ticket = fromRow(db.models.Ticket, row);
-  const [eventRow] = await sqlReadOnce<Record<string, unknown>>(
-    db,
-    'SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1',
-    [ticketId],
-  );
-  const event = eventRow ? fromRow(db.models.TicketEvent, eventRow) : undefined;
+  // Read for every card update: through the driver (statements.ts).
+  const ticket = await readTicket(db, ticketId);
+  if (!ticket) return null;
+  const event = await latestEvent(db, ticketId);
   const people = await usersById(db, [
     ticket.requesterId,
     ticket.technicianId,
@@ -42,21 +34,6 @@ export async function loadTicketView(db: Database, ticketId: number): Promise<Ti
     technician: ticket.technicianId ? (people.get(ticket.technicianId) ?? null) : null,
     latest: event ? { event, actor: people.get(event.actorId) ?? null } : null,
   };
-}
-
-export async function usersById(
-  db: Database,
-  ids: Array<string | null | undefined>,
-): Promise<Map<string, User>> {
-  const unique = [...new Set(ids.filter(isSlackUserId))];
-  if (unique.length === 0) return new Map();
-  const rows = await sqlReadOnce<Record<string, unknown>>(
-    db,
-    `SELECT * FROM users WHERE id IN (${unique.map(() => '?').join(', ')})`,
-    unique,
-  );
-  const users = rows.map((row) => fromRow(db.models.User, row));
-  return new Map(users.map((user) => [user.id, user]));
 }
 
 /** The ticket whose card is the message `ts` in `channelId` (a thread's parent). */
