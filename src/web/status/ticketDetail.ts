@@ -1,22 +1,15 @@
 import type { Database } from '../../db/index.js';
 import type { OutboxStatus } from '../../db/models/emailOutbox.js';
-import type { Priority, Status } from '../../db/models/ticket.js';
 import type { EventType } from '../../db/models/ticketEvent.js';
 import { slackThreadUrl } from '../../slackIds.js';
 import { loadPeople, type Person } from './people.js';
+import type { TicketRow } from './ticketList.js';
 
 // Everything the ticket page shows, read by primary key or by the ticket_id indexes.
 
-export interface TicketDetail {
-  id: number;
-  title: string;
+/** A ticket's page: its row in the list, and everything else about it. */
+export interface TicketDetail extends TicketRow {
   description: string;
-  status: Status;
-  priority: Priority;
-  requester: Person;
-  technician: Person | null;
-  createdAt: Date;
-  lastActivityAt: Date;
   closedAt: Date | null;
   slackThreadUrl: string | null;
   sourcePermalink: string | null;
