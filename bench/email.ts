@@ -236,7 +236,7 @@ async function latency(db: Database, sink: EmailSink) {
   const committedAt = new Map<number, number>();
   const ctx = asActor(services, 'U0BENCHREQ');
   for (let i = 0; i < LATENCY_TICKETS; i++) {
-    const ticket = await createTicket(ctx, { title: `Latency ${i}`, technicianId: 'U0BENCHTECH' });
+    const { ticket } = await createTicket(ctx, { title: `Latency ${i}`, technicianId: 'U0BENCHTECH' });
     committedAt.set(ticket.id, performance.now());
     // A helpdesk's pace, compressed: a change every 20 ms, with an occasional pause past a cron tick.
     await new Promise((resolve) => setTimeout(resolve, i % 100 === 99 ? 6000 : 20));

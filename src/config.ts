@@ -1,31 +1,28 @@
 import { isIP } from 'node:net';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import { isTimeZone } from './i18n/intl.js';
+import { SLACK_USER_ID } from './slackIds.js';
 
 // The only module that reads the environment. Every problem is listed at once so an
 // admin fixes the whole .env in one go instead of one restart per mistake.
 
-const userIdList = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((id) => id.trim())
-      .filter((id) => id !== ''),
-  )
-  .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'Slack user ids look like U0123ABCD')));
+/** A comma-separated list (empty when unset), each entry trimmed and checked by `entry`. */
+const commaList = (entry: z.ZodType<string, string>) =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    )
+    .pipe(z.array(entry));
 
-const emailList = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((address) => address.trim())
-      .filter((address) => address !== ''),
-  )
-  .pipe(z.array(z.email('each entry must be an email address')));
+const userIdList = commaList(z.string().regex(SLACK_USER_ID, 'Slack user ids look like U0123ABCD'));
+
+const emailList = commaList(z.email('each entry must be an email address'));
 
 const cronExpression = (fallback: string) =>
   z
@@ -67,31 +64,9 @@ function isAddressOrCidr(value: string): boolean {
   return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-const proxyList = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ''),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8'),
-    ),
-  );
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const proxyList = commaList(
+  z.string().refine(isAddressOrCidr, 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8'),
+);
 
 export const configSchema = z
   .object({

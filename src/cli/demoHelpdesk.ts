@@ -125,7 +125,7 @@ export async function seedDemoHelpdesk(
   for (const [i, [title, description, priority]] of TICKETS.entries()) {
     const requester = REQUESTERS[i % REQUESTERS.length]!;
     const technician = TECHNICIANS[Math.floor(i / 3) % TECHNICIANS.length]!;
-    const ticket = await createTicket(as(requester), { title, description, priority });
+    const { ticket } = await createTicket(as(requester), { title, description, priority });
     // Older tickets first; about a third are closed and rated, a third in progress, the rest open.
     // (Rated tickets are those with i % 3 === 0: the score must not be a function of i % 3 alone.)
     const fate = i % 3;

@@ -1,5 +1,6 @@
 import type { Model, ModelStatic, Transaction } from 'sequelize';
 import { type Database, writeAlone } from './index.js';
+import { sqliteDate, toDate } from './values.js';
 
 // Hand-written statements for the few paths Slack waits on (a ticket's creation, its card's
 // address), run through the driver on the connection Sequelize already holds. A Sequelize model
@@ -28,9 +29,8 @@ interface SqliteConnection {
   ): void;
 }
 
-/** What Sequelize writes into SQLite for a DATE (and reads back): `2026-11-26 17:56:15.039 +00:00`. */
 function sqliteValue(value: SqlValue): SqlValue {
-  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', ' +00:00');
+  if (value instanceof Date) return sqliteDate(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   return value;
 }
@@ -148,7 +148,7 @@ export function fromRow<M extends Model>(model: ModelStatic<M>, row: Record<stri
   for (const { attribute, field, kind } of columnsOf(model)) {
     const value = row[field];
     if (value === null || value === undefined) values[attribute] = value ?? null;
-    else if (kind === 'date') values[attribute] = value instanceof Date ? value : new Date(String(value));
+    else if (kind === 'date') values[attribute] = toDate(value);
     else if (kind === 'boolean') values[attribute] = Boolean(value);
     else values[attribute] = value;
   }

@@ -1,6 +1,7 @@
 // Dates and numbers, by Intl, the same way on the status page and in the emails. Building an Intl
 // formatter costs far more than using one: each is built once per language and zone.
 
+/** A time zone Intl knows (an IANA name such as Europe/Paris); a name past 64 characters is none. */
 export function isTimeZone(zone: string): boolean {
   if (zone.length > 64) return false;
   try {

@@ -1,5 +1,6 @@
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import { slackThreadUrl } from '../slackIds.js';
 import type { AddressBook, AddressLookup } from './addressBook.js';
 import {
   AddressUnavailable,
@@ -9,7 +10,7 @@ import {
   type RetryPolicy,
   retryDelayMs,
 } from './failures.js';
-import { slackThreadUrl, statusPageUrl } from './links.js';
+import { statusPageUrl } from './links.js';
 import type { Mailer, OutgoingEmail } from './mailer.js';
 import { messageIdFor, ticketThreadId } from './messageId.js';
 import type { OutboxQueue, OutboxRow } from './queue.js';
@@ -387,7 +388,9 @@ export class OutboxDrainer {
       attributes: ['id', 'slackChannelId', 'slackMessageTs'],
       where: { id: ids },
     });
-    return new Map(tickets.map((ticket) => [ticket.id, slackThreadUrl(ticket)]));
+    return new Map(
+      tickets.map((ticket) => [ticket.id, slackThreadUrl(ticket.slackChannelId, ticket.slackMessageTs)]),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { Op, QueryTypes } from 'sequelize';
 import { type Database, writeAlone } from '../db/index.js';
 import { type EmailOutbox, FINAL_OUTBOX_STATUSES } from '../db/models/emailOutbox.js';
 import { runInTransaction } from '../db/transaction.js';
+import { sqliteDate, toDate } from '../db/values.js';
 
 /** A claimed outbox row: what the drain needs to send it (read raw: no model instances per email). */
 export interface OutboxRow {
@@ -44,16 +45,6 @@ const COLUMNS =
 /** Due: pending and its time has come, or still `sending` under a lease that ran out (a crashed drainer). */
 const DUE =
   "(status = 'pending' AND available_at <= :now) OR (status = 'sending' AND lease_expires_at <= :now)";
-
-/** SQLite stores Sequelize dates as 'YYYY-MM-DD HH:MM:SS.SSS +00:00' text; compare in that form. */
-function sqliteDate(date: Date): string {
-  return `${date.toISOString().replace('T', ' ').replace('Z', '')} +00:00`;
-}
-
-function toDate(value: Date | string): Date {
-  if (value instanceof Date) return value;
-  return new Date(value.replace(' ', 'T').replace(/ ?\+00:00$/, 'Z'));
-}
 
 /** MySQL DATETIME keeps whole seconds: round times up so a row is never due "early". */
 function toSecond(date: Date): Date {

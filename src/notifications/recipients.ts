@@ -1,8 +1,8 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { displayName, type User } from '../db/models/user.js';
-import { fromRow, sqlRead } from '../db/sql.js';
 import type { TicketChange } from '../tickets/index.js';
+import { usersById } from '../tickets/statements.js';
 import type { Notification, NotificationData, TicketSnapshot } from './types.js';
 
 /** One email to enqueue: to a Slack user (their profile email) or to a bare address (managers). */
@@ -105,18 +105,7 @@ export class People {
       change.event.toValue,
       change.comment?.authorId,
     ];
-    const wanted = [
-      ...new Set(ids.filter((id): id is string => typeof id === 'string' && /^[UW][A-Z0-9]+$/.test(id))),
-    ];
-    if (wanted.length === 0) return People.none();
-    const rows = await sqlRead<Record<string, unknown>>(
-      db,
-      transaction,
-      `SELECT * FROM users WHERE id IN (${wanted.map(() => '?').join(', ')})`,
-      wanted,
-    );
-    const users = rows.map((row) => fromRow(db.models.User, row));
-    return new People(new Map(users.map((user) => [user.id, user])));
+    return new People(await usersById(db, ids, transaction));
   }
 
   get(id: string): User | undefined {

@@ -1,4 +1,5 @@
 import { displayName } from '../db/models/user.js';
+import { USER_MENTION } from '../slackIds.js';
 import { noticeModal } from './blocks/commentModal.js';
 import { type NewTicketMetadata, type NewTicketPrefill, newTicketModal } from './blocks/newTicketModal.js';
 import type { SlackContext } from './context.js';
@@ -62,7 +63,6 @@ export async function openNewTicketModal(
 
 /** How long naming the people a message mentions may take before their ids are used instead. */
 const NAMES_WAIT_MS = 1000;
-const MENTION = /<@([UW][A-Z0-9]+)>/g;
 
 /**
  * Slack sends message text as mrkdwn: `&`, `<`, `>` escaped, and links, mentions and dates as
@@ -91,7 +91,7 @@ export function readableSlackText(text: string, names: ReadonlyMap<string, strin
  * someone not seen yet). Naming waits at most a second: past that, or if Slack fails, an id stays.
  */
 export async function readableMessage(ctx: SlackContext, text: string): Promise<string> {
-  const ids = [...new Set(Array.from(text.matchAll(MENTION), (match) => match[1]!))].slice(0, 20);
+  const ids = [...new Set(Array.from(text.matchAll(USER_MENTION), (match) => match[1]!))].slice(0, 20);
   const names = new Map<string, string>();
   if (ids.length > 0) {
     let timer: NodeJS.Timeout | undefined;

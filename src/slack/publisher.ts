@@ -5,14 +5,15 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
+import { messagePath } from '../slackIds.js';
 import { listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
   type MessageLocation,
-  openTicketsOf,
   recordCardLocation,
   type TicketView,
-  ticketsAssignedTo,
+  unclosedTicketsAssignedTo,
+  unclosedTicketsRequestedBy,
 } from '../tickets/queries.js';
 import type { Background } from './background.js';
 import { appHome, HOME_LIMITS } from './blocks/appHome.js';
@@ -255,8 +256,8 @@ export class Publisher {
         if (!viewer || viewer.isBot) return;
         const staff = viewer.isTechnician || viewer.isAdmin;
         const [mine, assigned, roster] = await Promise.all([
-          openTicketsOf(this.db, userId, HOME_LIMITS.mine),
-          viewer.isTechnician ? ticketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
+          unclosedTicketsRequestedBy(this.db, userId, HOME_LIMITS.mine),
+          viewer.isTechnician ? unclosedTicketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
           staff ? listTechnicians(this.db) : undefined,
         ]);
         const view = appHome({ viewer, mine, assigned, roster }, this.texts.slack(viewer.locale));
@@ -273,10 +274,8 @@ export class Publisher {
    * address is unknown. For what must answer Slack at once (before an ack).
    */
   linkTo(channel: string, ts: string): string | undefined {
-    if (this.workspaceUrl && /^[A-Z0-9]+$/.test(channel) && /^\d+\.\d+$/.test(ts)) {
-      return new URL(`archives/${channel}/p${ts.replace('.', '')}`, this.workspaceUrl).toString();
-    }
-    return undefined;
+    const path = messagePath(channel, ts);
+    return this.workspaceUrl && path ? new URL(path, this.workspaceUrl).toString() : undefined;
   }
 
   /** A link to a message: linkTo, else asked of chat.getPermalink (undefined if that fails). */

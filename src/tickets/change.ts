@@ -4,10 +4,11 @@ import type { Rating } from '../db/models/rating.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { EventType } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { fromRow, insertRow, saveChanged, sqlRead } from '../db/sql.js';
+import { saveChanged } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { Conflict, NotFound } from './errors.js';
+import { insertEvent, readTicket } from './statements.js';
 import { loadActor } from './users.js';
 
 /** What a rule decided: the event to record; the rule has already set the ticket's new fields. */
@@ -38,14 +39,8 @@ export async function changeTicket(
   const change = await runInTransaction(ctx.db, async (transaction) => {
     const actor = await loadActor(ctx.db, ctx.actorId, transaction);
     // Every button click comes through here, so the change's own statements go through the
-    // driver (src/db/sql.ts). SQLite's IMMEDIATE transaction already holds the write lock.
-    const [row] = await sqlRead<Record<string, unknown>>(
-      ctx.db,
-      transaction,
-      `SELECT * FROM tickets WHERE id = ?${ctx.db.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
-      [request.ticketId],
-    );
-    const ticket = row ? fromRow(ctx.db.models.Ticket, row) : null;
+    // driver (statements.ts, src/db/sql.ts).
+    const ticket = await readTicket(ctx.db, request.ticketId, transaction);
     if (!ticket) throw new NotFound(`Ticket #${request.ticketId} does not exist`, 'ticket_not_found');
     if (request.expectedVersion !== undefined && ticket.version !== request.expectedVersion) {
       throw new Conflict(
@@ -59,7 +54,7 @@ export async function changeTicket(
     ticket.version += 1;
     ticket.lastActivityAt = now;
     await saveChanged(ctx.db, transaction, ticket);
-    const event = await insertRow(ctx.db, transaction, ctx.db.models.TicketEvent, {
+    const event = await insertEvent(ctx.db, transaction, {
       ticketId: ticket.id,
       actorId: actor.id,
       type: decision.type,

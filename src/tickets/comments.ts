@@ -122,49 +122,38 @@ export interface EditCommentResult {
  */
 export async function editComment(ctx: TicketContext, props: EditCommentProps): Promise<EditCommentResult> {
   const { body } = parseOrFail(bodySchema, { body: props.body });
-  try {
-    const change = await changeTicket(
-      ctx,
-      { ticketId: props.ticketId },
-      async (ticket, actor, transaction) => {
-        const comment = await findBySlackTs(ctx, ticket, props.slackTs, transaction);
-        const now = new Date();
-        if (!comment) {
-          mayComment(ticket, actor);
-          const created = await ctx.db.models.Comment.create(
-            {
-              ticketId: ticket.id,
-              authorId: actor.id,
-              body,
-              slackTs: props.slackTs,
-              slackVersionTs: props.versionTs,
-              slackViewId: null,
-              editedAt: props.edited ? now : null,
-              deletedAt: null,
-            },
-            { transaction },
-          );
-          return { type: 'commented', to: String(created.id), comment: created };
-        }
-        if (comment.deletedAt) throw new NothingToDo(comment);
-        mayChange(comment, actor);
-        const stored = comment.slackVersionTs ?? comment.slackTs ?? props.slackTs;
-        // An older version delivered late, a retried delivery, and a change that leaves the text
-        // as it is (Slack unfurling a link sends message_changed too) are no edits.
-        if (compareSlackTs(props.versionTs, stored) <= 0 || body === comment.body)
-          throw new NothingToDo(comment);
-        comment.body = body;
-        comment.slackVersionTs = props.versionTs;
-        comment.editedAt = now;
-        await comment.save({ transaction });
-        return { type: 'comment_edited', to: String(comment.id), comment };
-      },
-    );
-    return { changed: true, change };
-  } catch (error) {
-    if (error instanceof NothingToDo) return { changed: false };
-    throw error;
-  }
+  return changeUnlessNothingToDo(ctx, props.ticketId, async (ticket, actor, transaction) => {
+    const comment = await findBySlackTs(ctx, ticket, props.slackTs, transaction);
+    const now = new Date();
+    if (!comment) {
+      mayComment(ticket, actor);
+      const created = await ctx.db.models.Comment.create(
+        {
+          ticketId: ticket.id,
+          authorId: actor.id,
+          body,
+          slackTs: props.slackTs,
+          slackVersionTs: props.versionTs,
+          slackViewId: null,
+          editedAt: props.edited ? now : null,
+          deletedAt: null,
+        },
+        { transaction },
+      );
+      return { type: 'commented', to: String(created.id), comment: created };
+    }
+    if (comment.deletedAt) throw new NothingToDo(comment);
+    mayChange(comment, actor);
+    const stored = comment.slackVersionTs ?? comment.slackTs ?? props.slackTs;
+    // An older version delivered late, a retried delivery, and a change that leaves the text
+    // as it is (Slack unfurling a link sends message_changed too) are no edits.
+    if (compareSlackTs(props.versionTs, stored) <= 0 || body === comment.body) throw new NothingToDo(comment);
+    comment.body = body;
+    comment.slackVersionTs = props.versionTs;
+    comment.editedAt = now;
+    await comment.save({ transaction });
+    return { type: 'comment_edited', to: String(comment.id), comment };
+  });
 }
 
 export interface DeleteCommentProps {
@@ -182,40 +171,44 @@ export async function deleteComment(
   ctx: TicketContext,
   props: DeleteCommentProps,
 ): Promise<EditCommentResult> {
+  return changeUnlessNothingToDo(ctx, props.ticketId, async (ticket, actor, transaction) => {
+    const now = new Date();
+    const comment = await findBySlackTs(ctx, ticket, props.slackTs, transaction);
+    if (!comment) {
+      // Someone who may not comment here never had a comment to delete.
+      if (!isStaff(actor) && ticket.requesterId !== actor.id) throw new NothingToDo(null);
+      const placeholder = await ctx.db.models.Comment.create(
+        {
+          ticketId: ticket.id,
+          authorId: actor.id,
+          body: '',
+          slackTs: props.slackTs,
+          slackVersionTs: null,
+          slackViewId: null,
+          editedAt: null,
+          deletedAt: now,
+        },
+        { transaction },
+      );
+      return { type: 'comment_deleted', to: String(placeholder.id), comment: placeholder };
+    }
+    if (comment.deletedAt) throw new NothingToDo(comment);
+    mayChange(comment, actor);
+    comment.body = '';
+    comment.deletedAt = now;
+    await comment.save({ transaction });
+    return { type: 'comment_deleted', to: String(comment.id), comment };
+  });
+}
+
+/** A change to a comment that may turn out to be none (NothingToDo): then nothing is recorded. */
+async function changeUnlessNothingToDo(
+  ctx: TicketContext,
+  ticketId: number,
+  decide: Parameters<typeof changeTicket>[2],
+): Promise<EditCommentResult> {
   try {
-    const change = await changeTicket(
-      ctx,
-      { ticketId: props.ticketId },
-      async (ticket, actor, transaction) => {
-        const now = new Date();
-        const comment = await findBySlackTs(ctx, ticket, props.slackTs, transaction);
-        if (!comment) {
-          // Someone who may not comment here never had a comment to delete.
-          if (!isStaff(actor) && ticket.requesterId !== actor.id) throw new NothingToDo(null);
-          const placeholder = await ctx.db.models.Comment.create(
-            {
-              ticketId: ticket.id,
-              authorId: actor.id,
-              body: '',
-              slackTs: props.slackTs,
-              slackVersionTs: null,
-              slackViewId: null,
-              editedAt: null,
-              deletedAt: now,
-            },
-            { transaction },
-          );
-          return { type: 'comment_deleted', to: String(placeholder.id), comment: placeholder };
-        }
-        if (comment.deletedAt) throw new NothingToDo(comment);
-        mayChange(comment, actor);
-        comment.body = '';
-        comment.deletedAt = now;
-        await comment.save({ transaction });
-        return { type: 'comment_deleted', to: String(comment.id), comment };
-      },
-    );
-    return { changed: true, change };
+    return { changed: true, change: await changeTicket(ctx, { ticketId }, decide) };
   } catch (error) {
     if (error instanceof NothingToDo) return { changed: false };
     throw error;

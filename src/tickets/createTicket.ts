@@ -1,10 +1,10 @@
 import type { Transaction } from 'sequelize';
-import type { Ticket } from '../db/models/ticket.js';
-import { sqlRead, sqlReadOnce, sqlWrite } from '../db/sql.js';
+import { sqlReadOnce } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
+import { insertEvent, insertTicket, isOnRoster } from './statements.js';
 import { ensureActorRow } from './users.js';
 import { parseOrFail, type TicketInput, ticketInputSchema } from './validation.js';
 
@@ -38,16 +38,11 @@ export class AlreadySubmitted extends Error {
  * statements go through the driver (src/db/sql.ts) rather than the models: the same rows, a
  * fraction of the CPU.
  */
-export async function createTicket(ctx: TicketContext, props: CreateTicketProps): Promise<Ticket> {
-  return (await openTicket(ctx, props)).ticket;
-}
-
-/** createTicket, returning the whole change (the ticket and its `created` event). */
-export async function openTicket(ctx: TicketContext, props: CreateTicketProps): Promise<TicketChange> {
+export async function createTicket(ctx: TicketContext, props: CreateTicketProps): Promise<TicketChange> {
   const input = parseOrFail(ticketInputSchema, props);
   const { db } = ctx;
   const change = await runInTransaction(db, (transaction) =>
-    insertTicket(ctx, input, props, transaction),
+    storeNewTicket(ctx, input, props, transaction),
   ).catch(async (error: unknown) => {
     // The unique index on slack_view_id refused a second ticket from the same modal (or another
     // failure): if that modal's ticket exists, this submission was a repeat.
@@ -65,7 +60,7 @@ export async function openTicket(ctx: TicketContext, props: CreateTicketProps): 
   return change;
 }
 
-async function insertTicket(
+async function storeNewTicket(
   ctx: TicketContext,
   input: ReturnType<typeof ticketInputSchema.parse>,
   props: CreateTicketProps,
@@ -74,16 +69,8 @@ async function insertTicket(
   const { db } = ctx;
   await ensureActorRow(db, ctx.actorId, transaction);
   const technicianId = input.technicianId ?? null;
-  if (technicianId) {
-    const [row] = await sqlRead<{ isTechnician: number | boolean }>(
-      db,
-      transaction,
-      'SELECT is_technician AS isTechnician FROM users WHERE id = ?',
-      [technicianId],
-    );
-    if (!row?.isTechnician) {
-      throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
-    }
+  if (technicianId && !(await isOnRoster(db, transaction, technicianId))) {
+    throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
   }
   const now = new Date();
   const values = {
@@ -107,57 +94,16 @@ async function insertTicket(
     createdAt: now,
     updatedAt: now,
   };
-  const inserted = await sqlWrite(
-    db,
-    transaction,
-    `INSERT INTO tickets (title, description, priority, status, requester_id, technician_id,
-       slack_channel_id, card_lease_until, slack_view_id, source_channel_id, source_message_ts,
-       source_permalink, version, resolution, last_activity_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      values.title,
-      values.description,
-      values.priority,
-      values.status,
-      values.requesterId,
-      values.technicianId,
-      values.slackChannelId,
-      values.cardLeaseUntil,
-      values.slackViewId,
-      values.sourceChannelId,
-      values.sourceMessageTs,
-      values.sourcePermalink,
-      values.version,
-      values.resolution,
-      now,
-      now,
-      now,
-    ],
-  );
-  const ticket = db.models.Ticket.build(
-    { id: inserted.insertId, ...values },
-    { isNewRecord: false, raw: true },
-  );
-  const eventValues = {
+  const ticket = await insertTicket(db, transaction, values);
+  const event = await insertEvent(db, transaction, {
     ticketId: ticket.id,
     actorId: ctx.actorId,
-    type: 'created' as const,
+    type: 'created',
     fromValue: null,
     toValue: technicianId,
     version: ticket.version,
     createdAt: now,
-  };
-  const recorded = await sqlWrite(
-    db,
-    transaction,
-    `INSERT INTO ticket_events (ticket_id, actor_id, type, from_value, to_value, version, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [ticket.id, ctx.actorId, 'created', null, technicianId, ticket.version, now],
-  );
-  const event = db.models.TicketEvent.build(
-    { id: recorded.insertId, ...eventValues },
-    { isNewRecord: false, raw: true },
-  );
+  });
   const change: TicketChange = { event, ticket };
   for (const hook of ctx.hooks.inTransaction) await hook(change, transaction);
   return change;

@@ -3,7 +3,7 @@ export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
 export { addComment, deleteComment, editComment } from './comments.js';
 export type { TicketChange, TicketContext, TicketHooks, TicketServices } from './context.js';
 export { asActor, createTicketHooks } from './context.js';
-export { AlreadySubmitted, createTicket, openTicket } from './createTicket.js';
+export { AlreadySubmitted, createTicket } from './createTicket.js';
 export * from './errors.js';
 export { addRatingRemark, rateTicket } from './rateTicket.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';

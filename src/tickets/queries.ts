@@ -3,7 +3,8 @@ import { type Database, writeAlone } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { fromRow, sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
+import { sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
+import { latestEvent, readTicket, usersById } from './statements.js';
 
 // Read-only questions the Slack layer asks about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs.
@@ -17,18 +18,10 @@ export interface TicketView {
 }
 
 export async function loadTicketView(db: Database, ticketId: number): Promise<TicketView | null> {
-  // Read for every card update: through the driver (src/db/sql.ts).
-  const [row] = await sqlReadOnce<Record<string, unknown>>(db, 'SELECT * FROM tickets WHERE id = ?', [
-    ticketId,
-  ]);
-  if (!row) return null;
-  const ticket = fromRow(db.models.Ticket, row);
-  const [eventRow] = await sqlReadOnce<Record<string, unknown>>(
-    db,
-    'SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT 1',
-    [ticketId],
-  );
-  const event = eventRow ? fromRow(db.models.TicketEvent, eventRow) : undefined;
+  // Read for every card update: through the driver (statements.ts).
+  const ticket = await readTicket(db, ticketId);
+  if (!ticket) return null;
+  const event = await latestEvent(db, ticketId);
   const people = await usersById(db, [
     ticket.requesterId,
     ticket.technicianId,
@@ -41,21 +34,6 @@ export async function loadTicketView(db: Database, ticketId: number): Promise<Ti
     technician: ticket.technicianId ? (people.get(ticket.technicianId) ?? null) : null,
     latest: event ? { event, actor: people.get(event.actorId) ?? null } : null,
   };
-}
-
-export async function usersById(
-  db: Database,
-  ids: Array<string | null | undefined>,
-): Promise<Map<string, User>> {
-  const unique = [...new Set(ids.filter((id): id is string => Boolean(id) && /^[UW][A-Z0-9]+$/.test(id!)))];
-  if (unique.length === 0) return new Map();
-  const rows = await sqlReadOnce<Record<string, unknown>>(
-    db,
-    `SELECT * FROM users WHERE id IN (${unique.map(() => '?').join(', ')})`,
-    unique,
-  );
-  const users = rows.map((row) => fromRow(db.models.User, row));
-  return new Map(users.map((user) => [user.id, user]));
 }
 
 /** The ticket whose card is the message `ts` in `channelId` (a thread's parent). */
@@ -257,27 +235,31 @@ export interface TicketList {
   total: number;
 }
 
-/** A requester's tickets that are not closed, most recently active first. */
-export async function openTicketsOf(db: Database, requesterId: string, limit: number): Promise<TicketList> {
-  const { rows, count } = await db.models.Ticket.findAndCountAll({
-    where: { requesterId, status: { [Op.ne]: 'closed' } },
-    order: [
-      ['lastActivityAt', 'DESC'],
-      ['id', 'DESC'],
-    ],
-    limit,
-  });
-  return { tickets: rows, total: count };
+/** A requester's tickets that are not closed (open, in progress or resolved), most recently active first. */
+export function unclosedTicketsRequestedBy(
+  db: Database,
+  requesterId: string,
+  limit: number,
+): Promise<TicketList> {
+  return unclosedTickets(db, { requesterId }, limit);
 }
 
 /** A technician's tickets that are not closed, most recently active first. */
-export async function ticketsAssignedTo(
+export function unclosedTicketsAssignedTo(
   db: Database,
   technicianId: string,
   limit: number,
 ): Promise<TicketList> {
+  return unclosedTickets(db, { technicianId }, limit);
+}
+
+async function unclosedTickets(
+  db: Database,
+  person: { requesterId: string } | { technicianId: string },
+  limit: number,
+): Promise<TicketList> {
   const { rows, count } = await db.models.Ticket.findAndCountAll({
-    where: { technicianId, status: { [Op.ne]: 'closed' } },
+    where: { ...person, status: { [Op.ne]: 'closed' } },
     order: [
       ['lastActivityAt', 'DESC'],
       ['id', 'DESC'],

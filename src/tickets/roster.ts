@@ -1,6 +1,7 @@
 import type { Database } from '../db/index.js';
 import type { User } from '../db/models/user.js';
 import { runInTransaction } from '../db/transaction.js';
+import { isSlackUserId } from '../slackIds.js';
 import type { TicketContext } from './context.js';
 import { NotAllowed, ValidationFailed } from './errors.js';
 import { ensureUsers, loadActor } from './users.js';
@@ -35,7 +36,7 @@ export function listTechnicians(db: Database): Promise<User[]> {
 }
 
 async function setTechnician(ctx: TicketContext, userId: string, isTechnician: boolean): Promise<User> {
-  if (!/^[UW][A-Z0-9]+$/.test(userId)) throw new ValidationFailed({ userId: 'Not a Slack user id' });
+  if (!isSlackUserId(userId)) throw new ValidationFailed({ userId: 'Not a Slack user id' });
   return runInTransaction(ctx.db, async (transaction) => {
     const actor = await loadActor(ctx.db, ctx.actorId, transaction);
     if (!actor.isAdmin) throw new NotAllowed('Only admins change the technician roster', 'not_admin');

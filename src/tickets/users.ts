@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import type { User } from '../db/models/user.js';
-import { fromRow, sqlRead } from '../db/sql.js';
+import { hasUserRow, readUser } from './statements.js';
 
 /**
  * Makes sure every id has a `users` row (profile fields come later from users.info).
@@ -22,24 +22,19 @@ export async function ensureUsers(
 
 /** The acting user's row, inserted first if they are new (statements through the driver). */
 export async function loadActor(db: Database, actorId: string, transaction: Transaction): Promise<User> {
-  const read = async () =>
-    (
-      await sqlRead<Record<string, unknown>>(db, transaction, 'SELECT * FROM users WHERE id = ?', [actorId])
-    )[0];
   // Almost every actor is known already: read first, insert only for a newcomer.
-  let row = await read();
-  if (!row) {
+  let user = await readUser(db, transaction, actorId);
+  if (!user) {
     await ensureUsers(db, [actorId], transaction);
-    row = await read();
+    user = await readUser(db, transaction, actorId);
   }
-  if (!row) throw new Error(`User ${actorId} vanished while being loaded`);
-  return fromRow(db.models.User, row);
+  if (!user) throw new Error(`User ${actorId} vanished while being loaded`);
+  return user;
 }
 
 /** Makes sure the acting user has a row (tickets refer to it) without loading it: one cheap read. */
 export async function ensureActorRow(db: Database, actorId: string, transaction: Transaction): Promise<void> {
-  const known = await sqlRead(db, transaction, 'SELECT id FROM users WHERE id = ?', [actorId]);
-  if (known.length === 0) await ensureUsers(db, [actorId], transaction);
+  if (!(await hasUserRow(db, transaction, actorId))) await ensureUsers(db, [actorId], transaction);
 }
 
 export function isStaff(user: User): boolean {

@@ -31,45 +31,41 @@ export function createWebMetrics(db: Database, logger: Logger): WebMetrics {
     registers: [registry],
   });
 
-  new Gauge({
-    name: 'ticketbot_tickets',
-    help: 'Tickets by status',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const rows = await select<{ status: string; n: number }>(
-          db,
-          'SELECT status, COUNT(*) AS n FROM tickets GROUP BY status',
-        );
-        this.reset();
-        for (const status of STATUSES) this.set({ status }, 0);
-        for (const row of rows) this.set({ status: row.status }, Number(row.n));
-      } catch (error) {
-        logger.warn({ err: error }, 'metrics: could not count tickets');
-      }
-    },
-  });
-
-  new Gauge({
-    name: 'ticketbot_email_outbox',
-    help: 'Emails in the outbox by status (pending and sending are the queue depth; skipped: no address in Slack)',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const rows = await select<{ status: string; n: number }>(
-          db,
-          'SELECT status, COUNT(*) AS n FROM email_outbox GROUP BY status',
-        );
-        this.reset();
-        for (const status of OUTBOX_STATUSES) this.set({ status }, 0);
-        for (const row of rows) this.set({ status: row.status }, Number(row.n));
-      } catch (error) {
-        logger.warn({ err: error }, 'metrics: could not count the outbox');
-      }
-    },
-  });
+  /** A gauge of a table's rows by status, counted at each scrape; every known status shows, 0 included. */
+  const rowsByStatus = (
+    name: string,
+    help: string,
+    table: 'tickets' | 'email_outbox',
+    statuses: readonly string[],
+    what: string,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const rows = await select<{ status: string; n: number }>(
+            db,
+            `SELECT status, COUNT(*) AS n FROM ${table} GROUP BY status`,
+          );
+          this.reset();
+          for (const status of statuses) this.set({ status }, 0);
+          for (const row of rows) this.set({ status: row.status }, Number(row.n));
+        } catch (error) {
+          logger.warn({ err: error }, `metrics: could not count ${what}`);
+        }
+      },
+    });
+  rowsByStatus('ticketbot_tickets', 'Tickets by status', 'tickets', STATUSES, 'tickets');
+  rowsByStatus(
+    'ticketbot_email_outbox',
+    'Emails in the outbox by status (pending and sending are the queue depth; skipped: no address in Slack)',
+    'email_outbox',
+    OUTBOX_STATUSES,
+    'the outbox',
+  );
 
   const sent = new Counter({
     name: 'ticketbot_emails_sent_total',

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { type Database, writeAlone } from '../db/index.js';
-import { select, toDate } from './status/rows.js';
+import { toDate } from '../db/values.js';
+import { select } from './status/rows.js';
 
 // Sessions of people signed in with Slack, in the database (web_sessions) so that every replica
 // shares them. The cookie holds 32 random bytes; the table holds their SHA-256 only. Who the

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Config, SignIn } from '../config.js';
 import { isLoopbackHost } from '../config.js';
 import type { Logger } from '../logger.js';
+import { isSlackUserId } from '../slackIds.js';
 import { type AccessRules, accessOf, SESSION_COOKIE, type Workspace } from './access.js';
 import type { Csrf } from './csrf.js';
 import { localPath } from './localPath.js';
@@ -190,7 +191,7 @@ export function slackSignInRoutes(deps: SlackSignInDeps): Router {
         });
         return;
       }
-      if (typeof userId !== 'string' || !/^[UW][A-Z0-9]+$/.test(userId)) {
+      if (!isSlackUserId(userId)) {
         refuse(res, 401, 'signin.notConfirmed', 'no Slack user id in the id_token', pending.back);
         return;
       }

@@ -19,8 +19,6 @@ export interface Viewer {
   formatNumber(value: number, fractionDigits?: number): string;
 }
 
-export { isTimeZone };
-
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');

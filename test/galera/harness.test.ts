@@ -142,7 +142,7 @@ describe.skipIf(!control)(
           const key = `V-GALERA-${next++}`;
           const startedAt = Date.now();
           try {
-            const ticket = await createTicket(as(services, REQUESTER), {
+            const { ticket } = await createTicket(as(services, REQUESTER), {
               title: `Submission ${key}`,
               priority: 'normal',
               slackViewId: key,

@@ -34,7 +34,7 @@ export function newTicket(
     description: 'Every second page.',
     priority: 'normal',
     ...overrides,
-  });
+  }).then((change) => change.ticket);
 }
 
 export async function eventsOf(db: Database, ticketId: number) {

@@ -539,7 +539,7 @@ describeEachDatabase('ticket rules', (suite) => {
     });
 
     it('never lets technicians rate their own work', async () => {
-      const ticket = await createTicket(as(services, TECHNICIAN), {
+      const { ticket } = await createTicket(as(services, TECHNICIAN), {
         title: 'My own laptop',
         technicianId: TECHNICIAN,
       });

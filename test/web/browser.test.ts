@@ -63,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     database = await createTestDatabase('sqlite');
     const services = await seedPeople(database.db);
     const { requester, otherRequester, technician } = PEOPLE;
-    const urgent = await createTicket(services.as(requester.id), {
+    const { ticket: urgent } = await createTicket(services.as(requester.id), {
       title: 'Badge reader at the garage is dead',
       description: 'Nobody gets in by car.',
       priority: 'urgent',

@@ -28,7 +28,7 @@ describeEachDatabase('status page: email queue and metrics', (suite) => {
 
   beforeAll(async () => {
     const services = await seedPeople(suite.db);
-    ticketId = (await createTicket(services.as(PEOPLE.requester.id), { title: 'Mail me' })).id;
+    ticketId = (await createTicket(services.as(PEOPLE.requester.id), { title: 'Mail me' })).ticket.id;
     const now = new Date();
     const base = {
       data: '{}',

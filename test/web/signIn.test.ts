@@ -47,10 +47,12 @@ describeEachDatabase('Sign in with Slack', (suite) => {
 
   beforeAll(async () => {
     const services = await seedPeople(suite.db);
-    tickets.alice = (await createTicket(services.as(PEOPLE.requester.id), { title: 'Alice’s printer' })).id;
+    tickets.alice = (
+      await createTicket(services.as(PEOPLE.requester.id), { title: 'Alice’s printer' })
+    ).ticket.id;
     tickets.bruno = (
       await createTicket(services.as(PEOPLE.otherRequester.id), { title: 'Bruno’s screen' })
-    ).id;
+    ).ticket.id;
     slack = await FakeSlack.start();
     const port = await freePort();
     publicUrl = `http://127.0.0.1:${port}`;

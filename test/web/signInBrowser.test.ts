@@ -48,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('Sign in with Sla
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     const services = await seedPeople(database.db);
-    const ticket = await createTicket(services.as(PEOPLE.requester.id), {
+    const { ticket } = await createTicket(services.as(PEOPLE.requester.id), {
       title: 'Badge reader at the garage is dead',
       description: 'Nobody gets in by car.',
       priority: 'urgent',

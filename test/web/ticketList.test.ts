@@ -21,22 +21,22 @@ describeEachDatabase('status page: ticket list', (suite) => {
   beforeAll(async () => {
     const services = await seedPeople(suite.db);
     const { requester, otherRequester, technician, secondTechnician } = PEOPLE;
-    const printer = await createTicket(services.as(requester.id), {
+    const { ticket: printer } = await createTicket(services.as(requester.id), {
       title: 'Printer on 3rd floor jams',
       description: 'Every second page.',
       priority: 'high',
       technicianId: technician.id,
     });
-    const vpn = await createTicket(services.as(otherRequester.id), {
+    const { ticket: vpn } = await createTicket(services.as(otherRequester.id), {
       title: 'VPN drops every hour',
       priority: 'urgent',
     });
-    const laptop = await createTicket(services.as(requester.id), {
+    const { ticket: laptop } = await createTicket(services.as(requester.id), {
       title: 'New laptop for the intern',
       priority: 'low',
       technicianId: secondTechnician.id,
     });
-    const xss = await createTicket(services.as(otherRequester.id), {
+    const { ticket: xss } = await createTicket(services.as(otherRequester.id), {
       title: '<script>alert("x")</script> & <b>bold</b>',
     });
     await changeStatus(services.as(technician.id), { ticketId: printer.id, status: 'in_progress' });

@@ -23,7 +23,7 @@ describeEachDatabase('status page: ticket detail', (suite) => {
   beforeAll(async () => {
     const services = await seedPeople(suite.db);
     const { requester, technician, secondTechnician } = PEOPLE;
-    const ticket = await createTicket(services.as(requester.id), {
+    const { ticket } = await createTicket(services.as(requester.id), {
       title: 'Cannot print <invoices>',
       description: 'Line one\nLine two with <img src=x onerror=alert(1)>',
       priority: 'high',
@@ -112,8 +112,8 @@ describeEachDatabase('status page: ticket detail', (suite) => {
         messageId: null,
       },
     ]);
-    bareTicketId = (await createTicket(services.as(requester.id), { title: 'Bare ticket' })).id;
-    takenTicketId = (await createTicket(services.as(requester.id), { title: 'Taken ticket' })).id;
+    bareTicketId = (await createTicket(services.as(requester.id), { title: 'Bare ticket' })).ticket.id;
+    takenTicketId = (await createTicket(services.as(requester.id), { title: 'Taken ticket' })).ticket.id;
     await assignTicket(services.as(technician.id), { ticketId: takenTicketId, technicianId: technician.id });
     page = await startStatusPage(suite.db, suite.url);
   });
@@ -176,7 +176,7 @@ describeEachDatabase('status page: ticket detail', (suite) => {
   it('shows a long comment whole, and a deleted one without its text', async () => {
     const services = await seedPeople(suite.db);
     const { requester } = PEOPLE;
-    const id = (await createTicket(services.as(requester.id), { title: 'Long story' })).id;
+    const id = (await createTicket(services.as(requester.id), { title: 'Long story' })).ticket.id;
     const long = `${'All the logs 🪵 '.repeat(2_500)}end of the logs`;
     expect(long.length).toBeGreaterThan(40_000);
     await addComment(services.as(requester.id), { ticketId: id, body: long, slackTs: '1700000001.000001' });

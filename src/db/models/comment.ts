@@ -1,13 +1,7 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
-export class Comment extends Model<InferAttributes<Comment>, InferCreationAttributes<Comment>> {
+export class Comment extends Row<Comment> {
   declare id: CreationOptional<number>;
   declare ticketId: number;
   declare authorId: string;
@@ -24,9 +18,9 @@ export class Comment extends Model<InferAttributes<Comment>, InferCreationAttrib
   declare updatedAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof Comment {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends Comment {};
-    Bound.init(
+    return bindModel(
+      Comment,
+      sequelize,
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         ticketId: { type: DataTypes.INTEGER, allowNull: false },
@@ -41,8 +35,7 @@ export class Comment extends Model<InferAttributes<Comment>, InferCreationAttrib
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'Comment', tableName: 'comments', underscored: true },
+      { modelName: 'Comment', tableName: 'comments' },
     );
-    return Bound;
   }
 }

@@ -1,11 +1,5 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead', 'skipped'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -16,7 +10,7 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 export const FINAL_OUTBOX_STATUSES = ['sent', 'dead', 'skipped'] as const satisfies readonly OutboxStatus[];
 
 /** One email to send: the durable queue the scheduler drains. */
-export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreationAttributes<EmailOutbox>> {
+export class EmailOutbox extends Row<EmailOutbox> {
   declare id: CreationOptional<number>;
   declare ticketId: number | null;
   /**
@@ -45,9 +39,9 @@ export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreati
   declare updatedAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof EmailOutbox {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends EmailOutbox {};
-    Bound.init(
+    return bindModel(
+      EmailOutbox,
+      sequelize,
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         ticketId: { type: DataTypes.INTEGER, allowNull: true },
@@ -70,13 +64,10 @@ export class EmailOutbox extends Model<InferAttributes<EmailOutbox>, InferCreati
         updatedAt: DataTypes.DATE,
       },
       {
-        sequelize,
         modelName: 'EmailOutbox',
         tableName: 'email_outbox',
-        underscored: true,
         freezeTableName: true,
       },
     );
-    return Bound;
   }
 }

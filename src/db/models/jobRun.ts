@@ -1,14 +1,8 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
 /** (job, period) is unique: a periodic job claims its period by inserting the row. */
-export class JobRun extends Model<InferAttributes<JobRun>, InferCreationAttributes<JobRun>> {
+export class JobRun extends Row<JobRun> {
   declare id: CreationOptional<number>;
   declare job: string;
   declare period: string;
@@ -17,9 +11,9 @@ export class JobRun extends Model<InferAttributes<JobRun>, InferCreationAttribut
   declare createdAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof JobRun {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends JobRun {};
-    Bound.init(
+    return bindModel(
+      JobRun,
+      sequelize,
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         job: { type: DataTypes.STRING(64), allowNull: false },
@@ -28,8 +22,7 @@ export class JobRun extends Model<InferAttributes<JobRun>, InferCreationAttribut
         finishedAt: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'JobRun', tableName: 'job_runs', underscored: true, updatedAt: false },
+      { modelName: 'JobRun', tableName: 'job_runs', updatedAt: false },
     );
-    return Bound;
   }
 }

@@ -1,13 +1,7 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
-export class Rating extends Model<InferAttributes<Rating>, InferCreationAttributes<Rating>> {
+export class Rating extends Row<Rating> {
   declare id: CreationOptional<number>;
   declare ticketId: number;
   /** Which closing of the ticket this rates (tickets.resolution at the time). */
@@ -19,9 +13,9 @@ export class Rating extends Model<InferAttributes<Rating>, InferCreationAttribut
   declare createdAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof Rating {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends Rating {};
-    Bound.init(
+    return bindModel(
+      Rating,
+      sequelize,
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         ticketId: { type: DataTypes.INTEGER, allowNull: false },
@@ -32,8 +26,7 @@ export class Rating extends Model<InferAttributes<Rating>, InferCreationAttribut
         remark: { type: DataTypes.STRING(1000), allowNull: true },
         createdAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'Rating', tableName: 'ratings', underscored: true, updatedAt: false },
+      { modelName: 'Rating', tableName: 'ratings', updatedAt: false },
     );
-    return Bound;
   }
 }

@@ -1,11 +1,5 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -13,7 +7,7 @@ export type Priority = (typeof PRIORITIES)[number];
 export const STATUSES = ['open', 'in_progress', 'closed'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttributes<Ticket>> {
+export class Ticket extends Row<Ticket> {
   declare id: CreationOptional<number>;
   declare title: string;
   declare description: string;
@@ -56,9 +50,9 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare updatedAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof Ticket {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends Ticket {};
-    Bound.init(
+    return bindModel(
+      Ticket,
+      sequelize,
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         title: { type: DataTypes.STRING(150), allowNull: false },
@@ -85,8 +79,7 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'Ticket', tableName: 'tickets', underscored: true },
+      { modelName: 'Ticket', tableName: 'tickets' },
     );
-    return Bound;
   }
 }

@@ -1,11 +1,5 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
 export const EVENT_TYPES = [
   'created',
@@ -22,7 +16,7 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The audit trail: who did what to a ticket, and when. */
-export class TicketEvent extends Model<InferAttributes<TicketEvent>, InferCreationAttributes<TicketEvent>> {
+export class TicketEvent extends Row<TicketEvent> {
   declare id: CreationOptional<number>;
   declare ticketId: number;
   declare actorId: string;
@@ -34,9 +28,9 @@ export class TicketEvent extends Model<InferAttributes<TicketEvent>, InferCreati
   declare createdAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof TicketEvent {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends TicketEvent {};
-    Bound.init(
+    return bindModel(
+      TicketEvent,
+      sequelize,
       {
         id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
         ticketId: { type: DataTypes.INTEGER, allowNull: false },
@@ -48,13 +42,10 @@ export class TicketEvent extends Model<InferAttributes<TicketEvent>, InferCreati
         createdAt: DataTypes.DATE,
       },
       {
-        sequelize,
         modelName: 'TicketEvent',
         tableName: 'ticket_events',
-        underscored: true,
         updatedAt: false,
       },
     );
-    return Bound;
   }
 }

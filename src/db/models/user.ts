@@ -1,14 +1,8 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
 /** A Slack user as ticketbot knows them; profile fields are cached from users.info. */
-export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+export class User extends Row<User> {
   declare id: string;
   declare teamId: string | null;
   declare name: string | null;
@@ -24,9 +18,9 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare updatedAt: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof User {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends User {};
-    Bound.init(
+    return bindModel(
+      User,
+      sequelize,
       {
         id: { type: DataTypes.STRING(32), primaryKey: true },
         teamId: { type: DataTypes.STRING(32), allowNull: true },
@@ -42,9 +36,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },
-      { sequelize, modelName: 'User', tableName: 'users', underscored: true },
+      { modelName: 'User', tableName: 'users' },
     );
-    return Bound;
   }
 }
 

@@ -4,23 +4,46 @@ import { COMMENT_FIELD, VIEW_ADD_COMMENT, VIEW_NOTICE } from './ids.js';
 import { LIMITS, plain } from './limits.js';
 
 export function commentModal(ticketId: number, t: SlackTranslate): ModalView {
+  return textModal({
+    callbackId: VIEW_ADD_COMMENT,
+    title: t('commentTitle'),
+    submit: t('commentSubmit'),
+    metadata: { ticketId },
+    field: COMMENT_FIELD,
+    label: t('commentLabel', { id: ticketId }),
+    maxLength: LIMITS.plainTextInput,
+    t,
+  });
+}
+
+/** A modal that asks for one piece of text (a comment, a remark), with its submit and cancel buttons. */
+export function textModal(modal: {
+  callbackId: string;
+  title: string;
+  submit: string;
+  metadata: object;
+  field: { block: string; action: string };
+  label: string;
+  maxLength: number;
+  t: SlackTranslate;
+}): ModalView {
   return {
     type: 'modal',
-    callback_id: VIEW_ADD_COMMENT,
-    title: plain(t('commentTitle'), LIMITS.modalTitle),
-    submit: plain(t('commentSubmit'), LIMITS.modalTitle),
-    close: plain(t('cancel'), LIMITS.modalTitle),
-    private_metadata: JSON.stringify({ ticketId }),
+    callback_id: modal.callbackId,
+    title: plain(modal.title, LIMITS.modalTitle),
+    submit: plain(modal.submit, LIMITS.modalTitle),
+    close: plain(modal.t('cancel'), LIMITS.modalTitle),
+    private_metadata: JSON.stringify(modal.metadata),
     blocks: [
       {
         type: 'input',
-        block_id: COMMENT_FIELD.block,
-        label: plain(t('commentLabel', { id: ticketId }), LIMITS.label),
+        block_id: modal.field.block,
+        label: plain(modal.label, LIMITS.label),
         element: {
           type: 'plain_text_input',
-          action_id: COMMENT_FIELD.action,
+          action_id: modal.field.action,
           multiline: true,
-          max_length: LIMITS.plainTextInput,
+          max_length: modal.maxLength,
         },
       },
     ],

@@ -3,6 +3,7 @@ import type { Ticket } from '../../db/models/ticket.js';
 import type { SlackTranslate } from '../../i18n/index.js';
 import { REMARK_MAX } from '../../tickets/validation.js';
 import { escapeAndTruncate } from '../text.js';
+import { textModal } from './commentModal.js';
 import { ACTION_RATING_REMARK, RATING_REMARK, rateActionId, VIEW_RATING_REMARK } from './ids.js';
 import { LIMITS, md, plain } from './limits.js';
 
@@ -84,25 +85,14 @@ export interface RemarkTarget {
 
 /** The small modal that adds a remark to a rating already stored. */
 export function ratingRemarkModal(target: RemarkTarget, t: SlackTranslate): ModalView {
-  return {
-    type: 'modal',
-    callback_id: VIEW_RATING_REMARK,
-    title: plain(t('ratingRemarkTitle'), LIMITS.modalTitle),
-    submit: plain(t('ratingRemarkSubmit'), LIMITS.modalTitle),
-    close: plain(t('cancel'), LIMITS.modalTitle),
-    private_metadata: JSON.stringify(target),
-    blocks: [
-      {
-        type: 'input',
-        block_id: RATING_REMARK.block,
-        label: plain(t('ratingRemarkLabel', { id: target.ticketId, score: target.score }), LIMITS.label),
-        element: {
-          type: 'plain_text_input',
-          action_id: RATING_REMARK.action,
-          multiline: true,
-          max_length: REMARK_MAX,
-        },
-      },
-    ],
-  };
+  return textModal({
+    callbackId: VIEW_RATING_REMARK,
+    title: t('ratingRemarkTitle'),
+    submit: t('ratingRemarkSubmit'),
+    metadata: target,
+    field: RATING_REMARK,
+    label: t('ratingRemarkLabel', { id: target.ticketId, score: target.score }),
+    maxLength: REMARK_MAX,
+    t,
+  });
 }

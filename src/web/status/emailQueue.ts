@@ -1,7 +1,8 @@
 import { type Database, writeAlone } from '../../db/index.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../../db/models/emailOutbox.js';
+import { toDate, toDateOrNull } from '../../db/values.js';
 import { loadPeople, type Person } from './people.js';
-import { select, toDate, toDateOrNull } from './rows.js';
+import { select } from './rows.js';
 
 // The email queue as admins see it: how many in each state, the latest of each, and a way to
 // give a dead or skipped email another chance.

@@ -1,6 +1,8 @@
 import { Op, QueryTypes } from 'sequelize';
 import type { Database } from '../../db/index.js';
 import { displayName } from '../../db/models/user.js';
+import { wordStartCondition, wordStartParams } from '../../db/values.js';
+import { isSlackUserId } from '../../slackIds.js';
 
 export interface Person {
   id: string;
@@ -28,13 +30,12 @@ export async function loadPeople(
  * "Martin"), case-insensitively; returns the matching ids (none: no match).
  */
 export async function findPeopleByName(db: Database, text: string): Promise<string[]> {
-  if (/^[UW][A-Z0-9]{2,}$/.test(text)) return [text];
-  const escaped = text.trim().replace(/[!%_]/g, (c) => `!${c}`);
-  if (escaped === '') return [];
-  const matches = (column: string) => `${column} LIKE :start ESCAPE '!' OR ${column} LIKE :inside ESCAPE '!'`;
+  if (text.length >= 3 && isSlackUserId(text)) return [text];
+  const name = text.trim();
+  if (name === '') return [];
   const users = await db.sequelize.query<{ id: string }>(
-    `SELECT id FROM users WHERE ${matches('name')} OR ${matches('real_name')} ORDER BY id LIMIT 20`,
-    { replacements: { start: `${escaped}%`, inside: `% ${escaped}%` }, type: QueryTypes.SELECT },
+    `SELECT id FROM users WHERE ${wordStartCondition('name', 'name')} OR ${wordStartCondition('real_name', 'name')} ORDER BY id LIMIT 20`,
+    { replacements: wordStartParams('name', name), type: QueryTypes.SELECT },
   );
   return users.map((user) => user.id);
 }

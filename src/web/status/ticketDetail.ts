@@ -1,21 +1,15 @@
 import type { Database } from '../../db/index.js';
 import type { OutboxStatus } from '../../db/models/emailOutbox.js';
-import type { Priority, Status } from '../../db/models/ticket.js';
 import type { EventType } from '../../db/models/ticketEvent.js';
+import { slackThreadUrl } from '../../slackIds.js';
 import { loadPeople, type Person } from './people.js';
+import type { TicketRow } from './ticketList.js';
 
 // Everything the ticket page shows, read by primary key or by the ticket_id indexes.
 
-export interface TicketDetail {
-  id: number;
-  title: string;
+/** A ticket's page: its row in the list, and everything else about it. */
+export interface TicketDetail extends TicketRow {
   description: string;
-  status: Status;
-  priority: Priority;
-  requester: Person;
-  technician: Person | null;
-  createdAt: Date;
-  lastActivityAt: Date;
   closedAt: Date | null;
   slackThreadUrl: string | null;
   sourcePermalink: string | null;
@@ -60,16 +54,6 @@ export interface TicketDetail {
 }
 
 const EMAILS_SHOWN = 100;
-
-/**
- * A link to the card's thread that works in any workspace: Slack redirects
- * /archives/<channel>/p<ts without the dot> to the message in the viewer's own workspace.
- */
-export function slackThreadUrl(channelId: string | null, messageTs: string | null): string | null {
-  if (!channelId || !messageTs || !/^[A-Z0-9]+$/.test(channelId) || !/^\d+\.\d+$/.test(messageTs))
-    return null;
-  return `https://slack.com/archives/${channelId}/p${messageTs.replace('.', '')}`;
-}
 
 /** Only http(s) links reach an href: a stored `javascript:` URL must never become clickable. */
 function safeLink(url: string | null): string | null {

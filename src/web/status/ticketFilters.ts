@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
+import { SLACK_USER_ID } from '../../slackIds.js';
 
 // The list's query string, validated: anything unknown or malformed is dropped, never an error,
 // so an old bookmark still opens the page.
@@ -19,7 +20,7 @@ export const ticketFiltersSchema = z.object({
   status: optional(z.enum(STATUSES)),
   priority: optional(z.enum(PRIORITIES)),
   /** A technician's Slack id, or `none` for unassigned tickets. */
-  technician: optional(z.string().regex(/^([UW][A-Z0-9]+|none)$/)),
+  technician: optional(z.union([z.literal('none'), z.string().regex(SLACK_USER_ID)])),
   /** A requester's Slack id or name. */
   requester: optional(text(100)),
   q: optional(text(100)),

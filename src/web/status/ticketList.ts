@@ -1,7 +1,8 @@
 import type { Database } from '../../db/index.js';
 import type { Priority, Status } from '../../db/models/ticket.js';
+import { toDate } from '../../db/values.js';
 import { findPeopleByName, loadPeople, type Person } from './people.js';
-import { select, toDate } from './rows.js';
+import { select } from './rows.js';
 import type { Sort, TicketFilters } from './ticketFilters.js';
 import { type TitleSearch, titleSearch } from './titleSearch.js';
 

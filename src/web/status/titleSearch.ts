@@ -1,4 +1,5 @@
 import type { Dialect } from '../../db/index.js';
+import { wordStartCondition, wordStartParams } from '../../db/values.js';
 
 // Title search: every typed word must begin a word of the title, case-insensitively
 // ("print" finds "Printer jams", "offline" finds "shows <offline>"). The LIKE form works
@@ -27,9 +28,6 @@ const SPACED_TITLE = WORD_OPENERS.reduce(
   't.title',
 );
 
-// '!' escapes LIKE's wildcards: a backslash means different things in MySQL and SQLite literals.
-const escapeLike = (word: string) => word.replace(/[!%_]/g, (c) => `!${c}`);
-
 export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefined {
   const words = [...new Set(q.toLowerCase().split(/[^\p{L}\p{N}]+/u))]
     .filter((word) => word !== '')
@@ -37,9 +35,8 @@ export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefine
   if (words.length === 0) return undefined;
   const params: Record<string, string> = {};
   const like = words.map((word, i) => {
-    params[`word${i}Start`] = `${escapeLike(word)}%`;
-    params[`word${i}Inside`] = `% ${escapeLike(word)}%`;
-    return `(${SPACED_TITLE} LIKE :word${i}Start ESCAPE '!' OR ${SPACED_TITLE} LIKE :word${i}Inside ESCAPE '!')`;
+    Object.assign(params, wordStartParams(`word${i}`, word));
+    return wordStartCondition(SPACED_TITLE, `word${i}`);
   });
   const indexed =
     dialect === 'mysql' ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word)) : [];

@@ -1,30 +1,19 @@
 import type { App } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import { z } from 'zod';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
 import { forgetRatingPrompt, ratingOf } from '../../../tickets/queries.js';
 import { ACTION_RATE } from '../../blocks/ids.js';
 import { ratingDone, ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
-
-const clickSchema = z.object({
-  user: z.object({ id: z.string() }),
-  channel: z.object({ id: z.string() }),
-  message: z.object({ ts: z.string() }),
-  actions: z.array(z.object({ value: z.string().regex(/^\d+:\d+:[1-5]$/) })).min(1),
-});
+import { clickedRating, ratingClickSchema } from './ratingClick.js';
 
 /** A score button in the rating DM: stored at once, once per resolution; the prompt becomes a thank-you. */
 export function register(app: App, ctx: SlackContext): void {
   app.action(ACTION_RATE, async ({ ack, body }) => {
     await ack();
-    const click = clickSchema.parse(body);
-    const [ticketId, resolution, score] = click.actions[0]!.value.split(':').map(Number) as [
-      number,
-      number,
-      number,
-    ];
+    const click = ratingClickSchema.parse(body);
+    const { ticketId, resolution, score } = clickedRating(click);
     const prompt = { channel: click.channel.id, ts: click.message.ts };
     const replace = async (message: { text: string; blocks: KnownBlock[] }) => {
       await ctx.client.chat.update({ ...prompt, ...message });

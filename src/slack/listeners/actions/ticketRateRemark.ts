@@ -4,14 +4,9 @@ import { ACTION_RATING_REMARK } from '../../blocks/ids.js';
 import { ratingRemarkModal } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { tellWhereClicked } from '../../explain.js';
+import { clickedRating, ratingClickSchema } from './ratingClick.js';
 
-const clickSchema = z.object({
-  trigger_id: z.string(),
-  user: z.object({ id: z.string() }),
-  channel: z.object({ id: z.string() }),
-  message: z.object({ ts: z.string() }),
-  actions: z.array(z.object({ value: z.string().regex(/^\d+:\d+:[1-5]$/) })).min(1),
-});
+const clickSchema = ratingClickSchema.extend({ trigger_id: z.string() });
 
 /**
  * "Add a remark" on the rating thank-you opens the remark modal at once: the click's trigger_id
@@ -22,11 +17,7 @@ export function register(app: App, ctx: SlackContext): void {
   app.action(ACTION_RATING_REMARK, async ({ ack, body }) => {
     await ack();
     const click = clickSchema.parse(body);
-    const [ticketId, resolution, score] = click.actions[0]!.value.split(':').map(Number) as [
-      number,
-      number,
-      number,
-    ];
+    const { ticketId, resolution, score } = clickedRating(click);
     const t = ctx.texts.slack(ctx.directory.cachedLanguage(click.user.id));
     const target = { ticketId, resolution, score, channel: click.channel.id, ts: click.message.ts };
     try {

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { openTicketsOf } from '../../../tickets/queries.js';
+import { unclosedTicketsRequestedBy } from '../../../tickets/queries.js';
 import { COMMAND_TICKET } from '../../blocks/ids.js';
 import { ticketLine } from '../../blocks/ticketCard.js';
 import type { SlackContext } from '../../context.js';
@@ -40,7 +40,7 @@ export function register(app: App, ctx: SlackContext): void {
     }
     if (keyword?.command === 'mine') {
       const t = ctx.texts.slack(await language());
-      const { tickets } = await openTicketsOf(ctx.services.db, userId, MINE_SHOWN);
+      const { tickets } = await unclosedTicketsRequestedBy(ctx.services.db, userId, MINE_SHOWN);
       const list = tickets.map((ticket) => `• ${ticketLine(ticket, t)}`).join('\n');
       await ack({
         response_type: 'ephemeral',

@@ -5,23 +5,9 @@ import { COMMENT_FIELD, VIEW_ADD_COMMENT } from '../../blocks/ids.js';
 import { LIMITS } from '../../blocks/limits.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
+import { textModalSubmission } from './textModalSubmission.js';
 
-const submissionSchema = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    id: z.string(),
-    private_metadata: z
-      .string()
-      .transform((text) => z.object({ ticketId: z.number().int() }).parse(JSON.parse(text))),
-    state: z.object({
-      values: z.object({
-        [COMMENT_FIELD.block]: z.object({
-          [COMMENT_FIELD.action]: z.object({ value: z.string().nullish() }),
-        }),
-      }),
-    }),
-  }),
-});
+const submissionSchema = textModalSubmission(COMMENT_FIELD, z.object({ ticketId: z.number().int() }));
 
 /**
  * The comment modal submitted: stored as the user, then copied into the card's thread by the hook.
@@ -32,9 +18,7 @@ export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
     const t = ctx.texts.slack(await ctx.directory.languageNow(submission.user.id));
-    const text = (
-      submission.view.state.values[COMMENT_FIELD.block]![COMMENT_FIELD.action]!.value ?? ''
-    ).trim();
+    const { text } = submission;
     // The field's max_length keeps Slack from sending more; this is the backstop.
     if (text === '' || text.length > LIMITS.plainTextInput) {
       const message =
@@ -44,7 +28,7 @@ export function register(app: App, ctx: SlackContext): void {
     }
     try {
       await addComment(asActor(ctx.services, submission.user.id), {
-        ticketId: submission.view.private_metadata.ticketId,
+        ticketId: submission.view.metadata.ticketId,
         body: text,
         // Submitted again (a double click, a slow answer), the same modal adds nothing more.
         slackViewId: submission.view.id,

@@ -5,8 +5,8 @@ import type { SlackTranslate } from '../../../i18n/index.js';
 import {
   AlreadySubmitted,
   asActor,
+  createTicket,
   DESCRIPTION_MAX,
-  openTicket,
   TITLE_MAX,
   type TicketChange,
   ValidationFailed,
@@ -129,7 +129,7 @@ export function register(app: App, ctx: SlackContext): void {
     }
     let change: TicketChange;
     try {
-      change = await openTicket(asActor(ctx.services, userId), {
+      change = await createTicket(asActor(ctx.services, userId), {
         card: { channelId: cardChannelId, leaseUntil: new Date(Date.now() + CARD_LEASE_MS) },
         title: form.data[F.title.block] as string,
         description: form.data[F.description.block] as string,

@@ -15,6 +15,7 @@ import { RATING_REMARK, VIEW_RATING_REMARK } from '../../blocks/ids.js';
 import { ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
+import { textModalSubmission } from './textModalSubmission.js';
 
 const targetSchema = z.object({
   ticketId: z.number().int(),
@@ -24,19 +25,7 @@ const targetSchema = z.object({
   ts: z.string(),
 });
 
-const submissionSchema = z.object({
-  user: z.object({ id: z.string() }),
-  view: z.object({
-    private_metadata: z.string().transform((text) => targetSchema.parse(JSON.parse(text))),
-    state: z.object({
-      values: z.object({
-        [RATING_REMARK.block]: z.object({
-          [RATING_REMARK.action]: z.object({ value: z.string().nullish() }),
-        }),
-      }),
-    }),
-  }),
-});
+const submissionSchema = textModalSubmission(RATING_REMARK, targetSchema);
 
 /**
  * The remark modal submitted: stored on the requester's rating (once; the same modal submitted
@@ -45,11 +34,9 @@ const submissionSchema = z.object({
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_RATING_REMARK, async ({ ack, body }) => {
     const submission = submissionSchema.parse(body);
-    const target = submission.view.private_metadata;
+    const target = submission.view.metadata;
     const t = ctx.texts.slack(await ctx.directory.language(submission.user.id));
-    const remark = (
-      submission.view.state.values[RATING_REMARK.block]![RATING_REMARK.action]!.value ?? ''
-    ).trim();
+    const remark = submission.text;
     const fieldError = (message: string) =>
       ack({ response_action: 'errors', errors: { [RATING_REMARK.block]: message } });
     let rating: Rating;
