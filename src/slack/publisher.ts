@@ -6,14 +6,7 @@ import type { Ticket } from '../db/models/ticket.js';
 import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { listTechnicians } from '../tickets/index.js';
-import {
-  loadTicketView,
-  type MessageLocation,
-  openTicketsOf,
-  recordCardLocation,
-  type TicketView,
-  ticketsAssignedTo,
-} from '../tickets/queries.js';
+import { loadTicketView, openTicketsOf, type TicketView, ticketsAssignedTo } from '../tickets/queries.js';
 import type { Background } from './background.js';
 import { appHome, HOME_LIMITS } from './blocks/appHome.js';
 import { CARD_EVENT_TYPE } from './blocks/ids.js';
@@ -21,6 +14,7 @@ import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
 import { isConversationRefused, retryAfterOf } from './slackErrors.js';
+import { cardOf, type MessageLocation, postedCard, recordCardLocation } from './store/cards.js';
 
 /**
  * Everything ticketbot shows in Slack that is derived from the database: ticket cards,
@@ -215,14 +209,11 @@ export class Publisher {
       `card:${ticketId}`,
       'update card',
       async () => {
+        const card = postedCard(await cardOf(this.db, ticketId));
+        if (!card) return;
         const rendered = await this.cardFor(ticketId);
-        const { ticket } = rendered?.view ?? {};
-        if (!rendered || !ticket?.slackChannelId || !ticket.slackMessageTs) return;
-        await this.client.chat.update({
-          channel: ticket.slackChannelId,
-          ts: ticket.slackMessageTs,
-          ...rendered.card,
-        });
+        if (!rendered) return;
+        await this.client.chat.update({ channel: card.channel, ts: card.ts, ...rendered.card });
       },
       { ticketId },
     );

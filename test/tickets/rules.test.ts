@@ -450,13 +450,17 @@ describeEachDatabase('ticket rules', (suite) => {
       const ctx = as(services, TECHNICIAN);
       const submissions = await Promise.all(
         ['On my way', 'On my way!'].map((body) =>
-          addComment(ctx, { ticketId: ticket.id, body, slackViewId: 'V0COMMENT01' }),
+          addComment(ctx, { ticketId: ticket.id, body, submissionKey: 'form:V0COMMENT01' }),
         ),
       );
       expect(submissions.filter((s) => s.created)).toHaveLength(1);
       expect(await suite.db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
       expect((await eventsOf(suite.db, ticket.id)).filter((e) => e.type === 'commented')).toHaveLength(1);
-      await addComment(ctx, { ticketId: ticket.id, body: 'Another modal', slackViewId: 'V0COMMENT02' });
+      await addComment(ctx, {
+        ticketId: ticket.id,
+        body: 'Another modal',
+        submissionKey: 'form:V0COMMENT02',
+      });
       expect(await suite.db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(2);
     });
 

@@ -2,11 +2,12 @@ import type { App } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
-import { forgetRatingPrompt, ratingOf } from '../../../tickets/queries.js';
+import { ratingOf } from '../../../tickets/queries.js';
 import { ACTION_RATE } from '../../blocks/ids.js';
 import { ratingDone, ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
+import { forgetRatingPrompt } from '../../store/ratingPrompts.js';
 
 const clickSchema = z.object({
   user: z.object({ id: z.string() }),

@@ -5,6 +5,7 @@ import { COMMENT_FIELD, VIEW_ADD_COMMENT } from '../../blocks/ids.js';
 import { LIMITS } from '../../blocks/limits.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
+import { submissionKeyOf } from '../../submissionKey.js';
 
 const submissionSchema = z.object({
   user: z.object({ id: z.string() }),
@@ -25,8 +26,8 @@ const submissionSchema = z.object({
 
 /**
  * The comment modal submitted: stored as the user, then copied into the card's thread by the hook.
- * Slack keeps a modal's view id when it is submitted again; the comment remembers it, so a repeat
- * is acknowledged and changes nothing.
+ * Slack keeps a modal's view id when it is submitted again; the comment remembers it (its
+ * submission key), so a repeat is acknowledged and changes nothing.
  */
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
@@ -47,7 +48,7 @@ export function register(app: App, ctx: SlackContext): void {
         ticketId: submission.view.private_metadata.ticketId,
         body: text,
         // Submitted again (a double click, a slow answer), the same modal adds nothing more.
-        slackViewId: submission.view.id,
+        submissionKey: submissionKeyOf(submission.view.id),
       });
     } catch (error) {
       // A database failure too is said on the field (nothing was stored; Submit tries again).
