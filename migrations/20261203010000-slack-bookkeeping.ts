@@ -22,6 +22,15 @@ const CARD_COLUMNS = [
   ['technician_told_at', 'technician_told_at'],
 ] as const;
 
+/** Each row belongs to its ticket, and goes when the ticket does. */
+const TICKET_KEY = {
+  type: DataTypes.INTEGER,
+  primaryKey: true,
+  allowNull: false,
+  references: { model: 'tickets', key: 'id' },
+  onDelete: 'CASCADE',
+};
+
 const SUBMITTED = [
   { table: 'tickets', index: 'tickets_slack_view', newIndex: 'tickets_submission_key' },
   { table: 'comments', index: 'comments_slack_view', newIndex: 'comments_submission_key' },
@@ -30,13 +39,7 @@ const SUBMITTED = [
 export async function up(qi: QueryInterface): Promise<void> {
   const sql = (query: string) => qi.sequelize.query(query);
   await qi.createTable('slack_cards', {
-    ticket_id: {
-      type: DataTypes.INTEGER,
-      primaryKey: true,
-      allowNull: false,
-      references: { model: 'tickets', key: 'id' },
-      onDelete: 'CASCADE',
-    },
+    ticket_id: TICKET_KEY,
     // Before the card is posted: the channel it is meant for, no ts yet. Null channel: Slack
     // refused it and the ticket stays without a card.
     channel_id: { type: DataTypes.STRING(32), allowNull: true },
@@ -59,13 +62,7 @@ export async function up(qi: QueryInterface): Promise<void> {
   );
 
   await qi.createTable('slack_rating_prompts', {
-    ticket_id: {
-      type: DataTypes.INTEGER,
-      primaryKey: true,
-      allowNull: false,
-      references: { model: 'tickets', key: 'id' },
-      onDelete: 'CASCADE',
-    },
+    ticket_id: TICKET_KEY,
     resolution: { type: DataTypes.INTEGER, primaryKey: true, allowNull: false },
     channel_id: { type: DataTypes.STRING(32), allowNull: false },
     message_ts: { type: DataTypes.STRING(32), allowNull: false },
