@@ -22,6 +22,8 @@ const CARD_COLUMNS = [
   ['technician_told_at', 'technician_told_at'],
 ] as const;
 
+const PROMPT_COLUMNS = ['rating_prompt_channel_id', 'rating_prompt_ts'];
+
 /** Each row belongs to its ticket, and goes when the ticket does. */
 const TICKET_KEY = {
   type: DataTypes.INTEGER,
@@ -75,51 +77,44 @@ export async function up(qi: QueryInterface): Promise<void> {
      WHERE rating_prompt_channel_id IS NOT NULL AND rating_prompt_ts IS NOT NULL`,
   );
 
-  // An index goes before its columns: SQLite's DROP COLUMN refuses an indexed column.
-  await qi.removeIndex('tickets', 'tickets_slack_card');
-  await qi.removeIndex('tickets', 'tickets_card_lease');
-  // Plain ALTER TABLE … DROP COLUMN in place (SQLite ≥ 3.35, MySQL, MariaDB): Sequelize's SQLite
-  // removeColumn rebuilds the table and would drop its indexes and, with foreign keys on, rows.
-  for (const column of [
-    ...CARD_COLUMNS.map(([from]) => from),
-    'rating_prompt_channel_id',
-    'rating_prompt_ts',
-  ]) {
-    await sql(`ALTER TABLE tickets DROP COLUMN ${column}`);
-  }
-
   const prefixed =
     qi.sequelize.getDialect() === 'mysql'
       ? `CONCAT('${SLACK_VIEW_PREFIX}', submission_key)`
       : `'${SLACK_VIEW_PREFIX}' || submission_key`;
-  for (const { table, index, newIndex } of SUBMITTED) {
-    await qi.removeIndex(table, index);
-    await renameColumn(qi, table, 'slack_view_id', 'submission_key', 'VARCHAR(64)');
+  // The indexes go before their columns: SQLite's DROP COLUMN refuses an indexed column.
+  const [tickets, comments] = keyColumnChanges('submission_key');
+  await alterTable(qi, 'tickets', [
+    dropIndex('tickets_slack_card'),
+    dropIndex('tickets_card_lease'),
+    ...[...CARD_COLUMNS.map(([from]) => from), ...PROMPT_COLUMNS].map(dropColumn),
+    ...tickets,
+  ]);
+  await alterTable(qi, 'comments', comments);
+  for (const { table } of SUBMITTED) {
     await sql(`UPDATE ${table} SET submission_key = ${prefixed} WHERE submission_key IS NOT NULL`);
-    await qi.addIndex(table, ['submission_key'], { name: newIndex, unique: true });
   }
 }
 
 export async function down(qi: QueryInterface): Promise<void> {
   const sql = (query: string) => qi.sequelize.query(query);
-  for (const { table, index, newIndex } of SUBMITTED) {
-    await qi.removeIndex(table, newIndex);
-    // A key that is not a Slack view's has no place in slack_view_id.
+  for (const { table } of SUBMITTED) {
+    // A key that is not a Slack view's has no place in slack_view_id (and would not fit in it).
     await sql(
       `UPDATE ${table} SET submission_key = CASE WHEN submission_key LIKE '${SLACK_VIEW_PREFIX}%'
        THEN SUBSTR(submission_key, ${SLACK_VIEW_PREFIX.length + 1}) END WHERE submission_key IS NOT NULL`,
     );
-    await renameColumn(qi, table, 'submission_key', 'slack_view_id', 'VARCHAR(32)');
-    await qi.addIndex(table, ['slack_view_id'], { name: index, unique: true });
   }
-
-  for (const [column] of CARD_COLUMNS) {
-    const type = column.endsWith('_at') || column.endsWith('_until') ? DataTypes.DATE : DataTypes.STRING(32);
-    await qi.addColumn('tickets', column, { type, allowNull: true });
-  }
-  for (const column of ['rating_prompt_channel_id', 'rating_prompt_ts']) {
-    await qi.addColumn('tickets', column, { type: DataTypes.STRING(32), allowNull: true });
-  }
+  const [tickets, comments] = keyColumnChanges('slack_view_id');
+  await alterTable(qi, 'comments', comments);
+  await alterTable(qi, 'tickets', [
+    ...tickets,
+    ...CARD_COLUMNS.map(([column]) =>
+      addColumn(column, column.endsWith('_at') || column.endsWith('_until') ? 'DATETIME' : 'VARCHAR(32)'),
+    ),
+    ...PROMPT_COLUMNS.map((column) => addColumn(column, 'VARCHAR(32)')),
+    addIndex('tickets_slack_card', ['slack_channel_id', 'slack_message_ts'], { unique: true }),
+    addIndex('tickets_card_lease', ['card_lease_until']),
+  ]);
   const fromCard = (from: string) => `(SELECT c.${from} FROM slack_cards c WHERE c.ticket_id = tickets.id)`;
   await sql(
     `UPDATE tickets SET ${CARD_COLUMNS.map(([column, from]) => `${column} = ${fromCard(from)}`).join(', ')}
@@ -134,30 +129,67 @@ export async function down(qi: QueryInterface): Promise<void> {
        rating_prompt_ts = ${fromPrompt('message_ts')}
      WHERE id IN (SELECT ticket_id FROM slack_rating_prompts)`,
   );
-  await qi.addIndex('tickets', ['slack_channel_id', 'slack_message_ts'], {
-    name: 'tickets_slack_card',
-    unique: true,
-  });
-  await qi.addIndex('tickets', ['card_lease_until'], { name: 'tickets_card_lease' });
   await qi.dropTable('slack_rating_prompts');
   await qi.dropTable('slack_cards');
 }
 
-/**
- * Renames a column in place, keeping its data and indexes. MySQL and MariaDB take the new type
- * with the name (CHANGE; the column keeps the table's character set, as it was created with);
- * SQLite's RENAME COLUMN (3.25+) needs none, its VARCHAR lengths are not enforced.
- */
-async function renameColumn(
-  qi: QueryInterface,
-  table: string,
-  from: string,
-  to: string,
-  mysqlType: string,
-): Promise<void> {
+// One change to a table's columns or indexes, as MySQL writes it inside ALTER TABLE and as
+// SQLite writes it as a statement of its own (its ALTER TABLE takes one change at a time).
+// Everything is done in place: Sequelize's SQLite removeColumn and changeColumn rebuild the
+// table, which loses its indexes and, with foreign keys on, cascades to comments, ratings and
+// events. On MySQL all of a table's changes go in one ALTER TABLE: one pass over the table.
+interface TableChange {
+  mysql: string;
+  sqlite: (table: string) => string;
+}
+
+const dropIndex = (name: string): TableChange => ({
+  mysql: `DROP INDEX ${name}`,
+  sqlite: () => `DROP INDEX ${name}`,
+});
+
+const addIndex = (name: string, columns: string[], options: { unique?: boolean } = {}): TableChange => {
+  const kind = options.unique ? 'UNIQUE INDEX' : 'INDEX';
+  return {
+    mysql: `ADD ${kind} ${name} (${columns.join(', ')})`,
+    sqlite: (table) => `CREATE ${kind} ${name} ON ${table} (${columns.join(', ')})`,
+  };
+};
+
+// ALTER TABLE … DROP COLUMN works in place on MySQL, MariaDB and SQLite 3.35+.
+const dropColumn = (column: string): TableChange => ({
+  mysql: `DROP COLUMN ${column}`,
+  sqlite: (table) => `ALTER TABLE ${table} DROP COLUMN ${column}`,
+});
+
+// The types Sequelize gave these columns: DATE is DATETIME on both, STRING(32) VARCHAR(32). A
+// MySQL column added or changed without a character set takes the table's, as it was created.
+const addColumn = (column: string, type: string): TableChange => ({
+  mysql: `ADD COLUMN ${column} ${type} NULL`,
+  sqlite: (table) => `ALTER TABLE ${table} ADD COLUMN ${column} ${type}`,
+});
+
+// SQLite's RENAME COLUMN (3.25+) keeps the column's data and indexes and needs no type (it does
+// not enforce VARCHAR lengths); MySQL's CHANGE renames and retypes at once.
+const renameColumn = (from: string, to: string, type: string): TableChange => ({
+  mysql: `CHANGE ${from} ${to} ${type} NULL`,
+  sqlite: (table) => `ALTER TABLE ${table} RENAME COLUMN ${from} TO ${to}`,
+});
+
+/** slack_view_id becomes submission_key (64 characters), or back (32), with its unique index: tickets', comments'. */
+function keyColumnChanges(to: 'submission_key' | 'slack_view_id'): [TableChange[], TableChange[]] {
+  const up = to === 'submission_key';
+  return SUBMITTED.map(({ index, newIndex }) => [
+    dropIndex(up ? index : newIndex),
+    renameColumn(up ? 'slack_view_id' : 'submission_key', to, up ? 'VARCHAR(64)' : 'VARCHAR(32)'),
+    addIndex(up ? newIndex : index, [to], { unique: true }),
+  ]) as [TableChange[], TableChange[]];
+}
+
+async function alterTable(qi: QueryInterface, table: string, changes: TableChange[]): Promise<void> {
   if (qi.sequelize.getDialect() === 'mysql') {
-    await qi.sequelize.query(`ALTER TABLE ${table} CHANGE ${from} ${to} ${mysqlType} NULL`);
-  } else {
-    await qi.sequelize.query(`ALTER TABLE ${table} RENAME COLUMN ${from} TO ${to}`);
+    await qi.sequelize.query(`ALTER TABLE ${table} ${changes.map((change) => change.mysql).join(', ')}`);
+    return;
   }
+  for (const change of changes) await qi.sequelize.query(change.sqlite(table));
 }
