@@ -48,6 +48,9 @@ async function tablesOf(db: Database): Promise<string[]> {
 for (const { kind, skipReason } of databaseKinds()) {
   describe.skipIf(Boolean(skipReason))(
     `migrations [${kind}]${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    // Each DDL statement commits on its own, and MySQL writes every one to disk: a pass through
+    // all the migrations takes tens of seconds on a busy machine, more than vitest's 30 s default.
+    { timeout: 120_000 },
     () => {
       let empty: TestDatabase;
       let db: Database;
