@@ -207,6 +207,11 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       }, 'the technician added with their profile');
       expect(added).toMatchObject({ name: 'Nina New', email: 'nina@example.com', locale: 'fr-FR' });
       expect(app.slack.callsTo('users.info').some((call) => call.args.user === newcomer)).toBe(true);
+      // The admin's App Home is drawn once the roster in memory has been reloaded with them.
+      await app.slack.waitFor(
+        () => JSON.stringify(lastHome(ADMIN)?.args.view ?? {}).includes('Nina New'),
+        'the roster reloaded',
+      );
       // The new-ticket modal offers them by name, not by Slack id.
       const opensBefore = app.slack.callsTo('views.open').length;
       await app.command(REQUESTER, 'Who can help?');
