@@ -9,6 +9,7 @@ import * as outboxRecipientUser from './20261202010000-outbox-recipient-user.js'
 import * as commentsInFull from './20261202020000-comments-in-full.js';
 import * as cardAnnouncement from './20261202030000-card-announcement.js';
 import * as webSessions from './20261202050000-web-sessions.js';
+import * as slackBookkeeping from './20261203010000-slack-bookkeeping.js';
 
 export interface Migration {
   name: string;
@@ -29,4 +30,5 @@ export const migrations: Migration[] = [
   { name: '20261202020000-comments-in-full', ...commentsInFull },
   { name: '20261202030000-card-announcement', ...cardAnnouncement },
   { name: '20261202050000-web-sessions', ...webSessions },
+  { name: '20261203010000-slack-bookkeeping', ...slackBookkeeping },
 ];

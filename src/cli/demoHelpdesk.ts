@@ -157,9 +157,14 @@ export async function seedDemoHelpdesk(
     // A ticket card in a demo channel, so the page's "Open the Slack thread" link has somewhere to point.
     const slackMessageTs = `${Math.floor(createdAt.getTime() / 1000)}.${String(100 + i).padStart(6, '0')}`;
     await db.models.Ticket.update(
-      { createdAt, lastActivityAt, closedAt, slackChannelId: 'C0DEMOHELP', slackMessageTs },
+      { createdAt, lastActivityAt, closedAt },
       { where: { id: ticket.id }, silent: true },
     );
+    await db.models.SlackCard.create({
+      ticketId: ticket.id,
+      channelId: 'C0DEMOHELP',
+      messageTs: slackMessageTs,
+    });
     await backdateStory(db, ticket.id, createdAt, lastActivityAt);
     const person = PEOPLE.find((p) => p.id === requester)!;
     const recipient = person.name.split(' ')[0]!.toLowerCase();

@@ -7,6 +7,8 @@ import { Comment } from './models/comment.js';
 import { EmailOutbox } from './models/emailOutbox.js';
 import { JobRun } from './models/jobRun.js';
 import { Rating } from './models/rating.js';
+import { SlackCard } from './models/slackCard.js';
+import { SlackRatingPrompt } from './models/slackRatingPrompt.js';
 import { Ticket } from './models/ticket.js';
 import { TicketEvent } from './models/ticketEvent.js';
 import { User } from './models/user.js';
@@ -21,6 +23,8 @@ export interface Models {
   TicketEvent: typeof TicketEvent;
   EmailOutbox: typeof EmailOutbox;
   JobRun: typeof JobRun;
+  SlackCard: typeof SlackCard;
+  SlackRatingPrompt: typeof SlackRatingPrompt;
 }
 
 export interface Database {
@@ -119,6 +123,8 @@ export function initModels(sequelize: Sequelize): Models {
     TicketEvent: TicketEvent.initModel(sequelize),
     EmailOutbox: EmailOutbox.initModel(sequelize),
     JobRun: JobRun.initModel(sequelize),
+    SlackCard: SlackCard.initModel(sequelize),
+    SlackRatingPrompt: SlackRatingPrompt.initModel(sequelize),
   };
 }
 
@@ -143,4 +149,4 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   };
 }
 
-export { Comment, EmailOutbox, JobRun, Rating, Ticket, TicketEvent, User };
+export { Comment, EmailOutbox, JobRun, Rating, SlackCard, SlackRatingPrompt, Ticket, TicketEvent, User };

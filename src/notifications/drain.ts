@@ -384,13 +384,14 @@ export class OutboxDrainer {
   private async cardsOf(rows: OutboxRow[]): Promise<Map<number, string | null>> {
     const ids = [...new Set(rows.map((row) => row.ticketId).filter((id): id is number => id !== null))];
     if (ids.length === 0) return new Map();
-    const tickets = await this.options.db.models.Ticket.findAll({
-      attributes: ['id', 'slackChannelId', 'slackMessageTs'],
-      where: { id: ids },
+    // Where each card is: Slack's bookkeeping (slack_cards); a ticket without a row has no card.
+    const cards = await this.options.db.models.SlackCard.findAll({
+      attributes: ['ticketId', 'channelId', 'messageTs'],
+      where: { ticketId: ids },
     });
-    return new Map(
-      tickets.map((ticket) => [ticket.id, slackThreadUrl(ticket.slackChannelId, ticket.slackMessageTs)]),
-    );
+    const links = new Map<number, string | null>(ids.map((id) => [id, null]));
+    for (const card of cards) links.set(card.ticketId, slackThreadUrl(card.channelId, card.messageTs));
+    return links;
   }
 }
 

@@ -4,6 +4,7 @@ import { commentCopyText } from './blocks/commentCopy.js';
 import { person } from './blocks/people.js';
 import type { SlackContext } from './context.js';
 import { retireRatingPrompt, sendRatingPrompt } from './ratingPrompts.js';
+import { cardOf, postedCard } from './store/cards.js';
 import { escapeAndTruncate } from './text.js';
 
 /**
@@ -44,15 +45,15 @@ export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) 
 }
 
 export async function dmAssigned(ctx: SlackContext, ticketId: number, technicianId: string): Promise<void> {
-  const view = await loadTicketView(ctx.services.db, ticketId);
+  const [view, card] = await Promise.all([
+    loadTicketView(ctx.services.db, ticketId),
+    cardOf(ctx.services.db, ticketId).then(postedCard),
+  ]);
   if (!view) return;
   const t = ctx.texts.slack(await ctx.directory.language(technicianId));
   const { ticket } = view;
   const title = escapeAndTruncate(ticket.title, 200);
-  const link =
-    ticket.slackChannelId && ticket.slackMessageTs
-      ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs)
-      : undefined;
+  const link = card ? await ctx.publisher.permalink(card.channel, card.ts) : undefined;
   const text = link
     ? t('dmAssigned', { id: ticket.id, title, link })
     : t('dmAssignedNoLink', { id: ticket.id, title });
@@ -65,18 +66,19 @@ async function copyCommentToThread(
   authorId: string,
   body: string,
 ): Promise<void> {
+  const card = postedCard(await cardOf(ctx.services.db, ticketId));
+  if (!card) return;
   const view = await loadTicketView(ctx.services.db, ticketId);
-  const ticket = view?.ticket;
-  if (!ticket?.slackChannelId || !ticket.slackMessageTs) return;
+  if (!view) return;
   const author = await ctx.directory.refresh(authorId);
-  const t = ctx.texts.slack(view?.requester?.locale);
+  const t = ctx.texts.slack(view.requester?.locale);
   await ctx.client.chat.postMessage({
-    channel: ticket.slackChannelId,
-    thread_ts: ticket.slackMessageTs,
+    channel: card.channel,
+    thread_ts: card.ts,
     text: commentCopyText(
       `*${person(author, authorId)}*`,
       body,
-      `${ctx.config.publicUrl}/tickets/${ticket.id}`,
+      `${ctx.config.publicUrl}/tickets/${ticketId}`,
       t,
     ),
   });

@@ -1,20 +1,21 @@
 import type { TicketChange } from '../tickets/index.js';
-import {
-  cardsToCatchUp,
-  finishCardDelivery,
-  holdsCardLease,
-  loadTicketView,
-  type MessageLocation,
-  recordRequesterTold,
-  recordSourcePermalink,
-  recordTechnicianTold,
-  releaseCardLease,
-  type TicketView,
-  takeCardLease,
-} from '../tickets/queries.js';
+import { loadTicketView, recordSourcePermalink, type TicketView } from '../tickets/queries.js';
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
 import { isDmRefused } from './slackErrors.js';
+import {
+  type CardRecord,
+  cardOf,
+  cardsToCatchUp,
+  finishCardDelivery,
+  holdsCardLease,
+  type MessageLocation,
+  postedCard,
+  recordRequesterTold,
+  recordTechnicianTold,
+  releaseCardLease,
+  takeCardLease,
+} from './store/cards.js';
 import { escapeAndTruncate } from './text.js';
 
 /**
@@ -31,19 +32,20 @@ const POST_LEASE_LEFT_MS = 2 * 60 * 1000;
 
 /**
  * Right after a ticket is created (in the background, once Slack has its acknowledgement): its
- * card goes to the channel stored with the ticket, drawn from the change itself (the rows were
- * written a moment ago); the requester gets a link, an assigned technician a DM.
+ * card goes to the channel stored with it, drawn from the change itself (the rows were written a
+ * moment ago); the requester gets a link, an assigned technician a DM.
  */
 export async function deliverNewTicket(ctx: SlackContext, change: TicketChange): Promise<void> {
   const { ticket, event } = change;
-  if (!ticket.cardLeaseUntil) return;
+  const card = await cardOf(ctx.services.db, ticket.id);
   // Under a long backlog the lease may be running out: then the catch-up does it.
-  if (!(await holdsCardLease(ctx.services.db, ticket.id, CARD_LEASE_LEFT_MS))) return;
+  if (!card?.leaseUntil || card.leaseUntil.getTime() < Date.now() + CARD_LEASE_LEFT_MS) return;
   const [requester, technician] = await Promise.all([
     ctx.directory.profile(ticket.requesterId),
     ticket.technicianId ? ctx.directory.profile(ticket.technicianId) : null,
   ]);
-  await deliverCard(ctx, { ticket, requester, technician, latest: { event, actor: requester } }, false);
+  const view = { ticket, requester, technician, latest: { event, actor: requester } };
+  await deliverCard(ctx, view, card, false);
 }
 
 /**
@@ -58,13 +60,10 @@ export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<numbe
   let posted = 0;
   for (const ticketId of await cardsToCatchUp(db, limit)) {
     if (!(await takeCardLease(db, ticketId, CARD_LEASE_MS))) continue;
-    const view = await loadTicketView(db, ticketId);
-    if (!view) continue;
-    ctx.logger.info(
-      { ticketId, channel: view.ticket.slackChannelId },
-      'delivering a new ticket left unfinished',
-    );
-    if (await deliverCard(ctx, view, true)) posted += 1;
+    const [view, card] = await Promise.all([loadTicketView(db, ticketId), cardOf(db, ticketId)]);
+    if (!view || !card) continue;
+    ctx.logger.info({ ticketId, channel: card.channelId }, 'delivering a new ticket left unfinished');
+    if (await deliverCard(ctx, view, card, true)) posted += 1;
   }
   return posted;
 }
@@ -73,30 +72,35 @@ export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<numbe
 class LeaseRunningOut extends Error {}
 
 /**
- * Posts the card where the ticket says (unless it is posted already), then sends what is still
+ * Posts the card where its record says (unless it is posted already), then sends what is still
  * owed of the DMs. If Slack refuses the channel (the bot is not in it, it is archived…), the
  * requester is told so and the ticket stays without a card. Any other failure gives the lease
  * back for the next catch-up and is thrown. `retrying`: an earlier attempt may have posted the
  * card (its answer lost, its address not recorded), so the channel's history is read first.
  */
-async function deliverCard(ctx: SlackContext, view: TicketView, retrying: boolean): Promise<boolean> {
+async function deliverCard(
+  ctx: SlackContext,
+  view: TicketView,
+  card: CardRecord,
+  retrying: boolean,
+): Promise<boolean> {
   const { ticket } = view;
   const db = ctx.services.db;
   try {
     let posted = false;
     // A channel Slack refused, or null when there is no channel to post to.
     let refused: string | null | undefined;
-    if (!ticket.slackMessageTs) {
-      const outcome = await placeCard(ctx, view, retrying);
+    if (!card.messageTs) {
+      const outcome = await placeCard(ctx, view, card, retrying);
       if ('refused' in outcome) refused = outcome.refused;
       else {
-        ticket.slackChannelId = outcome.channel;
-        ticket.slackMessageTs = outcome.ts;
+        card.channelId = outcome.channel;
+        card.messageTs = outcome.ts;
         posted = true;
       }
     }
-    await tellRequester(ctx, view, refused);
-    await tellTechnician(ctx, view);
+    await tellRequester(ctx, view, card, refused);
+    await tellTechnician(ctx, view, card);
     await finishCardDelivery(db, ticket.id);
     return posted;
   } catch (error) {
@@ -110,8 +114,8 @@ async function deliverCard(ctx: SlackContext, view: TicketView, retrying: boolea
 }
 
 /** The card's channel; a ticket made before cards stayed out of DMs may name its requester instead. */
-function cardChannelOf(ctx: SlackContext, view: TicketView): string | undefined {
-  const target = view.ticket.slackChannelId ?? undefined;
+function cardChannelOf(ctx: SlackContext, card: CardRecord): string | undefined {
+  const target = card.channelId ?? undefined;
   if (target && /^[UW]/.test(target)) return ctx.config.helpdeskChannelId;
   return target;
 }
@@ -119,10 +123,11 @@ function cardChannelOf(ctx: SlackContext, view: TicketView): string | undefined 
 async function placeCard(
   ctx: SlackContext,
   view: TicketView,
+  card: CardRecord,
   retrying: boolean,
 ): Promise<MessageLocation | { refused: string | null }> {
   const { ticket } = view;
-  const channel = cardChannelOf(ctx, view);
+  const channel = cardChannelOf(ctx, card);
   if (!channel) return { refused: null };
   await ensureSourcePermalink(ctx, view);
   if (retrying) {
@@ -155,36 +160,35 @@ async function ensureSourcePermalink(ctx: SlackContext, view: TicketView): Promi
 async function tellRequester(
   ctx: SlackContext,
   view: TicketView,
+  card: CardRecord,
   refused: string | null | undefined,
 ): Promise<void> {
   const { ticket } = view;
-  if (ticket.requesterToldAt) return;
+  if (card.requesterToldAt) return;
   const t = ctx.texts.slack(view.requester?.locale);
   const title = escapeAndTruncate(ticket.title, 200);
   let text: string;
   if (refused === null) text = t('cardNeedsHelpdesk', { id: ticket.id, title });
   else if (refused !== undefined) text = t('cannotPost', { channel: refused, id: ticket.id, title });
   else {
-    const link =
-      ticket.slackChannelId && ticket.slackMessageTs
-        ? await ctx.publisher.permalink(ticket.slackChannelId, ticket.slackMessageTs)
-        : undefined;
+    const posted = postedCard(card);
+    const link = posted ? await ctx.publisher.permalink(posted.channel, posted.ts) : undefined;
     text = link
       ? t('dmCreated', { id: ticket.id, title, link })
       : t('dmCreatedNoLink', { id: ticket.id, title });
   }
   await dmOrGiveUp(ctx, ticket.id, ticket.requesterId, () => ctx.publisher.dm(ticket.requesterId, { text }));
   await recordRequesterTold(ctx.services.db, ticket.id, { cardRefused: refused !== undefined });
-  ticket.requesterToldAt = new Date();
+  card.requesterToldAt = new Date();
 }
 
-async function tellTechnician(ctx: SlackContext, view: TicketView): Promise<void> {
+async function tellTechnician(ctx: SlackContext, view: TicketView, card: CardRecord): Promise<void> {
   const { ticket } = view;
   const technicianId = ticket.technicianId;
-  if (!technicianId || technicianId === ticket.requesterId || ticket.technicianToldAt) return;
+  if (!technicianId || technicianId === ticket.requesterId || card.technicianToldAt) return;
   await dmOrGiveUp(ctx, ticket.id, technicianId, () => dmAssigned(ctx, ticket.id, technicianId));
   await recordTechnicianTold(ctx.services.db, ticket.id);
-  ticket.technicianToldAt = new Date();
+  card.technicianToldAt = new Date();
 }
 
 /** Sends a DM; a person Slack will never let the bot reach is logged and skipped, not retried. */

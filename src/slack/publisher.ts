@@ -9,8 +9,6 @@ import { messagePath } from '../slackIds.js';
 import { listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
-  type MessageLocation,
-  recordCardLocation,
   type TicketView,
   unclosedTicketsAssignedTo,
   unclosedTicketsRequestedBy,
@@ -22,6 +20,7 @@ import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
 import { isConversationRefused, retryAfterOf } from './slackErrors.js';
+import { cardOf, type MessageLocation, postedCard, recordCardLocation } from './store/cards.js';
 
 /**
  * Everything ticketbot shows in Slack that is derived from the database: ticket cards,
@@ -216,14 +215,11 @@ export class Publisher {
       `card:${ticketId}`,
       'update card',
       async () => {
+        const card = postedCard(await cardOf(this.db, ticketId));
+        if (!card) return;
         const rendered = await this.cardFor(ticketId);
-        const { ticket } = rendered?.view ?? {};
-        if (!rendered || !ticket?.slackChannelId || !ticket.slackMessageTs) return;
-        await this.client.chat.update({
-          channel: ticket.slackChannelId,
-          ts: ticket.slackMessageTs,
-          ...rendered.card,
-        });
+        if (!rendered) return;
+        await this.client.chat.update({ channel: card.channel, ts: card.ts, ...rendered.card });
       },
       { ticketId },
     );

@@ -1,21 +1,16 @@
-import {
-  forgetRatingPrompt,
-  isRated,
-  loadTicketView,
-  type MessageLocation,
-  ratingPromptOf,
-  recordRatingPrompt,
-  type TicketView,
-} from '../tickets/queries.js';
+import { isRated, loadTicketView, type TicketView } from '../tickets/queries.js';
 import { person } from './blocks/people.js';
 import { ratingDone, ratingPrompt } from './blocks/ratingPrompt.js';
 import type { SlackContext } from './context.js';
+import type { MessageLocation } from './store/cards.js';
+import { forgetRatingPrompt, ratingPromptsOf, recordRatingPrompt } from './store/ratingPrompts.js';
 import { escapeAndTruncate } from './text.js';
 
-// The requester's rating DM, from closing to answer. Its address is kept on the ticket while it
-// waits; when the ticket leaves `closed` first, the DM is edited in place so it shows no buttons
-// that would only be refused. Each step re-reads the ticket and writes the address conditionally,
-// so the tasks of a close and a reopen in quick succession (or on two replicas) may run in any order.
+// The requester's rating DM, from closing to answer. Its address is kept (src/slack/store/) while
+// it waits; when the ticket leaves `closed` first, the DM is edited in place so it shows no
+// buttons that would only be refused. Each step re-reads the ticket and writes the address
+// conditionally, so the tasks of a close and a reopen in quick succession (or on two replicas)
+// may run in any order.
 
 /** After the ticket was closed at `resolution`: DM the requester a prompt, and keep its address. */
 export async function sendRatingPrompt(
@@ -28,8 +23,10 @@ export async function sendRatingPrompt(
   const { ticket } = view;
   // Reopened (or closed again) since: that later change's own task looks after the DM.
   if (ticket.status !== 'closed' || ticket.resolution !== resolution) return;
-  // A prompt still recorded is from an earlier resolution: its reopen's edit failed or is not done yet.
-  const earlier = ratingPromptOf(ticket);
+  // Prompts still recorded are from earlier closings: their reopen's edit failed or is not done yet.
+  const earlier = (await ratingPromptsOf(ctx.services.db, ticketId)).filter(
+    (prompt) => prompt.resolution < resolution,
+  );
   // Only prompts that can be answered: the domain refuses self-rating and tickets nobody worked.
   if (ticket.technicianId && ticket.technicianId !== ticket.requesterId) {
     const t = await requesterMessages(ctx, view);
@@ -41,7 +38,7 @@ export async function sendRatingPrompt(
     // Reopened while the DM was on its way: the reopen's task found no address to edit.
     if (!recorded) await replaceWithReopened(ctx, view, posted);
   }
-  if (earlier) await replaceWithReopened(ctx, view, earlier);
+  for (const prompt of earlier) await replaceWithReopened(ctx, view, prompt);
 }
 
 /** After the ticket left `closed`: a prompt still waiting says the ticket was reopened, without buttons. */
@@ -49,15 +46,16 @@ export async function retireRatingPrompt(ctx: SlackContext, ticketId: number): P
   const view = await loadTicketView(ctx.services.db, ticketId);
   if (!view) return;
   const { ticket } = view;
-  const prompt = ratingPromptOf(ticket);
-  // Closed again meanwhile: the address may be the new prompt's; that close's task edits the old one.
-  if (!prompt || ticket.status === 'closed') return;
-  // Rated just before the reopen: the thank-you stays (the rating listener forgets the address).
-  if (await isRated(ctx.services.db, ticket.id, ticket.resolution)) {
-    await forgetRatingPrompt(ctx.services.db, ticket.id, prompt);
-    return;
+  // Closed again meanwhile: a prompt may be the new one's; that close's task edits the old ones.
+  if (ticket.status === 'closed') return;
+  for (const prompt of await ratingPromptsOf(ctx.services.db, ticketId)) {
+    // Rated just before the reopen: the thank-you stays (the rating listener forgets the address).
+    if (await isRated(ctx.services.db, ticket.id, prompt.resolution)) {
+      await forgetRatingPrompt(ctx.services.db, ticket.id, prompt);
+    } else {
+      await replaceWithReopened(ctx, view, prompt);
+    }
   }
-  await replaceWithReopened(ctx, view, prompt);
 }
 
 async function replaceWithReopened(ctx: SlackContext, view: TicketView, prompt: MessageLocation) {

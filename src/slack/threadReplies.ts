@@ -10,10 +10,10 @@ import {
   NotAllowed,
   ValidationFailed,
 } from '../tickets/index.js';
-import { findCommentBySlackMessage, findTicketByCard } from '../tickets/queries.js';
 import type { SlackContext } from './context.js';
 import { explanationOf } from './explain.js';
 import { readableMessage } from './newTicketFlow.js';
+import { findCommentBySlackMessage, ticketIdOfCard } from './store/cards.js';
 
 /** A reply in a ticket card's thread, as a message event names it. */
 export interface Reply {
@@ -33,13 +33,13 @@ type Kind = 'reply' | 'edit' | 'change' | 'delete';
 
 /** A new reply becomes a comment, or its author is told in the thread why it did not. */
 export async function recordReply(ctx: SlackContext, reply: Reply, text: string): Promise<void> {
-  const ticket = await findTicketByCard(ctx.services.db, reply.channel, reply.threadTs);
-  if (!ticket) return;
+  const ticketId = await ticketIdOfCard(ctx.services.db, reply.channel, reply.threadTs);
+  if (ticketId === null) return;
   const body = (await readableMessage(ctx, text)).trim();
   try {
-    await addComment(asActor(ctx.services, reply.userId), { ticketId: ticket.id, body, slackTs: reply.ts });
+    await addComment(asActor(ctx.services, reply.userId), { ticketId, body, slackTs: reply.ts });
   } catch (error) {
-    await refused(ctx, reply, ticket.id, 'reply', body, error);
+    await refused(ctx, reply, ticketId, 'reply', body, error);
   }
 }
 
@@ -54,12 +54,12 @@ export async function recordEdit(
   text: string,
   version: { ts: string; edited: boolean },
 ): Promise<void> {
-  const ticket = await findTicketByCard(ctx.services.db, reply.channel, reply.threadTs);
-  if (!ticket) return;
+  const ticketId = await ticketIdOfCard(ctx.services.db, reply.channel, reply.threadTs);
+  if (ticketId === null) return;
   const body = (await readableMessage(ctx, text)).trim();
   try {
     await editComment(asActor(ctx.services, reply.userId), {
-      ticketId: ticket.id,
+      ticketId,
       slackTs: reply.ts,
       body,
       versionTs: version.ts,
@@ -68,18 +68,18 @@ export async function recordEdit(
   } catch (error) {
     // Slack also sends message_changed for changes nobody made (a link unfurled, a file
     // processed): refusing one of those is nothing to tell the author about.
-    await refused(ctx, reply, ticket.id, version.edited ? 'edit' : 'change', body, error);
+    await refused(ctx, reply, ticketId, version.edited ? 'edit' : 'change', body, error);
   }
 }
 
 /** A deleted reply: its comment is deleted (or marked so, when the deletion came first). */
 export async function recordDeletion(ctx: SlackContext, reply: Reply): Promise<void> {
-  const ticket = await findTicketByCard(ctx.services.db, reply.channel, reply.threadTs);
-  if (!ticket) return;
+  const ticketId = await ticketIdOfCard(ctx.services.db, reply.channel, reply.threadTs);
+  if (ticketId === null) return;
   try {
-    await deleteComment(asActor(ctx.services, reply.userId), { ticketId: ticket.id, slackTs: reply.ts });
+    await deleteComment(asActor(ctx.services, reply.userId), { ticketId, slackTs: reply.ts });
   } catch (error) {
-    await refused(ctx, reply, ticket.id, 'delete', '', error);
+    await refused(ctx, reply, ticketId, 'delete', '', error);
   }
 }
 

@@ -8,7 +8,7 @@ import { changeTicket } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { isDomainError, NotAllowed } from './errors.js';
 import { isStaff } from './users.js';
-import { COMMENT_MAX, characterCount, parseOrFail } from './validation.js';
+import { COMMENT_MAX, characterCount, parseOrFail, submissionKeySchema } from './validation.js';
 
 const bodySchema = z.object({
   body: z
@@ -33,8 +33,8 @@ export interface AddCommentProps {
   body: string;
   /** The Slack message (thread reply) this comment is; the same ts is stored once. */
   slackTs?: string | null;
-  /** The "Add comment" modal it was submitted from; the same modal adds one comment. */
-  slackViewId?: string | null;
+  /** The idempotency key of what it was submitted from (a form, a modal): the same key adds one comment. */
+  submissionKey?: string | null;
 }
 
 export interface AddCommentResult {
@@ -50,8 +50,9 @@ export interface AddCommentResult {
 /** The requester comments on their own ticket; technicians and admins on any. */
 export async function addComment(ctx: TicketContext, props: AddCommentProps): Promise<AddCommentResult> {
   const { body } = parseOrFail(bodySchema, props);
+  parseOrFail(submissionKeySchema, props);
   const slackTs = props.slackTs ?? null;
-  const slackViewId = props.slackViewId ?? null;
+  const submissionKey = props.submissionKey ?? null;
   try {
     const change = await changeTicket(
       ctx,
@@ -61,7 +62,7 @@ export async function addComment(ctx: TicketContext, props: AddCommentProps): Pr
         // edit or deletion, handled by two replicas) cannot both get here.
         const existing =
           (slackTs && (await findBySlackTs(ctx, ticket, slackTs, transaction))) ||
-          (slackViewId && (await ctx.db.models.Comment.findOne({ where: { slackViewId }, transaction })));
+          (submissionKey && (await ctx.db.models.Comment.findOne({ where: { submissionKey }, transaction })));
         if (existing) throw new NothingToDo(existing);
         mayComment(ticket, actor);
         const comment = await ctx.db.models.Comment.create(
@@ -71,7 +72,7 @@ export async function addComment(ctx: TicketContext, props: AddCommentProps): Pr
             body,
             slackTs,
             slackVersionTs: null,
-            slackViewId,
+            submissionKey,
             editedAt: null,
             deletedAt: null,
           },
@@ -84,9 +85,9 @@ export async function addComment(ctx: TicketContext, props: AddCommentProps): Pr
   } catch (error) {
     if (error instanceof NothingToDo) return { comment: error.comment!, created: false };
     // A connection lost during COMMIT leaves it unknown whether the comment was stored; a
-    // Slack message or a modal is stored once, so looking it up tells.
-    if (!isDomainError(error) && (slackTs || slackViewId)) {
-      const stored = await storedAlready(ctx, props.ticketId, slackTs, slackViewId).catch(() => null);
+    // Slack message or a submission is stored once, so looking it up tells.
+    if (!isDomainError(error) && (slackTs || submissionKey)) {
+      const stored = await storedAlready(ctx, props.ticketId, slackTs, submissionKey).catch(() => null);
       if (stored) return { comment: stored, created: false };
     }
     throw error;
@@ -134,7 +135,7 @@ export async function editComment(ctx: TicketContext, props: EditCommentProps): 
           body,
           slackTs: props.slackTs,
           slackVersionTs: props.versionTs,
-          slackViewId: null,
+          submissionKey: null,
           editedAt: props.edited ? now : null,
           deletedAt: null,
         },
@@ -184,7 +185,7 @@ export async function deleteComment(
           body: '',
           slackTs: props.slackTs,
           slackVersionTs: null,
-          slackViewId: null,
+          submissionKey: null,
           editedAt: null,
           deletedAt: now,
         },
@@ -248,12 +249,12 @@ async function storedAlready(
   ctx: TicketContext,
   ticketId: number,
   slackTs: string | null,
-  slackViewId: string | null,
+  submissionKey: string | null,
 ): Promise<Comment | null> {
   const [row] = await sqlReadOnce<{ id: number }>(
     ctx.db,
-    'SELECT id FROM comments WHERE (ticket_id = ? AND slack_ts = ?) OR slack_view_id = ?',
-    [ticketId, slackTs, slackViewId],
+    'SELECT id FROM comments WHERE (ticket_id = ? AND slack_ts = ?) OR submission_key = ?',
+    [ticketId, slackTs, submissionKey],
   );
   return row ? ctx.db.models.Comment.findByPk(Number(row.id)) : null;
 }

@@ -2,31 +2,31 @@ import type { Transaction } from 'sequelize';
 import { sqlReadOnce } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
-import type { TicketChange, TicketContext } from './context.js';
+import type { InTransactionHook, TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
 import { insertEvent, insertTicket, isOnRoster } from './statements.js';
 import { ensureActorRow } from './users.js';
-import { parseOrFail, type TicketInput, ticketInputSchema } from './validation.js';
+import { parseOrFail, submissionKeySchema, type TicketInput, ticketInputSchema } from './validation.js';
 
 export interface CreateTicketProps extends TicketInput {
   /** The Slack message a ticket is made from (message shortcut). */
   source?: { channelId: string; messageTs: string; permalink?: string | null };
   /**
-   * Where the ticket's card is to be posted once the ticket is stored (a channel, or the
-   * requester's user id for their DM), and until when the caller holds the job of posting it.
+   * The idempotency key of what the ticket is submitted from (a form, a modal). Submitting with
+   * the same key again opens no second ticket: AlreadySubmitted names the first.
    */
-  card?: { channelId: string; leaseUntil: Date };
+  submissionKey?: string;
   /**
-   * The Slack modal the ticket is submitted from. Submitting the same modal again (Slack keeps its
-   * id) opens no second ticket: AlreadySubmitted names the first.
+   * What the caller records about the new ticket in its own transaction, after the services'
+   * hooks (what it owes the ticket, say), so the ticket and that record commit or fail together.
    */
-  slackViewId?: string;
+  inTransaction?: InTransactionHook;
 }
 
-/** The modal was submitted before: its ticket exists already. */
+/** The same submission (its key) was made before: its ticket exists already. */
 export class AlreadySubmitted extends Error {
   constructor(readonly ticketId: number) {
-    super(`This modal was submitted already: ticket #${ticketId}`);
+    super(`This was submitted already: ticket #${ticketId}`);
     this.name = 'AlreadySubmitted';
   }
 }
@@ -40,17 +40,18 @@ export class AlreadySubmitted extends Error {
  */
 export async function createTicket(ctx: TicketContext, props: CreateTicketProps): Promise<TicketChange> {
   const input = parseOrFail(ticketInputSchema, props);
+  parseOrFail(submissionKeySchema, props);
   const { db } = ctx;
   const change = await runInTransaction(db, (transaction) =>
     storeNewTicket(ctx, input, props, transaction),
   ).catch(async (error: unknown) => {
-    // The unique index on slack_view_id refused a second ticket from the same modal (or another
-    // failure): if that modal's ticket exists, this submission was a repeat.
-    if (props.slackViewId && !(error instanceof ValidationFailed)) {
+    // The unique index on submission_key refused a second ticket from the same submission (or
+    // another failure): if that submission's ticket exists, this one was a repeat.
+    if (props.submissionKey && !(error instanceof ValidationFailed)) {
       const [first] = await sqlReadOnce<{ id: number }>(
         db,
-        'SELECT id FROM tickets WHERE slack_view_id = ?',
-        [props.slackViewId],
+        'SELECT id FROM tickets WHERE submission_key = ?',
+        [props.submissionKey],
       );
       if (first) throw new AlreadySubmitted(Number(first.id));
     }
@@ -80,10 +81,7 @@ async function storeNewTicket(
     status: 'open' as const,
     requesterId: ctx.actorId,
     technicianId,
-    slackChannelId: props.card?.channelId ?? null,
-    slackMessageTs: null,
-    slackViewId: props.slackViewId ?? null,
-    cardLeaseUntil: props.card?.leaseUntil ?? null,
+    submissionKey: props.submissionKey ?? null,
     sourceChannelId: props.source?.channelId ?? null,
     sourceMessageTs: props.source?.messageTs ?? null,
     sourcePermalink: props.source?.permalink ?? null,
@@ -106,5 +104,6 @@ async function storeNewTicket(
   });
   const change: TicketChange = { event, ticket };
   for (const hook of ctx.hooks.inTransaction) await hook(change, transaction);
+  if (props.inTransaction) await props.inTransaction(change, transaction);
   return change;
 }

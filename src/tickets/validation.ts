@@ -37,6 +37,16 @@ export const ticketInputSchema = z.object({
 
 export type TicketInput = z.input<typeof ticketInputSchema>;
 
+/** A submission's idempotency key (tickets.submission_key, comments.submission_key hold 64). */
+export const SUBMISSION_KEY_MAX = 64;
+export const submissionKeySchema = z.object({
+  submissionKey: z
+    .string()
+    .min(1, 'A submission key is not empty')
+    .max(SUBMISSION_KEY_MAX, `A submission key has up to ${SUBMISSION_KEY_MAX} characters`)
+    .nullish(),
+});
+
 /** Parses with zod; failures become one ValidationFailed naming each bad field. */
 export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);

@@ -10,6 +10,8 @@ import type { Mailer, OutgoingEmail } from '../../src/notifications/mailer.js';
 import { OutboxQueue } from '../../src/notifications/queue.js';
 import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
+import { cardsToCatchUp, ticketIdOfCard } from '../../src/slack/store/cards.js';
+import { ratingPromptsOf } from '../../src/slack/store/ratingPrompts.js';
 import { createEmptyTestDatabase, databaseKinds, type TestDatabase } from '../support/db.js';
 import { texts } from '../support/texts.js';
 
@@ -25,6 +27,8 @@ const TABLES = [
   'email_outbox',
   'job_runs',
   'ratings',
+  'slack_cards',
+  'slack_rating_prompts',
   'ticket_events',
   'tickets',
   'users',
@@ -44,6 +48,9 @@ async function tablesOf(db: Database): Promise<string[]> {
 for (const { kind, skipReason } of databaseKinds()) {
   describe.skipIf(Boolean(skipReason))(
     `migrations [${kind}]${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    // Each DDL statement commits on its own, and MySQL writes every one to disk: a pass through
+    // all the migrations takes tens of seconds on a busy machine, more than vitest's 30 s default.
+    { timeout: 120_000 },
     () => {
       let empty: TestDatabase;
       let db: Database;
@@ -72,8 +79,11 @@ for (const { kind, skipReason } of databaseKinds()) {
           expect.arrayContaining([
             'tickets_status_priority',
             'tickets_technician_status',
-            'tickets_slack_card',
+            'tickets_submission_key',
           ]),
+        );
+        expect(await indexNames('slack_cards')).toEqual(
+          expect.arrayContaining(['slack_cards_location', 'slack_cards_lease']),
         );
         expect(await indexNames('email_outbox')).toEqual(
           expect.arrayContaining(['email_outbox_idempotency', 'email_outbox_due']),
@@ -95,8 +105,6 @@ for (const { kind, skipReason } of databaseKinds()) {
           priority: 'low',
           requesterId: 'U0MIGRATE1',
           technicianId: null,
-          slackChannelId: null,
-          slackMessageTs: null,
           sourceChannelId: null,
           sourceMessageTs: null,
           sourcePermalink: null,
@@ -205,10 +213,12 @@ for (const { kind, skipReason } of databaseKinds()) {
         const indexNames = async () =>
           ((await qi.showIndex('tickets')) as Array<{ name: string }>).map((index) => index.name).sort();
         const ticket = (await db.models.Ticket.findOne())!;
-        await db.models.Ticket.update(
-          { ratingPromptChannelId: 'D0MIGRATE1', ratingPromptTs: '1700000000.000001' },
-          { where: { id: ticket.id } },
-        );
+        await db.models.SlackRatingPrompt.create({
+          ticketId: ticket.id,
+          resolution: ticket.resolution,
+          channelId: 'D0MIGRATE1',
+          messageTs: '1700000000.000001',
+        });
         await db.models.Comment.create({
           ticketId: ticket.id,
           authorId: 'U0MIGRATE1',
@@ -217,12 +227,23 @@ for (const { kind, skipReason } of databaseKinds()) {
           editedAt: null,
           deletedAt: null,
         });
-        await db.models.Ticket.update({ slackViewId: 'V0MIGRATE1' }, { where: { id: ticket.id } });
+        await db.models.Ticket.update(
+          { submissionKey: 'slack-view:V0MIGRATE1' },
+          { where: { id: ticket.id } },
+        );
         const indexes = await indexNames();
-        expect(indexes).toContain('tickets_slack_view');
+        expect(indexes).toContain('tickets_submission_key');
+        // Below the Slack bookkeeping's migration, the card's indexes are the tickets table's again.
+        const indexesBefore = indexes
+          .filter((index) => index !== 'tickets_submission_key')
+          .concat('tickets_card_lease', 'tickets_slack_card', 'tickets_slack_view')
+          .sort();
 
         const commentsInFull = '20261202020000-comments-in-full';
-        await db.models.Comment.update({ slackViewId: 'V0MIGRATE2' }, { where: { ticketId: ticket.id } });
+        await db.models.Comment.update(
+          { submissionKey: 'slack-view:V0MIGRATE2' },
+          { where: { ticketId: ticket.id } },
+        );
         expect(await migrateDown(db, { to: commentsInFull })).toEqual(downTo(commentsInFull));
         const commentColumns = await qi.describeTable('comments');
         expect(commentColumns).not.toHaveProperty('slack_view_id');
@@ -243,7 +264,7 @@ for (const { kind, skipReason } of databaseKinds()) {
         expect(afterDown).not.toHaveProperty('requester_told_at');
         expect(afterDown).not.toHaveProperty('technician_told_at');
         expect(await db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
-        expect(await indexNames()).toEqual(indexes.filter((index) => index !== 'tickets_slack_view'));
+        expect(await indexNames()).toEqual(indexesBefore.filter((index) => index !== 'tickets_slack_view'));
 
         const name = '20261127000000-rating-prompt-location';
         expect(await migrateDown(db, { to: name })).toEqual([name]);
@@ -252,7 +273,7 @@ for (const { kind, skipReason } of databaseKinds()) {
         expect(columns).not.toHaveProperty('rating_prompt_ts');
         expect(columns).toHaveProperty('slack_message_ts');
         expect(await db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
-        expect(await indexNames()).toEqual(indexes.filter((index) => index !== 'tickets_slack_view'));
+        expect(await indexNames()).toEqual(indexesBefore.filter((index) => index !== 'tickets_slack_view'));
 
         await migrateUp(db);
         expect(await indexNames()).toEqual(indexes);
@@ -262,12 +283,206 @@ for (const { kind, skipReason } of databaseKinds()) {
         expect((await qi.describeTable('email_outbox')).data?.type).toBe(widened);
         expect(await db.models.Ticket.findByPk(ticket.id)).toMatchObject({
           title: 'After a round trip',
-          ratingPromptChannelId: null,
-          ratingPromptTs: null,
-          slackViewId: null,
-          requesterToldAt: null,
-          technicianToldAt: null,
+          submissionKey: null,
         });
+        expect(await db.models.SlackRatingPrompt.count({ where: { ticketId: ticket.id } })).toBe(0);
+        expect(await db.models.SlackCard.count({ where: { ticketId: ticket.id } })).toBe(0);
+      });
+
+      it('moves Slack’s bookkeeping off the tickets table and back: every card, lease, DM sent, rating prompt and modal', async () => {
+        const qi = db.sequelize.getQueryInterface();
+        const name = '20261203010000-slack-bookkeeping';
+        const ticketIndexes = async () =>
+          ((await qi.showIndex('tickets')) as Array<{ name: string }>).map((index) => index.name).sort();
+        const indexesAfter = await ticketIndexes();
+        expect(await migrateDown(db, { to: name })).toEqual(downTo(name));
+        const indexesBefore = await ticketIndexes();
+        expect(indexesBefore).toEqual(expect.arrayContaining(['tickets_slack_card', 'tickets_card_lease']));
+
+        // Tickets as the code before kept them. MySQL's DATETIME keeps whole seconds.
+        const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+        const expired = new Date(now.getTime() - 60_000);
+        const none = {
+          slack_channel_id: null,
+          slack_message_ts: null,
+          card_lease_until: null,
+          requester_told_at: null,
+          technician_told_at: null,
+          rating_prompt_channel_id: null,
+          rating_prompt_ts: null,
+          slack_view_id: null,
+        };
+        const ticketRow = (
+          title: string,
+          status: string,
+          values: Partial<Record<keyof typeof none, unknown>>,
+        ) => ({
+          title,
+          description: '',
+          priority: 'normal',
+          status,
+          requester_id: 'U0MIGRATE1',
+          technician_id: null,
+          source_channel_id: null,
+          source_message_ts: null,
+          source_permalink: null,
+          version: 3,
+          resolution: 2,
+          last_activity_at: now,
+          closed_at: null,
+          created_at: now,
+          updated_at: now,
+          ...none,
+          ...values,
+        });
+        await qi.bulkInsert('tickets', [
+          ticketRow('Card posted, prompt waiting', 'closed', {
+            slack_channel_id: 'C0MIGRATE1',
+            slack_message_ts: '1700000000.000100',
+            requester_told_at: now,
+            technician_told_at: now,
+            rating_prompt_channel_id: 'D0MIGRATE1',
+            rating_prompt_ts: '1700000000.000200',
+            slack_view_id: 'V0MIGRATE3',
+          }),
+          ticketRow('Card owed', 'open', { slack_channel_id: 'C0MIGRATE1', card_lease_until: expired }),
+          ticketRow('Card refused', 'open', { requester_told_at: now }),
+          ticketRow('No card', 'open', {}),
+        ]);
+        const idOf = async (title: string) =>
+          (await db.models.Ticket.findOne({ attributes: ['id'], where: { title } }))!.id;
+        const titles = ['Card posted, prompt waiting', 'Card owed', 'Card refused', 'No card'];
+        const [posted, owed, refused, bare] = (await Promise.all(titles.map(idOf))) as number[] as [
+          number,
+          number,
+          number,
+          number,
+        ];
+        await qi.bulkInsert('comments', [
+          {
+            ticket_id: posted,
+            author_id: 'U0MIGRATE1',
+            body: 'From the modal',
+            slack_ts: null,
+            slack_version_ts: null,
+            slack_view_id: 'V0MIGRATE4',
+            edited_at: null,
+            deleted_at: null,
+            created_at: now,
+            updated_at: now,
+          },
+        ]);
+
+        await migrateUp(db);
+        expect(await ticketIndexes()).toEqual(indexesAfter);
+        const columns = await qi.describeTable('tickets');
+        for (const column of Object.keys(none)) expect(columns).not.toHaveProperty(column);
+        const cards = await db.models.SlackCard.findAll({
+          where: { ticketId: [posted, owed, refused, bare] },
+          order: [['ticketId', 'ASC']],
+        });
+        const asMoved = [
+          {
+            ticketId: posted,
+            channelId: 'C0MIGRATE1',
+            messageTs: '1700000000.000100',
+            leaseUntil: null,
+            requesterToldAt: now,
+            technicianToldAt: now,
+          },
+          {
+            ticketId: owed,
+            channelId: 'C0MIGRATE1',
+            messageTs: null,
+            leaseUntil: expired,
+            requesterToldAt: null,
+            technicianToldAt: null,
+          },
+          {
+            ticketId: refused,
+            channelId: null,
+            messageTs: null,
+            leaseUntil: null,
+            requesterToldAt: now,
+            technicianToldAt: null,
+          },
+        ];
+        expect(cards.map((card) => card.get({ plain: true }))).toEqual(asMoved);
+        // What Slack's store reads: the thread's ticket, the delivery the catch-up owes, the prompt.
+        expect(await ticketIdOfCard(db, 'C0MIGRATE1', '1700000000.000100')).toBe(posted);
+        expect(await cardsToCatchUp(db, 50)).toContain(owed);
+        expect(await ratingPromptsOf(db, posted)).toEqual([
+          { resolution: 2, channel: 'D0MIGRATE1', ts: '1700000000.000200' },
+        ]);
+        expect(await db.models.Ticket.findByPk(posted)).toMatchObject({
+          submissionKey: 'slack-view:V0MIGRATE3',
+        });
+        expect(await db.models.Comment.findOne({ where: { ticketId: posted } })).toMatchObject({
+          submissionKey: 'slack-view:V0MIGRATE4',
+        });
+
+        // Back down: the tickets table holds one prompt per ticket, the latest closing's; a key
+        // that is not a Slack view's has no view id to go back to.
+        await db.models.SlackRatingPrompt.create({
+          ticketId: posted,
+          resolution: 1,
+          channelId: 'D0MIGRATE1',
+          messageTs: '1700000000.000050',
+        });
+        await db.models.Ticket.update({ submissionKey: 'form:1234' }, { where: { id: bare } });
+        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        expect(await ticketIndexes()).toEqual(indexesBefore);
+        expect(await tablesOf(db)).not.toContain('slack_cards');
+        expect(await tablesOf(db)).not.toContain('slack_rating_prompts');
+        const rows = (await db.sequelize.query(
+          `SELECT id, slack_channel_id, slack_message_ts, card_lease_until, requester_told_at,
+             technician_told_at, rating_prompt_channel_id, rating_prompt_ts, slack_view_id
+           FROM tickets WHERE id IN (:ids) ORDER BY id`,
+          { replacements: { ids: [posted, owed, refused, bare] }, type: QueryTypes.SELECT },
+        )) as Array<Record<string, unknown>>;
+        const time = (value: unknown) => (value === null ? null : new Date(value as string).getTime());
+        const dated = ['card_lease_until', 'requester_told_at', 'technician_told_at'];
+        expect(
+          rows.map((row) =>
+            Object.fromEntries(
+              Object.entries(row).map(([key, value]) => [
+                key,
+                dated.includes(key) ? time(value) : key === 'id' ? Number(value) : value,
+              ]),
+            ),
+          ),
+        ).toEqual([
+          {
+            id: posted,
+            slack_channel_id: 'C0MIGRATE1',
+            slack_message_ts: '1700000000.000100',
+            card_lease_until: null,
+            requester_told_at: now.getTime(),
+            technician_told_at: now.getTime(),
+            rating_prompt_channel_id: 'D0MIGRATE1',
+            rating_prompt_ts: '1700000000.000200',
+            slack_view_id: 'V0MIGRATE3',
+          },
+          { id: owed, ...none, slack_channel_id: 'C0MIGRATE1', card_lease_until: expired.getTime() },
+          { id: refused, ...none, requester_told_at: now.getTime() },
+          { id: bare, ...none },
+        ]);
+        expect(
+          await db.sequelize.query('SELECT slack_view_id FROM comments WHERE ticket_id = ?', {
+            replacements: [posted],
+            type: QueryTypes.SELECT,
+          }),
+        ).toEqual([{ slack_view_id: 'V0MIGRATE4' }]);
+
+        await migrateUp(db);
+        const again = await db.models.SlackCard.findAll({
+          where: { ticketId: [posted, owed, refused, bare] },
+          order: [['ticketId', 'ASC']],
+        });
+        expect(again.map((card) => card.get({ plain: true }))).toEqual(asMoved);
+        expect(await ratingPromptsOf(db, posted)).toEqual([
+          { resolution: 2, channel: 'D0MIGRATE1', ts: '1700000000.000200' },
+        ]);
       });
     },
   );

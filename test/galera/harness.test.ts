@@ -145,7 +145,7 @@ describe.skipIf(!control)(
             const { ticket } = await createTicket(as(services, REQUESTER), {
               title: `Submission ${key}`,
               priority: 'normal',
-              slackViewId: key,
+              submissionKey: key,
             });
             acknowledged.set(key, ticket.id);
             if (killedAt && startedAt > killedAt && !firstAfterKill) firstAfterKill = Date.now();
@@ -179,12 +179,12 @@ describe.skipIf(!control)(
           await cluster.view()
         ).url,
         databaseName,
-        'SELECT id, slack_view_id AS slackViewId FROM tickets',
-      )) as Array<{ id: number; slackViewId: string }>;
-      const storedByKey = new Map(stored.map((row) => [row.slackViewId, Number(row.id)]));
+        'SELECT id, submission_key AS submissionKey FROM tickets',
+      )) as Array<{ id: number; submissionKey: string }>;
+      const storedByKey = new Map(stored.map((row) => [row.submissionKey, Number(row.id)]));
       // Every acknowledged submission is stored, under the id it was acknowledged with.
       for (const [key, id] of acknowledged) expect({ key, id: storedByKey.get(key) }).toEqual({ key, id });
-      expect(stored.length).toBe(new Set(stored.map((row) => row.slackViewId)).size);
+      expect(stored.length).toBe(new Set(stored.map((row) => row.submissionKey)).size);
       const storedAfterFailing = [...failed.keys()].filter((key) => storedByKey.has(key));
       for (const [key, error] of failed)
         say(`failed ${key}: ${error}${storedByKey.has(key) ? ' — yet it was stored' : ''}`);
@@ -236,7 +236,7 @@ describe.skipIf(!control)(
       const rows = (await onNode(
         node3.url,
         databaseName,
-        'SELECT slack_view_id AS k FROM tickets',
+        'SELECT submission_key AS k FROM tickets',
       )) as Array<{
         k: string;
       }>;

@@ -10,6 +10,7 @@ import {
   startSlackTestApp,
   TECHNICIAN,
 } from '../support/slackApp.js';
+import { ticketOfCard } from '../support/slackCards.js';
 import { TestSmtpServer } from '../support/smtpServer.js';
 import { tempDir } from './support.js';
 
@@ -104,7 +105,7 @@ describeEachDatabase('email addresses looked up when the email is sent', (suite)
     const card = await app.createTicket(REQUESTER, 'First ticket of the day', {
       technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },
     });
-    const ticket = (await app.bot.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    const ticket = (await ticketOfCard(app.bot.db, card.ts))!;
     await smtp.waitFor(() => smtp.received.some((mail) => mail.envelopeTo.includes('tomoko@example.com')));
     const mail = smtp.received.find((m) => m.envelopeTo.includes('tomoko@example.com'))!;
     expect(mail.parsed.subject).toBe(`[#${ticket.id}] Attribué à vous : First ticket of the day`);
@@ -136,7 +137,7 @@ describeEachDatabase('email addresses looked up when the email is sent', (suite)
     await app.bot.db.models.User.create({ id: LATECOMER, isTechnician: true });
     const endOutage = app.slack.outage('users.info', (args) => args.user === LATECOMER);
     const card = await app.createTicket(REQUESTER, 'Latecomer ticket');
-    const ticket = (await app.bot.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    const ticket = (await ticketOfCard(app.bot.db, card.ts))!;
     await assignTicket(asActor(app.bot.services, TECHNICIAN), {
       ticketId: ticket.id,
       technicianId: LATECOMER,
@@ -163,7 +164,7 @@ describeEachDatabase('email addresses looked up when the email is sent', (suite)
   it('Slack has no email address for the person: skipped with the reason, on the status page and in /metrics', async () => {
     await app.bot.db.models.User.create({ id: NO_EMAIL, isTechnician: true });
     const card = await app.createTicket(REQUESTER, 'Nobody to mail');
-    const ticket = (await app.bot.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    const ticket = (await ticketOfCard(app.bot.db, card.ts))!;
     await assignTicket(asActor(app.bot.services, TECHNICIAN), {
       ticketId: ticket.id,
       technicianId: NO_EMAIL,

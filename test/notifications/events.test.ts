@@ -88,7 +88,11 @@ describeEachDatabase('email notifications for ticket changes', (suite) => {
 
   it('emails the technician on assignment, in their language, with a link to the Slack thread', async () => {
     const ticket = await openTicket(services);
-    await ticket.update({ slackChannelId: 'C0HELPDESK', slackMessageTs: '1764160000.000100' });
+    await services.db.models.SlackCard.create({
+      ticketId: ticket.id,
+      channelId: 'C0HELPDESK',
+      messageTs: '1764160000.000100',
+    });
     await assignTicket(as(services, TECHNICIAN), { ticketId: ticket.id, technicianId: 'U0TECH0002' });
     const mails = await delivered(2);
     const mail = mails.find((m) => m.envelopeTo.includes('alex@example.com'));

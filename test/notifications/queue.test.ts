@@ -8,6 +8,7 @@ import {
   storedAddressBook,
 } from '../../src/notifications/index.js';
 import { emlMailer } from '../../src/notifications/mailer.js';
+import { forgetRatingPrompt, recordRatingPrompt } from '../../src/slack/store/ratingPrompts.js';
 import {
   addComment,
   changeStatus,
@@ -15,7 +16,6 @@ import {
   reopenTicket,
   type TicketServices,
 } from '../../src/tickets/index.js';
-import { forgetRatingPrompt, recordRatingPrompt } from '../../src/tickets/queries.js';
 import { retryEmail } from '../../src/web/status/emailQueue.js';
 import { createEmptyTestDatabase, type TestDatabase } from '../support/db.js';
 import { texts } from '../support/texts.js';

@@ -30,8 +30,6 @@ function ticket(overrides: Partial<Ticket> = {}): Ticket {
     status: 'open',
     requesterId: 'U0REQUEST1',
     technicianId: null,
-    slackChannelId: 'C0HELPDESK',
-    slackMessageTs: '1700000000.000100',
     sourceChannelId: null,
     sourceMessageTs: null,
     sourcePermalink: null,

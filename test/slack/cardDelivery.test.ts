@@ -4,10 +4,11 @@ import { createLogger } from '../../src/logger.js';
 import type { DatabaseSuite } from '../support/db.js';
 import { describeEachDatabase } from '../support/db.js';
 import { HELPDESK, REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
+import { cardOf, ticketWithCard } from '../support/slackCards.js';
 
 // A new ticket's card is posted after Slack has its acknowledgement, then the requester gets its
-// link and a technician named at creation a DM. The ticket keeps where its card should go and a
-// lease on the whole delivery. When Slack cannot be reached (or answers anything but a refusal of
+// link and a technician named at creation a DM. Slack's card record (slack_cards) keeps where the
+// card should go and a lease on the whole delivery. When Slack cannot be reached (or answers anything but a refusal of
 // the channel) the lease is given back at once; when the process dies first it runs out. Either
 // way the next catch-up goes on where the delivery stopped: it looks in the channel's history for
 // a card that may have landed before posting one, and sends only the DMs still owed.
@@ -53,31 +54,31 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
   /** The ticket, once its failed delivery has given the lease back to the catch-up. */
   async function givenBack(title: string) {
     return app.slack.waitFor(async () => {
-      const ticket = await suite.db.models.Ticket.findOne({ where: { title } });
-      return ticket?.cardLeaseUntil && ticket.cardLeaseUntil.getTime() <= Date.now() ? ticket : undefined;
+      const found = await ticketWithCard(suite.db, title);
+      const lease = found?.card.leaseUntil;
+      return lease && lease.getTime() <= Date.now() ? found.ticket : undefined;
     }, `the delivery of "${title}" given back to the catch-up`);
   }
 
   /** The ticket, once everything owed about it (card and DMs) is delivered. */
   function delivered(title: string) {
     return app.slack.waitFor(async () => {
-      const ticket = await suite.db.models.Ticket.findOne({ where: { title } });
-      return ticket && ticket.cardLeaseUntil === null ? ticket : undefined;
+      const found = await ticketWithCard(suite.db, title);
+      return found && found.card.leaseUntil === null ? found.ticket : undefined;
     }, `the delivery of "${title}" finished`);
   }
 
   /** What a lease that ran out looks like (a crash, or five minutes of outage). */
   async function expireLease(ticketId: number) {
-    await suite.db.models.Ticket.update(
-      { cardLeaseUntil: new Date(Date.now() - 1000) },
-      { where: { id: ticketId } },
+    await suite.db.models.SlackCard.update(
+      { leaseUntil: new Date(Date.now() - 1000) },
+      { where: { ticketId } },
     );
   }
 
   it('keeps the ticket and its destination through an outage, then posts the card and the link', async () => {
     const ticket = await submitDuringOutage('Posted after the outage');
-    expect(ticket.slackChannelId).toBe(HELPDESK);
-    expect(ticket.slackMessageTs).toBeNull();
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({ channelId: HELPDESK, messageTs: null });
     // The post is tried once: the client never repeats a card post blindly.
     expect(
       app.slack.callsTo('chat.postMessage').filter((c) => isCard('Posted after the outage')(c.args)),
@@ -96,11 +97,10 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
       event_type: 'ticket_card',
       event_payload: { ticket_id: ticket.id },
     });
-    await ticket.reload();
-    expect(ticket).toMatchObject({
-      slackChannelId: HELPDESK,
-      slackMessageTs: posted[0]!.response.ts,
-      cardLeaseUntil: null,
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+      channelId: HELPDESK,
+      messageTs: posted[0]!.response.ts,
+      leaseUntil: null,
     });
     const [dm] = dmsTo(REQUESTER_DM, ticket.id);
     expect(String(dm?.args.text)).toContain(
@@ -121,7 +121,11 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     const calls = app.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === HELPDESK);
     expect(calls.map((c) => c.response.httpStatus ?? 200)).toEqual([429, 200]);
     const ticket = await delivered('Posted after a rate limit');
-    expect(ticket).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts, cardLeaseUntil: null });
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+      channelId: HELPDESK,
+      messageTs: card.ts,
+      leaseUntil: null,
+    });
   });
 
   it('a Slack error that passes (internal_error, ratelimited…) gives the card back, and the catch-up posts it', async () => {
@@ -138,14 +142,17 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
       app.slack.failNext('chat.postMessage', error, 1, isCard(title));
       await submit(title);
       const ticket = await givenBack(title);
-      expect(ticket, error).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: null });
+      expect(await cardOf(suite.db, ticket.id), error).toMatchObject({
+        channelId: HELPDESK,
+        messageTs: null,
+      });
       expect(dmsTo(REQUESTER_DM, ticket.id), error).toHaveLength(0);
 
       expect(await catchUp(), error).toBe(1);
       expect(cardsIn(title), error).toHaveLength(1);
-      expect(await ticket.reload()).toMatchObject({
-        slackMessageTs: cardsIn(title)[0]!.ts,
-        cardLeaseUntil: null,
+      expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+        messageTs: cardsIn(title)[0]!.ts,
+        leaseUntil: null,
       });
       const told = dmsTo(REQUESTER_DM, ticket.id);
       expect(told, error).toHaveLength(1);
@@ -162,8 +169,7 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     await givenBack('Still down at the catch-up');
     app.slack.clear();
     expect(await catchUp()).toBe(1);
-    await ticket.reload();
-    expect(ticket.slackMessageTs).toBe(cardsIn('Still down at the catch-up')[0]?.ts);
+    expect((await cardOf(suite.db, ticket.id))?.messageTs).toBe(cardsIn('Still down at the catch-up')[0]?.ts);
     expect(cardsIn('Still down at the catch-up')).toHaveLength(1);
   });
 
@@ -181,16 +187,16 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     const [first] = cardsIn(title);
     expect(first).toBeDefined();
     const ticket = (await suite.db.models.Ticket.findOne({ where: { title } }))!;
-    expect(ticket.slackMessageTs).toBeNull();
+    expect((await cardOf(suite.db, ticket.id))?.messageTs).toBeNull();
 
     app.slack.clear();
     expect(await catchUp()).toBe(1);
     expect(app.slack.callsTo('chat.postMessage').filter((c) => isCard(title)(c.args))).toHaveLength(0);
     expect(cardsIn(title)).toHaveLength(1);
-    expect(await ticket.reload()).toMatchObject({
-      slackChannelId: HELPDESK,
-      slackMessageTs: first!.ts,
-      cardLeaseUntil: null,
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+      channelId: HELPDESK,
+      messageTs: first!.ts,
+      leaseUntil: null,
     });
     // Replies in its thread are comments again: the card's address is the one people reply under.
     expect(String(dmsTo(REQUESTER_DM, ticket.id)[0]?.args.text)).toContain(`p${first!.ts.replace('.', '')}`);
@@ -208,9 +214,9 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     expect(await catchUp()).toBe(1);
     expect(cardsIn(title)).toHaveLength(1);
     expect(app.slack.callsTo('chat.postMessage').filter((c) => isCard(title)(c.args))).toHaveLength(1);
-    expect(await ticket.reload()).toMatchObject({
-      slackMessageTs: cardsIn(title)[0]!.ts,
-      cardLeaseUntil: null,
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+      messageTs: cardsIn(title)[0]!.ts,
+      leaseUntil: null,
     });
     expect(dmsTo(REQUESTER_DM, ticket.id)).toHaveLength(1);
   });
@@ -222,14 +228,17 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     await submit(title);
     const ticket = await givenBack(title);
     expect(cardsIn(title)).toHaveLength(1);
-    expect(ticket.requesterToldAt).toBeNull();
+    expect((await cardOf(suite.db, ticket.id))?.requesterToldAt).toBeNull();
 
     expect(await catchUp()).toBe(0);
     expect(cardsIn(title)).toHaveLength(1);
     const told = dmsTo(REQUESTER_DM, ticket.id);
     expect(told).toHaveLength(1);
     expect(String(told[0]!.args.text)).toContain(`p${cardsIn(title)[0]!.ts.replace('.', '')}`);
-    expect(await ticket.reload()).toMatchObject({ cardLeaseUntil: null, requesterToldAt: expect.any(Date) });
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+      leaseUntil: null,
+      requesterToldAt: expect.any(Date),
+    });
   });
 
   it('a DM to the technician that fails is sent by the catch-up; the requester is not told twice', async () => {
@@ -243,7 +252,10 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     expect(dmsTo(TECHNICIAN_DM, ticket.id)).toHaveLength(0);
 
     expect(await catchUp()).toBe(0);
-    expect(await ticket.reload()).toMatchObject({ cardLeaseUntil: null, technicianToldAt: expect.any(Date) });
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({
+      leaseUntil: null,
+      technicianToldAt: expect.any(Date),
+    });
     expect(dmsTo(TECHNICIAN_DM, ticket.id)).toHaveLength(1);
     expect(dmsTo(REQUESTER_DM, ticket.id)).toHaveLength(1);
     expect(cardsIn(title)).toHaveLength(1);
@@ -255,7 +267,7 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     app.slack.failNext('chat.postMessage', 'messages_tab_disabled', 1, (a) => a.channel === REQUESTER_DM);
     await submit(title);
     const ticket = await delivered(title);
-    expect(ticket.requesterToldAt).toBeInstanceOf(Date);
+    expect((await cardOf(suite.db, ticket.id))?.requesterToldAt).toBeInstanceOf(Date);
     expect(cardsIn(title)).toHaveLength(1);
     expect(await catchUp()).toBe(0);
   });
@@ -272,7 +284,7 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     });
     await held.arrived;
     const ticket = await suite.db.models.Ticket.findOne({ where: { title } });
-    expect(ticket!.cardLeaseUntil!.getTime()).toBeGreaterThan(Date.now());
+    expect((await cardOf(suite.db, ticket!.id))!.leaseUntil!.getTime()).toBeGreaterThan(Date.now());
     // The creating process holds the lease: a catch-up elsewhere must not post a second card.
     expect(await catchUp()).toBe(0);
     held.release();
@@ -282,9 +294,9 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
 
     // A process that died after posting, before recording it, leaves its lease to run out; then
     // the catch-up finds the card in the channel and records it.
-    await suite.db.models.Ticket.update(
-      { slackMessageTs: null, cardLeaseUntil: new Date(Date.now() + 60_000) },
-      { where: { id: ticket!.id } },
+    await suite.db.models.SlackCard.update(
+      { messageTs: null, leaseUntil: new Date(Date.now() + 60_000) },
+      { where: { ticketId: ticket!.id } },
     );
     app.slack.clear();
     expect(await catchUp()).toBe(0);
@@ -292,7 +304,7 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
     expect(await catchUp()).toBe(1);
     expect(app.slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect(cardsIn(title)).toHaveLength(1);
-    expect(await ticket!.reload()).toMatchObject({ slackMessageTs: card!.ts, cardLeaseUntil: null });
+    expect(await cardOf(suite.db, ticket!.id)).toMatchObject({ messageTs: card!.ts, leaseUntil: null });
   });
 
   it('posts a waiting card once when several replicas catch up at the same moment', async () => {
@@ -305,10 +317,10 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
 
   it('a card waiting for a DM from before cards stayed out of DMs goes to the helpdesk channel', async () => {
     const ticket = await submitDuringOutage('Waiting for a DM card');
-    await suite.db.models.Ticket.update({ slackChannelId: REQUESTER }, { where: { id: ticket.id } });
+    await suite.db.models.SlackCard.update({ channelId: REQUESTER }, { where: { ticketId: ticket.id } });
     expect(await catchUp()).toBe(1);
     expect(cardsIn('Waiting for a DM card')).toHaveLength(1);
-    expect(await ticket.reload()).toMatchObject({ slackChannelId: HELPDESK, cardLeaseUntil: null });
+    expect(await cardOf(suite.db, ticket.id)).toMatchObject({ channelId: HELPDESK, leaseUntil: null });
     expect(
       app.slack.messagesIn(REQUESTER_DM).filter((m) => m.text.includes('Waiting for a DM card')),
     ).toHaveLength(1);
@@ -324,10 +336,10 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
         await submit(title);
         const ticket = await delivered(title);
         // The ticket is kept, without a card.
-        expect(ticket, refusal).toMatchObject({
-          slackChannelId: null,
-          slackMessageTs: null,
-          cardLeaseUntil: null,
+        expect(await cardOf(suite.db, ticket.id), refusal).toMatchObject({
+          channelId: null,
+          messageTs: null,
+          leaseUntil: null,
         });
         const told = dmsTo(REQUESTER_DM, ticket.id);
         expect(told, refusal).toHaveLength(1);
@@ -369,12 +381,11 @@ describeEachDatabase(
     it('/ticket in a channel: the card is posted in that channel', async () => {
       const card = await app.createTicket(REQUESTER, 'Card in general');
       expect(card.channel).toBe('C0GENERAL1');
-      await app.slack.waitFor(
-        () => suite.db.models.Ticket.findOne({ where: { title: 'Card in general', cardLeaseUntil: null } }),
-        'the delivery finished',
-      );
-      const ticket = await suite.db.models.Ticket.findOne({ where: { title: 'Card in general' } });
-      expect(ticket).toMatchObject({ slackChannelId: 'C0GENERAL1', slackMessageTs: card.ts });
+      const found = await app.slack.waitFor(async () => {
+        const delivered = await ticketWithCard(suite.db, 'Card in general');
+        return delivered?.card.leaseUntil === null ? delivered : undefined;
+      }, 'the delivery finished');
+      expect(found.card).toMatchObject({ channelId: 'C0GENERAL1', messageTs: card.ts });
     });
 
     it('New ticket from the App Home: no modal, an explanation, and no card in a DM', async () => {
@@ -428,19 +439,19 @@ describeEachDatabase(
 );
 
 // A database that refuses to record where a card landed (the card itself was posted): a trigger
-// refuses setting slack_message_ts, on SQLite and MySQL alike.
+// refuses setting slack_cards.message_ts, on SQLite and MySQL alike.
 async function refuseRecordingCards(suite: DatabaseSuite) {
   if (suite.kind === 'sqlite') {
     await suite.db.sequelize.query(
-      `CREATE TRIGGER refuse_card_record BEFORE UPDATE OF slack_message_ts ON tickets
-       WHEN NEW.slack_message_ts IS NOT NULL AND OLD.slack_message_ts IS NULL
+      `CREATE TRIGGER refuse_card_record BEFORE UPDATE OF message_ts ON slack_cards
+       WHEN NEW.message_ts IS NOT NULL AND OLD.message_ts IS NULL
        BEGIN SELECT RAISE(ABORT, 'card record refused'); END`,
     );
   } else {
     await suite.db.sequelize.query(
-      `CREATE TRIGGER refuse_card_record BEFORE UPDATE ON tickets FOR EACH ROW
+      `CREATE TRIGGER refuse_card_record BEFORE UPDATE ON slack_cards FOR EACH ROW
        BEGIN
-         IF NEW.slack_message_ts IS NOT NULL AND OLD.slack_message_ts IS NULL THEN
+         IF NEW.message_ts IS NOT NULL AND OLD.message_ts IS NULL THEN
            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'card record refused';
          END IF;
        END`,

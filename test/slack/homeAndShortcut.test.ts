@@ -10,6 +10,7 @@ import {
   TECHNICIAN,
   useSlackTestApp,
 } from '../support/slackApp.js';
+import { cardOf, ticketOfCard } from '../support/slackCards.js';
 
 // App Home, the roster, the message shortcut, /ticket help and mine, languages, and what the
 // requester is told when the card cannot be posted.
@@ -85,7 +86,7 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
   /** A new ticket of the requester's, their App Home showing it, and its row of actions there. */
   async function requesterHomeWith(title: string) {
     const card = await app.createTicket(REQUESTER, title);
-    const ticket = (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    const ticket = (await ticketOfCard(suite.db, card.ts))!;
     await homeOpened(REQUESTER);
     const home = await app.slack.waitFor(() => {
       const view = lastHome(REQUESTER)?.args.view as { blocks: SlackJson[] } | undefined;
@@ -206,6 +207,11 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
       }, 'the technician added with their profile');
       expect(added).toMatchObject({ name: 'Nina New', email: 'nina@example.com', locale: 'fr-FR' });
       expect(app.slack.callsTo('users.info').some((call) => call.args.user === newcomer)).toBe(true);
+      // The admin's App Home is drawn once the roster in memory has been reloaded with them.
+      await app.slack.waitFor(
+        () => JSON.stringify(lastHome(ADMIN)?.args.view ?? {}).includes('Nina New'),
+        'the roster reloaded',
+      );
       // The new-ticket modal offers them by name, not by Slack id.
       const opensBefore = app.slack.callsTo('views.open').length;
       await app.command(REQUESTER, 'Who can help?');
@@ -571,11 +577,8 @@ describeEachDatabase('Slack: a ticket from a message when the workspace address 
       const ticket = await suite.db.models.Ticket.findOne({
         where: { sourceMessageTs: '1690000000.000300' },
       });
-      expect(ticket).toMatchObject({
-        sourceChannelId: 'C0SUPPORT1',
-        sourcePermalink: null,
-        slackMessageTs: null,
-      });
+      expect(ticket).toMatchObject({ sourceChannelId: 'C0SUPPORT1', sourcePermalink: null });
+      expect(await cardOf(suite.db, ticket!.id)).toMatchObject({ messageTs: null });
       ticketId = ticket!.id;
     } finally {
       held.release();

@@ -11,6 +11,7 @@ import {
   TECHNICIAN,
   useSlackTestApp,
 } from '../support/slackApp.js';
+import { ratingPromptsOf, ticketOfCard } from '../support/slackCards.js';
 
 // The rating DM over its life: sent on closing, edited in place (no buttons left) when the ticket
 // is reopened unanswered, sent afresh on the next closing, replaced by a thank-you once rated, from
@@ -38,7 +39,7 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
   };
 
   async function ticketOf(card: Card) {
-    return (await suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } }))!;
+    return (await ticketOfCard(suite.db, card.ts))!;
   }
 
   /** Clicks a button on the ticket's card and waits until the card shows the change. */
@@ -70,18 +71,14 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
 
   /** Waits until the ticket's stored prompt address is `expected` (null: none). */
   async function promptStored(ticketId: number, expected: { channel: string; ts: string } | null) {
-    const want = { ratingPromptChannelId: expected?.channel ?? null, ratingPromptTs: expected?.ts ?? null };
+    const stored = async () =>
+      (await ratingPromptsOf(suite.db, ticketId)).map(({ channel, ts }) => ({ channel, ts }));
+    const want = expected ? [{ channel: expected.channel, ts: expected.ts }] : [];
     await app.slack.waitFor(
-      async () => {
-        const ticket = await suite.db.models.Ticket.findByPk(ticketId);
-        return (
-          ticket?.ratingPromptChannelId === want.ratingPromptChannelId &&
-          ticket.ratingPromptTs === want.ratingPromptTs
-        );
-      },
+      async () => JSON.stringify(await stored()) === JSON.stringify(want),
       `the stored prompt of #${ticketId} to be ${expected?.ts ?? 'cleared'}`,
     );
-    expect(await suite.db.models.Ticket.findByPk(ticketId)).toMatchObject(want);
+    expect(await stored()).toEqual(want);
   }
 
   function updatesOf(message: { channel: string; ts: string }) {
@@ -180,10 +177,8 @@ describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) =
       err: { message: expect.any(String) },
     });
     expect(updatesOf(first).map((c) => c.response)).toEqual([{ ok: false, error: 'ratelimited' }]);
-    expect(await suite.db.models.Ticket.findByPk(id)).toMatchObject({
-      status: 'open',
-      ratingPromptTs: first.ts,
-    });
+    expect(await suite.db.models.Ticket.findByPk(id)).toMatchObject({ status: 'open' });
+    expect(await ratingPromptsOf(suite.db, id)).toMatchObject([{ resolution: 1, ts: first.ts }]);
 
     await clickCard(card, TECHNICIAN, 'ticket_close');
     const second = await promptFor(id, 2);

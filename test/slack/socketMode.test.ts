@@ -5,6 +5,7 @@ import { startTicketbot, type Ticketbot } from '../../src/server.js';
 import { describeEachDatabase } from '../support/db.js';
 import { FakeSlack } from '../support/slackApi.js';
 import { BOT_TOKEN, HELPDESK, REQUESTER, SIGNING_SECRET } from '../support/slackApp.js';
+import { ticketWithCard } from '../support/slackCards.js';
 import { FakeSocketMode } from '../support/slackSocket.js';
 
 // Socket Mode (SLACK_APP_TOKEN set): the same listeners, reached over a WebSocket instead of
@@ -81,18 +82,13 @@ describeEachDatabase('Slack: Socket Mode', (suite) => {
     );
     expect(card.response.ok).toBe(true);
     // The ticket names its card's channel from the start; the card's ts is recorded once Slack answers.
-    const ticket = await slack.waitFor(
-      () =>
-        suite.db.models.Ticket.findOne({
-          where: {
-            title: 'Socket ticket',
-            slackChannelId: HELPDESK,
-            slackMessageTs: String(card.response.ts),
-          },
-        }),
-      'card recorded',
-    );
-    expect(ticket.slackMessageTs).toBe(card.response.ts);
+    const found = await slack.waitFor(async () => {
+      const recorded = await ticketWithCard(suite.db, 'Socket ticket');
+      return recorded?.card.channelId === HELPDESK && recorded.card.messageTs === String(card.response.ts)
+        ? recorded
+        : undefined;
+    }, 'card recorded');
+    expect(found.card.messageTs).toBe(card.response.ts);
   });
 
   it('does not mount POST /slack/events in Socket Mode', async () => {

@@ -8,6 +8,7 @@ import {
   TECHNICIAN,
   useSlackTestApp,
 } from '../support/slackApp.js';
+import { ticketOfCard } from '../support/slackCards.js';
 
 // Comments: thread replies (retries, edits, deletions, bots), the comment button, and what the thread shows.
 
@@ -25,8 +26,7 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     parent_user_id: app.slack.botUserId,
     event_ts: ts,
   });
-  const ticketOf = (card: { ts: string }) =>
-    suite.db.models.Ticket.findOne({ where: { slackMessageTs: card.ts } });
+  const ticketOf = (card: { ts: string }) => ticketOfCard(suite.db, card.ts);
   async function commentsOf(card: { ts: string }) {
     const ticket = await ticketOf(card);
     const comments = await suite.db.models.Comment.findAll({

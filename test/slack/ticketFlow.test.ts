@@ -10,6 +10,7 @@ import {
   TECHNICIAN,
   useSlackTestApp,
 } from '../support/slackApp.js';
+import { cardOf as cardRecordOf, ticketWithCard } from '../support/slackCards.js';
 
 // The main path, end to end over HTTP: /ticket → modal → submission → card → buttons → rating.
 
@@ -114,8 +115,10 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
       (args) => args.channel === `D${REQUESTER.slice(1)}` && String(args.text).includes('Screen flickers'),
     );
     expect(String(dm.args.text)).toContain(`/archives/${HELPDESK}/p${card.ts.replace('.', '')}`);
-    const stored = await suite.db.models.Ticket.findByPk(ticket!.id);
-    expect(stored).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts });
+    expect(await cardRecordOf(suite.db, ticket!.id)).toMatchObject({
+      channelId: HELPDESK,
+      messageTs: card.ts,
+    });
   });
 
   it('New ticket from the App Home: the card goes to the helpdesk channel, never to a DM', async () => {
@@ -133,11 +136,11 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     });
     const card = await cardOf('From my App Home');
     expect(card.channel).toBe(HELPDESK);
-    const ticket = await app.slack.waitFor(
-      () => suite.db.models.Ticket.findOne({ where: { title: 'From my App Home', cardLeaseUntil: null } }),
-      'the delivery finished',
-    );
-    expect(ticket).toMatchObject({ slackChannelId: HELPDESK, slackMessageTs: card.ts });
+    const found = await app.slack.waitFor(async () => {
+      const delivered = await ticketWithCard(suite.db, 'From my App Home');
+      return delivered?.card.leaseUntil === null ? delivered : undefined;
+    }, 'the delivery finished');
+    expect(found.card).toMatchObject({ channelId: HELPDESK, messageTs: card.ts });
     const dm = `D${REQUESTER.slice(1)}`;
     const cardsInDm = app.slack
       .messagesIn(dm)

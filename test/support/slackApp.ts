@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { type StartOptions, startTicketbot, type Ticketbot } from '../../src/server.js';
 import { FakeSlack, type SlackCall } from './slackApi.js';
+import { ticketOfCard } from './slackCards.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
 
 // Starts the whole of ticketbot (HTTP mode) against the test Slack, and speaks to it the way
@@ -221,10 +222,7 @@ export class SlackTestApp {
     );
     const ts = posted.response.ts as string;
     // The card's address is stored right after Slack answers; thread replies need it.
-    await this.slack.waitFor(
-      () => this.bot.db.models.Ticket.findOne({ where: { slackMessageTs: ts } }),
-      'the card recorded',
-    );
+    await this.slack.waitFor(() => ticketOfCard(this.bot.db, ts), 'the card recorded');
     return { channel: posted.response.channel as string, ts, blocks: posted.args.blocks as Card['blocks'] };
   }
 

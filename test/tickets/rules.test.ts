@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AlreadySubmitted,
   addComment,
   addRatingRemark,
   addTechnician,
@@ -98,6 +99,47 @@ describeEachDatabase('ticket rules', (suite) => {
         },
       });
       expect(ticket).toMatchObject({ sourceChannelId: 'C0SOURCE01', sourceMessageTs: '1700000000.000100' });
+    });
+
+    it('opens one ticket per submission key, however often or however concurrently it is submitted', async () => {
+      const before = await suite.db.models.Ticket.count();
+      const submissions = await Promise.allSettled(
+        [1, 2, 3].map(() => newTicket(services, { submissionKey: 'form:42' })),
+      );
+      const opened = submissions.flatMap((s) => (s.status === 'fulfilled' ? [s.value.id] : []));
+      expect(opened).toHaveLength(1);
+      for (const repeat of submissions.filter((s) => s.status === 'rejected')) {
+        expect(repeat.reason).toBeInstanceOf(AlreadySubmitted);
+        expect((repeat.reason as AlreadySubmitted).ticketId).toBe(opened[0]);
+      }
+      await expect(newTicket(services, { submissionKey: 'form:42' })).rejects.toMatchObject({
+        ticketId: opened[0],
+      });
+      expect(await suite.db.models.Ticket.findByPk(opened[0])).toMatchObject({ submissionKey: 'form:42' });
+      await newTicket(services, { submissionKey: 'form:43' });
+      expect(await suite.db.models.Ticket.count()).toBe(before + 2);
+      await expect(newTicket(services, { submissionKey: 'k'.repeat(65) })).rejects.toBeInstanceOf(
+        ValidationFailed,
+      );
+    });
+
+    it('lets the caller record its own rows in the ticket’s transaction: both stored, or neither', async () => {
+      const before = await suite.db.models.Ticket.count();
+      await expect(
+        newTicket(services, {
+          inTransaction: async () => {
+            throw new Error('the caller could not record what it owes');
+          },
+        }),
+      ).rejects.toThrow('the caller could not record');
+      expect(await suite.db.models.Ticket.count()).toBe(before);
+      let seen: number | undefined;
+      const ticket = await newTicket(services, {
+        inTransaction: async (change) => {
+          seen = change.ticket.id;
+        },
+      });
+      expect(seen).toBe(ticket.id);
     });
   });
 
@@ -450,13 +492,17 @@ describeEachDatabase('ticket rules', (suite) => {
       const ctx = as(services, TECHNICIAN);
       const submissions = await Promise.all(
         ['On my way', 'On my way!'].map((body) =>
-          addComment(ctx, { ticketId: ticket.id, body, slackViewId: 'V0COMMENT01' }),
+          addComment(ctx, { ticketId: ticket.id, body, submissionKey: 'form:V0COMMENT01' }),
         ),
       );
       expect(submissions.filter((s) => s.created)).toHaveLength(1);
       expect(await suite.db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(1);
       expect((await eventsOf(suite.db, ticket.id)).filter((e) => e.type === 'commented')).toHaveLength(1);
-      await addComment(ctx, { ticketId: ticket.id, body: 'Another modal', slackViewId: 'V0COMMENT02' });
+      await addComment(ctx, {
+        ticketId: ticket.id,
+        body: 'Another modal',
+        submissionKey: 'form:V0COMMENT02',
+      });
       expect(await suite.db.models.Comment.count({ where: { ticketId: ticket.id } })).toBe(2);
     });
 

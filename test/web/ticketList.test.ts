@@ -204,8 +204,6 @@ describe('status page: list pagination', () => {
         priority: 'normal' as const,
         requesterId: PEOPLE.requester.id,
         technicianId: null,
-        slackChannelId: null,
-        slackMessageTs: null,
         sourceChannelId: null,
         sourceMessageTs: null,
         sourcePermalink: null,

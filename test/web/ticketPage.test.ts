@@ -35,10 +35,11 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     await addComment(services.as(requester.id), { ticketId, body: 'Works now, thanks!' });
     await changeStatus(services.as(secondTechnician.id), { ticketId, status: 'closed' });
     await rateTicket(services.as(requester.id), { ticketId, score: 5, remark: 'Quick & kind' });
-    await suite.db.models.Ticket.update(
-      { slackChannelId: 'C0HELPDESK', slackMessageTs: '1764169200.123456' },
-      { where: { id: ticketId } },
-    );
+    await suite.db.models.SlackCard.create({
+      ticketId,
+      channelId: 'C0HELPDESK',
+      messageTs: '1764169200.123456',
+    });
     const now = new Date();
     await suite.db.models.EmailOutbox.bulkCreate([
       {

@@ -10,8 +10,8 @@ export class Comment extends Row<Comment> {
   declare slackTs: string | null;
   /** When the Slack message version `body` holds was written (its `edited.ts`); null: as first posted. */
   declare slackVersionTs: CreationOptional<string | null>;
-  /** The "Add comment" modal (Slack view id) it was submitted from; unique so a repeat adds nothing. */
-  declare slackViewId: CreationOptional<string | null>;
+  /** The idempotency key of what it was submitted from (an "Add comment" modal); unique so a repeat adds nothing. */
+  declare submissionKey: CreationOptional<string | null>;
   declare editedAt: Date | null;
   declare deletedAt: Date | null;
   declare createdAt: CreationOptional<Date>;
@@ -29,7 +29,7 @@ export class Comment extends Row<Comment> {
         body: { type: DataTypes.TEXT('medium'), allowNull: false },
         slackTs: { type: DataTypes.STRING(32), allowNull: true },
         slackVersionTs: { type: DataTypes.STRING(32), allowNull: true, defaultValue: null },
-        slackViewId: { type: DataTypes.STRING(32), allowNull: true, defaultValue: null },
+        submissionKey: { type: DataTypes.STRING(64), allowNull: true, defaultValue: null },
         editedAt: { type: DataTypes.DATE, allowNull: true },
         deletedAt: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,

@@ -16,26 +16,10 @@ export class Ticket extends Row<Ticket> {
   declare requesterId: string;
   declare technicianId: string | null;
   /**
-   * Where the ticket card lives in Slack. Before the card is posted: the channel it is meant for,
-   * no ts yet, and a lease (see cardLeaseUntil). Tickets from before cards stayed out of DMs may
-   * hold the requester's user id here, meaning their DM.
+   * The idempotency key of what the ticket was submitted from (unique: submitting the same thing
+   * again finds this ticket). Slack's new-ticket modal gives `slack-view:<view id>`.
    */
-  declare slackChannelId: string | null;
-  declare slackMessageTs: string | null;
-  /**
-   * While a new ticket's card, or the DMs that follow it, are still owed: until when the process
-   * delivering them holds the job. Null once everything is delivered (or given up).
-   */
-  declare cardLeaseUntil: CreationOptional<Date | null>;
-  /** When the requester got the new ticket's DM (its link, or why there is no card). */
-  declare requesterToldAt: CreationOptional<Date | null>;
-  /** When the technician named at creation got their DM. */
-  declare technicianToldAt: CreationOptional<Date | null>;
-  /** Where the requester's rating DM is, while it waits for an answer (cleared once it is replaced). */
-  declare ratingPromptChannelId: CreationOptional<string | null>;
-  declare ratingPromptTs: CreationOptional<string | null>;
-  /** The Slack modal the ticket was submitted from (unique: a second submission finds this ticket). */
-  declare slackViewId: CreationOptional<string | null>;
+  declare submissionKey: CreationOptional<string | null>;
   /** The Slack message a ticket was made from (message shortcut), if any. */
   declare sourceChannelId: string | null;
   declare sourceMessageTs: string | null;
@@ -61,14 +45,7 @@ export class Ticket extends Row<Ticket> {
         status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'open' },
         requesterId: { type: DataTypes.STRING(32), allowNull: false },
         technicianId: { type: DataTypes.STRING(32), allowNull: true },
-        slackChannelId: { type: DataTypes.STRING(32), allowNull: true },
-        slackMessageTs: { type: DataTypes.STRING(32), allowNull: true },
-        cardLeaseUntil: { type: DataTypes.DATE, allowNull: true },
-        requesterToldAt: { type: DataTypes.DATE, allowNull: true },
-        technicianToldAt: { type: DataTypes.DATE, allowNull: true },
-        ratingPromptChannelId: { type: DataTypes.STRING(32), allowNull: true },
-        ratingPromptTs: { type: DataTypes.STRING(32), allowNull: true },
-        slackViewId: { type: DataTypes.STRING(32), allowNull: true },
+        submissionKey: { type: DataTypes.STRING(64), allowNull: true },
         sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
         sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },

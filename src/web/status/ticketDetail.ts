@@ -61,10 +61,12 @@ function safeLink(url: string | null): string | null {
 }
 
 export async function loadTicketDetail(db: Database, id: number): Promise<TicketDetail | undefined> {
-  const { Ticket, Comment, TicketEvent, Rating, EmailOutbox } = db.models;
+  const { Ticket, Comment, TicketEvent, Rating, EmailOutbox, SlackCard } = db.models;
   const ticket = await Ticket.findByPk(id);
   if (!ticket) return undefined;
-  const [comments, events, ratings, emails] = await Promise.all([
+  const [card, comments, events, ratings, emails] = await Promise.all([
+    // Where the ticket's card is: Slack's bookkeeping, none when it has no card.
+    SlackCard.findByPk(id, { attributes: ['channelId', 'messageTs'] }),
     Comment.findAll({
       where: { ticketId: id },
       order: [
@@ -113,7 +115,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
     createdAt: ticket.createdAt,
     lastActivityAt: ticket.lastActivityAt,
     closedAt: ticket.closedAt,
-    slackThreadUrl: slackThreadUrl(ticket.slackChannelId, ticket.slackMessageTs),
+    slackThreadUrl: slackThreadUrl(card?.channelId ?? null, card?.messageTs ?? null),
     sourcePermalink: safeLink(ticket.sourcePermalink),
     names: Object.fromEntries([...people.values()].map((p) => [p.id, p.name])),
     comments: comments.map((c) => ({

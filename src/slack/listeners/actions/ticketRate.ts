@@ -1,11 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import { asActor, InvalidTransition, rateTicket } from '../../../tickets/index.js';
-import { forgetRatingPrompt, ratingOf } from '../../../tickets/queries.js';
+import { ratingOf } from '../../../tickets/queries.js';
 import { ACTION_RATE } from '../../blocks/ids.js';
 import { ratingDone, ratingThanks } from '../../blocks/ratingPrompt.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
+import { forgetRatingPrompt } from '../../store/ratingPrompts.js';
 import { clickedRating, ratingClickSchema } from './ratingClick.js';
 
 /** A score button in the rating DM: stored at once, once per resolution; the prompt becomes a thank-you. */

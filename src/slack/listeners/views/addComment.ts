@@ -5,14 +5,15 @@ import { COMMENT_FIELD, VIEW_ADD_COMMENT } from '../../blocks/ids.js';
 import { LIMITS } from '../../blocks/limits.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
+import { submissionKeyOf } from '../../submissionKey.js';
 import { textModalSubmission } from './textModalSubmission.js';
 
 const submissionSchema = textModalSubmission(COMMENT_FIELD, z.object({ ticketId: z.number().int() }));
 
 /**
  * The comment modal submitted: stored as the user, then copied into the card's thread by the hook.
- * Slack keeps a modal's view id when it is submitted again; the comment remembers it, so a repeat
- * is acknowledged and changes nothing.
+ * Slack keeps a modal's view id when it is submitted again; the comment remembers it (its
+ * submission key), so a repeat is acknowledged and changes nothing.
  */
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_ADD_COMMENT, async ({ ack, body }) => {
@@ -31,7 +32,7 @@ export function register(app: App, ctx: SlackContext): void {
         ticketId: submission.view.metadata.ticketId,
         body: text,
         // Submitted again (a double click, a slow answer), the same modal adds nothing more.
-        slackViewId: submission.view.id,
+        submissionKey: submissionKeyOf(submission.view.id),
       });
     } catch (error) {
       // A database failure too is said on the field (nothing was stored; Submit tries again).

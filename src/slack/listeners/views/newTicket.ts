@@ -15,6 +15,8 @@ import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
 import { CARD_LEASE_MS, deliverNewTicket } from '../../newTicketDelivery.js';
 import { cardChannelFor } from '../../newTicketFlow.js';
+import { insertCard } from '../../store/cards.js';
+import { submissionKeyOf } from '../../submissionKey.js';
 
 const stateValue = z.object({
   value: z.string().nullish(),
@@ -128,15 +130,22 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     let change: TicketChange;
+    const leaseUntil = new Date(Date.now() + CARD_LEASE_MS);
     try {
       change = await createTicket(asActor(ctx.services, userId), {
-        card: { channelId: cardChannelId, leaseUntil: new Date(Date.now() + CARD_LEASE_MS) },
         title: form.data[F.title.block] as string,
         description: form.data[F.description.block] as string,
         priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
         technicianId: form.data[F.technician.block] as string | null,
         source,
-        slackViewId: submission.view.id,
+        submissionKey: submission.view.id ? submissionKeyOf(submission.view.id) : undefined,
+        // The card it is owed, stored with the ticket: the delivery below, or a catch-up, posts it.
+        inTransaction: ({ ticket }, transaction) =>
+          insertCard(ctx.services.db, transaction, {
+            ticketId: ticket.id,
+            channelId: cardChannelId,
+            leaseUntil,
+          }),
       });
     } catch (error) {
       if (error instanceof AlreadySubmitted) {
