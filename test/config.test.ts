@@ -188,6 +188,15 @@ describe('configuration', () => {
     expect(problemsOf({ STATUS_PAGE_PASSWORD: 'pw' }).join('\n')).toMatch(/STATUS_PAGE_USER/);
   });
 
+  it('reads LOG_FORMAT: pretty or json, unset to follow the terminal', () => {
+    expect(loadConfig({}).logFormat).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(problemsOf({ LOG_FORMAT: 'text' }).join('\n')).toMatch(
+      /LOG_FORMAT: .*"pretty".*"json".*\(got "text"\)/,
+    );
+  });
+
   it('never echoes secret values in its messages', () => {
     const problems = problemsOf({ SLACK_BOT_TOKEN: 'xoxp-very-secret', SMTP_URL: 'ftp://user:hunter2@host' });
     expect(problems.join('\n')).not.toMatch(/very-secret|hunter2/);
