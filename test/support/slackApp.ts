@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { type StartOptions, startTicketbot, type Ticketbot } from '../../src/server.js';
 import { FakeSlack, type SlackCall } from './slackApi.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
+import { standIn } from './standIn.js';
 
 // Starts the whole of ticketbot (HTTP mode) against the test Slack, and speaks to it the way
 // Slack does: signed requests to POST /slack/events, payloads shaped like test/fixtures/slack/payloads.
@@ -307,16 +308,22 @@ export async function startSlackTestApp(
  * For a describe block: starts ticketbot against a test Slack before its tests (on the suite's
  * database, known by then) and stops it after; after each test, fails if Slack rejected blocks or
  * a view. The returned app stands for the started one and is usable inside tests and hooks.
+ * `env` may be a function, read when the app starts (after the block's earlier beforeAll hooks).
  */
 export function useSlackTestApp(
   suite: { url: string },
-  env: Record<string, string> = {},
+  env: Record<string, string> | (() => Record<string, string>) = {},
   logger?: () => Logger,
   options: SlackTestAppOptions = {},
 ): SlackTestApp {
   let started: SlackTestApp | undefined;
   beforeAll(async () => {
-    started = await startSlackTestApp(suite.url, env, logger?.(), options);
+    started = await startSlackTestApp(
+      suite.url,
+      typeof env === 'function' ? env() : env,
+      logger?.(),
+      options,
+    );
   });
   afterAll(async () => {
     await started?.stop();
@@ -324,11 +331,5 @@ export function useSlackTestApp(
   afterEach(() => {
     expect(started?.slack.rejected ?? [], 'Slack rejected blocks or a view').toEqual([]);
   });
-  return new Proxy({} as SlackTestApp, {
-    get(_, key) {
-      if (!started) throw new Error('The Slack test app starts in beforeAll: use it inside tests and hooks');
-      const value: unknown = Reflect.get(started, key, started);
-      return typeof value === 'function' ? value.bind(started) : value;
-    },
-  });
+  return standIn(() => started, 'The Slack test app');
 }
