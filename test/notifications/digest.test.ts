@@ -6,10 +6,8 @@ import {
   createTicketHooks,
   rateTicket,
   reopenTicket,
-  type TicketServices,
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtpServer.js';
 import {
   as,
   drainUntil,
@@ -18,21 +16,18 @@ import {
   openTicket,
   REQUESTER,
   SECOND_TECHNICIAN,
-  servicesWithPeople,
   TECHNICIAN,
+  useMailServer,
 } from './support.js';
 
 const FRENCH_MANAGER = 'chef@example.com';
 const HOUR = 60 * 60_000;
 
 describeEachDatabase('manager digests', (suite) => {
-  let smtp: TestSmtpServer;
-  let services: TicketServices;
+  const { smtp, services } = useMailServer(suite);
   const replicas: NotificationsHandle[] = [];
 
   beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    services = await servicesWithPeople(suite.db);
     await suite.db.models.User.upsert({
       id: 'U0CHEF0001',
       email: FRENCH_MANAGER,
@@ -54,7 +49,6 @@ describeEachDatabase('manager digests', (suite) => {
   });
   afterAll(async () => {
     for (const replica of replicas) await replica.stop();
-    await smtp.close();
   });
 
   it('sums up the period once per period, even when two replicas run the same tick', async () => {

@@ -1,33 +1,23 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SENDERS_PER_CONNECTION } from '../../src/notifications/drain.js';
 import type { NotificationsHandle } from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
-import type { TicketServices } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtpServer.js';
 import {
   drainUntil,
+  freshNotifications,
   notificationsFor,
   openTicket,
   outboxRows,
-  servicesWithPeople,
   TECHNICIAN,
+  useMailServer,
 } from './support.js';
 
 describeEachDatabase('email delivery when SMTP fails', (suite) => {
-  let smtp: TestSmtpServer;
-  let services: TicketServices;
+  const { smtp, services } = useMailServer(suite);
   let notifications: NotificationsHandle;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    services = await servicesWithPeople(suite.db);
-  });
-  afterAll(async () => smtp.close());
   beforeEach(async () => {
-    smtp.received.length = 0;
-    await suite.db.models.EmailOutbox.destroy({ where: {} });
-    notifications = await notificationsFor(services, smtp.url, { wakeAfterCommit: false });
+    notifications = await freshNotifications(smtp, services, { wakeAfterCommit: false });
   });
   afterEach(async () => notifications.stop());
 
