@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import type { DatabaseSuite } from '../support/db.js';
 import { describeEachDatabase } from '../support/db.js';
+import { captureLogs } from '../support/logs.js';
 import { HELPDESK, REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
 
 // A new ticket's card is posted after Slack has its acknowledgement, then the requester gets its
@@ -347,18 +346,9 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
 describeEachDatabase(
   'Slack: with no helpdesk channel, a card goes where the ticket was asked for',
   (suite) => {
-    const logLines: Array<Record<string, unknown>> = [];
-    const logger = () =>
-      createLogger(
-        'warn',
-        new Writable({
-          write(chunk, _encoding, done) {
-            logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-            done();
-          },
-        }),
-      );
-    const app = useSlackTestApp(suite, { HELPDESK_CHANNEL_ID: '' }, logger);
+    const logs = captureLogs('warn');
+    const logLines = logs.entries;
+    const app = useSlackTestApp(suite, { HELPDESK_CHANNEL_ID: '' }, () => logs.logger);
 
     it('says at start-up what HELPDESK_CHANNEL_ID is for', () => {
       expect(logLines.map((line) => String(line.msg))).toContainEqual(
