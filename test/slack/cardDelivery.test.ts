@@ -395,21 +395,12 @@ describeEachDatabase(
 
     it('Create ticket on a message in a DM: an explanation instead of the modal', async () => {
       app.slack.clear();
-      await app.send({
-        interactive: {
-          type: 'message_action',
-          callback_id: 'create_ticket_from_message',
-          trigger_id: 'trigger.shortcut.dm',
-          team: { id: app.slack.teamId, domain: 'ticketbot-test' },
-          user: { id: REQUESTER, name: 'rita' },
-          channel: { id: REQUESTER_DM, name: 'directmessage' },
-          message_ts: '1690000000.000200',
-          message: { type: 'message', user: REQUESTER, ts: '1690000000.000200', text: 'My screen is dark' },
-          response_url: `${app.slack.url}../response/shortcut-dm`,
-          token: 'verification-token',
-          action_ts: '1690000001.000000',
-        },
-      });
+      await app.messageShortcut(
+        REQUESTER,
+        { id: REQUESTER_DM, name: 'directmessage' },
+        { user: REQUESTER, ts: '1690000000.000200', text: 'My screen is dark' },
+        'trigger.shortcut.dm',
+      );
       const notice = await app.slack.waitForCall('views.open', (a) => a.trigger_id === 'trigger.shortcut.dm');
       expect(JSON.stringify(notice.args.view)).toContain('HELPDESK_CHANNEL_ID');
       expect((notice.args.view as { callback_id: string }).callback_id).toBe('notice');
