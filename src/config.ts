@@ -84,6 +84,7 @@ export const configSchema = z
       .url('must be a full URL such as https://helpdesk.example.com')
       .default('http://localhost:3000'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 
     SLACK_BOT_TOKEN: optionalText.pipe(
       z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional(),
@@ -254,6 +255,8 @@ export interface Config {
   trustProxy: string[];
   publicUrl: string;
   logLevel: ParsedEnv['LOG_LEVEL'];
+  /** Readable lines or one JSON object per line; unset: readable on a terminal, JSON elsewhere. */
+  logFormat?: ParsedEnv['LOG_FORMAT'];
   slack:
     | {
         mode: 'http' | 'socket';
@@ -333,6 +336,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustProxy: env.TRUST_PROXY,
     publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     slack:
       env.SLACK_BOT_TOKEN && env.SLACK_SIGNING_SECRET
         ? {

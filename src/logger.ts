@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -32,7 +33,38 @@ const redactPaths = [
   'headers.authorization',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** `pretty`: a readable, coloured line per entry, for a person at a terminal; `json`: one object a line. */
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * Readable lines on a terminal, JSON everywhere else (a pipe, a file, journald, a container's log
+ * collector), where machines read the log; LOG_FORMAT says otherwise when set.
+ */
+export function chooseLogFormat(setting: LogFormat | undefined, isTerminal: boolean): LogFormat {
+  return setting ?? (isTerminal ? 'pretty' : 'json');
+}
+
+/**
+ * Standard output (or `destination`) as pino-pretty lines. Written synchronously, so the line
+ * that says why ticketbot could not start is out before it exits. Colours follow the terminal
+ * (none in a pipe; NO_COLOR and FORCE_COLOR are honoured).
+ */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pinoPretty({
+    destination: destination ?? 1,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss',
+    singleLine: true,
+    // `app` is on every line; `startup` repeats, for machines, what the start-up lines say in words.
+    ignore: 'app,startup',
+  });
+}
+
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   return pino(
     {
       level,
@@ -40,7 +72,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: redactPaths, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination,
+    format === 'pretty' ? prettyStream(destination) : destination,
   );
 }
 

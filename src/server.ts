@@ -14,6 +14,7 @@ import {
   storedAddressBook,
 } from './notifications/index.js';
 import { type SlackHandle, startSlack } from './slack/index.js';
+import { startupSummary } from './startupSummary.js';
 import { createTicketHooks, seedRoster, type TicketServices } from './tickets/index.js';
 import { createWebApp, errorHandler } from './web/app.js';
 import type { WebMetrics } from './web/metrics.js';
@@ -34,15 +35,6 @@ export interface StartOptions {
   cardCatchUpMs?: number;
   /** Backoff of emails that could not be sent (tests shorten it). */
   emailRetry?: RetryPolicy;
-}
-
-/** One line at start-up on who can reach the status page, so a set-up mistake shows at once. */
-function announceAccess(config: Config, logger: Logger): void {
-  const { signIn } = config;
-  if (signIn.mode === 'slack') logger.info('status page: people sign in with Slack');
-  else if (signIn.mode === 'basic')
-    logger.info('status page: one shared password (Basic auth); everyone who has it sees what an admin sees');
-  else logger.info('status page: no sign-in set up, so it answers only a browser on this machine');
 }
 
 /**
@@ -81,12 +73,15 @@ export async function startTicketbot(
 ): Promise<Ticketbot> {
   const texts = startTexts(config, logger);
   const db = createDatabase(config.databaseUrl, { logger });
-  logger.info({ database: redactUrl(config.databaseUrl), dialect: db.dialect }, 'connecting to the database');
+  logger.debug(
+    { database: redactUrl(config.databaseUrl), dialect: db.dialect },
+    'connecting to the database',
+  );
+  let applied: string[];
   try {
     await db.sequelize.authenticate();
     if (db.dialect === 'sqlite') await db.sequelize.query('PRAGMA journal_mode = WAL');
-    const applied = await migrateUp(db, logger);
-    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    applied = await migrateUp(db, logger);
     await seedRoster(db, config.roster);
   } catch (error) {
     await db.close().catch(() => undefined);
@@ -132,7 +127,6 @@ export async function startTicketbot(
       'Sign in with Slack is set up, but Slack did not say which workspace this is (auth.test): nobody can sign in',
     );
   }
-  announceAccess(config, logger);
 
   app.use(errorHandler(logger));
   let server: Server;
@@ -149,7 +143,14 @@ export async function startTicketbot(
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, host: config.host }, 'ticketbot is listening');
+  const facts = {
+    config,
+    url,
+    slack,
+    mailer: notifications.mailer,
+    database: { dialect: db.dialect, applied },
+  };
+  for (const { msg, startup } of startupSummary(facts)) logger.info({ startup }, msg);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

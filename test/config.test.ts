@@ -1,16 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { problemsFrom } from './support/problems.js';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+const problemsOf = (env: Record<string, string>) => problemsFrom(() => loadConfig(env), ConfigError);
 
 describe('configuration', () => {
   it('starts with nothing configured: SQLite, port 3000, Slack off, emails to files', () => {
@@ -186,6 +179,15 @@ describe('configuration', () => {
     expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' }).join('\n')).toMatch(/SLACK_SIGNING_SECRET: .*set both/);
     expect(problemsOf({ SLACK_APP_TOKEN: 'xapp-1' }).join('\n')).toMatch(/SLACK_BOT_TOKEN: Socket Mode/);
     expect(problemsOf({ STATUS_PAGE_PASSWORD: 'pw' }).join('\n')).toMatch(/STATUS_PAGE_USER/);
+  });
+
+  it('reads LOG_FORMAT: pretty or json, unset to follow the terminal', () => {
+    expect(loadConfig({}).logFormat).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(problemsOf({ LOG_FORMAT: 'text' }).join('\n')).toMatch(
+      /LOG_FORMAT: .*"pretty".*"json".*\(got "text"\)/,
+    );
   });
 
   it('never echoes secret values in its messages', () => {

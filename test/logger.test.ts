@@ -1,17 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactUrl } from '../src/logger.js';
+import { chooseLogFormat, type LogFormat, redactUrl } from '../src/logger.js';
+import { captureLogs } from './support/logs.js';
 
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: createLogger('info', stream), lines };
-}
+const capture = (format: LogFormat = 'json') => captureLogs('info', format);
 
 describe('logger', () => {
   it('blanks out tokens, secrets and passwords wherever they sit in a log line', () => {
@@ -70,5 +61,22 @@ describe('logger', () => {
       'x',
     );
     expect(lines[0]).not.toMatch(/ticketbot_session=abc|cs-1|m-2/);
+  });
+
+  it('is readable on a terminal and JSON elsewhere, unless LOG_FORMAT says', () => {
+    expect(chooseLogFormat(undefined, true)).toBe('pretty');
+    expect(chooseLogFormat(undefined, false)).toBe('json');
+    expect(chooseLogFormat('json', true)).toBe('json');
+    expect(chooseLogFormat('pretty', false)).toBe('pretty');
+  });
+
+  it('writes readable lines with the same secrets blanked out, and the start-up fields left to JSON', () => {
+    const { logger, lines } = capture('pretty');
+    logger.info({ token: 'xoxb-111', mail: { smtpUrl: 'smtp://u:p@host' }, ticketId: 7 }, 'configured');
+    logger.info({ startup: { part: 'web', url: 'http://127.0.0.1:3000' } }, 'ticketbot is listening');
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: configured \{.*"ticketId":7.*\}\n$/);
+    expect(lines[0]).toContain('"token":"[redacted]"');
+    expect(lines[0]).not.toMatch(/xoxb-111|u:p@host/);
+    expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: ticketbot is listening\n$/);
   });
 });

@@ -1,4 +1,5 @@
 import { type Config, ConfigError, loadConfig } from '../config.js';
+import { chooseLogFormat, createLogger, type Logger } from '../logger.js';
 import { exitIfNodeTooOld } from '../nodeVersion.js';
 
 /**
@@ -21,4 +22,12 @@ export function configFromEnvironment(hint = ''): Config {
     }
     throw error;
   }
+}
+
+/**
+ * The logger of a command run by a person or a service manager: LOG_LEVEL (or `level`), and
+ * readable lines when standard output is a terminal, JSON otherwise, unless LOG_FORMAT says.
+ */
+export function commandLogger(config: Config, level: string = config.logLevel): Logger {
+  return createLogger(level, undefined, chooseLogFormat(config.logFormat, process.stdout.isTTY === true));
 }

@@ -1,12 +1,11 @@
 import { createDatabase } from '../db/index.js';
-import { createLogger } from '../logger.js';
-import { configFromEnvironment } from './environment.js';
+import { commandLogger, configFromEnvironment } from './environment.js';
 import { migrateCommand } from './migrateCommand.js';
 
 // npm run migrate [-- up | down [--to NAME|0] | status]
 
 const config = configFromEnvironment();
-const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+const logger = commandLogger(config, config.logLevel === 'info' ? 'warn' : config.logLevel);
 const db = createDatabase(config.databaseUrl, { logger });
 try {
   const lines = await migrateCommand(db, process.argv.slice(2));

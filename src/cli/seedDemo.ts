@@ -1,15 +1,15 @@
 import { createDatabase } from '../db/index.js';
 import { migrateUp } from '../db/migrate.js';
-import { createLogger, redactUrl } from '../logger.js';
+import { redactUrl } from '../logger.js';
 import { createTicketHooks } from '../tickets/index.js';
 import { seedDemoHelpdesk } from './demoHelpdesk.js';
-import { configFromEnvironment } from './environment.js';
+import { commandLogger, configFromEnvironment } from './environment.js';
 
 // npm run seed:demo [-- --force]: fills the database with sample tickets so the status page can
 // be tried right after `npm start`. Refuses a database that already has tickets.
 
 const config = configFromEnvironment();
-const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+const logger = commandLogger(config, config.logLevel === 'info' ? 'warn' : config.logLevel);
 const db = createDatabase(config.databaseUrl, { logger });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 try {

@@ -1,24 +1,30 @@
-import { createLogger } from '../logger.js';
 import { startTicketbot } from '../server.js';
-import { configFromEnvironment } from './environment.js';
+import { commandLogger, configFromEnvironment } from './environment.js';
 
 // What `npm start` runs once src/main.ts has checked the Node.js version: read .env, validate the
 // configuration, start, and stop cleanly.
+
+/** A repeat of the first signal this soon after it is the same one passed on by a wrapper. */
+const RELAYED_COPY_MS = 1000;
 
 const config = configFromEnvironment(
   'Fix these in the environment or .env (see .env.example), then start again.\n',
 );
 
-const logger = createLogger(config.logLevel);
+const logger = commandLogger(config);
 try {
   const bot = await startTicketbot(config, logger);
-  let signals = 0;
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    if (first) {
+      // Ctrl-C reaches every process of the terminal's foreground group, and a wrapper that also
+      // passes it on (tsx watch, `npm run dev`) makes it arrive twice: that copy is not a
+      // person's second press, which alone skips the clean shutdown.
+      if (signal === first.signal && Date.now() - first.at < RELAYED_COPY_MS) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    first = { signal, at: Date.now() };
     logger.info({ signal }, 'signal received');
     bot.stop().then(
       () => process.exit(0),

@@ -15,7 +15,8 @@ export function createMigrator(db: Database, logger?: Logger) {
     storage: new SequelizeStorage({ sequelize: db.sequelize, tableName: 'schema_migrations' }),
     logger: logger
       ? {
-          info: (event) => logger.info(event, 'migration'),
+          // Each step at debug: start-up says how many were applied, in its first lines.
+          info: (event) => logger.debug(event, 'migration'),
           warn: (event) => logger.warn(event, 'migration'),
           error: (event) => logger.error(event, 'migration'),
           debug: (event) => logger.debug(event, 'migration'),

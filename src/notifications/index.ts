@@ -59,6 +59,8 @@ export interface NotificationsHandle {
   queue: OutboxQueue;
   /** Runs the digest for a tick (what DIGEST_CRON does), then wakes the drain. */
   runDigest(scheduledAt: Date): ReturnType<typeof runDigest>;
+  /** Where emails go (the start-up lines say it): an SMTP server, or a folder of .eml files. */
+  mailer: Pick<Mailer, 'kind' | 'destination'>;
   stop(): Promise<void>;
 }
 
@@ -94,8 +96,6 @@ export async function startNotifications(
   const outboxDir = resolve(options.outboxDir ?? 'data/outbox');
   const mailer =
     options.mailer ?? (config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl) : emlMailer(outboxDir));
-  if (mailer.kind === 'eml')
-    logger.info({ outboxDir }, 'SMTP_URL is not set: emails are written as .eml files');
 
   const owner =
     options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
@@ -177,21 +177,13 @@ export async function startNotifications(
     // Mail queued before a restart goes out now rather than at the next tick.
     drainer.wake();
   }
-  logger.info(
-    {
-      transport: mailer.kind,
-      queueCron: config.mail.queueCron,
-      digestCron: config.digest.cron,
-      digestTimeZone: config.digest.timeZone,
-    },
-    'email notifications started',
-  );
 
   let stopping: Promise<void> | undefined;
   return {
     drainer,
     queue,
     runDigest: digest,
+    mailer: { kind: mailer.kind, destination: mailer.destination },
     stop: () => {
       stopping ??= (async () => {
         remove(services.hooks.inTransaction, writeOutbox);

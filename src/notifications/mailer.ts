@@ -8,6 +8,8 @@ export type OutgoingEmail = SendMailOptions & { messageId: string; to: string };
 export interface Mailer {
   /** 'smtp' or 'eml' (files in data/outbox/), for the logs. */
   readonly kind: 'smtp' | 'eml';
+  /** Where messages go, for the logs: the SMTP server without its credentials, or the folder. */
+  readonly destination: string;
   /** How many messages may be in flight at once. */
   readonly concurrency: number;
   /** Resolves once the server accepted the message; rejects with nodemailer's error otherwise. */
@@ -38,8 +40,10 @@ export function smtpMailer(smtpUrl: string, options: SmtpOptions = {}): Mailer {
     greetingTimeout: 10_000,
     socketTimeout: options.socketTimeoutMs ?? 60_000,
   });
+  const server = new URL(smtpUrl);
   return {
     kind: 'smtp',
+    destination: `${server.protocol}//${server.host}`,
     concurrency: maxConnections,
     send: async (email) => {
       const info = await transport.sendMail(email);
@@ -64,6 +68,7 @@ export function emlMailer(dir: string): Mailer {
   let created: Promise<unknown> | undefined;
   return {
     kind: 'eml',
+    destination: dir,
     concurrency: 4,
     send: async (email, fileStem) => {
       created ??= mkdir(dir, { recursive: true });

@@ -45,12 +45,16 @@ export interface SlackHandle {
   addressBook: AddressBook;
   /** The workspace the bot is installed in (auth.test): the only one whose people may sign in. */
   teamId: string | undefined;
+  /** Its name, for the start-up lines. */
+  teamName: string | undefined;
+  mode: 'http' | 'socket';
   stop(): Promise<void>;
 }
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-const NOT_CONNECTED =
+/** What the start-up lines, and a request to the unconfigured endpoint, are told. */
+export const NOT_CONNECTED =
   'Slack is not connected: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) and optionally SLACK_APP_TOKEN (Socket Mode); see "Connect Slack" in README.md';
 
 /** Slack's answers to auth.test that mean the bot token itself is wrong. */
@@ -83,7 +87,6 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const { config, services } = deps;
   const logger = deps.logger.child({ component: 'slack' });
   if (!config.slack) {
-    logger.info(NOT_CONNECTED);
     // Slack (or someone testing the request URL) reaching an unconfigured ticketbot gets the
     // reason, not the status page's 404.
     let told = false;
@@ -214,16 +217,14 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   catchUp?.unref();
 
   if (slack.mode === 'socket') await bolt.start();
-  logger.info(
-    { mode: slack.mode, path: slack.mode === 'http' ? SLACK_EVENTS_PATH : undefined },
-    'Slack connected',
-  );
 
   return {
     catchUpCards: () => catchUpCards(ctx),
     settled: () => background.idle(),
     addressBook: directory,
     teamId: identity?.team_id,
+    teamName: identity?.team,
+    mode: slack.mode,
     async stop() {
       clearInterval(catchUp);
       await catchingUp;

@@ -148,6 +148,7 @@ for (const { kind, skipReason } of databaseKinds()) {
         const sent: OutgoingEmail[] = [];
         const mailer: Mailer = {
           kind: 'eml',
+          destination: 'kept in memory',
           concurrency: 1,
           send: async (email) => {
             sent.push(email);

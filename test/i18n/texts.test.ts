@@ -8,6 +8,7 @@ import { describePlaceholders, placeholdersOf } from '../../src/i18n/placeholder
 import { createLogger } from '../../src/logger.js';
 import { startTicketbot } from '../../src/server.js';
 import { tempDir } from '../notifications/support.js';
+import { problemsFrom } from '../support/problems.js';
 
 // The catalogues in locales/ and what LOCALES_DIR may add: every language has every text, with
 // the placeholders of the English one; a broken override stops start-up naming the file.
@@ -28,15 +29,8 @@ function localesDir(files: Record<string, unknown>): string {
   return dir;
 }
 
-function problemsOf(options: Parameters<typeof loadTexts>[0]): string[] {
-  try {
-    loadTexts(options);
-  } catch (error) {
-    if (error instanceof TextsError) return error.problems;
-    throw error;
-  }
-  throw new Error('loadTexts accepted it');
-}
+const problemsOf = (options: Parameters<typeof loadTexts>[0]) =>
+  problemsFrom(() => loadTexts(options), TextsError);
 
 describe('the built-in catalogues', () => {
   const languages = readdirSync(BUILT_IN_LOCALES_DIR, { withFileTypes: true })

@@ -1,15 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addComment, asActor, assignTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import {
-  REQUESTER,
-  SECOND_TECHNICIAN,
-  type SlackTestApp,
-  startSlackTestApp,
-  TECHNICIAN,
-} from '../support/slackApp.js';
+import { REQUESTER, SECOND_TECHNICIAN, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
 import { ticketOfCard } from '../support/slackCards.js';
 import { TestSmtpServer } from '../support/smtpServer.js';
 import { tempDir } from './support.js';
@@ -24,13 +18,13 @@ const NO_EMAIL = 'U0NOMAIL01';
 
 describeEachDatabase('email addresses looked up when the email is sent', (suite) => {
   let smtp: TestSmtpServer;
-  let app: SlackTestApp;
+  let templates = '';
   let endStartUpOutage: () => void = () => undefined;
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     // A company override that shows the time zone the email is written for.
-    const templates = tempDir('ticketbot-email-tz-');
+    templates = tempDir('ticketbot-email-tz-');
     mkdirSync(join(templates, 'ticket_assigned'));
     writeFileSync(
       join(templates, 'ticket_assigned', 'text.pug'),
@@ -42,41 +36,37 @@ describeEachDatabase('email addresses looked up when the email is sent', (suite)
         '',
       ].join('\n'),
     );
-    app = await startSlackTestApp(
-      suite.url,
-      {
-        SMTP_URL: smtp.url,
-        EMAIL_TEMPLATES_DIR: templates,
-        // Retries come round within a second (the backoff below is short too).
-        EMAIL_QUEUE_CRON: '* * * * * *',
-      },
-      undefined,
-      {
-        beforeStart: (slack) => {
-          slack.addUser(TECHNICIAN, {
-            name: 'Tomoko Tech',
-            email: 'tomoko@example.com',
-            locale: 'fr-FR',
-            tz: 'Asia/Tokyo',
-          });
-          slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', email: 'tess@example.com' });
-          slack.addUser(LATECOMER, { name: 'Lee Late', email: 'lee@example.com', locale: 'en-US' });
-          slack.addUser(NO_EMAIL, { name: 'Nomail Bot', email: null });
-          // Slack cannot be reached about the first technician while ticketbot starts: their
-          // profile is not fetched with the roster's, and the first ticket finds them unknown.
-          endStartUpOutage = slack.outage('users.info', (args) => args.user === TECHNICIAN);
-        },
-        start: { emailRetry: { baseDelayMs: 200, maxDelayMs: 500, maxAttempts: 20 } },
-      },
-    );
   });
   afterAll(async () => {
-    await app?.stop();
     await smtp?.close();
   });
-  afterEach(() => {
-    expect(app.slack.rejected, 'Slack rejected blocks or a view').toEqual([]);
-  });
+  const app = useSlackTestApp(
+    suite,
+    () => ({
+      SMTP_URL: smtp.url,
+      EMAIL_TEMPLATES_DIR: templates,
+      // Retries come round within a second (the backoff below is short too).
+      EMAIL_QUEUE_CRON: '* * * * * *',
+    }),
+    undefined,
+    {
+      beforeStart: (slack) => {
+        slack.addUser(TECHNICIAN, {
+          name: 'Tomoko Tech',
+          email: 'tomoko@example.com',
+          locale: 'fr-FR',
+          tz: 'Asia/Tokyo',
+        });
+        slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', email: 'tess@example.com' });
+        slack.addUser(LATECOMER, { name: 'Lee Late', email: 'lee@example.com', locale: 'en-US' });
+        slack.addUser(NO_EMAIL, { name: 'Nomail Bot', email: null });
+        // Slack cannot be reached about the first technician while ticketbot starts: their
+        // profile is not fetched with the roster's, and the first ticket finds them unknown.
+        endStartUpOutage = slack.outage('users.info', (args) => args.user === TECHNICIAN);
+      },
+      start: { emailRetry: { baseDelayMs: 200, maxDelayMs: 500, maxAttempts: 20 } },
+    },
+  );
 
   const outboxOf = (where: Record<string, unknown>) =>
     app.bot.db.models.EmailOutbox.findAll({ where, order: [['id', 'ASC']] });

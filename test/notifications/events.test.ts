@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { NotificationsHandle } from '../../src/notifications/index.js';
 import {
   addComment,
@@ -6,37 +6,27 @@ import {
   changeStatus,
   deleteComment,
   reopenTicket,
-  type TicketServices,
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtpServer.js';
 import {
   as,
   drainUntil,
+  freshNotifications,
   MANAGER,
   NO_EMAIL_USER,
   notificationsFor,
   openTicket,
   outboxRows,
   REQUESTER,
-  servicesWithPeople,
   TECHNICIAN,
+  useMailServer,
 } from './support.js';
 
 describeEachDatabase('email notifications for ticket changes', (suite) => {
-  let smtp: TestSmtpServer;
-  let services: TicketServices;
+  const { smtp, services } = useMailServer(suite);
   let notifications: NotificationsHandle;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    services = await servicesWithPeople(suite.db);
-  });
-  afterAll(async () => smtp.close());
   beforeEach(async () => {
-    smtp.received.length = 0;
-    await suite.db.models.EmailOutbox.destroy({ where: {} });
-    notifications = await notificationsFor(services, smtp.url, {
+    notifications = await freshNotifications(smtp, services, {
       env: { EMAIL_NEW_TICKET_TO_MANAGERS: 'true', MANAGER_EMAILS: MANAGER },
     });
   });

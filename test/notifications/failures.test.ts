@@ -1,33 +1,23 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { SENDERS_PER_CONNECTION } from '../../src/notifications/drain.js';
 import type { NotificationsHandle } from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
-import type { TicketServices } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtpServer.js';
 import {
   drainUntil,
+  freshNotifications,
   notificationsFor,
   openTicket,
   outboxRows,
-  servicesWithPeople,
   TECHNICIAN,
+  useMailServer,
 } from './support.js';
 
 describeEachDatabase('email delivery when SMTP fails', (suite) => {
-  let smtp: TestSmtpServer;
-  let services: TicketServices;
+  const { smtp, services } = useMailServer(suite);
   let notifications: NotificationsHandle;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    services = await servicesWithPeople(suite.db);
-  });
-  afterAll(async () => smtp.close());
   beforeEach(async () => {
-    smtp.received.length = 0;
-    await suite.db.models.EmailOutbox.destroy({ where: {} });
-    notifications = await notificationsFor(services, smtp.url, { wakeAfterCommit: false });
+    notifications = await freshNotifications(smtp, services, { wakeAfterCommit: false });
   });
   afterEach(async () => notifications.stop());
 
@@ -55,6 +45,13 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
     return rows.every((row) => row.status === 'sent' || row.status === 'dead');
   };
 
+  /** One email queued, then drained until it is sent or dead: its row as it ends. */
+  const queueOneAndSettle = async () => {
+    const row = await queueOne();
+    await drainUntil(notifications, settled);
+    return row.reload();
+  };
+
   it('451 then success: delivered once, on a later attempt, with the failure recorded meanwhile', async () => {
     smtp.inject({ kind: 'reply', code: 451, message: 'Try again later' });
     const row = await queueOne();
@@ -74,9 +71,7 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
 
   it('550: dead at once, with the code and the reason kept', async () => {
     smtp.inject({ kind: 'reply', code: 550, message: 'No such user here' });
-    const row = await queueOne();
-    await drainUntil(notifications, settled);
-    await row.reload();
+    const row = await queueOneAndSettle();
     expect(row.status).toBe('dead');
     expect(row.attempts).toBe(1);
     expect(row.lastSmtpCode).toBe(550);
@@ -86,9 +81,7 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
 
   it('temporary failures beyond the attempt limit: dead, not retried for ever', async () => {
     smtp.inject(...Array.from({ length: 4 }, () => ({ kind: 'reply' as const, code: 421, message: 'Busy' })));
-    const row = await queueOne();
-    await drainUntil(notifications, settled);
-    await row.reload();
+    const row = await queueOneAndSettle();
     expect(row.status).toBe('dead');
     expect(row.attempts).toBe(4);
     expect(row.lastSmtpCode).toBe(421);
@@ -96,9 +89,7 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
 
   it('connection dropped before the server kept the message: delivered exactly once', async () => {
     smtp.inject({ kind: 'drop', stored: false });
-    const row = await queueOne();
-    await drainUntil(notifications, settled);
-    await row.reload();
+    const row = await queueOneAndSettle();
     expect(row.status).toBe('sent');
     expect(row.attempts).toBe(2);
     expect(smtp.messageIds()).toEqual([row.messageId]);
@@ -106,9 +97,7 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
 
   it('connection dropped after the server kept the message: delivered, at most one extra copy, same Message-ID', async () => {
     smtp.inject({ kind: 'drop', stored: true });
-    const row = await queueOne();
-    await drainUntil(notifications, settled);
-    await row.reload();
+    const row = await queueOneAndSettle();
     expect(row.status).toBe('sent');
     // The documented bound: one extra copy per attempt whose reply was lost, identical Message-ID.
     expect(smtp.messageIds()).toEqual([row.messageId, row.messageId]);

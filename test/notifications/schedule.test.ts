@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startNotifications, storedAddressBook } from '../../src/notifications/index.js';
 import { smtpMailer } from '../../src/notifications/mailer.js';
-import type { TicketServices } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtpServer.js';
 import { texts } from '../support/texts.js';
-import { openTicket, outboxRows, servicesWithPeople, TECHNICIAN, testConfig } from './support.js';
+import { openTicket, outboxRows, TECHNICIAN, testConfig, useMailServer } from './support.js';
 
 const DAY = 24 * 60 * 60_000;
 
 describeEachDatabase('the email schedule', (suite) => {
-  let smtp: TestSmtpServer;
-  let services: TicketServices;
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    services = await servicesWithPeople(suite.db);
-  });
-  afterAll(async () => smtp.close());
+  const { smtp, services } = useMailServer(suite);
 
   it('drains on EMAIL_QUEUE_CRON even without the wake-up after commit', async () => {
     const notifications = await startNotifications(

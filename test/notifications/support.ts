@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/index.js';
 import { loadTexts } from '../../src/i18n/index.js';
@@ -19,6 +20,8 @@ import {
   seedRoster,
   type TicketServices,
 } from '../../src/tickets/index.js';
+import { TestSmtpServer } from '../support/smtpServer.js';
+import { standIn } from '../support/standIn.js';
 import { as, newTicket, REQUESTER, SECOND_TECHNICIAN, TECHNICIAN } from '../support/tickets.js';
 
 export { as, REQUESTER, SECOND_TECHNICIAN, TECHNICIAN };
@@ -63,6 +66,35 @@ export async function servicesWithPeople(db: Database): Promise<TicketServices> 
   }
   await db.models.User.update({ isTechnician: true }, { where: { id: [TECHNICIAN, SECOND_TECHNICIAN] } });
   return { db, hooks: createTicketHooks(), logger: createLogger('silent') };
+}
+
+/**
+ * For a describe block: a real SMTP server and ticket services with the cast in the users table,
+ * ready before its tests; the server is closed after them.
+ */
+export function useMailServer(suite: { db: Database }): { smtp: TestSmtpServer; services: TicketServices } {
+  let smtp: TestSmtpServer | undefined;
+  let services: TicketServices | undefined;
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start();
+    services = await servicesWithPeople(suite.db);
+  });
+  afterAll(async () => smtp?.close());
+  return {
+    smtp: standIn(() => smtp, 'The SMTP server'),
+    services: standIn(() => services, 'The ticket services'),
+  };
+}
+
+/** For a test's start: nothing received, an empty outbox, and notifications started afresh. */
+export async function freshNotifications(
+  smtp: TestSmtpServer,
+  services: TicketServices,
+  options?: Parameters<typeof notificationsFor>[2],
+): Promise<NotificationsHandle> {
+  smtp.received.length = 0;
+  await services.db.models.EmailOutbox.destroy({ where: {} });
+  return notificationsFor(services, smtp.url, options);
 }
 
 /** A ticket from the requester whose title needs escaping in every email part. */

@@ -3,15 +3,24 @@ import { join } from 'node:path';
 import juice from 'juice';
 import { describe, expect, it } from 'vitest';
 import { writePreviews } from '../../src/notifications/preview.js';
-import { EmailTemplateError, loadEmailTemplates } from '../../src/notifications/templates/index.js';
+import {
+  EmailTemplateError,
+  type EmailTemplates,
+  loadEmailTemplates,
+} from '../../src/notifications/templates/index.js';
 import { createCssInliner } from '../../src/notifications/templates/inlineCss.js';
 import { sampleData } from '../../src/notifications/templates/samples.js';
-import { NOTIFICATIONS } from '../../src/notifications/types.js';
+import { NOTIFICATIONS, type Notification } from '../../src/notifications/types.js';
 import { texts } from '../support/texts.js';
 import { tempDir } from './support.js';
 
 const publicUrl = 'https://help.example.com';
 const links = { statusPage: `${publicUrl}/tickets/42`, slackThread: 'https://slack.com/archives/C1/p1' };
+
+/** `notification` in `language`, rendered with the sample data `npm run emails:preview` uses. */
+function renderSample(templates: EmailTemplates, notification: Notification, language: string) {
+  return templates.render(notification, language, sampleData(notification, publicUrl), links);
+}
 
 function overrideDir(files: Record<string, string>): string {
   const dir = tempDir('ticketbot-email-override-');
@@ -27,7 +36,7 @@ describe('email templates', () => {
     const templates = loadEmailTemplates({ texts, publicUrl });
     for (const notification of NOTIFICATIONS) {
       for (const lang of texts.languages) {
-        const email = templates.render(notification, lang, sampleData(notification, publicUrl), links);
+        const email = renderSample(templates, notification, lang);
         expect(email.subject.length, `${notification}/${lang}`).toBeGreaterThan(5);
         expect(email.html).toContain(`<html lang="${lang}">`);
         expect(email.html).toMatch(/<td class="header" style="[^"]*background-color/);
@@ -35,26 +44,26 @@ describe('email templates', () => {
         expect(email.text.trim().length).toBeGreaterThan(20);
       }
     }
-    const fr = templates.render('ticket_closed', 'fr-CA', sampleData('ticket_closed', publicUrl), links);
+    const fr = renderSample(templates, 'ticket_closed', 'fr-CA');
     expect(fr.subject).toBe('[#42] Résolu : VPN drops every 10 minutes <since Monday> & on Wi-Fi only');
     expect(fr.html).toContain('VPN drops every 10 minutes &lt;since Monday&gt; &amp; on Wi-Fi only');
     expect(fr.text).toContain('Notez l’aide reçue');
     // French puts a (no-break) space before a colon; English does not.
     expect(fr.text).toMatch(/^Technicien\u00a0: /m);
     expect(fr.text).not.toMatch(/\S: /);
-    const en = templates.render('ticket_closed', 'en', sampleData('ticket_closed', publicUrl), links);
+    const en = renderSample(templates, 'ticket_closed', 'en');
     expect(en.text).toMatch(/^Technician: /m);
   });
 
   it('tell managers why they get new-ticket emails; the people on a ticket, why they get theirs', () => {
     const templates = loadEmailTemplates({ texts, publicUrl });
-    const created = templates.render('ticket_created', 'en', sampleData('ticket_created', publicUrl), links);
+    const created = renderSample(templates, 'ticket_created', 'en');
     for (const part of [created.html, created.text]) {
       expect(part).toContain('your address is in MANAGER_EMAILS, which is told of every new ticket');
       expect(part).not.toContain('you take part in this ticket');
     }
     const render = (notification: 'ticket_assigned', lang: string) =>
-      templates.render(notification, lang, sampleData(notification, publicUrl), links);
+      renderSample(templates, notification, lang);
     expect(render('ticket_assigned', 'fr').text).toContain('parce que vous participez à ce ticket');
   });
 
@@ -119,16 +128,11 @@ describe('email templates', () => {
       'locales/fr.json',
       'ticket_assigned/subject.pug',
     ]);
-    const assigned = templates.render(
-      'ticket_assigned',
-      'en',
-      sampleData('ticket_assigned', publicUrl),
-      links,
-    );
+    const assigned = renderSample(templates, 'ticket_assigned', 'en');
     expect(assigned.subject).toBe('ACME IT: ticket 42 is yours');
     expect(assigned.html).toContain('ACME Service Desk');
     expect(assigned.text).toContain('Alex Kim assigned you this ticket.');
-    const closed = templates.render('ticket_closed', 'fr', sampleData('ticket_closed', publicUrl), links);
+    const closed = renderSample(templates, 'ticket_closed', 'fr');
     expect(closed.text).toContain('Toujours en panne ? Dites-le dans Slack.');
     expect(closed.text).toContain('Bonjour Camille Martin,');
     expect(closed.html).toContain('ACME Service Desk');
@@ -205,12 +209,7 @@ describe('email templates', () => {
     });
     const templates = loadEmailTemplates({ texts, publicUrl, overrideDir: dir });
     expect(templates.overridden).toEqual(['locales/de.json']);
-    const assigned = templates.render(
-      'ticket_assigned',
-      'de',
-      sampleData('ticket_assigned', publicUrl),
-      links,
-    );
+    const assigned = renderSample(templates, 'ticket_assigned', 'de');
     expect(assigned.text).toContain('Alex Kim hat Ihnen ein neues Ticket gegeben.');
     expect(assigned.subject).toBe(
       '[#42] Ihnen zugewiesen: VPN drops every 10 minutes <since Monday> & on Wi-Fi only',

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import type { DatabaseSuite } from '../support/db.js';
 import { describeEachDatabase } from '../support/db.js';
+import { captureLogs } from '../support/logs.js';
 import { HELPDESK, REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
 import { cardOf, ticketWithCard } from '../support/slackCards.js';
 
@@ -359,18 +358,9 @@ describeEachDatabase('Slack: a card whose posting was interrupted is posted late
 describeEachDatabase(
   'Slack: with no helpdesk channel, a card goes where the ticket was asked for',
   (suite) => {
-    const logLines: Array<Record<string, unknown>> = [];
-    const logger = () =>
-      createLogger(
-        'warn',
-        new Writable({
-          write(chunk, _encoding, done) {
-            logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-            done();
-          },
-        }),
-      );
-    const app = useSlackTestApp(suite, { HELPDESK_CHANNEL_ID: '' }, logger);
+    const logs = captureLogs('warn');
+    const logLines = logs.entries;
+    const app = useSlackTestApp(suite, { HELPDESK_CHANNEL_ID: '' }, () => logs.logger);
 
     it('says at start-up what HELPDESK_CHANNEL_ID is for', () => {
       expect(logLines.map((line) => String(line.msg))).toContainEqual(
@@ -416,21 +406,12 @@ describeEachDatabase(
 
     it('Create ticket on a message in a DM: an explanation instead of the modal', async () => {
       app.slack.clear();
-      await app.send({
-        interactive: {
-          type: 'message_action',
-          callback_id: 'create_ticket_from_message',
-          trigger_id: 'trigger.shortcut.dm',
-          team: { id: app.slack.teamId, domain: 'ticketbot-test' },
-          user: { id: REQUESTER, name: 'rita' },
-          channel: { id: REQUESTER_DM, name: 'directmessage' },
-          message_ts: '1690000000.000200',
-          message: { type: 'message', user: REQUESTER, ts: '1690000000.000200', text: 'My screen is dark' },
-          response_url: `${app.slack.url}../response/shortcut-dm`,
-          token: 'verification-token',
-          action_ts: '1690000001.000000',
-        },
-      });
+      await app.messageShortcut(
+        REQUESTER,
+        { id: REQUESTER_DM, name: 'directmessage' },
+        { user: REQUESTER, ts: '1690000000.000200', text: 'My screen is dark' },
+        'trigger.shortcut.dm',
+      );
       const notice = await app.slack.waitForCall('views.open', (a) => a.trigger_id === 'trigger.shortcut.dm');
       expect(JSON.stringify(notice.args.view)).toContain('HELPDESK_CHANNEL_ID');
       expect((notice.args.view as { callback_id: string }).callback_id).toBe('notice');

@@ -267,26 +267,16 @@ describeEachDatabase('Slack: App Home, shortcut, languages', (suite) => {
 
   it('the message shortcut opens the modal prefilled from the message; the card links back to it', async () => {
     const opensBefore = app.slack.callsTo('views.open').length;
-    await app.send({
-      interactive: {
-        type: 'message_action',
-        callback_id: 'create_ticket_from_message',
-        trigger_id: 'trigger.shortcut.1',
-        team: { id: app.slack.teamId, domain: 'ticketbot-test' },
-        user: { id: REQUESTER, name: 'rita' },
-        channel: { id: 'C0SUPPORT1', name: 'support' },
-        message_ts: '1690000000.000100',
-        message: {
-          type: 'message',
-          user: OTHER_USER,
-          ts: '1690000000.000100',
-          text: 'Wifi is down on floor 2 &amp; 3\nSince 9am, see <https://status.example.com|status> cc <@U0TECH0001> <!here>',
-        },
-        response_url: `${app.slack.url}../response/shortcut`,
-        token: 'verification-token',
-        action_ts: '1690000001.000000',
+    await app.messageShortcut(
+      REQUESTER,
+      { id: 'C0SUPPORT1', name: 'support' },
+      {
+        user: OTHER_USER,
+        ts: '1690000000.000100',
+        text: 'Wifi is down on floor 2 &amp; 3\nSince 9am, see <https://status.example.com|status> cc <@U0TECH0001> <!here>',
       },
-    });
+      'trigger.shortcut.1',
+    );
     const opened = await app.slack.waitFor(
       (calls) => calls.filter((c) => c.method === 'views.open')[opensBefore],
       'modal',
@@ -544,21 +534,12 @@ describeEachDatabase('Slack: a ticket from a message when the workspace address 
   });
 
   it('acknowledges the submission without waiting on chat.getPermalink, then links the card to the message', async () => {
-    await app.send({
-      interactive: {
-        type: 'message_action',
-        callback_id: 'create_ticket_from_message',
-        trigger_id: 'trigger.shortcut.nourl',
-        team: { id: app.slack.teamId, domain: 'ticketbot-test' },
-        user: { id: REQUESTER, name: 'rita' },
-        channel: { id: 'C0SUPPORT1', name: 'support' },
-        message_ts: '1690000000.000300',
-        message: { type: 'message', user: OTHER_USER, ts: '1690000000.000300', text: 'VPN drops every hour' },
-        response_url: `${app.slack.url}../response/shortcut-nourl`,
-        token: 'verification-token',
-        action_ts: '1690000001.000000',
-      },
-    });
+    await app.messageShortcut(
+      REQUESTER,
+      { id: 'C0SUPPORT1', name: 'support' },
+      { user: OTHER_USER, ts: '1690000000.000300', text: 'VPN drops every hour' },
+      'trigger.shortcut.nourl',
+    );
     const opened = await app.slack.waitForCall(
       'views.open',
       (a) => a.trigger_id === 'trigger.shortcut.nourl',

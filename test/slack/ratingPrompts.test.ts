@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import { asActor, changeStatus, reopenTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
+import { captureLogs } from '../support/logs.js';
 import {
   type Card,
   FRENCH_USER,
@@ -21,18 +20,9 @@ const REOPENED_EN = 'was reopened';
 const REOPENED_FR = 'a été rouvert';
 
 describeEachDatabase('Slack: the rating DM when a ticket is reopened', (suite) => {
-  const logLines: Array<Record<string, unknown>> = [];
-  const logger = () =>
-    createLogger(
-      'warn',
-      new Writable({
-        write(chunk, _encoding, done) {
-          logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
-  const app = useSlackTestApp(suite, {}, logger);
+  const logs = captureLogs('warn');
+  const logLines = logs.entries;
+  const app = useSlackTestApp(suite, {}, () => logs.logger);
 
   const technician = {
     technician: { technician: { type: 'static_select', selected_option: { value: TECHNICIAN } } },

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SLACK_BODY_LIMIT } from '../../src/slack/sslCheck.js';
 import { describeEachDatabase } from '../support/db.js';
-import { REQUESTER, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from '../support/slackApp.js';
+import { REQUESTER, SIGNING_SECRET, useSlackTestApp } from '../support/slackApp.js';
 import { encodeBody, FORM, slackSignature } from '../support/slackSigner.js';
 
 // Requests to /slack/events must be signed by Slack with our secret, recently.
@@ -21,13 +21,7 @@ describe('the request signer', () => {
 });
 
 describeEachDatabase('Slack: request verification', (suite) => {
-  let app: SlackTestApp;
-  beforeAll(async () => {
-    app = await startSlackTestApp(suite.url);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+  const app = useSlackTestApp(suite);
 
   const reply = {
     json: {

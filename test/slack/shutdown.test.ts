@@ -1,18 +1,13 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../support/db.js';
-import { REQUESTER, type SlackTestApp, startSlackTestApp, TECHNICIAN } from '../support/slackApp.js';
+import { REQUESTER, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
 
 // Stopping (SIGTERM) while Slack work that was already acknowledged is still running.
 
 describeEachDatabase('Slack: shutdown', (suite) => {
-  let app: SlackTestApp | undefined;
-  afterEach(async () => {
-    await app?.stop();
-    app = undefined;
-  });
+  const app = useSlackTestApp(suite);
 
   it('waits for a thread reply Slack already has its acknowledgement for', async () => {
-    app = await startSlackTestApp(suite.url);
     const card = await app.createTicket(REQUESTER, 'Printer jams');
     // The reply mentions someone ticketbot has not met: turning the mention into a name waits on users.info.
     const lookup = app.slack.hold('users.info', (args) => args.user === 'U0MENTION1');

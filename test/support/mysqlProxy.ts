@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { deferred } from './deferred.js';
 
 // A TCP relay between ticketbot and MySQL/MariaDB that can lose a connection at the one moment
 // a test cannot reach otherwise: while COMMIT is under way. It reads the client's packets (MySQL
@@ -51,16 +52,10 @@ export class MysqlProxy {
 
   /** The next COMMIT any client sends meets `mode`; `arrived` resolves when it is sent. */
   trapNextCommit(mode: CommitTrap): { arrived: Promise<void>; release: () => void } {
-    let arrived!: () => void;
-    let release!: () => void;
-    const arrival = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    this.armed = { mode, arrived, released };
-    return { arrived: arrival, release };
+    const arrival = deferred();
+    const release = deferred();
+    this.armed = { mode, arrived: arrival.resolve, released: release.promise };
+    return { arrived: arrival.promise, release: release.resolve };
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import { type StartOptions, startTicketbot, type Ticketbot } from '../../src/ser
 import { FakeSlack, type SlackCall } from './slackApi.js';
 import { ticketOfCard } from './slackCards.js';
 import { postSigned, type SignOptions, type SlackBody } from './slackSigner.js';
+import { standIn } from './standIn.js';
 
 // Starts the whole of ticketbot (HTTP mode) against the test Slack, and speaks to it the way
 // Slack does: signed requests to POST /slack/events, payloads shaped like test/fixtures/slack/payloads.
@@ -65,30 +66,55 @@ export class SlackTestApp {
     });
   }
 
-  /** Submits a modal the app opened (the recorded views.open call) with these state values. */
-  submitView(userId: string, opened: SlackCall, values: Record<string, Record<string, unknown>>) {
-    const view = opened.args.view as Record<string, unknown>;
-    const response = opened.response.view as Record<string, unknown>;
+  /** An interaction of `type` by `userId` in the workspace: what Slack puts in every such payload, and `fields`. */
+  private interaction(type: string, userId: string, fields: Record<string, unknown>) {
     return this.send({
       interactive: {
-        type: 'view_submission',
+        type,
         team: { id: this.slack.teamId, domain: 'ticketbot-test' },
         user: { id: userId, team_id: this.slack.teamId },
         api_app_id: 'A0TICKETBOT',
         token: 'verification-token',
-        trigger_id: `trigger.${++this.eventCounter}`,
-        view: {
-          id: response.id,
-          team_id: this.slack.teamId,
-          type: 'modal',
-          callback_id: view.callback_id,
-          private_metadata: view.private_metadata ?? '',
-          hash: response.hash,
-          blocks: view.blocks,
-          state: { values },
-        },
-        response_urls: [],
+        ...fields,
       },
+    });
+  }
+
+  /** Submits a modal the app opened (the recorded views.open call) with these state values. */
+  submitView(userId: string, opened: SlackCall, values: Record<string, Record<string, unknown>>) {
+    const view = opened.args.view as Record<string, unknown>;
+    const response = opened.response.view as Record<string, unknown>;
+    return this.interaction('view_submission', userId, {
+      trigger_id: `trigger.${++this.eventCounter}`,
+      view: {
+        id: response.id,
+        team_id: this.slack.teamId,
+        type: 'modal',
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata ?? '',
+        hash: response.hash,
+        blocks: view.blocks,
+        state: { values },
+      },
+      response_urls: [],
+    });
+  }
+
+  /** *Create ticket*, the message shortcut, on `message` in `channel`, as `userId`. */
+  messageShortcut(
+    userId: string,
+    channel: { id: string; name: string },
+    message: { user: string; ts: string; text: string },
+    triggerId: string,
+  ) {
+    return this.interaction('message_action', userId, {
+      callback_id: 'create_ticket_from_message',
+      trigger_id: triggerId,
+      channel,
+      message_ts: message.ts,
+      message: { type: 'message', ...message },
+      response_url: `${this.slack.url}../response/${triggerId}`,
+      action_ts: '1690000001.000000',
     });
   }
 
@@ -130,41 +156,34 @@ export class SlackTestApp {
     );
     if (!block) throw new Error(`no element ${actionId} on the message`);
     const element = (block.elements as Array<Record<string, unknown>>).find((e) => e.action_id === actionId)!;
-    return this.send({
-      interactive: {
-        type: 'block_actions',
-        team: { id: this.slack.teamId, domain: 'ticketbot-test' },
-        user: { id: userId, team_id: this.slack.teamId },
-        api_app_id: 'A0TICKETBOT',
-        token: 'verification-token',
-        container: {
-          type: 'message',
-          message_ts: message.ts,
-          channel_id: message.channel,
-          is_ephemeral: false,
-        },
-        trigger_id: `trigger.${++this.eventCounter}`,
-        channel: { id: message.channel, name: 'helpdesk' },
-        message: {
-          type: 'message',
-          ts: message.ts,
-          user: this.slack.botUserId,
-          bot_id: this.slack.botId,
-          blocks: message.blocks,
-        },
-        state: { values: state },
-        response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
-        actions: [
-          {
-            type: element.type,
-            action_id: actionId,
-            block_id: block.block_id,
-            value: element.value,
-            action_ts: '1700000000.000001',
-            ...extra,
-          },
-        ],
+    return this.interaction('block_actions', userId, {
+      container: {
+        type: 'message',
+        message_ts: message.ts,
+        channel_id: message.channel,
+        is_ephemeral: false,
       },
+      trigger_id: `trigger.${++this.eventCounter}`,
+      channel: { id: message.channel, name: 'helpdesk' },
+      message: {
+        type: 'message',
+        ts: message.ts,
+        user: this.slack.botUserId,
+        bot_id: this.slack.botId,
+        blocks: message.blocks,
+      },
+      state: { values: state },
+      response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
+      actions: [
+        {
+          type: element.type,
+          action_id: actionId,
+          block_id: block.block_id,
+          value: element.value,
+          action_ts: '1700000000.000001',
+          ...extra,
+        },
+      ],
     });
   }
 
@@ -305,16 +324,22 @@ export async function startSlackTestApp(
  * For a describe block: starts ticketbot against a test Slack before its tests (on the suite's
  * database, known by then) and stops it after; after each test, fails if Slack rejected blocks or
  * a view. The returned app stands for the started one and is usable inside tests and hooks.
+ * `env` may be a function, read when the app starts (after the block's earlier beforeAll hooks).
  */
 export function useSlackTestApp(
   suite: { url: string },
-  env: Record<string, string> = {},
+  env: Record<string, string> | (() => Record<string, string>) = {},
   logger?: () => Logger,
   options: SlackTestAppOptions = {},
 ): SlackTestApp {
   let started: SlackTestApp | undefined;
   beforeAll(async () => {
-    started = await startSlackTestApp(suite.url, env, logger?.(), options);
+    started = await startSlackTestApp(
+      suite.url,
+      typeof env === 'function' ? env() : env,
+      logger?.(),
+      options,
+    );
   });
   afterAll(async () => {
     await started?.stop();
@@ -322,11 +347,5 @@ export function useSlackTestApp(
   afterEach(() => {
     expect(started?.slack.rejected ?? [], 'Slack rejected blocks or a view').toEqual([]);
   });
-  return new Proxy({} as SlackTestApp, {
-    get(_, key) {
-      if (!started) throw new Error('The Slack test app starts in beforeAll: use it inside tests and hooks');
-      const value: unknown = Reflect.get(started, key, started);
-      return typeof value === 'function' ? value.bind(started) : value;
-    },
-  });
+  return standIn(() => started, 'The Slack test app');
 }

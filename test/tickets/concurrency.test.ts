@@ -13,6 +13,7 @@ import {
   databaseKinds,
   describeEachDatabase,
 } from '../support/db.js';
+import { deferred } from '../support/deferred.js';
 import {
   as,
   eventsOf,
@@ -114,14 +115,8 @@ describe.skipIf(Boolean(mysqlKind.skipReason))('transactions the server rolls ba
 
   it('a deadlock victim runs again and both transactions commit', async () => {
     const before = await counts();
-    let firstHoldsOne!: () => void;
-    let secondHoldsTwo!: () => void;
-    const oneHeld = new Promise<void>((resolve) => {
-      firstHoldsOne = resolve;
-    });
-    const twoHeld = new Promise<void>((resolve) => {
-      secondHoldsTwo = resolve;
-    });
+    const { promise: oneHeld, resolve: firstHoldsOne } = deferred();
+    const { promise: twoHeld, resolve: secondHoldsTwo } = deferred();
     const attempts = { first: 0, second: 0 };
     const [first, second] = await Promise.allSettled([
       runInTransaction(db, async (transaction) => {

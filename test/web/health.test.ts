@@ -1,25 +1,15 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
 import { createWebApp } from '../../src/web/app.js';
 import { createTestDatabase } from '../support/db.js';
+import { captureLogs } from '../support/logs.js';
 import { texts } from '../support/texts.js';
 
 it('/readyz tells anyone only “not ready”; the reason goes to the log, once', async () => {
   const database = await createTestDatabase('sqlite');
-  const lines: string[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
+  const { logger, lines } = captureLogs();
   const app = createWebApp({
     config: loadConfig({ DATABASE_URL: database.url }),
     db: database.db,

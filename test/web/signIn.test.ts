@@ -6,14 +6,22 @@ import { sessionKey } from '../../src/web/sessions.js';
 import { describeEachDatabase } from '../support/db.js';
 import { FakeSlack } from '../support/slackApi.js';
 import type { SlackOidc } from '../support/slackOidc.js';
-import { freePort, PEOPLE, type RunningPage, seedPeople, startStatusPage, visibleText } from './support.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  freePort,
+  PEOPLE,
+  type RunningPage,
+  seedPeople,
+  signInEnv,
+  startStatusPage,
+  visibleText,
+} from './support.js';
 
 // Sign in with Slack over HTTP, step by step as a browser does it (redirects followed by hand,
 // cookies carried by hand), against the test Slack's OpenID Connect provider. Every way in that
 // should be refused is tried. test/web/signInBrowser.test.ts runs the same sign-in in Chromium.
 
-const CLIENT_ID = '2141029472.691202649728';
-const CLIENT_SECRET = 'test-client-secret-0123456789';
 const CALLBACK = '/signin/slack/callback';
 
 /** The `name=value` of one Set-Cookie in a response, or undefined. */
@@ -36,14 +44,7 @@ describeEachDatabase('Sign in with Slack', (suite) => {
   let publicUrl = '';
   const tickets = { alice: 0, bruno: 0 };
 
-  const env = () => ({
-    SLACK_CLIENT_ID: CLIENT_ID,
-    SLACK_CLIENT_SECRET: CLIENT_SECRET,
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: 'signing-secret',
-    SLACK_API_URL: slack.url,
-    PUBLIC_URL: publicUrl,
-  });
+  const env = () => signInEnv(slack.url, publicUrl);
 
   beforeAll(async () => {
     const services = await seedPeople(suite.db);
@@ -401,20 +402,9 @@ describeEachDatabase('Sign in with Slack behind https', (suite) => {
     slack.signIn(CLIENT_ID, CLIENT_SECRET, `${publicUrl}${CALLBACK}`).person = {
       userId: PEOPLE.requester.id,
     };
-    site = await startStatusPage(
-      suite.db,
-      suite.url,
-      {
-        SLACK_CLIENT_ID: CLIENT_ID,
-        SLACK_CLIENT_SECRET: CLIENT_SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: 'signing-secret',
-        SLACK_API_URL: slack.url,
-        PUBLIC_URL: publicUrl,
-      },
-      undefined,
-      { teamId: slack.teamId },
-    );
+    site = await startStatusPage(suite.db, suite.url, signInEnv(slack.url, publicUrl), undefined, {
+      teamId: slack.teamId,
+    });
   });
   afterAll(async () => {
     await site?.close();
@@ -461,14 +451,7 @@ describeEachDatabase('Sign in with Slack, against a provider that takes PKCE', (
     site = await startStatusPage(
       suite.db,
       suite.url,
-      {
-        SLACK_CLIENT_ID: CLIENT_ID,
-        SLACK_CLIENT_SECRET: CLIENT_SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: 'signing-secret',
-        SLACK_API_URL: slack.url,
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-      },
+      signInEnv(slack.url, `http://127.0.0.1:${port}`),
       undefined,
       { teamId: slack.teamId, port },
     );

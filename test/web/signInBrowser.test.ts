@@ -8,14 +8,21 @@ import { CHROMIUM_PATH, launchChromium } from '../support/browser.js';
 import { createTestDatabase } from '../support/db.js';
 import { FakeSlack } from '../support/slackApi.js';
 import type { SlackOidc } from '../support/slackOidc.js';
-import { freePort, PEOPLE, type RunningPage, seedPeople, startStatusPage } from './support.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  freePort,
+  PEOPLE,
+  type RunningPage,
+  seedPeople,
+  signInEnv,
+  startStatusPage,
+} from './support.js';
 
 // The sign-in as a person does it, in Debian's Chromium: the link from an email, the sign-in
 // page, Slack's consent page (the test Slack's), back on the ticket, then signing out.
 // SCREENSHOT_DIR, when set, receives a PNG of each step.
 
-const CLIENT_ID = '2141029472.691202649728';
-const CLIENT_SECRET = 'test-client-secret-0123456789';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -61,20 +68,10 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('Sign in with Sla
     oidc = slack.signIn(CLIENT_ID, CLIENT_SECRET, `${publicUrl}/signin/slack/callback`);
     oidc.consentPage = true;
     oidc.person = { userId: PEOPLE.requester.id, name: PEOPLE.requester.name };
-    site = await startStatusPage(
-      database.db,
-      database.url,
-      {
-        SLACK_CLIENT_ID: CLIENT_ID,
-        SLACK_CLIENT_SECRET: CLIENT_SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: 'signing-secret',
-        SLACK_API_URL: slack.url,
-        PUBLIC_URL: publicUrl,
-      },
-      undefined,
-      { teamId: slack.teamId, port },
-    );
+    site = await startStatusPage(database.db, database.url, signInEnv(slack.url, publicUrl), undefined, {
+      teamId: slack.teamId,
+      port,
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {

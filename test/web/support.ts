@@ -57,6 +57,22 @@ export async function startStatusPage(
   };
 }
 
+/** The Slack app's Sign in with Slack credentials, as the test Slack's provider knows them. */
+export const CLIENT_ID = '2141029472.691202649728';
+export const CLIENT_SECRET = 'test-client-secret-0123456789';
+
+/** The settings of a status page whose people sign in with the test Slack at `slackUrl`, coming back to `publicUrl`. */
+export function signInEnv(slackUrl: string, publicUrl: string): Record<string, string> {
+  return {
+    SLACK_CLIENT_ID: CLIENT_ID,
+    SLACK_CLIENT_SECRET: CLIENT_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: 'signing-secret',
+    SLACK_API_URL: slackUrl,
+    PUBLIC_URL: publicUrl,
+  };
+}
+
 /** A port nobody listens on right now, for a server whose PUBLIC_URL must be known beforehand. */
 export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
