@@ -1,18 +1,12 @@
-import {
-  type CreationOptional,
-  DataTypes,
-  type InferAttributes,
-  type InferCreationAttributes,
-  Model,
-  type Sequelize,
-} from 'sequelize';
+import { type CreationOptional, DataTypes, type Sequelize } from 'sequelize';
+import { bindModel, Row } from './define.js';
 
 /**
  * A ticket's card in Slack and the delivery of a new ticket (the card, then the requester's and
  * the technician's DMs): Slack's bookkeeping, written by src/slack/store/cards.ts. The ticket
  * rules never read it.
  */
-export class SlackCard extends Model<InferAttributes<SlackCard>, InferCreationAttributes<SlackCard>> {
+export class SlackCard extends Row<SlackCard> {
   declare ticketId: number;
   /**
    * Where the card lives. Before it is posted: the channel it is meant for, no ts yet, and a
@@ -32,9 +26,9 @@ export class SlackCard extends Model<InferAttributes<SlackCard>, InferCreationAt
   declare technicianToldAt: CreationOptional<Date | null>;
 
   static initModel(sequelize: Sequelize): typeof SlackCard {
-    // A subclass per connection, so two databases (SQLite and MariaDB in one test run) never share a model.
-    const Bound = class extends SlackCard {};
-    Bound.init(
+    return bindModel(
+      SlackCard,
+      sequelize,
       {
         ticketId: { type: DataTypes.INTEGER, primaryKey: true },
         channelId: { type: DataTypes.STRING(32), allowNull: true },
@@ -43,8 +37,7 @@ export class SlackCard extends Model<InferAttributes<SlackCard>, InferCreationAt
         requesterToldAt: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
         technicianToldAt: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
       },
-      { sequelize, modelName: 'SlackCard', tableName: 'slack_cards', underscored: true, timestamps: false },
+      { modelName: 'SlackCard', tableName: 'slack_cards', timestamps: false },
     );
-    return Bound;
   }
 }
