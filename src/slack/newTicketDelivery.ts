@@ -1,5 +1,6 @@
 import type { TicketChange } from '../tickets/index.js';
-import { loadTicketView, recordSourcePermalink, type TicketView } from '../tickets/queries.js';
+import { loadTicketView, type TicketView } from '../tickets/queries.js';
+import { recordSourcePermalink } from '../tickets/statements.js';
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
 import { isDmRefused } from './slackErrors.js';

@@ -1,10 +1,9 @@
 import type { Transaction } from 'sequelize';
-import { sqlReadOnce } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
 import type { InTransactionHook, TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
-import { insertEvent, insertTicket, isOnRoster } from './statements.js';
+import { insertEvent, insertTicket, isOnRoster, ticketIdBySubmissionKey } from './statements.js';
 import { ensureActorRow } from './users.js';
 import { parseOrFail, submissionKeySchema, type TicketInput, ticketInputSchema } from './validation.js';
 
@@ -48,12 +47,8 @@ export async function createTicket(ctx: TicketContext, props: CreateTicketProps)
     // The unique index on submission_key refused a second ticket from the same submission (or
     // another failure): if that submission's ticket exists, this one was a repeat.
     if (props.submissionKey && !(error instanceof ValidationFailed)) {
-      const [first] = await sqlReadOnce<{ id: number }>(
-        db,
-        'SELECT id FROM tickets WHERE submission_key = ?',
-        [props.submissionKey],
-      );
-      if (first) throw new AlreadySubmitted(Number(first.id));
+      const first = await ticketIdBySubmissionKey(db, props.submissionKey);
+      if (first !== undefined) throw new AlreadySubmitted(first);
     }
     throw error;
   });

@@ -3,7 +3,6 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { sqlWriteOnce } from '../db/sql.js';
 import { latestEvent, readTicket, usersById } from './statements.js';
 
 // Questions the Slack layer and others ask about tickets. No rules here: those live in the
@@ -35,19 +34,6 @@ export async function loadTicketView(db: Database, ticketId: number): Promise<Ti
     technician: ticket.technicianId ? (people.get(ticket.technicianId) ?? null) : null,
     latest: event ? { event, actor: people.get(event.actorId) ?? null } : null,
   };
-}
-
-/** Remembers the link to the Slack message a ticket was made from, once it is known. */
-export async function recordSourcePermalink(
-  db: Database,
-  ticketId: number,
-  permalink: string,
-): Promise<void> {
-  await sqlWriteOnce(
-    db,
-    'UPDATE tickets SET source_permalink = ? WHERE id = ? AND source_permalink IS NULL',
-    [permalink, ticketId],
-  );
 }
 
 /** Whether the requester has rated the ticket's `resolution` (its prompt was answered). */

@@ -3,12 +3,13 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
-import { fromRow, insertRow, type SqlValue, sqlRead, sqlReadOnce } from '../db/sql.js';
+import { fromRow, insertRow, type SqlValue, sqlRead, sqlReadOnce, sqlWriteOnce } from '../db/sql.js';
 import { isSlackUserId } from '../slackIds.js';
 
-// The statements on tickets, their events and users that run through the driver (src/db/sql.ts)
-// for the paths Slack waits on: every rule's change, a ticket's creation, every card update and
-// the emails a change writes. (Where a card was posted and who was told stay in queries.ts.)
+// The hand-written statements on tickets, their events and users, run through the driver
+// (src/db/sql.ts) for the paths Slack waits on: every rule's change, a ticket's creation, every
+// card update and the emails a change writes. (Where a ticket is in Slack is Slack's own
+// bookkeeping, in src/slack/store/.)
 
 /**
  * The ticket `id`. Inside `locked`, its row is locked for the rest of that transaction on MySQL
@@ -34,6 +35,27 @@ export async function latestEvent(db: Database, ticketId: number): Promise<Ticke
     [ticketId],
   );
   return row ? fromRow(db.models.TicketEvent, row) : null;
+}
+
+/** The ticket stored from the submission `key`, if there is one (a submission is stored once). */
+export async function ticketIdBySubmissionKey(db: Database, key: string): Promise<number | undefined> {
+  const [row] = await sqlReadOnce<{ id: number }>(db, 'SELECT id FROM tickets WHERE submission_key = ?', [
+    key,
+  ]);
+  return row ? Number(row.id) : undefined;
+}
+
+/** Remembers the link to the Slack message a ticket was made from, once it is known. */
+export async function recordSourcePermalink(
+  db: Database,
+  ticketId: number,
+  permalink: string,
+): Promise<void> {
+  await sqlWriteOnce(
+    db,
+    'UPDATE tickets SET source_permalink = ? WHERE id = ? AND source_permalink IS NULL',
+    [permalink, ticketId],
+  );
 }
 
 export function insertTicket(db: Database, transaction: Transaction, values: Record<string, SqlValue>) {
