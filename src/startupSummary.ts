@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import { type Config, isLoopbackHost } from './config.js';
 import { redactUrl } from './logger.js';
 import type { Mailer } from './notifications/mailer.js';
 import { NOT_CONNECTED, SLACK_EVENTS_PATH } from './slack/index.js';
@@ -27,8 +27,7 @@ export interface StartupLine {
  */
 export function startupSummary(facts: StartupFacts): StartupLine[] {
   const { config, url } = facts;
-  const publicUrl = new URL(config.publicUrl);
-  const linksElsewhere = publicUrl.origin !== new URL(url).origin;
+  const linksElsewhere = !sameAddress(new URL(config.publicUrl), new URL(url));
   return [
     {
       msg: `ticketbot is listening on ${url}/${linksElsewhere ? `; links in Slack and emails point at PUBLIC_URL, ${config.publicUrl}` : ''}`,
@@ -51,6 +50,14 @@ export function startupSummary(facts: StartupFacts): StartupLine[] {
       },
     },
   ];
+}
+
+/** The same place: one origin, or this machine on one port (`localhost` and `127.0.0.1` alike). */
+function sameAddress(a: URL, b: URL): boolean {
+  if (a.origin === b.origin) return true;
+  return (
+    a.protocol === b.protocol && a.port === b.port && isLoopbackHost(a.hostname) && isLoopbackHost(b.hostname)
+  );
 }
 
 function slackLine({ config, slack }: StartupFacts): StartupLine {
