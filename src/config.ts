@@ -121,6 +121,7 @@ export const configSchema = z
     EMAIL_QUEUE_CRON: cronExpression('*/5 * * * * *'),
     EMAIL_NEW_TICKET_TO_MANAGERS: booleanFlag(false),
     EMAIL_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+    CLAIM_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
     EMAIL_TEMPLATES_DIR: optionalText,
     LOCALES_DIR: optionalText,
     DIGEST_CRON: cronExpression('0 8 * * 1-5'),
@@ -284,6 +285,11 @@ export interface Config {
   signIn: SignIn;
   /** Bearer token Prometheus presents at /metrics. */
   metricsToken?: string;
+  /**
+   * How long work a process holds (Slack requests it acknowledged) stays its own without its
+   * heartbeat: after a crash the other replicas take it over within this and a third more.
+   */
+  claimMs: number;
 }
 
 export class ConfigError extends Error {
@@ -363,5 +369,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     statusPage: { user: env.STATUS_PAGE_USER, password: env.STATUS_PAGE_PASSWORD },
     signIn,
     metricsToken: env.METRICS_TOKEN,
+    claimMs: env.CLAIM_SECONDS * 1000,
   };
 }

@@ -33,6 +33,11 @@ export interface Ticketbot {
 export interface StartOptions {
   /** How often interrupted card postings are looked for (ms; 0: only when asked, as tests do). */
   cardCatchUpMs?: number;
+  /**
+   * Whether the inbox's heartbeat and catch-up run on their timer (false: only when asked through
+   * catchUpInbox(), as tests do).
+   */
+  inboxTimer?: boolean;
   /** Backoff of emails that could not be sent (tests shorten it). */
   emailRetry?: RetryPolicy;
 }
@@ -112,6 +117,7 @@ export async function startTicketbot(
       services,
       logger,
       cardCatchUpMs: options.cardCatchUpMs,
+      inboxTimer: options.inboxTimer,
     });
     addressBook.use(slack?.addressBook ?? storedAddressBook(db));
   } catch (error) {

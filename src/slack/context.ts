@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { TicketServices } from '../tickets/index.js';
 import type { Background } from './background.js';
 import type { UserDirectory } from './directory.js';
+import type { Inbox } from './inbox.js';
 import type { Publisher } from './publisher.js';
 import type { RosterCache } from './roster.js';
 
@@ -20,4 +21,6 @@ export interface SlackContext {
   roster: RosterCache;
   publisher: Publisher;
   background: Background;
+  /** Where acknowledged clicks and events wait to be applied (src/slack/inbox.ts). */
+  inbox: Inbox;
 }

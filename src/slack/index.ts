@@ -12,6 +12,8 @@ import type { SlackContext } from './context.js';
 import { UserDirectory } from './directory.js';
 import { reactToTicketChanges } from './hooks.js';
 import { ignoreUnknown } from './ignoreUnknown.js';
+import { Inbox } from './inbox.js';
+import { recordThreadEvent } from './listeners/events/message.js';
 import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
 import { Publisher } from './publisher.js';
@@ -31,11 +33,15 @@ export interface SlackDeps {
   logger: Logger;
   /** CARD_CATCH_UP_MS unless said otherwise; 0 runs catch-ups only through catchUpCards(). */
   cardCatchUpMs?: number;
+  /** False: the inbox's heartbeat and catch-up run only through catchUpInbox(). */
+  inboxTimer?: boolean;
 }
 
 export interface SlackHandle {
   /** Posts the cards whose posting was interrupted now (it also runs every minute). */
   catchUpCards(): Promise<number>;
+  /** Applies the acknowledged clicks and events nobody holds any more (as the heartbeat's round does). */
+  catchUpInbox(): Promise<number>;
   /**
    * Resolves once the work already acknowledged to Slack (listeners still running, the cards,
    * DMs and App Homes they set off) has finished: what shutdown waits for, without stopping.
@@ -157,6 +163,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   }
 
   const background = new Background(logger);
+  const inbox = new Inbox(services.db, background, logger, config.claimMs);
   const directory = new UserDirectory(services.db, bolt.client, logger, deps.texts.languageOf);
   const roster = new RosterCache(services.db, logger);
   await roster.start();
@@ -180,6 +187,16 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       botId: identity?.bot_id,
     }),
     background,
+    inbox,
+  };
+  // Bolt acknowledges an event before any middleware runs (App.processEvent: "Events API requests
+  // are acknowledged right away"), so the thread messages that may be comments are recorded before
+  // Bolt sees them. When that fails the event is not acknowledged, and Slack delivers it again
+  // (https://docs.slack.dev/apis/events-api/#retries).
+  const processEvent = bolt.processEvent.bind(bolt);
+  bolt.processEvent = async (event) => {
+    await recordThreadEvent(ctx, event);
+    return processEvent(event);
   };
   // Slack has its acknowledgement before most listeners finish (events are acked on arrival,
   // buttons first thing): once the HTTP server has closed, shutdown still waits for them, or a
@@ -215,11 +232,17 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
         }, every)
       : undefined;
   catchUp?.unref();
+  if (deps.inboxTimer !== false) {
+    inbox.start();
+    // What an earlier process acknowledged and did not get to apply (its claims ran out).
+    void background.run('slack inbox catch-up', () => inbox.catchUp());
+  }
 
   if (slack.mode === 'socket') await bolt.start();
 
   return {
     catchUpCards: () => catchUpCards(ctx),
+    catchUpInbox: () => inbox.catchUp(),
     settled: () => background.idle(),
     addressBook: directory,
     teamId: identity?.team_id,
@@ -228,6 +251,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     async stop() {
       clearInterval(catchUp);
       await catchingUp;
+      await inbox.stop();
       if (slack.mode === 'socket') await bolt.stop();
       roster.stop();
       await background.idle();

@@ -12,6 +12,7 @@ import {
 } from '../tickets/index.js';
 import type { SlackContext } from './context.js';
 import { explanationOf } from './explain.js';
+import { isDatabaseUnavailable } from './inbox.js';
 import { readableMessage } from './newTicketFlow.js';
 import { findCommentBySlackMessage, ticketIdOfCard } from './store/cards.js';
 
@@ -111,6 +112,8 @@ async function refused(
   body: string,
   error: unknown,
 ): Promise<void> {
+  // The database is away: the inbox tries the reply again later instead of telling its author.
+  if (isDatabaseUnavailable(error)) throw error;
   if (!isDomainError(error)) {
     ctx.logger.error(
       { err: error, ticketId, slackUser: reply.userId, slackTs: reply.ts, kind },

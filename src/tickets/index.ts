@@ -1,7 +1,13 @@
 export { assignTicket } from './assignTicket.js';
 export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
 export { addComment, deleteComment, editComment } from './comments.js';
-export type { TicketChange, TicketContext, TicketHooks, TicketServices } from './context.js';
+export type {
+  InTransactionHook,
+  TicketChange,
+  TicketContext,
+  TicketHooks,
+  TicketServices,
+} from './context.js';
 export { asActor, createTicketHooks } from './context.js';
 export { AlreadySubmitted, createTicket } from './createTicket.js';
 export * from './errors.js';

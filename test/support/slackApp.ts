@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -33,6 +34,9 @@ export interface Card {
 
 export class SlackTestApp {
   private eventCounter = 0;
+  /** Tells this app's deliveries from another's (two replicas' test apps share one database). */
+  private readonly instance = randomBytes(3).toString('hex').toUpperCase();
+  private readonly eventIds = new Map<string, string>();
 
   constructor(
     readonly bot: Ticketbot,
@@ -61,7 +65,7 @@ export class SlackTestApp {
         text,
         api_app_id: 'A0TICKETBOT',
         response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
-        trigger_id: `trigger.${++this.eventCounter}`,
+        trigger_id: `trigger.${this.instance}.${++this.eventCounter}`,
       },
     });
   }
@@ -85,7 +89,7 @@ export class SlackTestApp {
     const view = opened.args.view as Record<string, unknown>;
     const response = opened.response.view as Record<string, unknown>;
     return this.interaction('view_submission', userId, {
-      trigger_id: `trigger.${++this.eventCounter}`,
+      trigger_id: `trigger.${this.instance}.${++this.eventCounter}`,
       view: {
         id: response.id,
         team_id: this.slack.teamId,
@@ -133,7 +137,7 @@ export class SlackTestApp {
         team: { id: this.slack.teamId },
         user: { id: userId, team_id: this.slack.teamId },
         api_app_id: 'A0TICKETBOT',
-        trigger_id: options.triggerId ?? `trigger.home.${++this.eventCounter}`,
+        trigger_id: options.triggerId ?? `trigger.home.${this.instance}.${++this.eventCounter}`,
         container: { type: 'view', view_id: 'V0HOME' },
         view: { id: 'V0HOME', type: 'home', blocks: options.blocks ?? [], state: { values: {} } },
         actions: [{ action_ts: String(++this.eventCounter), ...action }],
@@ -163,7 +167,7 @@ export class SlackTestApp {
         channel_id: message.channel,
         is_ephemeral: false,
       },
-      trigger_id: `trigger.${++this.eventCounter}`,
+      trigger_id: `trigger.${this.instance}.${++this.eventCounter}`,
       channel: { id: message.channel, name: 'helpdesk' },
       message: {
         type: 'message',
@@ -187,8 +191,19 @@ export class SlackTestApp {
     });
   }
 
+  /**
+   * Sends an event as Slack's Events API does. Each delivery has an event_id unique across the
+   * workspace (https://docs.slack.dev/apis/events-api/#callback-field), and a retry (`retryNum`)
+   * carries the id of the delivery it repeats.
+   */
   event(event: Record<string, unknown>, options?: SignOptions) {
-    this.eventCounter += 1;
+    const same = JSON.stringify(event);
+    let eventId = options?.retryNum ? this.eventIds.get(same) : undefined;
+    if (!eventId) {
+      this.eventCounter += 1;
+      eventId = `Ev${this.instance}${String(this.eventCounter).padStart(8, '0')}`;
+      this.eventIds.set(same, eventId);
+    }
     return this.send(
       {
         json: {
@@ -197,7 +212,7 @@ export class SlackTestApp {
           api_app_id: 'A0TICKETBOT',
           event,
           type: 'event_callback',
-          event_id: `Ev${String(this.eventCounter).padStart(8, '0')}`,
+          event_id: eventId,
           event_time: Math.floor(Date.now() / 1000),
           authorizations: [{ team_id: this.slack.teamId, user_id: this.slack.botUserId, is_bot: true }],
         },
@@ -312,7 +327,11 @@ export async function startSlackTestApp(
   });
   try {
     // Catch-ups run when a test asks (catchUpCards()), never from the minute's timer mid-test.
-    const bot = await startTicketbot(config, logger, { cardCatchUpMs: 0, ...options.start });
+    const bot = await startTicketbot(config, logger, {
+      cardCatchUpMs: 0,
+      inboxTimer: false,
+      ...options.start,
+    });
     return new SlackTestApp(bot, slack);
   } catch (error) {
     await slack.stop();

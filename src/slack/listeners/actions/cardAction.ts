@@ -1,9 +1,10 @@
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { asActor, type TicketContext } from '../../../tickets/index.js';
+import { asActor, type InTransactionHook, type TicketContext } from '../../../tickets/index.js';
 import { parseTicketActionsBlockId } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { explainRefusal } from '../../explain.js';
+import { explainRefusal, tellWhereClicked } from '../../explain.js';
+import { AlreadyApplied, isDatabaseUnavailable } from '../../inbox.js';
 
 export const cardClickSchema = z.object({
   user: z.object({ id: z.string() }),
@@ -15,6 +16,7 @@ export const cardClickSchema = z.object({
         block_id: z.string(),
         value: z.string().optional(),
         selected_user: z.string().nullish(),
+        action_ts: z.string().optional(),
       }),
     )
     .min(1),
@@ -29,37 +31,94 @@ export interface CardTarget {
 }
 
 /**
- * The shape of every button on a ticket (card or App Home): acknowledge at once, read the
- * ticket and the version it showed from the block, act as the clicking user, and explain a
- * refusal. The card itself is updated by the after-commit hook, whatever made the change.
+ * What the inbox keeps of a click (https://docs.slack.dev/reference/interaction-payloads/block_actions-payload):
+ * who, which button, and where it was, for the explanation of a refusal. Not the card's blocks.
+ */
+const storedClickSchema = cardClickSchema.extend({
+  trigger_id: z.string().optional(),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ type: z.string(), thread_ts: z.string().optional() }).optional(),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
+});
+type StoredClick = z.infer<typeof storedClickSchema>;
+
+function storedClick(body: unknown): StoredClick {
+  const click = storedClickSchema.parse(body);
+  return {
+    user: { id: click.user.id },
+    ...(click.view ? { view: { type: click.view.type } } : {}),
+    actions: click.actions.slice(0, 1),
+    ...(click.trigger_id ? { trigger_id: click.trigger_id } : {}),
+    ...(click.channel ? { channel: { id: click.channel.id } } : {}),
+    ...(click.container ? { container: click.container } : {}),
+    ...(click.message ? { message: { ts: click.message.ts, thread_ts: click.message.thread_ts } } : {}),
+  };
+}
+
+/** The actor, whose ticket change also marks the click applied in its own transaction. */
+function actingOnce(ctx: SlackContext, userId: string, applied: InTransactionHook): TicketContext {
+  const actor = asActor(ctx.services, userId);
+  return {
+    ...actor,
+    hooks: { inTransaction: [...actor.hooks.inTransaction, applied], afterCommit: actor.hooks.afterCommit },
+  };
+}
+
+/**
+ * The shape of every button on a ticket (card or App Home): record the click, acknowledge it,
+ * then apply it from the inbox (src/slack/inbox.ts): read the ticket and the version it showed
+ * from the block, act as the clicking user, and explain a refusal. The change and the click's
+ * "applied" mark commit together, so a click is applied once even when a crash makes another
+ * process apply it again. The card itself is updated by the after-commit hook.
  */
 export function cardAction(
   ctx: SlackContext,
+  actionId: string,
   act: (actor: TicketContext, target: CardTarget, click: CardClick) => Promise<unknown>,
 ) {
-  return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    await ack();
-    const click = cardClickSchema.parse(body);
+  const kind = `card:${actionId}`;
+  ctx.inbox.on(kind, async (payload, applied, entry) => {
+    const click = storedClickSchema.parse(payload);
     const action = click.actions[0]!;
     const where = parseTicketActionsBlockId(action.block_id);
     if (!where) return;
+    try {
+      await act(actingOnce(ctx, click.user.id, applied), { ...where, action }, click);
+    } catch (error) {
+      // Applied elsewhere already, or the database is away (the inbox tries again): nothing to say.
+      if (error instanceof AlreadyApplied || isDatabaseUnavailable(error)) throw error;
+      if (await entry.appliedElsewhere()) return;
+      // Redraw the card too: a refused pick in its user select must not stay on screen.
+      void ctx.publisher.refreshCard(where.ticketId);
+      await explainRefusal(ctx, click, error);
+    } finally {
+      // Likewise the App Home the click came from, refused or not.
+      if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
+    }
+  });
+  return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const click = storedClick(body);
+    const action = click.actions[0]!;
+    if (!parseTicketActionsBlockId(action.block_id)) {
+      await ack();
+      return;
+    }
+    // Recorded before the ack: once Slack has it, nothing sends the click again.
+    // An interaction has no id of its own; its trigger_id is unique to it.
+    const key = `action:${click.trigger_id ?? `${click.user.id}:${action.action_ts ?? Date.now()}`}`;
+    let id: number | null;
+    try {
+      id = await ctx.inbox.record(kind, key, click);
+    } catch (error) {
+      await ack();
+      ctx.logger.error({ err: error, action: actionId }, 'click not recorded: the database did not take it');
+      await tellWhereClicked(ctx, body, (t) => t('refused.tryAgain'));
+      return;
+    }
+    await ack();
+    // Null: Slack delivered this click before, and it is applied (or being applied) already.
     // After the ack, the click waits its turn with the other background work: under a burst,
     // acks stay fast and the clicks are applied in order a little later.
-    void ctx.background.run(
-      'card action',
-      async () => {
-        try {
-          await act(asActor(ctx.services, click.user.id), { ...where, action }, click);
-        } catch (error) {
-          // Redraw the card too: a refused pick in its user select must not stay on screen.
-          void ctx.publisher.refreshCard(where.ticketId);
-          await explainRefusal(ctx, body, error);
-        } finally {
-          // Likewise the App Home the click came from, refused or not.
-          if (click.view?.type === 'home') void ctx.publisher.showHome(click.user.id);
-        }
-      },
-      { ticketId: where.ticketId, action: action.action_id },
-    );
+    if (id !== null) void ctx.inbox.apply(id, kind, click);
   };
 }

@@ -7,7 +7,7 @@ import { cardAction } from './cardAction.js';
 export function register(app: App, ctx: SlackContext): void {
   app.action(
     ACTION_ASSIGN,
-    cardAction(ctx, (actor, { ticketId, version, action }) =>
+    cardAction(ctx, ACTION_ASSIGN, (actor, { ticketId, version, action }) =>
       assignTicket(actor, { ticketId, technicianId: action.selected_user ?? null, expectedVersion: version }),
     ),
   );

@@ -7,7 +7,7 @@ import { cardAction } from './cardAction.js';
 export function register(app: App, ctx: SlackContext): void {
   app.action(
     ACTION_CLOSE,
-    cardAction(ctx, (actor, { ticketId, version }) =>
+    cardAction(ctx, ACTION_CLOSE, (actor, { ticketId, version }) =>
       changeStatus(actor, { ticketId, status: 'closed', expectedVersion: version }),
     ),
   );

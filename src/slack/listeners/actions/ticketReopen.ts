@@ -7,7 +7,7 @@ import { cardAction } from './cardAction.js';
 export function register(app: App, ctx: SlackContext): void {
   app.action(
     ACTION_REOPEN,
-    cardAction(ctx, (actor, { ticketId, version }) =>
+    cardAction(ctx, ACTION_REOPEN, (actor, { ticketId, version }) =>
       reopenTicket(actor, { ticketId, expectedVersion: version }),
     ),
   );

@@ -7,7 +7,7 @@ import { cardAction } from './cardAction.js';
 export function register(app: App, ctx: SlackContext): void {
   app.action(
     ACTION_START,
-    cardAction(ctx, (actor, { ticketId, version }) =>
+    cardAction(ctx, ACTION_START, (actor, { ticketId, version }) =>
       changeStatus(actor, { ticketId, status: 'in_progress', expectedVersion: version }),
     ),
   );

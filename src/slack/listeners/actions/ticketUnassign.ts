@@ -8,7 +8,7 @@ import { cardAction } from './cardAction.js';
 export function register(app: App, ctx: SlackContext): void {
   app.action(
     ACTION_UNASSIGN,
-    cardAction(ctx, (actor, { ticketId, version }) =>
+    cardAction(ctx, ACTION_UNASSIGN, (actor, { ticketId, version }) =>
       assignTicket(actor, { ticketId, technicianId: null, expectedVersion: version }),
     ),
   );
