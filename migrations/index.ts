@@ -11,6 +11,7 @@ import * as cardAnnouncement from './20261202030000-card-announcement.js';
 import * as webSessions from './20261202050000-web-sessions.js';
 import * as slackBookkeeping from './20261203010000-slack-bookkeeping.js';
 import * as slackInbox from './20261203050000-slack-inbox.js';
+import * as cardVersionsAndHomes from './20261203060000-card-versions-and-homes.js';
 
 export interface Migration {
   name: string;
@@ -33,4 +34,5 @@ export const migrations: Migration[] = [
   { name: '20261202050000-web-sessions', ...webSessions },
   { name: '20261203010000-slack-bookkeeping', ...slackBookkeeping },
   { name: '20261203050000-slack-inbox', ...slackInbox },
+  { name: '20261203060000-card-versions-and-homes', ...cardVersionsAndHomes },
 ];

@@ -25,6 +25,8 @@ export interface Ticketbot {
   services: TicketServices;
   /** The Slack side, when Slack is configured. */
   slack: SlackHandle | undefined;
+  /** The email side: the outbox, its drain and the digest. */
+  notifications: NotificationsHandle;
   /** Stops taking work, lets in-flight work finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -173,5 +175,5 @@ export async function startTicketbot(
     })();
     return stopping;
   };
-  return { url, db, services, slack, stop };
+  return { url, db, services, slack, notifications: notifications!, stop };
 }

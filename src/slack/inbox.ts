@@ -101,13 +101,15 @@ export class Inbox {
 
   /**
    * Records a request before it is acknowledged (throws when the database cannot take it: then it
-   * must not be acknowledged as received). Null: `key` was recorded before (a redelivery).
+   * must not be acknowledged as received). Null: `key` was recorded before (a redelivery). A
+   * ticket's requests are applied in the order they were recorded.
    */
-  record(kind: string, key: string, payload: unknown): Promise<number | null> {
+  record(kind: string, key: string, ticketId: number, payload: unknown): Promise<number | null> {
     const now = new Date();
     return recordDelivery(this.db, {
       key,
       kind,
+      orderKey: `ticket:${ticketId}`,
       payload,
       claimedBy: this.processId,
       claimUntil: new Date(now.getTime() + this.claimMs),

@@ -42,6 +42,8 @@ export interface SlackHandle {
   catchUpCards(): Promise<number>;
   /** Applies the acknowledged clicks and events nobody holds any more (as the heartbeat's round does). */
   catchUpInbox(): Promise<number>;
+  /** Brings up to date the cards whose update was left unfinished (as the catch-up's round does). */
+  catchUpCardUpdates(): Promise<number>;
   /**
    * Resolves once the work already acknowledged to Slack (listeners still running, the cards,
    * DMs and App Homes they set off) has finished: what shutdown waits for, without stopping.
@@ -228,7 +230,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const catchUp =
     every > 0
       ? setInterval(() => {
-          catchingUp = background.run('card catch-up', () => catchUpCards(ctx));
+          catchingUp = background.run('card catch-up', async () => {
+            await catchUpCards(ctx);
+            await ctx.publisher.catchUpCardUpdates();
+          });
         }, every)
       : undefined;
   catchUp?.unref();
@@ -243,6 +248,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   return {
     catchUpCards: () => catchUpCards(ctx),
     catchUpInbox: () => inbox.catchUp(),
+    catchUpCardUpdates: () => ctx.publisher.catchUpCardUpdates(),
     settled: () => background.idle(),
     addressBook: directory,
     teamId: identity?.team_id,

@@ -10,6 +10,7 @@ import { listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
   type TicketView,
+  ticketVersion,
   unclosedTicketsAssignedTo,
   unclosedTicketsRequestedBy,
 } from '../tickets/queries.js';
@@ -21,6 +22,16 @@ import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
 import { isConversationRefused, retryAfterOf } from './slackErrors.js';
 import { cardOf, type MessageLocation, postedCard, recordCardLocation } from './store/cards.js';
+import {
+  cardsOwedAnUpdate,
+  homeOpenedAt,
+  recordCardShown,
+  recordHomeOpened,
+  releaseCardUpdate,
+  renewCardUpdate,
+  shownVersion,
+  takeCardUpdate,
+} from './store/cardVersions.js';
 
 /**
  * Everything ticketbot shows in Slack that is derived from the database: ticket cards,
@@ -33,6 +44,13 @@ import { cardOf, type MessageLocation, postedCard, recordCardLocation } from './
  * saves a views.publish (and its queries) per change for everyone else.
  */
 const HOME_WATCH_MS = 30 * 60 * 1000;
+/** How often one person's opening of their App Home is written down for the other replicas. */
+const HOME_RECORD_EVERY_MS = 60 * 1000;
+/**
+ * How long a process holds a card's update without renewing it (it renews every third of that
+ * while the call is under way): when it dies, another process may update the card after this.
+ */
+const CARD_UPDATE_HOLD_MS = 30 * 1000;
 
 /**
  * A rate-limited card post is tried again after Slack's Retry-After when that is this short, a
@@ -152,6 +170,7 @@ export class Publisher {
         });
         const posted = { channel: result.channel ?? channelId, ts: result.ts! };
         await recordCardLocation(this.db, view.ticket.id, posted.channel, posted.ts);
+        await recordCardShown(this.db, view.ticket.id, view.ticket.version);
         return { posted };
       } catch (error) {
         if (isConversationRefused(error)) return { refused: channelId };
@@ -209,35 +228,101 @@ export class Publisher {
     return undefined;
   }
 
-  /** Brings a ticket's card up to date (in the background, one update at a time per ticket). */
+  /**
+   * Brings a ticket's card up to date (in the background, coalesced per ticket in this process).
+   * Across processes one holds the card's update at a time (slack_card_versions), and sends only
+   * a version newer than the card shows: a card never goes back in time, whichever replica
+   * renders it. A process that finds the update held leaves it to the holder, which looks at the
+   * ticket again after letting it go.
+   */
   refreshCard(ticketId: number): Promise<void> {
-    return this.background.runLatest(
-      `card:${ticketId}`,
-      'update card',
-      async () => {
-        const card = postedCard(await cardOf(this.db, ticketId));
-        if (!card) return;
-        const rendered = await this.cardFor(ticketId);
-        if (!rendered) return;
+    return this.background.runLatest(`card:${ticketId}`, 'update card', () => this.updateCard(ticketId), {
+      ticketId,
+    });
+  }
+
+  private async updateCard(ticketId: number): Promise<void> {
+    for (;;) {
+      const card = postedCard(await cardOf(this.db, ticketId));
+      if (!card) return;
+      if (!(await takeCardUpdate(this.db, ticketId, CARD_UPDATE_HOLD_MS))) return;
+      let sent: number;
+      try {
+        sent = await this.sendCardUpdate(ticketId, card);
+      } catch (error) {
+        // Slack failed it (or the database): the catch-up brings the card up to date later.
+        await releaseCardUpdate(this.db, ticketId, true).catch(() => undefined);
+        throw error;
+      }
+      // Let go first, then look again: a change committed meanwhile either finds the update free
+      // or is seen here.
+      const current = await ticketVersion(this.db, ticketId);
+      if (current === null || current <= sent) return;
+    }
+  }
+
+  /** Sends the card as the ticket is now, unless it shows that already; the version it shows. */
+  private async sendCardUpdate(ticketId: number, card: MessageLocation): Promise<number> {
+    const renew = setInterval(() => {
+      renewCardUpdate(this.db, ticketId, CARD_UPDATE_HOLD_MS).catch((error: unknown) =>
+        this.logger.warn({ err: error, ticketId }, 'could not keep holding the card update'),
+      );
+    }, CARD_UPDATE_HOLD_MS / 3);
+    renew.unref();
+    try {
+      const [rendered, shown] = await Promise.all([this.cardFor(ticketId), shownVersion(this.db, ticketId)]);
+      if (!rendered) {
+        await releaseCardUpdate(this.db, ticketId, false);
+        return Number.POSITIVE_INFINITY;
+      }
+      const version = rendered.view.ticket.version;
+      if (shown === null || shown < version)
         await this.client.chat.update({ channel: card.channel, ts: card.ts, ...rendered.card });
-      },
-      { ticketId },
-    );
+      await recordCardShown(this.db, ticketId, version);
+      return Math.max(version, shown ?? 0);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** Cards whose update was left unfinished (Slack failed it, its process died): brought up to date. */
+  async catchUpCardUpdates(limit = 20): Promise<number> {
+    const owed = await cardsOwedAnUpdate(this.db, limit);
+    await Promise.all(owed.map((ticketId) => this.refreshCard(ticketId)));
+    return owed.length;
   }
 
   /** Someone is looking at their App Home (they opened it or clicked in it): draw it now. */
   showHome(userId: string): Promise<void> {
-    this.homesOpen.set(userId, Date.now());
+    const now = Date.now();
+    const recorded = this.homesOpen.get(userId);
+    this.homesOpen.set(userId, now);
+    // Every replica redraws it on a change; written at most once a minute per person.
+    if (recorded === undefined || now - recorded > HOME_RECORD_EVERY_MS) {
+      void this.background.run(
+        'record app home opened',
+        () => recordHomeOpened(this.db, userId, new Date(now)),
+        {
+          slackUser: userId,
+        },
+      );
+    }
     return this.publishHome(userId);
   }
 
-  /** After a change: redraws the App Home of someone who opened it lately; others are drawn when they open it. */
-  refreshHome(userId: string): Promise<void> {
-    const opened = this.homesOpen.get(userId);
-    if (opened === undefined) return Promise.resolve();
-    if (Date.now() - opened > HOME_WATCH_MS) {
+  /**
+   * After a change: redraws the App Home of someone who opened it lately, through whichever
+   * replica (slack_home_views); others are drawn when they open it.
+   */
+  async refreshHome(userId: string): Promise<void> {
+    const known = this.homesOpen.get(userId);
+    const opened =
+      known !== undefined && Date.now() - known <= HOME_WATCH_MS
+        ? known
+        : (await homeOpenedAt(this.db, userId))?.getTime();
+    if (opened === undefined || Date.now() - opened > HOME_WATCH_MS) {
       this.homesOpen.delete(userId);
-      return Promise.resolve();
+      return;
     }
     return this.publishHome(userId);
   }

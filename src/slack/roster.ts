@@ -5,12 +5,12 @@ import { listTechnicians } from '../tickets/index.js';
 import type { RosterEntry } from './blocks/newTicketModal.js';
 import type { UserDirectory } from './directory.js';
 
-const REFRESH_MS = 60_000;
+const REFRESH_MS = 5_000;
 
 /**
  * The technician roster kept in memory for the new-ticket modal: the trigger_id expires after
  * 3 s, so the modal opens from this copy instead of a query. Reloaded after each roster change
- * here and every minute (other replicas' changes); the domain checks the pick anyway.
+ * here and every five seconds (other replicas' changes); the domain checks the pick anyway.
  */
 export class RosterCache {
   private entries: RosterEntry[] = [];

@@ -5,6 +5,8 @@ import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
 import { latestEvent, readTicket, usersById } from './statements.js';
 
+export { ticketVersion } from './statements.js';
+
 // Questions the Slack layer and others ask about tickets. No rules here: those live in the
 // commands (createTicket, changeStatus…); these only fetch what a view needs. Where a ticket is
 // in Slack is Slack's own bookkeeping (src/slack/store/).

@@ -116,3 +116,11 @@ export async function usersById(
   const users = rows.map((row) => fromRow(db.models.User, row));
   return new Map(users.map((user) => [user.id, user]));
 }
+
+/** The ticket's version now (null: no such ticket): what a card showing it must not fall behind. */
+export async function ticketVersion(db: Database, ticketId: number): Promise<number | null> {
+  const [row] = await sqlReadOnce<{ version: number }>(db, 'SELECT version FROM tickets WHERE id = ?', [
+    ticketId,
+  ]);
+  return row ? Number(row.version) : null;
+}

@@ -41,6 +41,8 @@ export class SlackTestApp {
   constructor(
     readonly bot: Ticketbot,
     readonly slack: FakeSlack,
+    /** False when the test Slack is shared with other replicas and outlives this one. */
+    private readonly ownsSlack = true,
   ) {}
 
   get eventsUrl(): string {
@@ -289,7 +291,7 @@ export class SlackTestApp {
 
   async stop(): Promise<void> {
     await this.bot.stop();
-    await this.slack.stop();
+    if (this.ownsSlack) await this.slack.stop();
   }
 }
 
@@ -297,6 +299,17 @@ export interface SlackTestAppOptions {
   /** Sets the test Slack up before ticketbot first talks to it (a user, a failure at start-up). */
   beforeStart?: (slack: FakeSlack) => void;
   start?: StartOptions;
+  /** Another replica's test Slack: both talk to one Slack, as replicas of one app do. */
+  slack?: FakeSlack;
+}
+
+/** The workspace's people every test Slack knows. */
+function addPeople(slack: FakeSlack): void {
+  slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
+  slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });
+  slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
+  slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
+  slack.addUser(FRENCH_USER, { name: 'Françoise', locale: 'fr-FR' });
 }
 
 export async function startSlackTestApp(
@@ -305,12 +318,9 @@ export async function startSlackTestApp(
   logger: Logger = createLogger('silent'),
   options: SlackTestAppOptions = {},
 ): Promise<SlackTestApp> {
-  const slack = await FakeSlack.start();
-  slack.addUser(REQUESTER, { name: 'Rita Requester', email: 'rita@example.com', locale: 'en-US' });
-  slack.addUser(TECHNICIAN, { name: 'Tom Tech', locale: 'en-GB' });
-  slack.addUser(SECOND_TECHNICIAN, { name: 'Tess Tech', locale: 'en-US' });
-  slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
-  slack.addUser(FRENCH_USER, { name: 'Françoise', locale: 'fr-FR' });
+  const shared = options.slack;
+  const slack = shared ?? (await FakeSlack.start());
+  if (!shared) addPeople(slack);
   options.beforeStart?.(slack);
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -332,9 +342,9 @@ export async function startSlackTestApp(
       inboxTimer: false,
       ...options.start,
     });
-    return new SlackTestApp(bot, slack);
+    return new SlackTestApp(bot, slack, !shared);
   } catch (error) {
-    await slack.stop();
+    if (!shared) await slack.stop();
     throw error;
   }
 }

@@ -20,14 +20,32 @@ export interface InboxEntry {
  */
 export async function recordDelivery(
   db: Database,
-  entry: { key: string; kind: string; payload: unknown; claimedBy: string; claimUntil: Date; now: Date },
+  entry: {
+    key: string;
+    kind: string;
+    /** What it must be applied in order with (`ticket:<id>`). */
+    orderKey: string;
+    payload: unknown;
+    claimedBy: string;
+    claimUntil: Date;
+    now: Date;
+  },
 ): Promise<number | null> {
   const ignore = db.dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
   const result = await sqlWriteOnce(
     db,
-    `${ignore} INTO slack_inbox (delivery_key, kind, payload, received_at, claimed_by, claim_until, attempts)
-     VALUES (?, ?, ?, ?, ?, ?, 0)`,
-    [entry.key, entry.kind, JSON.stringify(entry.payload), entry.now, entry.claimedBy, entry.claimUntil],
+    `${ignore} INTO slack_inbox
+       (delivery_key, kind, order_key, payload, received_at, claimed_by, claim_until, attempts)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
+    [
+      entry.key,
+      entry.kind,
+      entry.orderKey,
+      JSON.stringify(entry.payload),
+      entry.now,
+      entry.claimedBy,
+      entry.claimUntil,
+    ],
   );
   return result.affectedRows === 1 ? Number(result.insertId) : null;
 }
@@ -88,8 +106,11 @@ export async function renewClaims(db: Database, claimedBy: string, until: Date):
 
 /**
  * Claims up to `limit` entries nobody holds any more (their process stopped renewing its claims,
- * or an attempt failed and its retry is due), oldest first. The UPDATE repeats the conditions, so
- * of two processes reading the same rows each keeps only those it updated itself.
+ * or an attempt failed and its retry is due), oldest first, one ticket's in the order they
+ * arrived: an entry waits while an older one for its ticket is held elsewhere or waits for its
+ * retry. Each UPDATE repeats the conditions, so of two processes reading the same rows each keeps
+ * only those it updated itself, and one that misses a ticket's oldest entry leaves the ticket's
+ * later ones alone.
  */
 export async function claimWaiting(
   db: Database,
@@ -98,22 +119,32 @@ export async function claimWaiting(
   now: Date,
   limit: number,
 ): Promise<InboxEntry[]> {
-  const waiting = await sqlReadOnce<{ id: number }>(
+  const waiting = await sqlReadOnce<{ id: number; orderKey: string | null }>(
     db,
-    `SELECT id FROM slack_inbox
-     WHERE applied_at IS NULL AND failed_reason IS NULL AND claim_until < ?
-     ORDER BY id LIMIT ?`,
-    [now, limit],
+    `SELECT c.id AS id, c.order_key AS orderKey FROM slack_inbox c
+     WHERE c.applied_at IS NULL AND c.failed_reason IS NULL AND c.claim_until < ?
+       AND NOT EXISTS (
+         SELECT 1 FROM slack_inbox o
+         WHERE o.order_key = c.order_key AND o.id < c.id
+           AND o.applied_at IS NULL AND o.failed_reason IS NULL AND o.claim_until >= ?)
+     ORDER BY c.id LIMIT ?`,
+    [now, now, limit],
   );
   const claimed: InboxEntry[] = [];
-  for (const { id } of waiting) {
+  const skipped = new Set<string>();
+  for (const { id, orderKey } of waiting) {
+    if (orderKey !== null && skipped.has(orderKey)) continue;
     const result = await sqlWriteOnce(
       db,
       `UPDATE slack_inbox SET claimed_by = ?, claim_until = ?
        WHERE id = ? AND applied_at IS NULL AND failed_reason IS NULL AND claim_until < ?`,
       [claimedBy, until, Number(id), now],
     );
-    if (result.affectedRows !== 1) continue;
+    if (result.affectedRows !== 1) {
+      // Another process took it: that ticket's later entries are its to apply after it.
+      if (orderKey !== null) skipped.add(orderKey);
+      continue;
+    }
     const [row] = await sqlReadOnce<{ kind: string; payload: string; attempts: number }>(
       db,
       'SELECT kind, payload, attempts FROM slack_inbox WHERE id = ?',

@@ -99,7 +99,8 @@ export function cardAction(
   return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const click = storedClick(body);
     const action = click.actions[0]!;
-    if (!parseTicketActionsBlockId(action.block_id)) {
+    const where = parseTicketActionsBlockId(action.block_id);
+    if (!where) {
       await ack();
       return;
     }
@@ -108,7 +109,7 @@ export function cardAction(
     const key = `action:${click.trigger_id ?? `${click.user.id}:${action.action_ts ?? Date.now()}`}`;
     let id: number | null;
     try {
-      id = await ctx.inbox.record(kind, key, click);
+      id = await ctx.inbox.record(kind, key, where.ticketId, click);
     } catch (error) {
       await ack();
       ctx.logger.error({ err: error, action: actionId }, 'click not recorded: the database did not take it');

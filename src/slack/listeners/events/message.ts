@@ -1,6 +1,7 @@
 import type { App, ReceiverEvent } from '@slack/bolt';
 import { z } from 'zod';
 import type { SlackContext } from '../../context.js';
+import { findCommentBySlackMessage, ticketIdOfCard } from '../../store/cards.js';
 import { recordDeletion, recordDeletionOf, recordEdit, recordReply } from '../../threadReplies.js';
 
 const message = z.object({
@@ -48,6 +49,17 @@ function concernsAReply(e: MessageEvent): boolean {
   return REPLY_SUBTYPES.has(e.subtype) && isReply(e);
 }
 
+/** The ticket whose card thread the event is in (a deletion without its message: the comment's). */
+async function ticketOfThreadEvent(ctx: SlackContext, e: MessageEvent): Promise<number | null> {
+  const db = ctx.services.db;
+  const m =
+    e.subtype === 'message_changed' ? e.message : e.subtype === 'message_deleted' ? e.previous_message : e;
+  if (m?.thread_ts) return ticketIdOfCard(db, e.channel, m.thread_ts);
+  if (e.subtype === 'message_deleted' && e.deleted_ts)
+    return (await findCommentBySlackMessage(db, e.channel, e.deleted_ts))?.ticketId ?? null;
+  return null;
+}
+
 /** The inbox entry each recorded event body got (null: Slack delivered it before). */
 const recorded = new WeakMap<object, { id: number; payload: z.infer<typeof storedSchema> } | null>();
 
@@ -61,8 +73,11 @@ export async function recordThreadEvent(ctx: SlackContext, event: ReceiverEvent)
   if (!callback.success) return;
   const parsed = eventSchema.safeParse(callback.data.event);
   if (!parsed.success || !concernsAReply(parsed.data)) return;
+  const ticketId = await ticketOfThreadEvent(ctx, parsed.data);
+  // Not in a ticket card's thread: nothing to record, nothing to apply.
+  if (ticketId === null) return;
   const payload = { event: parsed.data, retried: Boolean(event.retryNum) };
-  const id = await ctx.inbox.record(INBOX_KIND, `event:${callback.data.event_id}`, payload);
+  const id = await ctx.inbox.record(INBOX_KIND, `event:${callback.data.event_id}`, ticketId, payload);
   recorded.set(event.body, id === null ? null : { id, payload });
 }
 
