@@ -1,4 +1,5 @@
 import { Op, QueryTypes, type Transaction } from 'sequelize';
+import { DELETE_BATCH_ROWS, deleteInBatches } from '../db/deleteInBatches.js';
 import { type Database, writeAlone } from '../db/index.js';
 import { type EmailOutbox, FINAL_OUTBOX_STATUSES } from '../db/models/emailOutbox.js';
 import { runInTransaction } from '../db/transaction.js';
@@ -304,12 +305,16 @@ export class OutboxQueue {
     );
   }
 
-  /** Deletes sent, dead and skipped rows last touched before `before` (EMAIL_RETENTION_DAYS). */
-  async purge(before: Date): Promise<number> {
-    return this.write(() =>
-      this.db.models.EmailOutbox.destroy({
-        where: { status: [...FINAL_OUTBOX_STATUSES], updatedAt: { [Op.lt]: before } },
-      }),
+  /**
+   * Deletes sent, dead and skipped rows last touched before `before` (EMAIL_RETENTION_DAYS), in
+   * batches of `batchSize` rows per statement (src/db/deleteInBatches.ts says why).
+   */
+  async purge(before: Date, batchSize = DELETE_BATCH_ROWS): Promise<number> {
+    return deleteInBatches(
+      this.db,
+      this.db.models.EmailOutbox,
+      { status: [...FINAL_OUTBOX_STATUSES], updatedAt: { [Op.lt]: before } },
+      batchSize,
     );
   }
 
