@@ -1,4 +1,5 @@
 import type { QueryInterface } from 'sequelize';
+import { addFulltextIndexIfSupported, hasIndex, TITLE_FULLTEXT_INDEX } from '../src/db/fulltext.js';
 
 // Indexes the status page needs to stay fast at 100k tickets: every list variant is an
 // ordered range over one index (newest activity first, keyset pagination), and the summary
@@ -16,14 +17,14 @@ export async function up(qi: QueryInterface): Promise<void> {
   await qi.addIndex('tickets', ['closed_at', 'technician_id'], { name: 'tickets_closed_technician' });
   // Average rating per technician over recent ratings, read from the index alone.
   await qi.addIndex('ratings', ['created_at', 'technician_id', 'score'], { name: 'ratings_recent_scores' });
-  if (qi.sequelize.getDialect() !== 'sqlite') {
-    // Word search on titles; SQLite falls back to LIKE (it has no FULLTEXT outside FTS tables).
-    await qi.sequelize.query('ALTER TABLE tickets ADD FULLTEXT INDEX tickets_title_fulltext (title)');
-  }
+  // Word search on titles, where the server can make it (src/db/fulltext.ts); SQLite, and a server
+  // without FULLTEXT, fall back to LIKE (SQLite has no FULLTEXT outside FTS tables).
+  await addFulltextIndexIfSupported(qi, 'tickets', TITLE_FULLTEXT_INDEX, 'title');
 }
 
 export async function down(qi: QueryInterface): Promise<void> {
-  if (qi.sequelize.getDialect() !== 'sqlite') await qi.removeIndex('tickets', 'tickets_title_fulltext');
+  if (await hasIndex(qi, 'tickets', TITLE_FULLTEXT_INDEX))
+    await qi.removeIndex('tickets', TITLE_FULLTEXT_INDEX);
   await qi.removeIndex('ratings', 'ratings_recent_scores');
   await qi.removeIndex('tickets', 'tickets_closed_technician');
   await qi.removeIndex('tickets', 'tickets_requester_activity');

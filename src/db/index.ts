@@ -83,16 +83,6 @@ export function createSequelize(url: string, options: DatabaseOptions = {}): Seq
     dialectOptions: { supportBigNumbers: true, connectTimeout: 10_000 },
     define: { underscored: true, charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
   });
-  // Every transaction runs READ COMMITTED (see runInTransaction). Set once per connection here
-  // rather than by Sequelize before each transaction, which costs a round trip every time.
-  sequelize.addHook('afterConnect', async (connection) => {
-    const raw = connection as { query(sql: string, done: (error: Error | null) => void): void };
-    await new Promise<void>((resolve, reject) =>
-      raw.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (error) =>
-        error ? reject(error) : resolve(),
-      ),
-    );
-  });
   return sequelize;
 }
 

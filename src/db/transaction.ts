@@ -93,8 +93,14 @@ export async function runInTransaction<T>(
   db: Database,
   work: (transaction: Transaction) => Promise<T>,
 ): Promise<T> {
-  // MySQL connections are set to READ COMMITTED when they open (src/db/index.ts).
-  const options = db.dialect === 'sqlite' ? { type: Transaction.TYPES.IMMEDIATE } : {};
+  // MySQL: READ COMMITTED is asked of each transaction (SET TRANSACTION ISOLATION LEVEL, sent
+  // right before its START TRANSACTION on the same connection), not set once on the session: a
+  // pooler that hands transactions to whichever server connection is free (ProxySQL's
+  // multiplexing, a proxy in transaction mode) does not carry session settings with them.
+  const options =
+    db.dialect === 'sqlite'
+      ? { type: Transaction.TYPES.IMMEDIATE }
+      : { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
   for (let attempt = 1; ; attempt++) {
     let committing = false;
     const unit = async (transaction: Transaction) => {

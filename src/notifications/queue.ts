@@ -1,4 +1,5 @@
-import { Op, QueryTypes } from 'sequelize';
+import { Op, QueryTypes, type Transaction } from 'sequelize';
+import { DELETE_BATCH_ROWS, deleteInBatches } from '../db/deleteInBatches.js';
 import { type Database, writeAlone } from '../db/index.js';
 import { type EmailOutbox, FINAL_OUTBOX_STATUSES } from '../db/models/emailOutbox.js';
 import { runInTransaction } from '../db/transaction.js';
@@ -26,7 +27,7 @@ export interface OutboxRow {
   leaseExpiresAt: Date;
 }
 
-interface RawOutboxRow {
+export interface RawOutboxRow {
   id: number | string;
   ticket_id: number | string | null;
   recipient: string | null;
@@ -105,8 +106,8 @@ export class OutboxQueue {
     leaseExpiresAt: Date,
   ): Promise<RawOutboxRow[]> {
     return runInTransaction(this.db, async (transaction) => {
-      const found = await this.db.sequelize.query<RawOutboxRow>(
-        `SELECT ${COLUMNS} FROM email_outbox
+      const found = await this.db.sequelize.query<{ id: number | string }>(
+        `SELECT id FROM email_outbox
           WHERE ${DUE}
           ORDER BY available_at, id
           LIMIT :limit
@@ -114,15 +115,52 @@ export class OutboxQueue {
         { replacements: { now, limit }, type: QueryTypes.SELECT, transaction },
       );
       if (found.length === 0) return [];
-      await this.db.sequelize.query(
-        `UPDATE email_outbox
-            SET status = 'sending', lease_owner = :owner, lease_expires_at = :leaseExpiresAt,
-                attempts = attempts + 1, updated_at = :now
-          WHERE id IN (:ids)`,
-        { replacements: { owner, leaseExpiresAt, now, ids: found.map((row) => row.id) }, transaction },
+      return this.leaseIfDue(
+        owner,
+        found.map((row) => Number(row.id)),
+        now,
+        leaseExpiresAt,
+        transaction,
       );
-      return found.map((row) => ({ ...row, attempts: Number(row.attempts) + 1 }));
     });
+  }
+
+  /**
+   * Leases those of `ids` that are still due, and returns only the rows this UPDATE leased. The
+   * UPDATE checks again that each row is due rather than trusting the SELECT that found it: on
+   * Galera, SELECT … FOR UPDATE locks rows on one node only and there are no gap locks across
+   * nodes, so a row another node's drainer claimed meanwhile may still be among `ids`
+   * (https://mariadb.com/kb/en/mariadb-galera-cluster-known-limitations/). What the UPDATE did not
+   * change is read back as not ours: the rows are read by this claim's own lease, not by `ids`.
+   */
+  async leaseIfDue(
+    owner: string,
+    ids: number[],
+    now: Date,
+    leaseExpiresAt: Date,
+    transaction?: Transaction,
+  ): Promise<RawOutboxRow[]> {
+    if (ids.length === 0) return [];
+    await this.db.sequelize.query(
+      `UPDATE email_outbox
+          SET status = 'sending', lease_owner = :owner, lease_expires_at = :leaseExpiresAt,
+              attempts = attempts + 1, updated_at = :now
+        WHERE id IN (:ids) AND (${DUE})`,
+      {
+        replacements: { owner, leaseExpiresAt: this.dbDate(leaseExpiresAt), now: this.dbDate(now), ids },
+        transaction,
+      },
+    );
+    return this.db.sequelize.query<RawOutboxRow>(
+      `SELECT ${COLUMNS} FROM email_outbox
+        WHERE id IN (:ids) AND status = 'sending' AND lease_owner = :owner AND lease_expires_at = :leaseExpiresAt
+        ORDER BY available_at, id`,
+      {
+        replacements: { owner, leaseExpiresAt: this.dbDate(leaseExpiresAt), ids },
+        type: QueryTypes.SELECT,
+        transaction,
+      },
+    );
   }
 
   /**
@@ -267,12 +305,16 @@ export class OutboxQueue {
     );
   }
 
-  /** Deletes sent, dead and skipped rows last touched before `before` (EMAIL_RETENTION_DAYS). */
-  async purge(before: Date): Promise<number> {
-    return this.write(() =>
-      this.db.models.EmailOutbox.destroy({
-        where: { status: [...FINAL_OUTBOX_STATUSES], updatedAt: { [Op.lt]: before } },
-      }),
+  /**
+   * Deletes sent, dead and skipped rows last touched before `before` (EMAIL_RETENTION_DAYS), in
+   * batches of `batchSize` rows per statement (src/db/deleteInBatches.ts says why).
+   */
+  async purge(before: Date, batchSize = DELETE_BATCH_ROWS): Promise<number> {
+    return deleteInBatches(
+      this.db,
+      this.db.models.EmailOutbox,
+      { status: [...FINAL_OUTBOX_STATUSES], updatedAt: { [Op.lt]: before } },
+      batchSize,
     );
   }
 

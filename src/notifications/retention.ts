@@ -1,5 +1,6 @@
 import { Op } from 'sequelize';
-import { type Database, writeAlone } from '../db/index.js';
+import { DELETE_BATCH_ROWS, deleteInBatches } from '../db/deleteInBatches.js';
+import type { Database } from '../db/index.js';
 import type { OutboxQueue } from './queue.js';
 
 /**
@@ -9,21 +10,27 @@ import type { OutboxQueue } from './queue.js';
  * against the weekend between Friday's and Monday's) removing it would silently shorten that
  * period to 24 h. Returns how many emails were removed.
  */
-export async function purgeExpired(db: Database, queue: OutboxQueue, before: Date): Promise<number> {
-  const purged = await queue.purge(before);
+export async function purgeExpired(
+  db: Database,
+  queue: OutboxQueue,
+  before: Date,
+  batchSize = DELETE_BATCH_ROWS,
+): Promise<number> {
+  const purged = await queue.purge(before, batchSize);
   const { JobRun } = db.models;
   const latest = (await JobRun.findAll({
     attributes: ['job', [db.sequelize.fn('MAX', db.sequelize.col('period')), 'period']],
     group: ['job'],
     raw: true,
   })) as unknown as Array<{ job: string; period: string }>;
-  await writeAlone(db, () =>
-    JobRun.destroy({
-      where: {
-        createdAt: { [Op.lt]: before },
-        [Op.not]: latest.length > 0 ? { [Op.or]: latest.map(({ job, period }) => ({ job, period })) } : {},
-      },
-    }),
+  await deleteInBatches(
+    db,
+    JobRun,
+    {
+      createdAt: { [Op.lt]: before },
+      [Op.not]: latest.length > 0 ? { [Op.or]: latest.map(({ job, period }) => ({ job, period })) } : {},
+    },
+    batchSize,
   );
   return purged;
 }

@@ -44,7 +44,7 @@ async function tablesOf(db: Database): Promise<string[]> {
   >;
   return names
     .map((name) => (typeof name === 'string' ? name : name.tableName))
-    .filter((name) => name !== 'schema_migrations' && name !== 'sqlite_sequence')
+    .filter((name) => !['schema_migrations', 'schema_migration_lease', 'sqlite_sequence'].includes(name))
     .sort();
 }
 

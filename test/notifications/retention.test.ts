@@ -56,4 +56,44 @@ describeEachDatabase('retention', (suite) => {
     const after = await suite.db.models.JobRun.findAll();
     expect(after.map((run) => run.period)).toEqual([before[1]!.period]);
   });
+
+  it('deletes in batches: no statement removes more than the batch, and only expired final rows go', async () => {
+    const { EmailOutbox } = suite.db.models;
+    await EmailOutbox.destroy({ where: {} });
+    const old = new Date(Date.now() - 30 * DAY);
+    const row = (i: number, status: string) => ({
+      ticketId: null,
+      recipient: `batch${i}@example.com`,
+      template: 'ticket_assigned',
+      data: '{}',
+      locale: 'en',
+      status,
+      idempotencyKey: `batch:${i}`,
+      availableAt: old,
+    });
+    await EmailOutbox.bulkCreate([
+      ...Array.from({ length: 7 }, (_, i) => row(i, i % 2 ? 'sent' : 'dead')),
+      row(7, 'pending'),
+      row(8, 'sending'),
+    ] as never);
+    await suite.db.sequelize.query('UPDATE email_outbox SET updated_at = :old', { replacements: { old } });
+    const batches: number[] = [];
+    EmailOutbox.addHook('beforeBulkDestroy', 'count-batches', (options) => {
+      const where = options.where as Record<symbol, Array<{ id?: number[] }>>;
+      const ids = Object.getOwnPropertySymbols(where).flatMap((key) =>
+        where[key]!.flatMap((p) => p.id ?? []),
+      );
+      batches.push(ids.length);
+    });
+    try {
+      expect(await purgeExpired(suite.db, new OutboxQueue(suite.db), new Date(Date.now() - DAY), 3)).toBe(7);
+    } finally {
+      EmailOutbox.removeHook('beforeBulkDestroy', 'count-batches');
+    }
+    expect(batches).toEqual([3, 3, 1]);
+    expect((await EmailOutbox.findAll({ order: [['id', 'ASC']] })).map((r) => r.status)).toEqual([
+      'pending',
+      'sending',
+    ]);
+  });
 });

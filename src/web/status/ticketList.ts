@@ -1,3 +1,4 @@
+import { hasTitleFulltext } from '../../db/fulltext.js';
 import type { Database } from '../../db/index.js';
 import type { Priority, Status } from '../../db/models/ticket.js';
 import { toDate } from '../../db/values.js';
@@ -155,7 +156,7 @@ export async function loadTicketPage(
   const conditions = await filterConditions(db, filters, scope);
   if (!conditions) return { tickets: [], unknownRequester: filters.requester };
   const { where, params } = conditions;
-  const search = filters.q ? titleSearch(filters.q, db.dialect) : undefined;
+  const search = filters.q ? titleSearch(filters.q, await hasTitleFulltext(db)) : undefined;
 
   const { byActivity, descending } = SORT_COLUMNS[filters.sort];
   const goingBack = Boolean(filters.before) && !filters.after;

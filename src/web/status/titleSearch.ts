@@ -1,9 +1,8 @@
-import type { Dialect } from '../../db/index.js';
 import { wordStartCondition, wordStartParams } from '../../db/values.js';
 
 // Title search: every typed word must begin a word of the title, case-insensitively
 // ("print" finds "Printer jams", "offline" finds "shows <offline>"). The LIKE form works
-// everywhere; on MySQL the FULLTEXT form finds rare words without reading the table (InnoDB
+// everywhere; on MySQL with the FULLTEXT index (optional: src/db/fulltext.ts) the FULLTEXT form finds rare words without reading the table (InnoDB
 // indexes words of 3+ letters, minus its stopwords, which are left to LIKE alone).
 
 const INNODB_STOPWORDS = new Set(
@@ -15,7 +14,7 @@ const INNODB_STOPWORDS = new Set(
 export interface TitleSearch {
   /** Conditions on `t.title` that decide a match on any dialect. */
   like: string[];
-  /** MySQL only: a FULLTEXT condition implied by `like`, there to narrow the rows read. */
+  /** With the FULLTEXT index only: a condition implied by `like`, there to narrow the rows read. */
   fulltext?: string;
   params: Record<string, string>;
 }
@@ -28,7 +27,7 @@ const SPACED_TITLE = WORD_OPENERS.reduce(
   't.title',
 );
 
-export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefined {
+export function titleSearch(q: string, fulltextIndex: boolean): TitleSearch | undefined {
   const words = [...new Set(q.toLowerCase().split(/[^\p{L}\p{N}]+/u))]
     .filter((word) => word !== '')
     .slice(0, 8);
@@ -38,8 +37,9 @@ export function titleSearch(q: string, dialect: Dialect): TitleSearch | undefine
     Object.assign(params, wordStartParams(`word${i}`, word));
     return wordStartCondition(SPACED_TITLE, `word${i}`);
   });
-  const indexed =
-    dialect === 'mysql' ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word)) : [];
+  const indexed = fulltextIndex
+    ? words.filter((word) => word.length >= 3 && !INNODB_STOPWORDS.has(word))
+    : [];
   if (indexed.length === 0) return { like, params };
   params.fulltext = indexed.map((word) => `+${word}*`).join(' ');
   return { like, params, fulltext: 'MATCH (t.title) AGAINST (:fulltext IN BOOLEAN MODE)' };
