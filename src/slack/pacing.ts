@@ -8,8 +8,9 @@
  * @slack/web-api, left to itself, pauses its whole request queue on any 429: a rate-limited
  * chat.update would hold back every views.publish and DM. So the pacer sits in the client's
  * `fetch`, below its queue: calls wait in one queue per method (per method and channel for
- * chat.postMessage), in the order they came, one at a time; a 429 stops only that queue for
- * Retry-After, and the call is sent again. A 429 means Slack did nothing (the same call again
+ * chat.postMessage), and start in the order they came: messages to one channel one at a time (so
+ * they land in order), other methods a few at once (so one slow call does not hold the others).
+ * A 429 stops only that queue for Retry-After, and the call is sent again. A 429 means Slack did nothing (the same call again
  * is safe, even a new card's post). The client never sees the 429, except for the methods given
  * as `passThrough`: views.open answers a trigger_id that expires three seconds after the click
  * ("Pass a valid trigger_id within 3 seconds of receiving it",
@@ -31,11 +32,14 @@ export interface PacerOptions {
 /** Slack's Retry-After when absent or unreadable: a minute, the window its tiers count in. */
 const DEFAULT_RETRY_AFTER_S = 60;
 
+/** Calls of one method (other than chat.postMessage) in flight at once. */
+const METHOD_CONCURRENCY = 8;
+
 interface Lane {
-  /** The tail of the queue: resolves when the last call queued is done. */
-  tail: Promise<void>;
-  /** Calls queued or running. */
-  queued: number;
+  /** Calls waiting for their turn, oldest first. */
+  waiting: Array<() => void>;
+  running: number;
+  limit: number;
   /** Not before this time (ms) may the next call go (after a 429). */
   notBefore: number;
 }
@@ -56,7 +60,8 @@ export class SlackPacer {
 
   /** How many calls wait (or run) for `key` (a method, or `chat.postMessage:<channel>`). */
   waiting(key: string): number {
-    return this.lanes.get(key)?.queued ?? 0;
+    const lane = this.lanes.get(key);
+    return lane ? lane.waiting.length + lane.running : 0;
   }
 
   /** `fetch`, paced: what the Web API client is given. */
@@ -66,31 +71,37 @@ export class SlackPacer {
       const method = methodOf(String(input));
       if (!method) return inner(input, init);
       const key = laneKey(method, init.body);
-      return this.enqueue(key, () => this.send(inner, input, init, method, key));
+      return this.enqueue(key, method === 'chat.postMessage' ? 1 : METHOD_CONCURRENCY, (lane) =>
+        this.send(inner, input, init, method, key, lane),
+      );
     };
     return paced as Fetch;
   }
 
-  private enqueue<T>(key: string, run: () => Promise<T>): Promise<T> {
+  private async enqueue<T>(key: string, limit: number, run: (lane: Lane) => Promise<T>): Promise<T> {
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { tail: Promise.resolve(), queued: 0, notBefore: 0 };
+      lane = { waiting: [], running: 0, limit, notBefore: 0 };
       this.lanes.set(key, lane);
     }
-    const current = lane;
-    current.queued += 1;
-    const result = current.tail.then(run);
-    current.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    void current.tail.then(() => {
-      current.queued -= 1;
-      if (current.queued === 0 && this.lanes.get(key) === current && current.notBefore <= Date.now()) {
-        this.lanes.delete(key);
+    if (lane.running >= lane.limit || lane.waiting.length > 0) {
+      const turn = new Promise<void>((resolve) => lane.waiting.push(resolve));
+      await turn;
+    } else {
+      lane.running += 1;
+    }
+    try {
+      return await run(lane);
+    } finally {
+      const next = lane.waiting.shift();
+      if (next) next();
+      else {
+        lane.running -= 1;
+        if (lane.running === 0 && lane.notBefore <= Date.now() && this.lanes.get(key) === lane) {
+          this.lanes.delete(key);
+        }
       }
-    });
-    return result;
+    }
   }
 
   private async send(
@@ -99,8 +110,8 @@ export class SlackPacer {
     init: RequestInit,
     method: string,
     key: string,
+    lane: Lane,
   ): Promise<Response> {
-    const lane = this.lanes.get(key)!;
     for (;;) {
       const wait = lane.notBefore - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

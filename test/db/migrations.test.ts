@@ -28,6 +28,7 @@ const TABLES = [
   'job_runs',
   'ratings',
   'slack_cards',
+  'slack_dm_channels',
   'slack_rating_prompts',
   'ticket_events',
   'tickets',
@@ -431,7 +432,7 @@ for (const { kind, skipReason } of databaseKinds()) {
           messageTs: '1700000000.000050',
         });
         await db.models.Ticket.update({ submissionKey: 'form:1234' }, { where: { id: bare } });
-        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        expect(await migrateDown(db, { to: name })).toEqual(downTo(name));
         expect(await ticketIndexes()).toEqual(indexesBefore);
         expect(await tablesOf(db)).not.toContain('slack_cards');
         expect(await tablesOf(db)).not.toContain('slack_rating_prompts');
