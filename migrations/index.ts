@@ -10,6 +10,7 @@ import * as commentsInFull from './20261202020000-comments-in-full.js';
 import * as cardAnnouncement from './20261202030000-card-announcement.js';
 import * as webSessions from './20261202050000-web-sessions.js';
 import * as slackBookkeeping from './20261203010000-slack-bookkeeping.js';
+import * as slackDmChannels from './20261203020000-slack-dm-channels.js';
 import * as slackInbox from './20261203050000-slack-inbox.js';
 import * as cardVersionsAndHomes from './20261203060000-card-versions-and-homes.js';
 
@@ -33,6 +34,7 @@ export const migrations: Migration[] = [
   { name: '20261202030000-card-announcement', ...cardAnnouncement },
   { name: '20261202050000-web-sessions', ...webSessions },
   { name: '20261203010000-slack-bookkeeping', ...slackBookkeeping },
+  { name: '20261203020000-slack-dm-channels', ...slackDmChannels },
   { name: '20261203050000-slack-inbox', ...slackInbox },
   { name: '20261203060000-card-versions-and-homes', ...cardVersionsAndHomes },
 ];

@@ -16,6 +16,7 @@ import { Inbox } from './inbox.js';
 import { recordThreadEvent } from './listeners/events/message.js';
 import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
+import { SlackPacer } from './pacing.js';
 import { Publisher } from './publisher.js';
 import { fetchRosterProfiles, RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
@@ -23,6 +24,8 @@ import { createWebApiFetch } from './webApiFetch.js';
 
 /** How often interrupted card postings are looked for. */
 const CARD_CATCH_UP_MS = 60_000;
+/** How long a Web API request may take once sent, before it is given up (and retried). */
+const SLACK_REQUEST_TIMEOUT_MS = 20_000;
 
 export interface SlackDeps {
   config: Config;
@@ -107,15 +110,25 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   }
   const slack = config.slack;
   const webApiFetch = createWebApiFetch();
+  // Rate limits are waited out by the pacer, one queue per method (and channel), not by the
+  // client, which would stop every call on any 429 (src/slack/pacing.ts). views.open's 429 comes
+  // back at once: its trigger expires in three seconds.
+  const pacer = new SlackPacer({
+    passThrough: ['views.open'],
+    requestTimeoutMs: SLACK_REQUEST_TIMEOUT_MS,
+    onRateLimited: (method, retryAfter, lane) =>
+      logger.info({ method, retryAfter, lane }, 'Slack rate limit: waiting Retry-After'),
+  });
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-    fetch: webApiFetch.fetch,
-    // Rate limits are waited out by the client; a few quick retries for network errors, no more,
-    // since a card that misses an update catches up at the next one.
+    fetch: pacer.wrap(webApiFetch.fetch),
+    // A few quick retries for network errors, no more, since a card that misses an update
+    // catches up at the next one. A 429 the pacer hands back is an error, not a pause.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
-    // A call Slack does not answer is given up (then retried): no background task hangs for ever,
-    // which the lease on posting a new card relies on (src/slack/newTicketDelivery.ts).
-    timeout: 20_000,
+    rejectRateLimitedCalls: true,
+    // A call Slack does not answer is given up (then retried): no background task hangs for ever.
+    // The pacer applies the same timeout to each request once sent; time queued is not counted.
+    timeout: 0,
   };
   if (slack.mode === 'http') answerSslCheck(deps.app, SLACK_EVENTS_PATH);
   const common = {
@@ -151,12 +164,12 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   });
   // A new card's post is never retried by the client: a post whose answer is lost (a timeout, a
   // dropped connection) may have landed, and a blind retry would post a second card. Rate limits
-  // come back at once as errors, for the publisher to wait out or hand to the catch-up.
+  // are waited out by the pacer (a 429 means Slack did nothing), while the card's lease is kept
+  // renewed (src/slack/newTicketDelivery.ts).
   const cardClient = new WebClient(slack.botToken, {
     ...clientOptions,
     logger: boltLogger(deps.logger),
     retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
   });
   if (!config.helpdeskChannelId) {
     logger.warn(

@@ -15,6 +15,7 @@ import {
   recordRequesterTold,
   recordTechnicianTold,
   releaseCardLease,
+  renewCardLease,
   takeCardLease,
 } from './store/cards.js';
 import { escapeAndTruncate } from './text.js';
@@ -22,14 +23,20 @@ import { escapeAndTruncate } from './text.js';
 /**
  * How long the process delivering a new ticket (its card, then the requester's and the
  * technician's DMs) holds the job. Delivery starts only while half the lease is left, and the card
- * is posted only while two minutes of it are left: the post takes at most three tries of 20 s
- * (Slack's 429 answered before anything was done, waited out up to 10 s; src/slack/publisher.ts),
- * so no card is posted by two processes at once. When Slack cannot be reached, the lease is given
- * back at once; when the process dies first, it runs out. Either way a catch-up then takes over.
+ * is posted only while two minutes of it are left; while the post waits for Slack's rate limit
+ * (src/slack/pacing.ts) the lease is renewed, and the request itself is given up after 20 s, so no
+ * card is posted by two processes at once. When Slack cannot be reached, the lease is given back
+ * at once; when the process dies first, it runs out. Either way a catch-up then takes over.
  */
 export const CARD_LEASE_MS = 10 * 60 * 1000;
 const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
 const POST_LEASE_LEFT_MS = 2 * 60 * 1000;
+/**
+ * While a post (or the history read before it) waits for Slack's rate limit in the pacer
+ * (src/slack/pacing.ts), the lease is renewed this often, to POST_LEASE_LEFT_MS from then: a slow
+ * post never outlives its lease, so no catch-up posts the card a second time meanwhile.
+ */
+const LEASE_RENEW_MS = 30 * 1000;
 
 /**
  * Right after a ticket is created (in the background, once Slack has its acknowledgement): its
@@ -132,16 +139,30 @@ async function placeCard(
   if (!channel) return { refused: null };
   await ensureSourcePermalink(ctx, view);
   if (retrying) {
-    const found = await ctx.publisher.findCard(channel, ticket);
+    const found = await keepingLease(ctx, ticket.id, () => ctx.publisher.findCard(channel, ticket));
     if (found) return found;
   }
   if (!(await holdsCardLease(ctx.services.db, ticket.id, POST_LEASE_LEFT_MS))) throw new LeaseRunningOut();
-  const posting = await ctx.publisher.postCard(view, channel);
+  const posting = await keepingLease(ctx, ticket.id, () => ctx.publisher.postCard(view, channel));
   if ('refused' in posting) {
     ctx.logger.warn({ ticketId: ticket.id, channel }, 'Slack refused the ticket card');
     return posting;
   }
   return posting.posted;
+}
+
+/** Runs `work` with the ticket's card lease renewed every LEASE_RENEW_MS until it is done. */
+async function keepingLease<T>(ctx: SlackContext, ticketId: number, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    renewCardLease(ctx.services.db, ticketId, POST_LEASE_LEFT_MS).catch((error: unknown) =>
+      ctx.logger.warn({ err: error, ticketId }, 'could not renew the card lease while waiting for Slack'),
+    );
+  }, LEASE_RENEW_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**

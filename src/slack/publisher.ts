@@ -32,6 +32,7 @@ import {
   shownVersion,
   takeCardUpdate,
 } from './store/cardVersions.js';
+import { dmChannelOf, rememberDmChannel } from './store/dmChannels.js';
 
 /**
  * Everything ticketbot shows in Slack that is derived from the database: ticket cards,
@@ -113,7 +114,7 @@ export interface PublisherOptions {
 export type CardPosting = { posted: MessageLocation } | { refused: string };
 
 export class Publisher {
-  private readonly dmChannels = new Map<string, string>();
+  private readonly dmChannels = new Map<string, Promise<string>>();
   private readonly homesOpen = new Map<string, number>();
   private readonly db: Database;
   private readonly client: WebClient;
@@ -372,13 +373,29 @@ export class Publisher {
     }
   }
 
-  async dmChannel(userId: string): Promise<string> {
+  /**
+   * A person's DM channel: from memory, else from the database (slack_dm_channels), else opened
+   * with conversations.open once and remembered there for every replica. Concurrent asks for the
+   * same person in this process share one call.
+   */
+  dmChannel(userId: string): Promise<string> {
     const known = this.dmChannels.get(userId);
     if (known) return known;
+    const opening = this.openDmChannel(userId);
+    this.dmChannels.set(userId, opening);
+    opening.catch(() => {
+      if (this.dmChannels.get(userId) === opening) this.dmChannels.delete(userId);
+    });
+    return opening;
+  }
+
+  private async openDmChannel(userId: string): Promise<string> {
+    const stored = await dmChannelOf(this.db, userId);
+    if (stored) return stored;
     const result = await this.client.conversations.open({ users: userId });
     const id = result.channel?.id;
     if (!id) throw new Error('conversations.open returned no channel');
-    this.dmChannels.set(userId, id);
+    await rememberDmChannel(this.db, userId, id);
     return id;
   }
 

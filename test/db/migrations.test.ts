@@ -29,6 +29,7 @@ const TABLES = [
   'ratings',
   'slack_card_versions',
   'slack_cards',
+  'slack_dm_channels',
   'slack_home_views',
   'slack_inbox',
   'slack_rating_prompts',

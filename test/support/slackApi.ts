@@ -45,6 +45,64 @@ export interface StoredMessage {
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
+/**
+ * Slack's Web API rate limits, as the test Slack enforces them once `enforceRateLimits()` is called.
+ * Each limit is a token bucket: `perMinute` calls a minute on average, `burst` at once.
+ *
+ * - Limits are counted "per API method per workspace/team per app"; Tier 3 is "50+ per minute",
+ *   Tier 4 "100+ per minute" (https://api.slack.com/docs/rate-limits,
+ *   https://docs.slack.dev/apis/web-api/rate-limits).
+ * - chat.postMessage is special: "1 message per second to a specific channel", "short bursts >1
+ *   allowed", and a workspace-wide cap of "several hundred messages per minute"
+ *   (https://api.slack.com/docs/rate-limits).
+ * - Which method is in which tier: java-slack-sdk's metadata/web-api/rate_limit_tiers.json
+ *   (https://github.com/slackapi/java-slack-sdk/blob/main/metadata/web-api/rate_limit_tiers.json);
+ *   views.open is Tier 4 also at https://api.slack.com/methods/views.open.
+ * - Over a limit Slack answers HTTP 429 with `Retry-After` (seconds) and
+ *   `{"ok":false,"error":"ratelimited"}` (https://api.slack.com/docs/rate-limits, as quoted in
+ *   https://github.com/os/slacker/issues/40).
+ *
+ * The burst sizes are not published; those below are small, so the test Slack is at least as strict
+ * as Slack.
+ */
+export interface RateLimits {
+  /** chat.postMessage, per channel: 1 a second, a short burst allowed. */
+  postMessagePerChannel: { perMinute: number; burst: number };
+  /** chat.postMessage over the whole workspace ("several hundred messages per minute"). */
+  postMessagePerWorkspace: { perMinute: number; burst: number };
+  tier3: { perMinute: number; burst: number };
+  tier4: { perMinute: number; burst: number };
+}
+
+export const SLACK_RATE_LIMITS: RateLimits = {
+  postMessagePerChannel: { perMinute: 60, burst: 3 },
+  postMessagePerWorkspace: { perMinute: 300, burst: 30 },
+  tier3: { perMinute: 50, burst: 10 },
+  tier4: { perMinute: 100, burst: 20 },
+};
+
+/** The tier of each rate-limited method ticketbot calls (rate_limit_tiers.json, cited above). */
+const METHOD_TIERS: Record<string, 'tier3' | 'tier4'> = {
+  'chat.update': 'tier3',
+  'chat.delete': 'tier3',
+  'conversations.open': 'tier3',
+  'conversations.history': 'tier3',
+  'conversations.replies': 'tier3',
+  'conversations.info': 'tier3',
+  'users.lookupByEmail': 'tier3',
+  'chat.postEphemeral': 'tier4',
+  'views.open': 'tier4',
+  'views.update': 'tier4',
+  'views.push': 'tier4',
+  'views.publish': 'tier4',
+  'users.info': 'tier4',
+};
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
 /** Arguments the Web API client sends JSON-encoded inside its form body. */
 const JSON_ARGS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 
@@ -78,6 +136,12 @@ export class FakeSlack {
    */
   readonly historyScopes = new Set(['channels:history', 'groups:history']);
   record = true;
+  /** Calls that reached each Web API method (answered or refused), counted even when not recording. */
+  readonly callsByMethod = new Map<string, number>();
+  /** HTTP 429s the rate limits gave, per method (see enforceRateLimits). */
+  readonly ratelimitedByMethod = new Map<string, number>();
+  private limits: RateLimits | undefined;
+  private readonly buckets = new Map<string, Bucket>();
   /** Where apps.connections.open sends Socket Mode clients (see slackSocket.ts). */
   socketUrl: string | undefined;
   /** Sign in with Slack (OpenID Connect), once a test turns it on with signIn(). */
@@ -172,6 +236,22 @@ export class FakeSlack {
     };
   }
 
+  /**
+   * From now on, calls over Slack's rate limits (SLACK_RATE_LIMITS, or `limits`) are answered
+   * HTTP 429 with Retry-After, as Slack does. Off by default.
+   */
+  enforceRateLimits(limits: Partial<RateLimits> = {}): void {
+    this.limits = { ...SLACK_RATE_LIMITS, ...limits };
+    this.buckets.clear();
+  }
+
+  /** HTTP 429s given by the rate limits, over all methods. */
+  get ratelimited(): number {
+    let total = 0;
+    for (const count of this.ratelimitedByMethod.values()) total += count;
+    return total;
+  }
+
   callsTo(method: string): SlackCall[] {
     return this.calls.filter((call) => call.method === method);
   }
@@ -224,6 +304,16 @@ export class FakeSlack {
     }
     const method = path.slice('/api/'.length);
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    this.callsByMethod.set(method, (this.callsByMethod.get(method) ?? 0) + 1);
+    const retryAfter = this.overLimit(method, args);
+    if (retryAfter !== undefined) {
+      this.ratelimitedByMethod.set(method, (this.ratelimitedByMethod.get(method) ?? 0) + 1);
+      this.remember({ method, args, response: { httpStatus: 429, retryAfter } });
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) })
+        .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     const outage =
       this.httpFailures.get(method)?.shift() ??
       (this.outages.some((down) => down.method === method && down.match(args)) ? 503 : undefined);
@@ -255,6 +345,38 @@ export class FakeSlack {
       return;
     }
     send(res, response);
+  }
+
+  /**
+   * With the rate limits on: undefined if `method` may be called now (a token is taken from each
+   * bucket it counts against), else the seconds until it may (Retry-After, a whole number).
+   */
+  private overLimit(method: string, args: Record<string, unknown>): number | undefined {
+    const limits = this.limits;
+    if (!limits) return undefined;
+    const buckets: Array<[string, { perMinute: number; burst: number }]> = [];
+    if (method === 'chat.postMessage') {
+      buckets.push([`chat.postMessage:${String(args.channel ?? '')}`, limits.postMessagePerChannel]);
+      buckets.push(['chat.postMessage', limits.postMessagePerWorkspace]);
+    } else {
+      const tier = METHOD_TIERS[method];
+      if (!tier) return undefined;
+      buckets.push([method, limits[tier]]);
+    }
+    const now = Date.now();
+    let waitMs = 0;
+    const filled = buckets.map(([key, limit]) => {
+      const bucket = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
+      const perMs = limit.perMinute / 60_000;
+      bucket.tokens = Math.min(limit.burst, bucket.tokens + (now - bucket.at) * perMs);
+      bucket.at = now;
+      this.buckets.set(key, bucket);
+      if (bucket.tokens < 1) waitMs = Math.max(waitMs, (1 - bucket.tokens) / perMs);
+      return bucket;
+    });
+    if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));
+    for (const bucket of filled) bucket.tokens -= 1;
+    return undefined;
   }
 
   private remember(call: SlackCall): void {

@@ -173,6 +173,22 @@ export async function holdsCardLease(db: Database, ticketId: number, forMs: numb
   return rows.length === 1;
 }
 
+/**
+ * Keeps a lease this process still holds from running out while it waits (for Slack's rate
+ * limit): at least `forMs` from now. A lease that is gone (it ran out, or the delivery finished) is
+ * left alone.
+ */
+export async function renewCardLease(db: Database, ticketId: number, forMs: number): Promise<void> {
+  const now = new Date();
+  const until = new Date(now.getTime() + forMs);
+  await sqlWriteOnce(
+    db,
+    `UPDATE slack_cards SET lease_until = CASE WHEN lease_until < ? THEN ? ELSE lease_until END
+     WHERE ticket_id = ? AND lease_until > ?`,
+    [until, until, ticketId, now],
+  );
+}
+
 /** Tickets whose delivery is still owed and whose lease ran out, oldest lease first. */
 export async function cardsToCatchUp(db: Database, limit: number): Promise<number[]> {
   const rows = await sqlReadOnce<{ ticketId: number }>(
