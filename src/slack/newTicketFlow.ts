@@ -41,15 +41,32 @@ export async function explainNoHelpdeskChannel(
  * memory only (the roster cache, the language last seen for this user). The directory is asked
  * afterwards; if the user turns out to read another language, the open modal is redrawn in it.
  */
+/**
+ * Slack did not open the modal: views.open was rate-limited (its 429 is not waited out, since the
+ * trigger_id is valid for 3 seconds: "Pass a valid trigger_id within 3 seconds of receiving it",
+ * https://docs.slack.dev/tools/bolt-js/concepts/creating-modals), the trigger expired, or Slack
+ * failed. The person sees nothing unless told.
+ */
+export class ModalNotOpened extends Error {
+  constructor(cause: unknown) {
+    super('Slack did not open the new-ticket modal', { cause });
+    this.name = 'ModalNotOpened';
+  }
+}
+
 export async function openNewTicketModal(
   ctx: SlackContext,
   args: { triggerId: string; userId: string; prefill: NewTicketPrefill; metadata: NewTicketMetadata },
 ): Promise<void> {
   const guessed = ctx.texts.languageOf(ctx.directory.cachedLanguage(args.userId));
-  const opened = await ctx.client.views.open({
-    trigger_id: args.triggerId,
-    view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, ctx.texts.slack(guessed)),
-  });
+  const opened = await ctx.client.views
+    .open({
+      trigger_id: args.triggerId,
+      view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, ctx.texts.slack(guessed)),
+    })
+    .catch((error: unknown) => {
+      throw new ModalNotOpened(error);
+    });
   const user = await ctx.directory.refresh(args.userId);
   const language = ctx.texts.languageOf(user?.locale);
   if (language !== guessed && opened.view?.id) {

@@ -4,7 +4,12 @@ import { unclosedTicketsRequestedBy } from '../../../tickets/queries.js';
 import { COMMAND_TICKET } from '../../blocks/ids.js';
 import { ticketLine } from '../../blocks/ticketCard.js';
 import type { SlackContext } from '../../context.js';
-import { cardChannelFor, openNewTicketModal, readableSlackText } from '../../newTicketFlow.js';
+import {
+  cardChannelFor,
+  ModalNotOpened,
+  openNewTicketModal,
+  readableSlackText,
+} from '../../newTicketFlow.js';
 
 const commandSchema = z.object({
   user_id: z.string(),
@@ -22,7 +27,7 @@ const MINE_SHOWN = 20;
  * language when nothing is known yet.
  */
 export function register(app: App, ctx: SlackContext): void {
-  app.command(COMMAND_TICKET, async ({ ack, command }) => {
+  app.command(COMMAND_TICKET, async ({ ack, command, respond }) => {
     const {
       user_id: userId,
       channel_id: channelId,
@@ -57,13 +62,23 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     await ack();
-    await openNewTicketModal(ctx, {
-      triggerId,
-      userId,
-      // Slack escapes &, <, > in the command's text and wraps links it recognises in <…>.
-      prefill: { title: readableSlackText(text).trim() },
-      metadata: { channelId },
-    });
+    try {
+      await openNewTicketModal(ctx, {
+        triggerId,
+        userId,
+        // Slack escapes &, <, > in the command's text and wraps links it recognises in <…>.
+        prefill: { title: readableSlackText(text).trim() },
+        metadata: { channelId },
+      });
+    } catch (error) {
+      if (!(error instanceof ModalNotOpened)) throw error;
+      // Never silence: the command's response_url (usable up to 5 times within 30 minutes:
+      // https://github.com/slackapi/java-slack-sdk/blob/main/docs/english/guides/interactive-components.md) tells
+      // the person to try again; the failure itself is still reported.
+      const t = ctx.texts.slack(await language());
+      await respond({ response_type: 'ephemeral', text: t('modalNotOpened') });
+      throw error;
+    }
   });
 }
 
