@@ -90,7 +90,7 @@ async function lookUpAfterLostCommit(
   throw lost;
 }
 
-const LOOKUP_ATTEMPTS = 6;
+const LOOKUP_ATTEMPTS = 10;
 
 async function storeNewTicket(
   ctx: TicketContext,
