@@ -28,7 +28,7 @@ export class AlreadySubmitted extends Error {
   /**
    * @param afterUnknownCommit this very submission stored it: its COMMIT's answer was lost
    * (CommitOutcomeUnknown) and the ticket was found by its key afterwards. Nobody else is
-   * delivering its card then, so the caller need not wait for the card's lease to run out.
+   * delivering what it owes then, so the caller may deliver it at once.
    */
   constructor(
     readonly ticketId: number,
