@@ -40,6 +40,32 @@ export function isRetryableLockError(error: unknown): boolean {
 }
 
 /**
+ * 1047 ER_UNKNOWN_COM_ERROR, "WSREP has not yet prepared node for application use": a Galera
+ * node that left the primary component (partitioned, or shutting down) refuses every statement
+ * and commits nothing (https://mariadb.com/kb/en/galera-cluster-system-variables/#wsrep_ready).
+ * The transaction is run again on a new connection, which the load balancer sends to a node
+ * still in the cluster: the connection that met it is closed rather than returned to the pool.
+ */
+export function isNodeNotReady(error: unknown): boolean {
+  return driverErrorsOf(error).some((e) => e.errno === 1047);
+}
+
+/**
+ * The connection was lost while COMMIT was under way: the server may have committed the
+ * transaction or not, and nothing here can tell which. Never retried (that could write twice);
+ * the caller checks by something the transaction wrote (a submission's key) what happened.
+ */
+export class CommitOutcomeUnknown extends Error {
+  readonly fatal = true;
+  constructor(cause: unknown) {
+    super('The database connection was lost during COMMIT: the transaction may or may not be stored', {
+      cause,
+    });
+    this.name = 'CommitOutcomeUnknown';
+  }
+}
+
+/**
  * The connection broke: the server restarted, failed over, or killed it (KILL CONNECTION,
  * wait_timeout). mysql2 marks such errors `fatal`; a statement under way when the server killed
  * its connection gets the server's own error first (MariaDB 1927 ER_CONNECTION_KILLED, MySQL
@@ -85,9 +111,11 @@ export const TRANSACTION_ATTEMPTS = 5;
  *
  * A transaction the server rolled back (a deadlock victim, a lock wait timeout, SQLite's lock
  * held elsewhere) is run again from the start, up to five attempts in all, and so is one whose
- * connection was lost before COMMIT was sent (the server rolls back what a dead connection left).
- * A connection lost while COMMIT was under way may have committed: that error is thrown, never
- * retried, so nothing is written twice.
+ * connection was lost before COMMIT was sent (the server rolls back what a dead connection left),
+ * and one a Galera node refused because it left the cluster (1047; on a new connection).
+ * Galera's certification failures arrive as 1213 and are retried as deadlocks. A connection lost
+ * while COMMIT was under way may have committed: CommitOutcomeUnknown is thrown, never retried,
+ * so nothing is written twice.
  */
 export async function runInTransaction<T>(
   db: Database,
@@ -103,7 +131,9 @@ export async function runInTransaction<T>(
       : { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
   for (let attempt = 1; ; attempt++) {
     let committing = false;
+    let connection: { destroy?: () => void } | undefined;
     const unit = async (transaction: Transaction) => {
+      connection = (transaction as unknown as { connection?: { destroy?: () => void } }).connection;
       const result = await work(transaction);
       // Sequelize sends COMMIT as soon as this returns. A connection already dead would fail it
       // without sending anything, but the error would look like one lost mid-COMMIT.
@@ -116,7 +146,12 @@ export async function runInTransaction<T>(
         return await db.writeQueue.runExclusive(() => db.sequelize.transaction(options, unit));
       return await db.sequelize.transaction(options, unit);
     } catch (error) {
-      const retryable = isRetryableLockError(error) || (!committing && isLostConnection(error));
+      const notReady = isNodeNotReady(error);
+      // Closed, so the pool drops it and the next attempt connects afresh.
+      if (notReady) connection?.destroy?.();
+      const lost = isLostConnection(error);
+      if (committing && lost && !notReady) throw new CommitOutcomeUnknown(error);
+      const retryable = isRetryableLockError(error) || notReady || (!committing && lost);
       if (attempt >= TRANSACTION_ATTEMPTS || !retryable) throw error;
       await sleep(10 * attempt + Math.random() * 20);
     }

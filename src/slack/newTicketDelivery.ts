@@ -76,6 +76,16 @@ export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<numbe
   return posted;
 }
 
+/**
+ * A ticket this submission stored though its COMMIT's answer was lost (found by its submission
+ * key): nobody else is delivering its card, so its lease is given back and the catch-up posts
+ * it now rather than when the lease runs out.
+ */
+export async function deliverAfterUnknownCommit(ctx: SlackContext, ticketId: number): Promise<void> {
+  await releaseCardLease(ctx.services.db, ticketId);
+  await catchUpCards(ctx);
+}
+
 /** The lease ran short before the card could be posted: the catch-up takes over once it is out. */
 class LeaseRunningOut extends Error {}
 

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from 'sequelize';
-import { runInTransaction } from '../db/transaction.js';
+import { CommitOutcomeUnknown, runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
 import type { InTransactionHook, TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
@@ -24,7 +25,15 @@ export interface CreateTicketProps extends TicketInput {
 
 /** The same submission (its key) was made before: its ticket exists already. */
 export class AlreadySubmitted extends Error {
-  constructor(readonly ticketId: number) {
+  /**
+   * @param afterUnknownCommit this very submission stored it: its COMMIT's answer was lost
+   * (CommitOutcomeUnknown) and the ticket was found by its key afterwards. Nobody else is
+   * delivering what it owes then, so the caller may deliver it at once.
+   */
+  constructor(
+    readonly ticketId: number,
+    readonly afterUnknownCommit = false,
+  ) {
     super(`This was submitted already: ticket #${ticketId}`);
     this.name = 'AlreadySubmitted';
   }
@@ -47,14 +56,41 @@ export async function createTicket(ctx: TicketContext, props: CreateTicketProps)
     // The unique index on submission_key refused a second ticket from the same submission (or
     // another failure): if that submission's ticket exists, this one was a repeat.
     if (props.submissionKey && !(error instanceof ValidationFailed)) {
-      const first = await ticketIdBySubmissionKey(db, props.submissionKey);
-      if (first !== undefined) throw new AlreadySubmitted(first);
+      const unknown = error instanceof CommitOutcomeUnknown;
+      // After a lost COMMIT the database is often failing over: the answer is worth waiting for,
+      // or the person is told it failed while their ticket is stored.
+      const first = unknown
+        ? await lookUpAfterLostCommit(db, props.submissionKey, error)
+        : await ticketIdBySubmissionKey(db, props.submissionKey);
+      if (first !== undefined) throw new AlreadySubmitted(first, unknown);
     }
     throw error;
   });
   await runAfterCommit(ctx, change);
   return change;
 }
+
+/**
+ * The submission's ticket, looked up after its COMMIT's answer was lost: tried for a few
+ * seconds on fresh connections (the next node, once the load balancer notices the old one is
+ * gone). When the database cannot be asked at all, the outcome stays unknown: `lost` is thrown.
+ */
+async function lookUpAfterLostCommit(
+  db: TicketContext['db'],
+  key: string,
+  lost: CommitOutcomeUnknown,
+): Promise<number | undefined> {
+  for (let attempt = 1; attempt <= LOOKUP_ATTEMPTS; attempt++) {
+    try {
+      return await ticketIdBySubmissionKey(db, key);
+    } catch {
+      if (attempt < LOOKUP_ATTEMPTS) await sleep(250 * attempt);
+    }
+  }
+  throw lost;
+}
+
+const LOOKUP_ATTEMPTS = 10;
 
 async function storeNewTicket(
   ctx: TicketContext,

@@ -2,8 +2,11 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { sqlRead, sqlWrite } from '../../src/db/sql.js';
-import { runInTransaction } from '../../src/db/transaction.js';
+import { CommitOutcomeUnknown, runInTransaction } from '../../src/db/transaction.js';
+import { cardsToCatchUp, insertCard, releaseCardLease } from '../../src/slack/store/cards.js';
 import { changeTicket } from '../../src/tickets/change.js';
+import { AlreadySubmitted, createTicket } from '../../src/tickets/createTicket.js';
+import { ticketIdBySubmissionKey } from '../../src/tickets/statements.js';
 import { createTestDatabase, databaseKinds } from '../support/db.js';
 import { MysqlProxy } from '../support/mysqlProxy.js';
 import { as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
@@ -135,7 +138,7 @@ describe.skipIf(Boolean(mysqlKind.skipReason))('a database outage [mysql]', () =
       await trap.arrived;
       await admin.query(`KILL CONNECTION ${id}`);
       trap.release();
-      expect(await outcome).toBeInstanceOf(Error);
+      expect(await outcome).toBeInstanceOf(CommitOutcomeUnknown);
       expect(attempts).toBe(1);
       expect(await notes('kill-at-commit')).toBe(0);
     });
@@ -150,9 +153,59 @@ describe.skipIf(Boolean(mysqlKind.skipReason))('a database outage [mysql]', () =
         () => 'committed',
         (error: unknown) => error,
       );
-      expect(outcome).toBeInstanceOf(Error);
+      expect(outcome).toBeInstanceOf(CommitOutcomeUnknown);
       expect(attempts).toBe(1);
       expect(await notes('answer-lost')).toBe(1);
+    });
+
+    it('a new ticket whose COMMIT answer is lost is found by its submission key: stored, acknowledged, card owed', async () => {
+      const services = await ticketServices(db);
+      proxy.trapNextCommit('drop-answer');
+      const outcome = await createTicket(as(services, TECHNICIAN), {
+        title: 'Stored though the answer was lost',
+        priority: 'normal',
+        submissionKey: 'lost-commit-stored',
+        inTransaction: ({ ticket }, transaction) =>
+          insertCard(db, transaction, {
+            ticketId: ticket.id,
+            channelId: 'C0HELPDESK',
+            leaseUntil: new Date(Date.now() + 600_000),
+          }),
+      }).then(
+        () => 'returned',
+        (error: unknown) => error,
+      );
+      expect(outcome).toBeInstanceOf(AlreadySubmitted);
+      const { ticketId, afterUnknownCommit } = outcome as AlreadySubmitted;
+      expect(afterUnknownCommit).toBe(true);
+      expect(await ticketIdBySubmissionKey(created.db, 'lost-commit-stored')).toBe(ticketId);
+      // Its card row was stored with it: once the lease is given back, the catch-up finds it.
+      expect(await cardsToCatchUp(created.db, 100)).not.toContain(ticketId);
+      await releaseCardLease(created.db, ticketId);
+      expect(await cardsToCatchUp(created.db, 100)).toContain(ticketId);
+    });
+
+    it('a new ticket whose COMMIT never reached the server: not stored, and the error says the outcome was checked', async () => {
+      const services = await ticketServices(db);
+      let id = 0;
+      const trap = proxy.trapNextCommit('hold');
+      const outcome = createTicket(as(services, TECHNICIAN), {
+        title: 'Never stored',
+        priority: 'normal',
+        submissionKey: 'lost-commit-not-stored',
+        inTransaction: async (_change, transaction) => {
+          id = await connectionId(db, transaction);
+        },
+      }).then(
+        () => 'returned',
+        (error: unknown) => error,
+      );
+      await trap.arrived;
+      await admin.query(`KILL CONNECTION ${id}`);
+      trap.release();
+      const error = await outcome;
+      expect(error).toBeInstanceOf(CommitOutcomeUnknown);
+      expect(await ticketIdBySubmissionKey(created.db, 'lost-commit-not-stored')).toBeUndefined();
     });
   });
 });

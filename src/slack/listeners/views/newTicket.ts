@@ -13,7 +13,7 @@ import {
 } from '../../../tickets/index.js';
 import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { CARD_LEASE_MS, deliverNewTicket } from '../../newTicketDelivery.js';
+import { CARD_LEASE_MS, deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDelivery.js';
 import { cardChannelFor } from '../../newTicketFlow.js';
 import { insertCard } from '../../store/cards.js';
 import { submissionKeyOf } from '../../submissionKey.js';
@@ -151,7 +151,17 @@ export function register(app: App, ctx: SlackContext): void {
       if (error instanceof AlreadySubmitted) {
         // The same modal submitted again (the first answer was slow, or Slack showed an error):
         // its ticket exists and its card is on its way. Close the modal; nothing more to do.
+        // Or this submission stored it, but the answer to its COMMIT was lost (the database
+        // failed over): stored, so acknowledged, and its card is posted from its stored record.
         await ack();
+        if (error.afterUnknownCommit)
+          void ctx.background.run(
+            'deliver new ticket',
+            () => deliverAfterUnknownCommit(ctx, error.ticketId),
+            {
+              ticketId: error.ticketId,
+            },
+          );
         return;
       }
       if (!(error instanceof ValidationFailed)) throw error;
