@@ -432,7 +432,9 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     const comments = await commentsOf(card);
     expect(comments).toHaveLength(8);
     expect(comments.every((c) => c.deleted && c.body === '')).toBe(true);
-  });
+    // Two processes on one SQLite file take turns for its one write lock: about a second here,
+    // far longer on a machine busy with other suites.
+  }, 120_000);
 
   it('an edit handled before its reply, and an older edit after a newer one: the newest text wins', async () => {
     const card = await app.createTicket(REQUESTER, 'Second thoughts');
