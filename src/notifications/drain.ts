@@ -9,6 +9,7 @@ import {
   RenderFailed,
   type RetryPolicy,
   retryDelayMs,
+  serverUnreachable,
 } from './failures.js';
 import { statusPageUrl } from './links.js';
 import type { Mailer, OutgoingEmail } from './mailer.js';
@@ -38,6 +39,8 @@ export interface DrainerOptions {
   retry?: RetryPolicy;
   /** Told each delivery outcome (the status page's /metrics counters). */
   outcomes?: DeliveryOutcomes;
+  /** Milliseconds now (tests pass a clock they move to play a long SMTP outage quickly). */
+  clock?: () => number;
 }
 
 export interface DeliveryOutcomes {
@@ -83,7 +86,30 @@ interface DrainState {
   exhausted: boolean;
   /** The first error a sender met (a claim during a database outage): the others stop after their send. */
   failure: { error: unknown } | undefined;
+  /** Why the SMTP server could not be reached, once a send found it so: the senders stop. */
+  serverDown: string | undefined;
+  /** Whether any message was accepted during this drain. */
+  delivered: boolean;
+  /** Rows given back to wait for the SMTP server. */
+  waited: number;
 }
+
+/**
+ * The SMTP server is unreachable: no drain claims anything before `until`. The pause doubles
+ * with each drain that finds it still down, from SERVER_WAIT_MS up to SERVER_WAIT_MAX_MS (or the
+ * retry policy's own, if shorter), so a long outage costs one failed connection a minute.
+ */
+interface ServerOutage {
+  since: number;
+  until: number;
+  drains: number;
+  reason: string;
+  /** Emails given back to wait for the server during this outage. */
+  waiting: number;
+}
+
+export const SERVER_WAIT_MS = 5_000;
+export const SERVER_WAIT_MAX_MS = 60_000;
 
 export class OutboxDrainer {
   private readonly failures = { retried: 0, dead: 0, skipped: 0 };
@@ -96,6 +122,8 @@ export class OutboxDrainer {
   private readonly sendBudgetMs: number;
   private readonly retry: RetryPolicy;
   private readonly recorder: SentRecorder;
+  private readonly clock: () => number;
+  private outage: ServerOutage | undefined;
 
   constructor(private readonly options: DrainerOptions) {
     this.batchSize = options.batchSize ?? 100;
@@ -103,6 +131,12 @@ export class OutboxDrainer {
     this.sendBudgetMs = options.sendBudgetMs ?? 2 * 60_000;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.recorder = new SentRecorder(options.queue, options.owner, options.logger);
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Since when the SMTP server has been unreachable, if it is now (for the logs and tests). */
+  get smtpDownSince(): Date | undefined {
+    return this.outage ? new Date(this.outage.since) : undefined;
   }
 
   /** What this drainer has recorded so far. */
@@ -113,6 +147,8 @@ export class OutboxDrainer {
   /** Drains until nothing is due; concurrent calls share the running drain. Never rejects. */
   drain(): Promise<void> {
     if (this.stopping) return Promise.resolve();
+    // The SMTP server was unreachable: the rows wait, untouched, until it is worth trying again.
+    if (this.outage && this.clock() < this.outage.until) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -162,6 +198,9 @@ export class OutboxDrainer {
       claiming: undefined,
       exhausted: false,
       failure: undefined,
+      serverDown: undefined,
+      delivered: false,
+      waited: 0,
     };
     try {
       // Several senders per SMTP connection: a message is always composed and waiting when a
@@ -173,6 +212,7 @@ export class OutboxDrainer {
         }),
       );
       await Promise.all(senders);
+      this.noteServer(drain);
       if (drain.failure) throw drain.failure.error;
     } finally {
       await this.recorder.flushed();
@@ -199,7 +239,7 @@ export class OutboxDrainer {
 
   private async nextRow(drain: DrainState): Promise<OutboxRow | undefined> {
     for (;;) {
-      if (this.stopping || drain.failure) return undefined;
+      if (this.stopping || drain.failure || drain.serverDown !== undefined) return undefined;
       // Keep one claim ahead: start the next one while half a batch still feeds the senders,
       // so they never wait for the database.
       if (
@@ -293,12 +333,60 @@ export class OutboxDrainer {
     try {
       await this.options.mailer.send(this.compose(row, drain.cards, profile), fileStemOf(row));
     } catch (error) {
+      if (serverUnreachable(error)) {
+        // The server, not the message: the row waits for it with its attempt given back.
+        const reason = judgeFailure(error).reason;
+        drain.serverDown ??= reason;
+        await this.options.queue.waitForServer([row], this.options.owner, reason).catch(recordFailed);
+        drain.waited += 1;
+        return undefined;
+      }
       await this.recordFailure(row, error ?? new Error('unknown send failure'), log).catch(recordFailed);
       return undefined;
     }
+    drain.delivered = true;
     this.options.logger.debug(log, 'email sent');
     this.options.outcomes?.sent();
     return { recorded: this.recorder.record(row).catch(recordFailed) };
+  }
+
+  /** After a drain: starts, extends or ends the SMTP outage, and says so in the log. */
+  private noteServer(drain: DrainState): void {
+    const { logger, mailer } = this.options;
+    const now = this.clock();
+    if (drain.serverDown !== undefined) {
+      const first = Math.min(SERVER_WAIT_MS, this.retry.baseDelayMs);
+      const max = Math.min(SERVER_WAIT_MAX_MS, this.retry.maxDelayMs);
+      const outage: ServerOutage = this.outage ?? {
+        since: now,
+        until: now,
+        drains: 0,
+        reason: drain.serverDown,
+        waiting: 0,
+      };
+      outage.waiting += drain.waited;
+      outage.drains += 1;
+      outage.reason = drain.serverDown;
+      const waitMs = Math.min(max, first * 2 ** (outage.drains - 1));
+      outage.until = now + waitMs;
+      if (!this.outage)
+        logger.warn(
+          { smtp: mailer.destination, reason: outage.reason, retryInMs: waitMs },
+          'SMTP server unreachable: emails wait for it, oldest first, without using up their attempts',
+        );
+      else
+        logger.info(
+          { smtp: mailer.destination, reason: outage.reason, retryInMs: waitMs },
+          'SMTP server still unreachable',
+        );
+      this.outage = outage;
+    } else if (this.outage && drain.delivered) {
+      logger.info(
+        { smtp: mailer.destination, downForMs: now - this.outage.since, emailsWaited: this.outage.waiting },
+        'SMTP server reachable again: the emails that waited are going out',
+      );
+      this.outage = undefined;
+    }
   }
 
   private async recordSkipped(row: OutboxRow, reason: string, log: object): Promise<void> {

@@ -53,6 +53,38 @@ export function judgeFailure(error: unknown): FailureVerdict {
   return { permanent, smtpCode, reason };
 }
 
+/**
+ * nodemailer's codes for a server that could not be reached or spoken to at all (refused, reset,
+ * timed out, no DNS answer): the server is down, not the message. EAUTH (a configuration problem)
+ * and reply codes keep the per-row attempts.
+ */
+const UNREACHABLE_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+/**
+ * The SMTP server is unreachable: the email waits for it (its attempt is given back) instead of
+ * running out of tries during an outage.
+ */
+export function serverUnreachable(error: unknown): boolean {
+  if (error instanceof RenderFailed || error instanceof AddressUnavailable) return false;
+  const failure = error as NodemailerError | undefined;
+  if (!failure || typeof failure.responseCode === 'number') return false;
+  // Only failures while connecting (nodemailer's command CONN: refused, connect or greeting
+  // timeout): a connection dropped later, mid-DATA, may have delivered the message and keeps
+  // counting attempts, so a server that always drops cannot make it resent forever.
+  const { command, syscall } = failure as { command?: unknown; syscall?: unknown };
+  if (command !== 'CONN' || typeof failure.code !== 'string' || !UNREACHABLE_CODES.has(failure.code))
+    return false;
+  // A refused or unroutable connect (syscall connect), no DNS answer, or a connect/greeting timeout.
+  return syscall === 'connect' || failure.code === 'EDNS' || failure.code === 'ETIMEDOUT';
+}
+
 /** Exponential backoff with jitter (50–100 % of the step), so retries from many rows spread out. */
 export function retryDelayMs(attempts: number, policy: RetryPolicy, random = Math.random): number {
   const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));

@@ -52,6 +52,8 @@ export interface NotificationOptions {
   wakeAfterCommit?: boolean;
   /** Told each delivery outcome (the /metrics counters). */
   outcomes?: DeliveryOutcomes;
+  /** The drainer's clock (tests play a long SMTP outage with a clock they move). */
+  clock?: () => number;
 }
 
 export interface NotificationsHandle {
@@ -116,6 +118,7 @@ export async function startNotifications(
     leaseMs: options.leaseMs,
     retry: options.retry,
     outcomes: options.outcomes,
+    clock: options.clock,
   });
 
   // Changes that queued mail in their transaction; the drain is woken once they commit.

@@ -306,6 +306,30 @@ export class OutboxQueue {
   }
 
   /**
+   * The SMTP server could not be reached: the rows wait for it, pending with their claim not
+   * counted and their place in the queue (available_at) kept, so they go out oldest first once
+   * it answers. The reason is kept for the status page.
+   */
+  async waitForServer(rows: Array<Pick<OutboxRow, 'id'>>, owner: string, reason: string): Promise<void> {
+    if (rows.length === 0) return;
+    await this.write(() =>
+      this.db.models.EmailOutbox.update(
+        {
+          status: 'pending',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          lastError: reason.slice(0, 1000),
+          lastSmtpCode: null,
+          attempts: this.db.sequelize.literal(
+            'CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END',
+          ) as unknown as number,
+        },
+        { where: { id: rows.map((row) => row.id), status: 'sending', leaseOwner: owner } },
+      ),
+    );
+  }
+
+  /**
    * Deletes sent, dead and skipped rows last touched before `before` (EMAIL_RETENTION_DAYS), in
    * batches of `batchSize` rows per statement (src/db/deleteInBatches.ts says why).
    */
