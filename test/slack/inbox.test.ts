@@ -12,17 +12,8 @@ describeEachDatabase('Slack: acknowledged clicks and events are recorded first (
   const settled = () => app.bot.slack!.settled();
   const sql = (query: string) => suite.db.sequelize.query(query);
 
-  const reply = (card: { channel: string; ts: string }, user: string, ts: string, text: string) => ({
-    type: 'message',
-    channel: card.channel,
-    channel_type: 'channel',
-    user,
-    text,
-    ts,
-    thread_ts: card.ts,
-    parent_user_id: app.slack.botUserId,
-    event_ts: ts,
-  });
+  const reply = (card: { channel: string; ts: string }, user: string, ts: string, text: string) =>
+    app.threadReply(card, user, ts, text);
 
   interface InboxRow {
     kind: string;

@@ -15,17 +15,8 @@ import { ticketOfCard } from '../support/slackCards.js';
 describeEachDatabase('Slack: comments in the card thread', (suite) => {
   const app = useSlackTestApp(suite);
 
-  const reply = (card: { channel: string; ts: string }, user: string, ts: string, text: string) => ({
-    type: 'message',
-    channel: card.channel,
-    channel_type: 'channel',
-    user,
-    text,
-    ts,
-    thread_ts: card.ts,
-    parent_user_id: app.slack.botUserId,
-    event_ts: ts,
-  });
+  const reply = (card: { channel: string; ts: string }, user: string, ts: string, text: string) =>
+    app.threadReply(card, user, ts, text);
   const ticketOf = (card: { ts: string }) => ticketOfCard(suite.db, card.ts);
   async function commentsOf(card: { ts: string }) {
     const ticket = await ticketOf(card);

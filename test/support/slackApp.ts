@@ -223,6 +223,25 @@ export class SlackTestApp {
     );
   }
 
+  /**
+   * A `message` event for a reply by `user` in the thread of `card` (the shape of a channel
+   * thread reply: https://docs.slack.dev/reference/events/message/ and the payloads in
+   * test/fixtures/slack/payloads/SOURCES.md), for `event()`.
+   */
+  threadReply(card: { channel: string; ts: string }, user: string, ts: string, text: string) {
+    return {
+      type: 'message',
+      channel: card.channel,
+      channel_type: 'channel',
+      user,
+      text,
+      ts,
+      thread_ts: card.ts,
+      parent_user_id: this.slack.botUserId,
+      event_ts: ts,
+    };
+  }
+
   /** The whole path a requester takes: /ticket → modal → submit; resolves with the posted card. */
   async createTicket(
     userId: string,
