@@ -53,7 +53,7 @@ export class SlackTestApp {
     return postSigned(this.eventsUrl, SIGNING_SECRET, body, options);
   }
 
-  command(userId: string, text: string, channelId = 'C0GENERAL1') {
+  command(userId: string, text: string, channelId = 'C0GENERAL1', triggerId?: string) {
     return this.send({
       form: {
         token: 'verification-token',
@@ -67,9 +67,14 @@ export class SlackTestApp {
         text,
         api_app_id: 'A0TICKETBOT',
         response_url: `${this.slack.url.replace('/api/', '')}/response/${++this.eventCounter}`,
-        trigger_id: `trigger.${this.instance}.${++this.eventCounter}`,
+        trigger_id: triggerId ?? `trigger.${this.instance}.${++this.eventCounter}`,
       },
     });
+  }
+
+  /** A trigger_id for one request, unique across instances (Slack's are unique per interaction). */
+  newTriggerId(): string {
+    return `trigger.${this.instance}.${++this.eventCounter}`;
   }
 
   /** An interaction of `type` by `userId` in the workspace: what Slack puts in every such payload, and `fields`. */
