@@ -122,6 +122,15 @@ export const configSchema = z
     EMAIL_NEW_TICKET_TO_MANAGERS: booleanFlag(false),
     EMAIL_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
     CLAIM_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
+    // Slack names emoji without colons in reaction_added ("reaction": "thumbsup",
+    // https://docs.slack.dev/reference/events/reaction_added/); custom emoji names are lower case
+    // letters, digits, '-' and '_'. `off` switches reaction intake off.
+    INTAKE_EMOJI: z
+      .string()
+      .trim()
+      .transform((name) => name.replace(/^:|:$/g, ''))
+      .pipe(z.string().regex(/^[a-z0-9_+'-]*$/, 'an emoji name such as ticket or :ticket: (or off)'))
+      .default('ticket'),
     EMAIL_TEMPLATES_DIR: optionalText,
     LOCALES_DIR: optionalText,
     DIGEST_CRON: cronExpression('0 8 * * 1-5'),
@@ -290,6 +299,8 @@ export interface Config {
    * heartbeat: after a crash the other replicas take it over within this and a third more.
    */
   claimMs: number;
+  /** Reacting with this emoji (no colons) to a message opens a ticket from it; undefined: off. */
+  intakeEmoji?: string;
 }
 
 export class ConfigError extends Error {
@@ -370,5 +381,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     signIn,
     metricsToken: env.METRICS_TOKEN,
     claimMs: env.CLAIM_SECONDS * 1000,
+    intakeEmoji: env.INTAKE_EMOJI === 'off' ? undefined : env.INTAKE_EMOJI,
   };
 }

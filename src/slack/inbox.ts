@@ -102,14 +102,16 @@ export class Inbox {
   /**
    * Records a request before it is acknowledged (throws when the database cannot take it: then it
    * must not be acknowledged as received). Null: `key` was recorded before (a redelivery). A
-   * ticket's requests are applied in the order they were recorded.
+   * ticket's requests are applied in the order they were recorded; `orderOf` is the ticket's id,
+   * or what else the request must take its turn with (`message:<channel>:<ts>` for reactions on
+   * one message, before it has a ticket).
    */
-  record(kind: string, key: string, ticketId: number, payload: unknown): Promise<number | null> {
+  record(kind: string, key: string, orderOf: number | string, payload: unknown): Promise<number | null> {
     const now = new Date();
     return recordDelivery(this.db, {
       key,
       kind,
-      orderKey: `ticket:${ticketId}`,
+      orderKey: typeof orderOf === 'number' ? `ticket:${orderOf}` : orderOf,
       payload,
       claimedBy: this.processId,
       claimUntil: new Date(now.getTime() + this.claimMs),

@@ -18,6 +18,7 @@ import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
 import { SlackPacer } from './pacing.js';
 import { Publisher } from './publisher.js';
+import { recordReactionEvent } from './reactionIntake.js';
 import { fetchRosterProfiles, RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
@@ -205,12 +206,13 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     inbox,
   };
   // Bolt acknowledges an event before any middleware runs (App.processEvent: "Events API requests
-  // are acknowledged right away"), so the thread messages that may be comments are recorded before
-  // Bolt sees them. When that fails the event is not acknowledged, and Slack delivers it again
+  // are acknowledged right away"), so the thread messages that may be comments, and the reactions
+  // that open tickets, are recorded before Bolt sees them. When that fails the event is not acknowledged, and Slack delivers it again
   // (https://docs.slack.dev/apis/events-api/#retries).
   const processEvent = bolt.processEvent.bind(bolt);
   bolt.processEvent = async (event) => {
     await recordThreadEvent(ctx, event);
+    await recordReactionEvent(ctx, event);
     return processEvent(event);
   };
   // Slack has its acknowledgement before most listeners finish (events are acked on arrival,

@@ -48,11 +48,14 @@ export async function deliverNewTicket(ctx: SlackContext, change: TicketChange):
   const card = await cardOf(ctx.services.db, ticket.id);
   // Under a long backlog the lease may be running out: then the catch-up does it.
   if (!card?.leaseUntil || card.leaseUntil.getTime() < Date.now() + CARD_LEASE_LEFT_MS) return;
-  const [requester, technician] = await Promise.all([
+  const [requester, technician, opener] = await Promise.all([
     ctx.directory.profile(ticket.requesterId),
     ticket.technicianId ? ctx.directory.profile(ticket.technicianId) : null,
+    // Opened for someone else (their message, by a reaction): the card names who opened it.
+    event.actorId !== ticket.requesterId ? ctx.directory.profile(event.actorId) : undefined,
   ]);
-  const view = { ticket, requester, technician, latest: { event, actor: requester } };
+  const actor = opener === undefined ? requester : opener;
+  const view = { ticket, requester, technician, latest: { event, actor } };
   await deliverCard(ctx, view, card, false);
 }
 

@@ -399,6 +399,27 @@ export class Publisher {
     return id;
   }
 
+  /**
+   * Posts a message that must not be posted twice (through the client without retries: a post
+   * whose answer was lost may have landed, and the caller looks for it by its metadata before
+   * trying again). Says where it landed.
+   */
+  async postOnce(message: {
+    channel: string;
+    threadTs?: string;
+    text: string;
+    metadata: MessageMetadata;
+  }): Promise<MessageLocation> {
+    const result = await this.cardClient.chat.postMessage({
+      channel: message.channel,
+      ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+      text: message.text.slice(0, LIMITS.notificationText),
+      metadata: message.metadata,
+      unfurl_links: false,
+    });
+    return { channel: result.channel ?? message.channel, ts: result.ts! };
+  }
+
   /** Sends a DM and says where it landed (to edit it later). */
   async dm(userId: string, message: { text: string; blocks?: KnownBlock[] }): Promise<MessageLocation> {
     const channel = await this.dmChannel(userId);

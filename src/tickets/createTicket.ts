@@ -9,7 +9,12 @@ import { ensureActorRow } from './users.js';
 import { parseOrFail, submissionKeySchema, type TicketInput, ticketInputSchema } from './validation.js';
 
 export interface CreateTicketProps extends TicketInput {
-  /** The Slack message a ticket is made from (message shortcut). */
+  /**
+   * Who the ticket is for, when not the person opening it: the author of a message someone else
+   * turned into a ticket (a reaction). The history records the actor as the one who opened it.
+   */
+  requesterId?: string;
+  /** The Slack message a ticket is made from (message shortcut, reaction). */
   source?: { channelId: string; messageTs: string; permalink?: string | null };
   /**
    * The idempotency key of what the ticket is submitted from (a form, a modal). Submitting with
@@ -100,6 +105,8 @@ async function storeNewTicket(
 ): Promise<TicketChange> {
   const { db } = ctx;
   await ensureActorRow(db, ctx.actorId, transaction);
+  const requesterId = props.requesterId ?? ctx.actorId;
+  if (requesterId !== ctx.actorId) await ensureActorRow(db, requesterId, transaction);
   const technicianId = input.technicianId ?? null;
   if (technicianId && !(await isOnRoster(db, transaction, technicianId))) {
     throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
@@ -110,7 +117,7 @@ async function storeNewTicket(
     description: input.description,
     priority: input.priority,
     status: 'open' as const,
-    requesterId: ctx.actorId,
+    requesterId,
     technicianId,
     submissionKey: props.submissionKey ?? null,
     sourceChannelId: props.source?.channelId ?? null,

@@ -32,6 +32,7 @@ const SCOPES = [
   'users:read.email',
   'channels:history',
   'groups:history',
+  'reactions:read',
 ];
 
 describe('Slack app manifests', () => {
@@ -59,6 +60,7 @@ describe('Slack app manifests', () => {
         'app_home_opened',
         'message.channels',
         'message.groups',
+        'reaction_added',
       ]);
       expect(manifest.settings.interactivity.is_enabled).toBe(true);
     });

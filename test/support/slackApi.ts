@@ -32,15 +32,19 @@ export interface FakeUser {
 
 type ArgsMatch = (args: Record<string, unknown>) => boolean;
 
-/** A message as conversations.history returns it (a bot's own message). */
+/**
+ * A message as conversations.history and conversations.replies return it: the bot's own (with
+ * bot_id and app_id), or a person's (postAs). A thread's parent and replies carry `thread_ts`.
+ */
 export interface StoredMessage {
   type: 'message';
   user: string;
-  bot_id: string;
-  app_id: string;
+  bot_id?: string;
+  app_id?: string;
   text: string;
   ts: string;
   team: string;
+  thread_ts?: string;
   blocks?: unknown;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
@@ -129,6 +133,8 @@ export class FakeSlack {
   private viewCounter = 0;
   /** Top-level messages each channel holds, oldest first, as conversations.history returns them. */
   private readonly channelHistory = new Map<string, StoredMessage[]>();
+  /** The replies of each thread (`channel:thread_ts`), oldest first (conversations.replies). */
+  private readonly threadReplies = new Map<string, StoredMessage[]>();
   private readonly lostAnswers: Array<{ method: string; match: ArgsMatch }> = [];
   /**
    * The history scopes the app was installed with: those manifest.yml asks for. Reading a DM's
@@ -453,6 +459,8 @@ export class FakeSlack {
         ) {
           this.store(channel, ts, args);
         }
+        if (args.thread_ts !== undefined)
+          this.storeReply(channel, String(args.thread_ts), this.botMessage(ts, args));
         return {
           ok: true,
           channel,
@@ -475,6 +483,8 @@ export class FakeSlack {
         };
       case 'conversations.history':
         return this.history(args);
+      case 'conversations.replies':
+        return this.replies(args);
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users ?? '').slice(1)}` } };
       case 'users.info': {
@@ -512,11 +522,8 @@ export class FakeSlack {
     }
   }
 
-  private store(channel: string, ts: string, args: Record<string, unknown>): void {
-    // Not recording (the benchmark): no history kept either, or it would grow without end.
-    if (!this.record) return;
-    const messages = this.channelHistory.get(channel) ?? [];
-    messages.push({
+  private botMessage(ts: string, args: Record<string, unknown>): StoredMessage {
+    return {
       type: 'message',
       user: this.botUserId,
       bot_id: this.botId,
@@ -524,10 +531,43 @@ export class FakeSlack {
       text: String(args.text ?? ''),
       ts,
       team: this.teamId,
+      ...(args.thread_ts !== undefined ? { thread_ts: String(args.thread_ts) } : {}),
       ...(args.blocks !== undefined ? { blocks: args.blocks } : {}),
       ...(args.metadata !== undefined ? { metadata: args.metadata as StoredMessage['metadata'] } : {}),
-    });
+    };
+  }
+
+  private store(channel: string, ts: string, args: Record<string, unknown>): void {
+    // Not recording (the benchmark): no history kept either, or it would grow without end.
+    if (!this.record) return;
+    const messages = this.channelHistory.get(channel) ?? [];
+    const { thread_ts: _thread, ...message } = this.botMessage(ts, args);
+    messages.push(message);
     this.channelHistory.set(channel, messages);
+  }
+
+  private storeReply(channel: string, threadTs: string, message: StoredMessage): void {
+    if (!this.record) return;
+    const key = `${channel}:${threadTs}`;
+    this.threadReplies.set(key, [...(this.threadReplies.get(key) ?? []), message]);
+    const parent = this.channelHistory.get(channel)?.find((stored) => stored.ts === threadTs);
+    if (parent) parent.thread_ts = threadTs;
+  }
+
+  /**
+   * A person posts `text` in `channel` (in the thread of `threadTs`, if given), as Slack stores a
+   * message a person wrote (https://docs.slack.dev/reference/events/message/): `user`, `text`,
+   * `ts`, no bot_id. Returns its ts. The app is not told (send the event yourself if it should be).
+   */
+  postAs(user: string, channel: string, text: string, threadTs?: string): string {
+    const ts = this.nextTs();
+    const message: StoredMessage = { type: 'message', user, text, ts, team: this.teamId };
+    if (threadTs === undefined) {
+      this.channelHistory.set(channel, [...(this.channelHistory.get(channel) ?? []), message]);
+    } else {
+      this.storeReply(channel, threadTs, { ...message, thread_ts: threadTs });
+    }
+    return ts;
   }
 
   private updateStored(channel: string, ts: string, args: Record<string, unknown>): void {
@@ -594,6 +634,67 @@ export class FakeSlack {
         ? {
             response_metadata: {
               next_cursor: Buffer.from(`next_ts:${tsValue(next.ts)!.toString()}`).toString('base64'),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * conversations.replies as https://docs.slack.dev/reference/methods/conversations.replies
+   * describes it: `channel` and `ts` ("either a thread's parent message or a message in the
+   * thread") required; the parent first, then its replies oldest first; `limit` (default and at
+   * most 1000 here) and a cursor page on; metadata only with `include_all_metadata`. Reading takes
+   * membership and the `*:history` scope, as for conversations.history; an unknown ts is
+   * `thread_not_found`.
+   */
+  private replies(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(args.channel ?? '');
+    if (!/^[CGD][A-Z0-9]+$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+    const needed = channel.startsWith('D')
+      ? 'im:history'
+      : channel.startsWith('G')
+        ? 'groups:history'
+        : 'channels:history';
+    if (!this.historyScopes.has(needed)) {
+      return { ok: false, error: 'missing_scope', needed, provided: [...this.historyScopes].join(',') };
+    }
+    if (this.channelsWithoutBot.has(channel)) return { ok: false, error: 'not_in_channel' };
+    const ts = String(args.ts ?? '');
+    if (!ts) return { ok: false, error: 'invalid_arguments' };
+    let threadTs = ts;
+    if (!this.threadReplies.has(`${channel}:${ts}`)) {
+      for (const [key, replies] of this.threadReplies) {
+        if (key.startsWith(`${channel}:`) && replies.some((reply) => reply.ts === ts)) {
+          threadTs = key.slice(channel.length + 1);
+          break;
+        }
+      }
+    }
+    const parent = this.channelHistory.get(channel)?.find((stored) => stored.ts === threadTs);
+    const replies = this.threadReplies.get(`${channel}:${threadTs}`) ?? [];
+    if (!parent && replies.length === 0) return { ok: false, error: 'thread_not_found' };
+    const all = [...(parent ? [parent] : []), ...replies];
+    const offset =
+      args.cursor !== undefined && args.cursor !== ''
+        ? Number(/^offset:(\d+)$/.exec(Buffer.from(String(args.cursor), 'base64').toString('utf8'))?.[1])
+        : 0;
+    if (!Number.isInteger(offset)) return { ok: false, error: 'invalid_cursor' };
+    const limit = Math.min(Math.max(Number(args.limit ?? 1000) || 1000, 1), 1000);
+    const page = all.slice(offset, offset + limit);
+    const more = offset + limit < all.length;
+    const flag = (value: unknown) => value === true || value === 'true' || value === '1';
+    const withMetadata = flag(args.include_all_metadata);
+    return {
+      ok: true,
+      messages: page.map(({ metadata, ...message }) =>
+        withMetadata && metadata ? { ...message, metadata } : message,
+      ),
+      has_more: more,
+      ...(more
+        ? {
+            response_metadata: {
+              next_cursor: Buffer.from(`offset:${offset + limit}`).toString('base64'),
             },
           }
         : {}),

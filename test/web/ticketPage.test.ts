@@ -137,6 +137,20 @@ describeEachDatabase('status page: ticket detail', (suite) => {
     expect(text).toContain('Alice Martin rated it 5 / 5');
   });
 
+  it('says who opened a ticket for someone else (a reaction on their message)', async () => {
+    const services = await seedPeople(suite.db);
+    const { requester, technician } = PEOPLE;
+    const { ticket } = await createTicket(services.as(technician.id), {
+      title: 'From a reaction',
+      requesterId: requester.id,
+      source: { channelId: 'C0GENERAL1', messageTs: '1764169200.654321' },
+    });
+    const { html } = await get(`/tickets/${ticket.id}`);
+    expect(visibleText(html)).toContain('Camille Roux opened the ticket for Alice Martin');
+    const french = await fetch(`${page.url}/tickets/${ticket.id}`, { headers: { 'Accept-Language': 'fr' } });
+    expect(visibleText(await french.text())).toContain('Camille Roux a ouvert le ticket pour Alice Martin');
+  });
+
   it('shows the history and the rating in German to a German browser', async () => {
     const response = await fetch(`${page.url}/tickets/${ticketId}`, {
       headers: { 'Accept-Language': 'de-DE' },

@@ -57,3 +57,5 @@ export function parseTicketActionsBlockId(
  * posting ticketbot is unsure of is found again in its channel's history by it.
  */
 export const CARD_EVENT_TYPE = 'ticket_card';
+/** The metadata event_type of ticketbot's reply in the thread of a message a reaction made a ticket of. */
+export const INTAKE_EVENT_TYPE = 'ticket_intake_reply';

@@ -14,6 +14,7 @@ import * as ticketUnassign from './actions/ticketUnassign.js';
 import * as ticketCommand from './commands/ticket.js';
 import * as appHomeOpened from './events/appHomeOpened.js';
 import * as message from './events/message.js';
+import * as reaction from './events/reaction.js';
 import * as createTicketFromMessage from './shortcuts/createTicketFromMessage.js';
 import * as addComment from './views/addComment.js';
 import * as newTicket from './views/newTicket.js';
@@ -38,6 +39,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     rosterAdd,
     rosterRemove,
     message,
+    reaction,
     appHomeOpened,
     createTicketFromMessage,
   ]) {
