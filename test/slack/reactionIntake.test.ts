@@ -123,6 +123,37 @@ describeEachDatabase('Slack: a reaction opens a ticket', (suite) => {
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(3);
   });
 
+  it('opens one ticket when two replicas each get a reaction on the message at once', async () => {
+    const other = await startSlackTestApp(suite.url, { INTAKE_EMOJI: 'ticket' }, undefined, {
+      slack: app.slack,
+    });
+    try {
+      const ts = app.slack.postAs(REQUESTER, GENERAL, 'Wi-Fi down in room 12');
+      const answers = await Promise.all([
+        app.event(reactionAdded(OTHER_USER, 'ticket', GENERAL, ts, REQUESTER)),
+        other.event(reactionAdded(TECHNICIAN, 'ticket', GENERAL, ts, REQUESTER)),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      await Promise.all([settled(), other.bot.slack!.settled()]);
+      // The one that found the reply held elsewhere tries again: made due now.
+      await db().sequelize.query('UPDATE slack_inbox SET claim_until = :past WHERE applied_at IS NULL', {
+        replacements: { past: new Date(Date.now() - 1000) },
+      });
+      await Promise.all([app.bot.slack!.catchUpInbox(), other.bot.slack!.catchUpInbox()]);
+      await Promise.all([settled(), other.bot.slack!.settled()]);
+      const tickets = await ticketsFrom(ts);
+      expect(tickets).toHaveLength(1);
+      expect(cardsOf(tickets[0]!.id)).toHaveLength(1);
+      expect(threadReplies(GENERAL, ts)).toHaveLength(1);
+      const [waiting] = await db().sequelize.query(
+        'SELECT COUNT(*) AS n FROM slack_inbox WHERE applied_at IS NULL',
+      );
+      expect(Number((waiting as Array<{ n: number }>)[0]!.n)).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('does nothing for other emoji, bots, messages nobody wrote, DMs, or channels ticketbot is not in', async () => {
     const person = app.slack.postAs(REQUESTER, GENERAL, 'Thanks all');
     await app.event(reactionAdded(OTHER_USER, 'thumbsup', GENERAL, person, REQUESTER));
