@@ -7,6 +7,7 @@ import { Comment } from './models/comment.js';
 import { EmailOutbox } from './models/emailOutbox.js';
 import { JobRun } from './models/jobRun.js';
 import { Rating } from './models/rating.js';
+import { RequestType } from './models/requestType.js';
 import { SlackCard } from './models/slackCard.js';
 import { SlackRatingPrompt } from './models/slackRatingPrompt.js';
 import { Ticket } from './models/ticket.js';
@@ -25,6 +26,7 @@ export interface Models {
   JobRun: typeof JobRun;
   SlackCard: typeof SlackCard;
   SlackRatingPrompt: typeof SlackRatingPrompt;
+  RequestType: typeof RequestType;
 }
 
 export interface Database {
@@ -115,6 +117,7 @@ export function initModels(sequelize: Sequelize): Models {
     JobRun: JobRun.initModel(sequelize),
     SlackCard: SlackCard.initModel(sequelize),
     SlackRatingPrompt: SlackRatingPrompt.initModel(sequelize),
+    RequestType: RequestType.initModel(sequelize),
   };
 }
 

@@ -4,6 +4,7 @@ import { CommitOutcomeUnknown, runInTransaction } from '../db/transaction.js';
 import { runAfterCommit } from './change.js';
 import type { InTransactionHook, TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
+import { typeForNewTicket } from './requestTypes.js';
 import { insertEvent, insertTicket, isOnRoster, ticketIdBySubmissionKey } from './statements.js';
 import { ensureActorRow } from './users.js';
 import { parseOrFail, submissionKeySchema, type TicketInput, ticketInputSchema } from './validation.js';
@@ -21,6 +22,9 @@ export interface CreateTicketProps extends TicketInput {
    * the same key again opens no second ticket: AlreadySubmitted names the first.
    */
   submissionKey?: string;
+  /** Its request type (src/tickets/requestTypes.ts), if any, and the answers to its fields by field id. */
+  requestTypeId?: number | null;
+  fields?: Record<string, string | null | undefined>;
   /**
    * What the caller records about the new ticket in its own transaction, after the services'
    * hooks (what it owes the ticket, say), so the ticket and that record commit or fail together.
@@ -111,11 +115,15 @@ async function storeNewTicket(
   if (technicianId && !(await isOnRoster(db, transaction, technicianId))) {
     throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
   }
+  const typed = await typeForNewTicket(db, transaction, props.requestTypeId, props.fields);
   const now = new Date();
   const values = {
     title: input.title,
     description: input.description,
-    priority: input.priority,
+    // Nobody chose a priority: the type's default.
+    priority: props.priority === undefined && typed ? typed.type.defaultPriority : input.priority,
+    requestTypeId: typed?.type.id ?? null,
+    requestFields: typed ? JSON.stringify(typed.fields) : null,
     status: 'open' as const,
     requesterId,
     technicianId,

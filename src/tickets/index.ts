@@ -12,6 +12,19 @@ export { asActor, createTicketHooks } from './context.js';
 export { AlreadySubmitted, createTicket } from './createTicket.js';
 export * from './errors.js';
 export { addRatingRemark, rateTicket } from './rateTicket.js';
+export {
+  archiveRequestType,
+  changeRequestType,
+  defaultRequestType,
+  fieldKey,
+  listRequestTypes,
+  type RequestTypeInput,
+  type RequestTypeView,
+  requestTypeById,
+  type StoredField,
+  saveRequestType,
+  storedFieldsOf,
+} from './requestTypes.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';
 export { ensureUsers } from './users.js';
 export {

@@ -24,6 +24,10 @@ export class Ticket extends Row<Ticket> {
   declare sourceChannelId: string | null;
   declare sourceMessageTs: string | null;
   declare sourcePermalink: string | null;
+  /** Its request type (src/db/models/requestType.ts), if types are defined. */
+  declare requestTypeId: CreationOptional<number | null>;
+  /** JSON: the type's field values it was opened with, [{id, label, value}] (tickets/requestTypes.ts). */
+  declare requestFields: CreationOptional<string | null>;
   /** Bumped by every change: optimistic concurrency for buttons that show an older state. */
   declare version: CreationOptional<number>;
   /** How many times the ticket has been closed; ratings are one per resolution. */
@@ -49,6 +53,8 @@ export class Ticket extends Row<Ticket> {
         sourceChannelId: { type: DataTypes.STRING(32), allowNull: true },
         sourceMessageTs: { type: DataTypes.STRING(32), allowNull: true },
         sourcePermalink: { type: DataTypes.STRING(500), allowNull: true },
+        requestTypeId: { type: DataTypes.INTEGER, allowNull: true },
+        requestFields: { type: DataTypes.TEXT, allowNull: true },
         version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
         resolution: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         lastActivityAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },

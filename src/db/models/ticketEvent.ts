@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'comment_deleted',
   'rated',
   'rating_remarked',
+  'type_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

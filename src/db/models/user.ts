@@ -14,6 +14,8 @@ export class User extends Row<User> {
   declare isTechnician: CreationOptional<boolean>;
   declare isAdmin: CreationOptional<boolean>;
   declare profileRefreshedAt: Date | null;
+  /** Since when a technician is Away (App Home): auto-assignment passes them over. Null: available. */
+  declare awaySince: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -33,6 +35,7 @@ export class User extends Row<User> {
         isTechnician: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         isAdmin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         profileRefreshedAt: { type: DataTypes.DATE, allowNull: true },
+        awaySince: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

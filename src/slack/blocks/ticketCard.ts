@@ -78,6 +78,13 @@ export function latestActivity(view: TicketView, t: SlackTranslate): string | un
     case 'rated':
       text = t('activity.rated', { who, score: event.toValue ?? '?' });
       break;
+    case 'type_changed':
+      text = t('activity.type_changed', {
+        who,
+        from: escapeAndTruncate(event.fromValue ?? '—', 80),
+        to: escapeAndTruncate(event.toValue ?? '—', 80),
+      });
+      break;
     default:
       text = t(`activity.${event.type}`, { who });
   }
