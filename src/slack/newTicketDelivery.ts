@@ -1,4 +1,4 @@
-import type { TicketChange } from '../tickets/index.js';
+import { requestTypeById, type TicketChange } from '../tickets/index.js';
 import { loadTicketView, type TicketView } from '../tickets/queries.js';
 import { recordSourcePermalink } from '../tickets/statements.js';
 import type { SlackContext } from './context.js';
@@ -55,7 +55,18 @@ export async function deliverNewTicket(ctx: SlackContext, change: TicketChange):
     event.actorId !== ticket.requesterId ? ctx.directory.profile(event.actorId) : undefined,
   ]);
   const actor = opener === undefined ? requester : opener;
-  const view = { ticket, requester, technician, latest: { event, actor } };
+  // From memory; a type made on another replica a moment ago is read from the database.
+  const type = ticket.requestTypeId
+    ? (ctx.roster.requestTypes().find((each) => each.id === ticket.requestTypeId) ??
+      (await requestTypeById(ctx.services.db, ticket.requestTypeId)))
+    : undefined;
+  const view = {
+    ticket,
+    requester,
+    technician,
+    latest: { event, actor },
+    requestType: type ? { id: type.id, name: type.name } : null,
+  };
   await deliverCard(ctx, view, card, false);
 }
 

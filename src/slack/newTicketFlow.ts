@@ -62,7 +62,13 @@ export async function openNewTicketModal(
   const opened = await ctx.client.views
     .open({
       trigger_id: args.triggerId,
-      view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, ctx.texts.slack(guessed)),
+      view: newTicketModal(
+        args.prefill,
+        ctx.roster.current(),
+        args.metadata,
+        ctx.texts.slack(guessed),
+        ctx.roster.requestTypes(),
+      ),
     })
     .catch((error: unknown) => {
       throw new ModalNotOpened(error);
@@ -73,7 +79,13 @@ export async function openNewTicketModal(
     await ctx.client.views.update({
       view_id: opened.view.id,
       hash: opened.view.hash,
-      view: newTicketModal(args.prefill, ctx.roster.current(), args.metadata, ctx.texts.slack(language)),
+      view: newTicketModal(
+        args.prefill,
+        ctx.roster.current(),
+        args.metadata,
+        ctx.texts.slack(language),
+        ctx.roster.requestTypes(),
+      ),
     });
   }
 }

@@ -6,7 +6,7 @@ import type { Ticket } from '../db/models/ticket.js';
 import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { messagePath } from '../slackIds.js';
-import { listTechnicians } from '../tickets/index.js';
+import { listRequestTypes, listTechnicians } from '../tickets/index.js';
 import {
   loadTicketView,
   type TicketView,
@@ -337,12 +337,16 @@ export class Publisher {
         const viewer = await this.directory.refresh(userId);
         if (!viewer || viewer.isBot) return;
         const staff = viewer.isTechnician || viewer.isAdmin;
-        const [mine, assigned, roster] = await Promise.all([
+        const [mine, assigned, roster, requestTypes] = await Promise.all([
           unclosedTicketsRequestedBy(this.db, userId, HOME_LIMITS.mine),
           viewer.isTechnician ? unclosedTicketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
           staff ? listTechnicians(this.db) : undefined,
+          viewer.isAdmin ? listRequestTypes(this.db, { includeArchived: true }) : undefined,
         ]);
-        const view = appHome({ viewer, mine, assigned, roster }, this.texts.slack(viewer.locale));
+        const view = appHome(
+          { viewer, mine, assigned, roster, requestTypes },
+          this.texts.slack(viewer.locale),
+        );
         await this.client.views.publish({ user_id: userId, view });
       },
       { slackUser: userId },

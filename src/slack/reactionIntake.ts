@@ -204,7 +204,8 @@ async function openTicket(
   message: SlackMessage,
 ): Promise<number | undefined> {
   const db = ctx.services.db;
-  const cardChannelId = cardChannelFor(ctx, reaction.channel);
+  const type = ctx.roster.requestTypes().find((each) => each.isDefault);
+  const cardChannelId = type?.channelId ?? cardChannelFor(ctx, reaction.channel);
   if (!cardChannelId) return undefined;
   const author = message.user!;
   const text = (await readableMessage(ctx, message.text)).trim();
@@ -223,6 +224,9 @@ async function openTicket(
         permalink: ctx.publisher.linkTo(reaction.channel, reaction.ts) ?? null,
       },
       submissionKey: `reaction:${reaction.channel}:${reaction.ts}`,
+      // With request types defined, the default one; a technician can change it from the card.
+      requestTypeId: type?.id ?? null,
+      fieldsUnasked: true,
       inTransaction: async ({ ticket }, transaction) => {
         await insertCard(db, transaction, {
           ticketId: ticket.id,

@@ -1,19 +1,21 @@
 import type { Database } from '../db/index.js';
 import { displayName } from '../db/models/user.js';
 import type { Logger } from '../logger.js';
-import { listTechnicians } from '../tickets/index.js';
+import { listRequestTypes, listTechnicians, type RequestTypeView } from '../tickets/index.js';
 import type { RosterEntry } from './blocks/newTicketModal.js';
 import type { UserDirectory } from './directory.js';
 
 const REFRESH_MS = 5_000;
 
 /**
- * The technician roster kept in memory for the new-ticket modal: the trigger_id expires after
- * 3 s, so the modal opens from this copy instead of a query. Reloaded after each roster change
- * here and every five seconds (other replicas' changes); the domain checks the pick anyway.
+ * The technician roster and the request types kept in memory for the new-ticket modal: the
+ * trigger_id expires after 3 s, so the modal opens from this copy instead of a query. Reloaded
+ * after each change here and every five seconds (other replicas' changes); the domain checks the
+ * picks anyway.
  */
 export class RosterCache {
   private entries: RosterEntry[] = [];
+  private types: RequestTypeView[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -34,12 +36,18 @@ export class RosterCache {
   }
 
   async reload(): Promise<void> {
-    const technicians = await listTechnicians(this.db);
+    const [technicians, types] = await Promise.all([listTechnicians(this.db), listRequestTypes(this.db)]);
     this.entries = technicians.map((user) => ({ id: user.id, name: displayName(user) }));
+    this.types = types;
   }
 
   current(): RosterEntry[] {
     return this.entries;
+  }
+
+  /** The request types people can pick (not archived), by name; empty when none are defined. */
+  requestTypes(): RequestTypeView[] {
+    return this.types;
   }
 }
 

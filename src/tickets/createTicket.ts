@@ -25,6 +25,8 @@ export interface CreateTicketProps extends TicketInput {
   /** Its request type (src/tickets/requestTypes.ts), if any, and the answers to its fields by field id. */
   requestTypeId?: number | null;
   fields?: Record<string, string | null | undefined>;
+  /** The type's fields were not asked (a reaction): required ones may stay empty. */
+  fieldsUnasked?: boolean;
   /**
    * What the caller records about the new ticket in its own transaction, after the services'
    * hooks (what it owes the ticket, say), so the ticket and that record commit or fail together.
@@ -115,7 +117,9 @@ async function storeNewTicket(
   if (technicianId && !(await isOnRoster(db, transaction, technicianId))) {
     throw new ValidationFailed({ technicianId: 'Pick someone from the technician roster' });
   }
-  const typed = await typeForNewTicket(db, transaction, props.requestTypeId, props.fields);
+  const typed = await typeForNewTicket(db, transaction, props.requestTypeId, props.fields, {
+    unasked: props.fieldsUnasked,
+  });
   const now = new Date();
   const values = {
     title: input.title,

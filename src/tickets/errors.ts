@@ -57,6 +57,8 @@ export class ValidationFailed extends DomainError {
   constructor(
     /** Field name → what is wrong with it. */
     readonly fields: Record<string, string>,
+    /** Every problem with its full path (a field of a list: `['fields', 2, 'label']`), when known. */
+    readonly issues: Array<{ path: Array<string | number>; message: string }> = [],
   ) {
     super(
       `Invalid input: ${Object.entries(fields)

@@ -25,7 +25,7 @@ export {
   saveRequestType,
   storedFieldsOf,
 } from './requestTypes.js';
-export { addTechnician, listTechnicians, removeTechnician, seedRoster } from './roster.js';
+export { addTechnician, listTechnicians, removeTechnician, seedRoster, setAvailability } from './roster.js';
 export { ensureUsers } from './users.js';
 export {
   COMMENT_MAX,

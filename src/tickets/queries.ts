@@ -3,6 +3,7 @@ import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { User } from '../db/models/user.js';
+import { sqlReadOnce } from '../db/sql.js';
 import { latestEvent, readTicket, usersById } from './statements.js';
 
 export { ticketVersion } from './statements.js';
@@ -17,6 +18,8 @@ export interface TicketView {
   requester: User | null;
   technician: User | null;
   latest: { event: TicketEvent; actor: User | null } | null;
+  /** The ticket's request type, when it has one. */
+  requestType?: { id: number; name: string } | null;
 }
 
 export async function loadTicketView(db: Database, ticketId: number): Promise<TicketView | null> {
@@ -30,11 +33,17 @@ export async function loadTicketView(db: Database, ticketId: number): Promise<Ti
     event?.actorId,
     event?.toValue,
   ]);
+  const [type] = ticket.requestTypeId
+    ? await sqlReadOnce<{ id: number; name: string }>(db, 'SELECT id, name FROM request_types WHERE id = ?', [
+        ticket.requestTypeId,
+      ])
+    : [];
   return {
     ticket,
     requester: people.get(ticket.requesterId) ?? null,
     technician: ticket.technicianId ? (people.get(ticket.technicianId) ?? null) : null,
     latest: event ? { event, actor: people.get(event.actorId) ?? null } : null,
+    requestType: type ? { id: Number(type.id), name: type.name } : null,
   };
 }
 

@@ -297,6 +297,7 @@ export function fieldKey(fieldId: string): string {
 export function checkFieldValues(
   type: RequestTypeView,
   values: Record<string, string | null | undefined>,
+  options: { unasked?: boolean } = {},
 ): StoredField[] {
   const problems: Record<string, string> = {};
   const stored: StoredField[] = [];
@@ -304,7 +305,8 @@ export function checkFieldValues(
     const value = (values[field.id] ?? '').trim();
     const key = fieldKey(field.id);
     if (!value) {
-      if (field.required) problems[key] = `${field.label} is required`;
+      // Nobody was asked (a ticket from a reaction): a required field stays empty.
+      if (field.required && !options.unasked) problems[key] = `${field.label} is required`;
       continue;
     }
     if (field.kind === 'choice' && !(field.options ?? []).includes(value)) {
@@ -337,11 +339,12 @@ export async function typeForNewTicket(
   transaction: Transaction,
   requestTypeId: number | null | undefined,
   values: Record<string, string | null | undefined> | undefined,
+  options: { unasked?: boolean } = {},
 ): Promise<{ type: RequestTypeView; fields: StoredField[] } | undefined> {
   if (requestTypeId === null || requestTypeId === undefined) return undefined;
   const type = await requestTypeById(db, requestTypeId, transaction);
   if (!type || type.archived) throw new ValidationFailed({ requestType: 'Pick a request type' });
-  return { type, fields: checkFieldValues(type, values ?? {}) };
+  return { type, fields: checkFieldValues(type, values ?? {}, options) };
 }
 
 export interface ChangeTypeProps extends ChangeRequest {

@@ -56,3 +56,22 @@ export function addTechnician(ctx: TicketContext, userId: string): Promise<User>
 export function removeTechnician(ctx: TicketContext, userId: string): Promise<User> {
   return setTechnician(ctx, userId, false);
 }
+
+/**
+ * A technician sets themselves Away (auto-assignment passes them over; the status page shows it)
+ * or Available again. Only for oneself, and only technicians.
+ */
+export async function setAvailability(ctx: TicketContext, away: boolean): Promise<User> {
+  return runInTransaction(ctx.db, async (transaction) => {
+    const actor = await loadActor(ctx.db, ctx.actorId, transaction);
+    if (!actor.isTechnician)
+      throw new NotAllowed('Only technicians set their availability', 'not_technician');
+    if (away === (actor.awaySince !== null && actor.awaySince !== undefined)) return actor;
+    await ctx.db.models.User.update(
+      { awaySince: away ? new Date() : null },
+      { where: { id: actor.id }, transaction },
+    );
+    actor.awaySince = away ? new Date() : null;
+    return actor;
+  });
+}

@@ -56,5 +56,11 @@ export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown): z.o
     const field = String(issue.path[0] ?? 'input');
     fields[field] ??= issue.message;
   }
-  throw new ValidationFailed(fields);
+  throw new ValidationFailed(
+    fields,
+    result.error.issues.map((issue) => ({
+      path: issue.path.filter((part): part is string | number => typeof part !== 'symbol'),
+      message: issue.message,
+    })),
+  );
 }

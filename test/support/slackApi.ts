@@ -131,6 +131,8 @@ export class FakeSlack {
   }> = [];
   private tsCounter = 0;
   private viewCounter = 0;
+  /** Each open modal's current hash (views.open, views.update), for views.update's hash check. */
+  private readonly viewHashes = new Map<string, string>();
   /** Top-level messages each channel holds, oldest first, as conversations.history returns them. */
   private readonly channelHistory = new Map<string, StoredMessage[]>();
   /** The replies of each thread (`channel:thread_ts`), oldest first (conversations.replies). */
@@ -504,15 +506,24 @@ export class FakeSlack {
         if (method === 'views.publish' && !args.user_id) return { ok: false, error: 'user_not_found' };
         const problems = validateView(args.view, method === 'views.publish' ? 'home' : 'modal');
         if (problems.length > 0) return invalid(problems, 'invalid_arguments');
+        // views.update's `hash` "protect[s] against possible race conditions": a view updated
+        // with a hash it no longer has is refused with `hash_conflict`
+        // (https://docs.slack.dev/reference/methods/views.update/, Arguments and Errors).
+        if (method === 'views.update' && typeof args.view_id === 'string' && args.hash !== undefined) {
+          const current = this.viewHashes.get(args.view_id);
+          if (current !== undefined && current !== args.hash) return { ok: false, error: 'hash_conflict' };
+        }
         this.viewCounter += 1;
         const id =
           typeof args.view_id === 'string' ? args.view_id : `V${String(this.viewCounter).padStart(9, '0')}`;
+        const hash = `${Date.now()}.${this.viewCounter}`;
+        if (method !== 'views.publish') this.viewHashes.set(id, hash);
         return {
           ok: true,
           view: {
             ...(args.view as object),
             id,
-            hash: `${Date.now()}.${this.viewCounter}`,
+            hash,
             team_id: this.teamId,
           },
         };

@@ -379,6 +379,10 @@ function options(
       return '';
     }
     text(option.text, `${at}/${i}/text`, 75, problems, mrkdwnAllowed ? undefined : 'plain_text');
+    // `description`: "A plain_text text object … Maximum length for the text in this field is 75
+    // characters" (the option object reference above).
+    if (option.description !== undefined)
+      text(option.description, `${at}/${i}/description`, 75, problems, 'plain_text');
     const optionValue = String(option.value ?? '');
     if (optionValue.length === 0 || optionValue.length > 75)
       problems.add(`${at}/${i}/value`, 'must be 1 to 75 characters');

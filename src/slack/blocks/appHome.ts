@@ -2,13 +2,20 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import type { User } from '../../db/models/user.js';
 import type { SlackTranslate } from '../../i18n/index.js';
 import type { TicketList } from '../../tickets/queries.js';
-import { ACTION_HOME_NEW_TICKET, ACTION_ROSTER_ADD, ACTION_ROSTER_REMOVE } from './ids.js';
-import { LIMITS, md, plain } from './limits.js';
+import type { RequestTypeView } from '../../tickets/requestTypes.js';
+import {
+  ACTION_AVAILABILITY,
+  ACTION_HOME_NEW_TICKET,
+  ACTION_REQUEST_TYPE_EDIT,
+  ACTION_ROSTER_ADD,
+  ACTION_ROSTER_REMOVE,
+} from './ids.js';
+import { LIMITS, md, plain, userMd } from './limits.js';
 import { person } from './people.js';
 import { ticketActions, ticketLine } from './ticketCard.js';
 
 // How much the App Home shows, so it always stays under Block Kit's 100 blocks per view.
-export const HOME_LIMITS = { mine: 8, assigned: 15, roster: 20 } as const;
+export const HOME_LIMITS = { mine: 8, assigned: 15, roster: 20, types: 12 } as const;
 
 export interface AppHomeModel {
   viewer: User;
@@ -17,6 +24,59 @@ export interface AppHomeModel {
   assigned?: TicketList;
   /** Present for technicians and admins. */
   roster?: User[];
+  /** Present for admins: every request type, archived ones too. */
+  requestTypes?: RequestTypeView[];
+}
+
+function requestTypeSection(types: RequestTypeView[], t: SlackTranslate): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    { type: 'divider' },
+    { type: 'header', text: plain(t('homeTypes'), LIMITS.header) },
+  ];
+  if (types.length === 0) blocks.push({ type: 'section', text: md(t('homeTypesNone')) });
+  for (const type of types.slice(0, HOME_LIMITS.types)) {
+    const flags = [
+      type.isDefault ? t('homeTypeDefault') : '',
+      type.isPrivate ? t('homeTypePrivate') : '',
+      type.archived ? t('homeTypeArchived') : '',
+    ].join('');
+    const summary = [
+      t('homeTypeFields', { count: type.fields.length }),
+      type.channelId ? `<#${type.channelId}>` : '',
+      type.assignment !== 'none' ? t(`assignment.${type.assignment}`) : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    blocks.push({
+      type: 'section',
+      block_id: `request_type:${type.id}`,
+      text: md(t('homeTypeLine', { name: userMd(type.name, 80).text, flags, summary })),
+      accessory: {
+        type: 'button',
+        action_id: ACTION_REQUEST_TYPE_EDIT,
+        text: plain(t('homeTypeEdit'), LIMITS.buttonText),
+        value: String(type.id),
+      },
+    });
+  }
+  if (types.length > HOME_LIMITS.types)
+    blocks.push({
+      type: 'context',
+      elements: [md(t('homeMore', { count: types.length - HOME_LIMITS.types }))],
+    });
+  blocks.push({
+    type: 'actions',
+    block_id: 'request_type_add',
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION_REQUEST_TYPE_EDIT,
+        text: plain(t('homeTypeAdd'), LIMITS.buttonText),
+        value: 'new',
+      },
+    ],
+  });
+  return blocks;
 }
 
 function ticketSection(
@@ -51,6 +111,21 @@ export function appHome(model: AppHomeModel, t: SlackTranslate): HomeView {
         },
       ],
     },
+    ...(model.viewer.isTechnician
+      ? [
+          {
+            type: 'section' as const,
+            block_id: 'availability',
+            text: md(t(model.viewer.awaySince ? 'homeAway' : 'homeAvailable')),
+            accessory: {
+              type: 'button' as const,
+              action_id: ACTION_AVAILABILITY,
+              text: plain(t(model.viewer.awaySince ? 'homeSetAvailable' : 'homeSetAway'), LIMITS.buttonText),
+              value: model.viewer.awaySince ? 'available' : 'away',
+            },
+          },
+        ]
+      : []),
     ...ticketSection('mine', t('homeMine'), model.mine, HOME_LIMITS.mine, t),
   ];
   if (model.assigned)
@@ -109,5 +184,6 @@ export function appHome(model: AppHomeModel, t: SlackTranslate): HomeView {
       });
     }
   }
+  if (model.requestTypes && model.viewer.isAdmin) blocks.push(...requestTypeSection(model.requestTypes, t));
   return { type: 'home', blocks: blocks.slice(0, LIMITS.viewBlocks) };
 }

@@ -13,7 +13,11 @@ export const NEW_TICKET_FIELDS = {
   description: { block: 'description', action: 'description' },
   technician: { block: 'technician', action: 'technician' },
   priority: { block: 'priority', action: 'priority' },
+  /** The request type select (dispatch_action: a change redraws the modal with that type's fields). */
+  requestType: { block: 'request_type', action: 'request_type' },
 } as const;
+/** A request type's extra field in the new-ticket modal: block `field_<id>`, this action. */
+export const REQUEST_FIELD_ACTION = 'value';
 
 export const COMMENT_FIELD = { block: 'comment', action: 'comment' } as const;
 
@@ -32,6 +36,29 @@ export const VIEW_RATING_REMARK = 'rating_remark';
 export const RATING_REMARK = { block: 'rating_remark', action: 'rating_remark' } as const;
 
 export const ACTION_HOME_NEW_TICKET = 'home_new_ticket';
+/** App Home: edit a request type (value: its id) or add one (value `new`); admins only. */
+export const ACTION_REQUEST_TYPE_EDIT = 'request_type_edit';
+/** App Home: a technician sets themselves Away or Available (value `away` or `available`). */
+export const ACTION_AVAILABILITY = 'availability';
+export const VIEW_REQUEST_TYPE = 'request_type';
+/** The request type modal's blocks (one action each, named like its block). */
+export const REQUEST_TYPE_BLOCKS = {
+  name: 'rt_name',
+  description: 'rt_description',
+  priority: 'rt_priority',
+  technicians: 'rt_technicians',
+  channel: 'rt_channel',
+  privateChannel: 'rt_private_channel',
+  assignment: 'rt_assignment',
+  flags: 'rt_flags',
+} as const;
+/** The blocks of the request type modal's field slot `slot` (0–4). */
+export const requestTypeFieldBlocks = (slot: number) =>
+  ({
+    label: `rt_field_${slot}_label`,
+    kind: `rt_field_${slot}_kind`,
+    options: `rt_field_${slot}_options`,
+  }) as const;
 export const ACTION_ROSTER_ADD = 'roster_add';
 export const ACTION_ROSTER_REMOVE = 'roster_remove';
 

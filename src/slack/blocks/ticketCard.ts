@@ -2,6 +2,7 @@ import type { ActionsBlock, Button, KnownBlock, UsersSelect } from '@slack/types
 import type { Ticket } from '../../db/models/ticket.js';
 import type { SlackKey, SlackTranslate } from '../../i18n/index.js';
 import type { TicketView } from '../../tickets/queries.js';
+import { storedFieldsOf } from '../../tickets/requestTypes.js';
 import { escapeAndTruncate, slackDate, truncate } from '../text.js';
 import {
   ACTION_ASSIGN,
@@ -115,6 +116,23 @@ export function ticketCard(view: TicketView, t: SlackTranslate): { text: string;
       ],
     },
   ];
+  if (view.requestType) {
+    // The type and the answers to its fields: a section holds up to 10 fields of 2,000 characters
+    // (https://docs.slack.dev/reference/block-kit/blocks/section-block/).
+    const answers = storedFieldsOf(ticket).slice(0, 9);
+    blocks.push({
+      type: 'section',
+      fields: [
+        md(`${t('cardType')}\n${escapeAndTruncate(view.requestType.name, 80)}`, LIMITS.field),
+        ...answers.map((answer) =>
+          md(
+            `*${escapeAndTruncate(answer.label, 80)}*\n${escapeAndTruncate(answer.value, 1500)}`,
+            LIMITS.field,
+          ),
+        ),
+      ],
+    });
+  }
   if (ticket.description.trim() !== '')
     blocks.push({ type: 'section', text: userMd(ticket.description, LIMITS.sectionText) });
   const context: string[] = [];

@@ -1,6 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
+import * as availability from './actions/availability.js';
 import * as homeNewTicket from './actions/homeNewTicket.js';
+import * as requestTypeEdit from './actions/requestTypeEdit.js';
+import * as requestTypeSwitch from './actions/requestTypeSwitch.js';
 import * as rosterAdd from './actions/rosterAdd.js';
 import * as rosterRemove from './actions/rosterRemove.js';
 import * as ticketAssign from './actions/ticketAssign.js';
@@ -19,6 +22,7 @@ import * as createTicketFromMessage from './shortcuts/createTicketFromMessage.js
 import * as addComment from './views/addComment.js';
 import * as newTicket from './views/newTicket.js';
 import * as ratingRemark from './views/ratingRemark.js';
+import * as requestTypeSave from './views/requestTypeSave.js';
 
 /** Every listener, grouped by Slack surface; each file registers one callback or action id. */
 export function registerListeners(app: App, ctx: SlackContext): void {
@@ -36,6 +40,10 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     ticketRate,
     ticketRateRemark,
     homeNewTicket,
+    requestTypeSwitch,
+    requestTypeEdit,
+    requestTypeSave,
+    availability,
     rosterAdd,
     rosterRemove,
     message,

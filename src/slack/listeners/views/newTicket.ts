@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { PRIORITIES } from '../../../db/models/ticket.js';
+import { PRIORITIES, type Priority } from '../../../db/models/ticket.js';
 import type { SlackTranslate } from '../../../i18n/index.js';
 import {
   AlreadySubmitted,
@@ -11,14 +11,21 @@ import {
   type TicketChange,
   ValidationFailed,
 } from '../../../tickets/index.js';
-import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
+import {
+  fieldKey,
+  LONG_VALUE_MAX,
+  type RequestTypeView,
+  SHORT_VALUE_MAX,
+} from '../../../tickets/requestTypes.js';
+import { NEW_TICKET_FIELDS as F, REQUEST_FIELD_ACTION, VIEW_NEW_TICKET } from '../../blocks/ids.js';
+import type { NewTicketPrefill } from '../../blocks/newTicketModal.js';
 import type { SlackContext } from '../../context.js';
 import { CARD_LEASE_MS, deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDelivery.js';
 import { cardChannelFor } from '../../newTicketFlow.js';
 import { insertCard } from '../../store/cards.js';
 import { submissionKeyOf } from '../../submissionKey.js';
 
-const stateValue = z.object({
+export const stateValue = z.object({
   value: z.string().nullish(),
   selected_option: z.object({ value: z.string() }).nullish(),
 });
@@ -31,12 +38,61 @@ const submissionSchema = z.object({
   }),
 });
 /** What the modal carried from where it was opened; anything unreadable counts as nothing. */
-const metadataSchema = z
+export const metadataSchema = z
   .object({
     channelId: z.string().optional(),
     source: z.object({ channelId: z.string(), messageTs: z.string() }).optional(),
+    requestTypeId: z.number().int().optional(),
   })
   .catch({});
+
+type StateValues = Record<string, Record<string, z.infer<typeof stateValue>>>;
+
+/** What the person has typed and picked so far, to draw the modal again (another request type). */
+export function prefillFromState(values: StateValues): NewTicketPrefill {
+  const read = (block: string, action: string) => {
+    const state = values[block]?.[action];
+    return state?.selected_option?.value ?? state?.value ?? undefined;
+  };
+  const fields: Record<string, string> = {};
+  for (const [block, actions] of Object.entries(values)) {
+    if (!block.startsWith('field_')) continue;
+    const state = actions[REQUEST_FIELD_ACTION];
+    const value = state?.selected_option?.value ?? state?.value;
+    if (value) fields[block.slice('field_'.length)] = value;
+  }
+  const priority = read(F.priority.block, F.priority.action);
+  const requestTypeId = Number(read(F.requestType.block, F.requestType.action));
+  return {
+    title: read(F.title.block, F.title.action),
+    description: read(F.description.block, F.description.action),
+    priority: (PRIORITIES as readonly string[]).includes(priority ?? '') ? (priority as Priority) : undefined,
+    technicianId: read(F.technician.block, F.technician.action) ?? null,
+    requestTypeId: Number.isInteger(requestTypeId) && requestTypeId > 0 ? requestTypeId : undefined,
+    fields,
+  };
+}
+
+/** The answers to `type`'s fields checked as the domain will check them, with texts in the person's language. */
+function typeFieldErrors(
+  type: RequestTypeView,
+  answers: Record<string, string>,
+  t: SlackTranslate,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const field of type.fields) {
+    const value = (answers[field.id] ?? '').trim();
+    const max = field.kind === 'long' ? LONG_VALUE_MAX : SHORT_VALUE_MAX;
+    if (!value) {
+      if (field.required) errors[fieldKey(field.id)] = t('errorFieldRequired');
+    } else if (field.kind === 'choice' && !(field.options ?? []).includes(value)) {
+      errors[fieldKey(field.id)] = t('errorFieldChoice');
+    } else if (field.kind !== 'choice' && value.length > max) {
+      errors[fieldKey(field.id)] = t('errorFieldTooLong', { max });
+    }
+  }
+  return errors;
+}
 
 /** One schema per language, built once: building a zod schema costs far more than using it. */
 const formSchemas = new WeakMap<SlackTranslate, ReturnType<typeof buildFormSchema>>();
@@ -82,6 +138,14 @@ function fieldErrors(error: ValidationFailed, t: SlackTranslate): Record<string,
   };
   const errors: Record<string, string> = {};
   for (const field of Object.keys(error.fields)) {
+    if (field.startsWith('field_')) {
+      errors[field] = t('errorFieldRequired');
+      continue;
+    }
+    if (field === 'requestType') {
+      errors[F.requestType.block] = t('errorRequestType');
+      continue;
+    }
     const block = BLOCK_OF_FIELD[field] ?? F.title.block;
     errors[block] = generic[block]!;
   }
@@ -110,20 +174,36 @@ export function register(app: App, ctx: SlackContext): void {
       [F.priority.block]: read(F.priority) ?? 'normal',
       [F.technician.block]: read(F.technician),
     });
+    const metadata = metadataSchema.parse(safeJson(submission.view.private_metadata));
+    // With request types defined, the modal shows one type's fields (metadata.requestTypeId).
+    const types = ctx.roster.requestTypes();
+    const prefill = prefillFromState(values);
+    const type = types.length > 0 ? types.find((each) => each.id === prefill.requestTypeId) : undefined;
+    if (types.length > 0 && !type) {
+      await ack({ response_action: 'errors', errors: { [F.requestType.block]: t('errorRequestType') } });
+      return;
+    }
+    if (type && type.id !== metadata.requestTypeId) {
+      // Another type picked, and its fields not drawn yet (the redraw is on its way).
+      await ack({ response_action: 'errors', errors: { [F.requestType.block]: t('errorTypeRedrawn') } });
+      return;
+    }
+    const errors: Record<string, string> = type ? typeFieldErrors(type, prefill.fields ?? {}, t) : {};
     if (!form.success) {
-      const errors: Record<string, string> = {};
       for (const issue of form.error.issues) errors[String(issue.path[0])] ??= issue.message;
+    }
+    if (!form.success || Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    const metadata = metadataSchema.parse(safeJson(submission.view.private_metadata));
     const source = metadata.source
       ? {
           ...metadata.source,
           permalink: ctx.publisher.linkTo(metadata.source.channelId, metadata.source.messageTs) ?? null,
         }
       : undefined;
-    const cardChannelId = cardChannelFor(ctx, metadata.channelId);
+    // A type's own channel first (a private type's cards stay in its private channel).
+    const cardChannelId = type?.channelId ?? cardChannelFor(ctx, metadata.channelId);
     if (!cardChannelId) {
       // A modal opened where there was a channel to use, submitted after that changed.
       await ack({ response_action: 'errors', errors: { [F.title.block]: t('needHelpdeskChannel') } });
@@ -137,6 +217,8 @@ export function register(app: App, ctx: SlackContext): void {
         description: form.data[F.description.block] as string,
         priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
         technicianId: form.data[F.technician.block] as string | null,
+        requestTypeId: type?.id ?? null,
+        fields: prefill.fields,
         source,
         submissionKey: submission.view.id ? submissionKeyOf(submission.view.id) : undefined,
         // The card it is owed, stored with the ticket: the delivery below, or a catch-up, posts it.
@@ -175,7 +257,7 @@ export function register(app: App, ctx: SlackContext): void {
   });
 }
 
-function safeJson(text: string): unknown {
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -1,0 +1,36 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { requestTypeById } from '../../../tickets/index.js';
+import { ACTION_REQUEST_TYPE_EDIT } from '../../blocks/ids.js';
+import { requestTypeModal } from '../../blocks/requestTypeModal.js';
+import type { SlackContext } from '../../context.js';
+import { explainRefusal } from '../../explain.js';
+
+const clickSchema = z.object({
+  trigger_id: z.string(),
+  user: z.object({ id: z.string() }),
+  actions: z.array(z.object({ value: z.string().optional() })).min(1),
+});
+
+/**
+ * An admin's Edit (or Add a request type) in the App Home opens the request type modal. The
+ * trigger_id lasts three seconds, so the modal is drawn from what is at hand: the roster in
+ * memory and one read of the type. Saving checks again that the person is an admin.
+ */
+export function register(app: App, ctx: SlackContext): void {
+  app.action(ACTION_REQUEST_TYPE_EDIT, async ({ ack, body }) => {
+    await ack();
+    const click = clickSchema.parse(body);
+    const value = click.actions[0]!.value ?? 'new';
+    const type = value === 'new' ? undefined : await requestTypeById(ctx.services.db, Number(value));
+    const t = ctx.texts.slack(await ctx.directory.languageNow(click.user.id));
+    try {
+      await ctx.client.views.open({
+        trigger_id: click.trigger_id,
+        view: requestTypeModal(type, ctx.roster.current(), t),
+      });
+    } catch (error) {
+      await explainRefusal(ctx, body, error);
+    }
+  });
+}
