@@ -110,7 +110,13 @@ function submission(k: number, opened: { view: Record<string, unknown>; response
   };
 }
 
-async function runTicket(k: number, due: number, pools: [Pool, Pool], slack: BenchSlack): Promise<TicketRun> {
+async function runTicket(
+  k: number,
+  due: number,
+  pools: [Pool, Pool],
+  slack: BenchSlack,
+  bare: Pool,
+): Promise<TicketRun> {
   const run: TicketRun = { k, command: [], refusedModals: 0 };
   let opened: { view: Record<string, unknown>; response: Record<string, unknown> } | undefined;
   for (let attempt = 1; attempt <= ATTEMPTS && !opened; attempt += 1) {
