@@ -6,6 +6,7 @@ import { EmailSink } from './emailSink.js';
 import type { PostedCard } from './slackApiServer.js';
 import {
   BenchSlack,
+  cpuMs,
   freshDatabase,
   newPool,
   pad,
@@ -130,7 +131,12 @@ function click(n: number, card: PostedCard, slackUrl: string) {
   };
 }
 
-/** A reply in the card's thread, as the Events API delivers it. */
+/** The requester the card names (its blocks mention them). */
+function requesterOf(card: PostedCard): string | undefined {
+  return /<@(U0SOAK\d+)>/.exec(JSON.stringify(card.blocks ?? []))?.[1];
+}
+
+/** A reply in the card's thread, by its requester or its technician, as the Events API delivers it. */
 function reply(n: number, card: PostedCard) {
   const ts = `${Math.floor(Date.now() / 1000)}.${String(n % 1_000_000).padStart(6, '0')}`;
   return {
@@ -146,7 +152,7 @@ function reply(n: number, card: PostedCard) {
         type: 'message',
         channel: card.channel,
         channel_type: 'channel',
-        user: n % 2 ? TECHNICIAN : person(n),
+        user: n % 2 ? TECHNICIAN : (requesterOf(card) ?? TECHNICIAN),
         text: `Reply ${n}: tried turning it off and on <again> & it still squeaks`,
         ts,
         thread_ts: card.ts,
@@ -187,8 +193,30 @@ async function main() {
     'bench/builtTarget.mjs',
     [],
     ticketbotEnv(db.url, slack.url, CHANNEL, { SMTP_URL: sink.url, TECHNICIAN_USER_IDS: TECHNICIAN }),
+    false,
+    // The minute's memory figures include the live heap after a full GC (see builtTarget.mjs).
+    ['--expose-gc'],
   );
+  // A bare Bolt app that only acks gets a copy of every fourth Slack request, at the same moment:
+  // the machine's own share of the latency (its CPUs are shared), measured beside ticketbot's.
+  const bare = await startChild(
+    'bench/slackTarget.ts',
+    ['bare'],
+    ticketbotEnv(db.url, slack.url, CHANNEL, {}),
+  );
+  const barePool = newPool(bare.url);
+  const baseline: Timed[] = [];
   const pid = bot.child.pid!;
+  /** The heap's figures (MB) the target reports on SIGUSR2, the latest. */
+  let memory: Record<string, number> = {};
+  bot.lines.on('line', (line) => {
+    const parsed = JSON.parse(line) as { memory?: Record<string, number> };
+    if (parsed.memory) {
+      memory = Object.fromEntries(Object.entries(parsed.memory).map(([k, v]) => [k, v / 1048576]));
+    }
+  });
+  const heap = () =>
+    `heap used ${memory.heapUsed?.toFixed(0)} of ${memory.heapTotal?.toFixed(0)} MB, live after a full GC ${memory.live?.toFixed(0)} MB, external ${memory.external?.toFixed(0)} MB`;
   const pool = newPool(bot.url);
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const rssAtStart = rssMb(pid);
@@ -227,7 +255,13 @@ async function main() {
   const started = performance.now();
   const measuredFrom = started + WARMUP_SECONDS * 1000;
   const minutes: Array<
-    { rss: number; loop: { p99: number; max: number }; outbox: { lag: number; unsent: number } } | undefined
+    | {
+        rss: number;
+        cpu: number;
+        loop: { p99: number; max: number };
+        outbox: { lag: number; unsent: number };
+      }
+    | undefined
   > = [];
   let nextMinute = measuredFrom + 60_000;
   let pagesSeen = 0;
@@ -237,6 +271,7 @@ async function main() {
     );
     let measuring = false;
     let rssAfterWarmUp = Number.NaN;
+    let cpuMark = 0;
     for (let n = 1; ; n += 1) {
       const due = started + (n - 1) * interval;
       if (due >= started + totalSeconds * 1000) break;
@@ -245,6 +280,7 @@ async function main() {
       if (!measuring && performance.now() >= measuredFrom) {
         measuring = true;
         rssAfterWarmUp = rssMb(pid);
+        cpuMark = cpuMs(pid);
         // Resets the event-loop histogram: the first minute starts here. Not awaited, nor below:
         // the requests' schedule never waits for the bench's own questions.
         void scrape();
@@ -252,12 +288,16 @@ async function main() {
       if (performance.now() >= nextMinute) {
         nextMinute += 60_000;
         const rss = rssMb(pid);
+        bot.child.kill('SIGUSR2');
+        const cpuNow = cpuMs(pid);
+        const cpu = (cpuNow - cpuMark) / 600; // % of one core over the minute
+        cpuMark = cpuNow;
         const slot = minutes.length;
         minutes.push(undefined);
         void Promise.all([scrape(), outboxLagS()]).then(([loop, outbox]) => {
-          minutes[slot] = { rss, loop, outbox };
+          minutes[slot] = { rss, cpu, loop, outbox };
           process.stderr.write(
-            `[soak] minute ${slot + 1}: RSS ${rss.toFixed(0)} MB, event loop p99 ${loop.p99.toFixed(0)} ms, outbox lag ${outbox.lag.toFixed(1)} s\n`,
+            `[soak] minute ${slot + 1}: RSS ${rss.toFixed(0)} MB (${heap()}), CPU ${cpu.toFixed(0)} %, event loop p99 ${loop.p99.toFixed(0)} ms, outbox lag ${outbox.lag.toFixed(1)} s\n`,
           );
         });
       }
@@ -288,6 +328,13 @@ async function main() {
                 body: String(error),
               }))
           : sendSigned(pool, body!, due);
+      if (kind !== 'page' && n % 4 === 0) {
+        const copy = sendSigned(barePool, body!, due).then((answer) => {
+          if (counted) baseline.push(answer);
+        });
+        inFlight.add(copy);
+        void copy.finally(() => inFlight.delete(copy));
+      }
       const done = sent.then((answer) => {
         if (!counted) return;
         const error =
@@ -300,6 +347,8 @@ async function main() {
     await Promise.all(inFlight);
     const [loop, outbox] = await Promise.all([scrape(), outboxLagS()]);
     const rssAtEnd = rssMb(pid);
+    const cpuAtEnd = (cpuMs(pid) - cpuMark) / ((performance.now() - (nextMinute - 60_000)) / 100);
+    bot.child.kill('SIGUSR2');
     // The work owed after the load: the outbox drained?
     await sleep(10_000);
     const drained = await outboxLagS();
@@ -318,7 +367,7 @@ async function main() {
     out(`RSS at start ${rssAtStart.toFixed(0)} MB, after the warm-up ${rssAfterWarmUp.toFixed(0)} MB\n`);
     const kinds: Kind[] = ['submission', 'click', 'reply', 'page'];
     out(
-      `${'minute'.padEnd(8)}${pad('requests', 9)}${pad('errors', 8)}${pad('p99 ms', 8)}${kinds.map((k) => pad(`${k} p99`, 15)).join('')}${pad('RSS MB', 8)}${pad('loop p99', 10)}${pad('loop max', 10)}${pad('outbox lag s', 14)}`,
+      `${'minute'.padEnd(8)}${pad('requests', 9)}${pad('errors', 8)}${pad('p99 ms', 8)}${kinds.map((k) => pad(`${k} p99`, 15)).join('')}${pad('bare p99', 10)}${pad('RSS MB', 8)}${pad('CPU %', 7)}${pad('loop p99', 10)}${pad('loop max', 10)}${pad('outbox lag s', 14)}`,
     );
     const minuteCount = Math.ceil(SECONDS / 60);
     const p99s: number[] = [];
@@ -331,7 +380,13 @@ async function main() {
         0.99,
       );
       p99s.push(p99);
-      const figures = minutes[m] ?? { rss: rssAtEnd, loop, outbox };
+      const bareP99 = percentile(
+        baseline
+          .filter((s) => s.due >= measuredFrom + m * 60_000 && s.due < measuredFrom + (m + 1) * 60_000)
+          .map((s) => s.ms),
+        0.99,
+      );
+      const figures = minutes[m] ?? { rss: rssAtEnd, cpu: cpuAtEnd, loop, outbox };
       out(
         `${String(m + 1).padEnd(8)}${pad(inMinute.length, 9)}${pad(inMinute.filter((s) => s.error).length, 8)}${pad(Math.round(p99), 8)}${kinds
           .map((k) =>
@@ -347,11 +402,11 @@ async function main() {
           )
           .join(
             '',
-          )}${pad(figures.rss.toFixed(0), 8)}${pad(figures.loop.p99.toFixed(0), 10)}${pad(figures.loop.max.toFixed(0), 10)}${pad(figures.outbox.lag.toFixed(1), 14)}`,
+          )}${pad(Math.round(bareP99), 10)}${pad(figures.rss.toFixed(0), 8)}${pad(figures.cpu.toFixed(0), 7)}${pad(figures.loop.p99.toFixed(0), 10)}${pad(figures.loop.max.toFixed(0), 10)}${pad(figures.outbox.lag.toFixed(1), 14)}`,
       );
     }
     out(
-      `\nRSS at the end ${rssAtEnd.toFixed(0)} MB; outbox 10 s after the load: ${drained.unsent} unsent (oldest ${drained.lag.toFixed(1)} s)`,
+      `\nRSS at the end ${rssAtEnd.toFixed(0)} MB (${heap()}); outbox 10 s after the load: ${drained.unsent} unsent (oldest ${drained.lag.toFixed(1)} s)`,
     );
     const errors = samples.filter((s) => s.error);
     if (errors.length) {
@@ -380,7 +435,9 @@ async function main() {
   } finally {
     clearInterval(refresher);
     await pool.close();
+    await barePool.close();
     await stopChild(bot.child);
+    await stopChild(bare.child);
     await slack.stop();
     await sink.close();
     await db.drop();

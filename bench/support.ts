@@ -27,9 +27,10 @@ export async function startChild(
   args: string[],
   env: Record<string, string>,
   ipc = false,
+  nodeOptions: string[] = [],
 ): Promise<Child> {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, script, ...args], {
+  const child = spawn(process.execPath, [...nodeOptions, ...loader, script, ...args], {
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
@@ -179,3 +180,15 @@ export function newPool(url: string): Pool {
 }
 
 export const pad = (value: string | number, width: number) => String(value).padStart(width);
+
+/** CPU time a process has used so far (user + system), in ms, from /proc/PID/stat. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
