@@ -195,7 +195,8 @@ async function main() {
     ticketbotEnv(db.url, slack.url, CHANNEL, { SMTP_URL: sink.url, TECHNICIAN_USER_IDS: TECHNICIAN }),
     false,
     // The minute's memory figures include the live heap after a full GC (see builtTarget.mjs).
-    ['--expose-gc'],
+    // SOAK_NODE_OPTIONS adds Node options, e.g. --max-old-space-size=160.
+    ['--expose-gc', ...(process.env.SOAK_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
   );
   // A bare Bolt app that only acks gets a copy of every fourth Slack request, at the same moment:
   // the machine's own share of the latency (its CPUs are shared), measured beside ticketbot's.
