@@ -144,6 +144,11 @@ export class FakeSlack {
    */
   readonly historyScopes = new Set(['channels:history', 'groups:history']);
   record = true;
+  /**
+   * Called with every call the test Slack answers or refuses, with the time it answered, recording
+   * or not (the benchmarks' Slack keeps what it needs through it, without growing `calls`).
+   */
+  onCall: ((call: SlackCall, at: number) => void) | undefined;
   /** Calls that reached each Web API method (answered or refused), counted even when not recording. */
   readonly callsByMethod = new Map<string, number>();
   /** HTTP 429s the rate limits gave, per method (see enforceRateLimits). */
@@ -388,6 +393,7 @@ export class FakeSlack {
   }
 
   private remember(call: SlackCall): void {
+    this.onCall?.(call, Date.now());
     if (this.record) this.calls.push(call);
   }
 
