@@ -13,7 +13,7 @@ import {
 } from '../../../tickets/index.js';
 import { NEW_TICKET_FIELDS as F, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
-import { CARD_LEASE_MS, deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDelivery.js';
+import { deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDelivery.js';
 import { cardChannelFor } from '../../newTicketFlow.js';
 import { insertCard } from '../../store/cards.js';
 import { submissionKeyOf } from '../../submissionKey.js';
@@ -130,7 +130,7 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     let change: TicketChange;
-    const leaseUntil = new Date(Date.now() + CARD_LEASE_MS);
+    const leaseUntil = ctx.cardLeases.leaseEnd();
     try {
       change = await createTicket(asActor(ctx.services, userId), {
         title: form.data[F.title.block] as string,
@@ -145,6 +145,7 @@ export function register(app: App, ctx: SlackContext): void {
             ticketId: ticket.id,
             channelId: cardChannelId,
             leaseUntil,
+            leaseOwner: ctx.cardLeases.owner,
           }),
       });
     } catch (error) {
@@ -168,6 +169,8 @@ export function register(app: App, ctx: SlackContext): void {
       await ack({ response_action: 'errors', errors: fieldErrors(error, t) });
       return;
     }
+    // Held from now: the heartbeat keeps the lease while the delivery waits its turn.
+    ctx.cardLeases.hold(change.ticket.id, leaseUntil);
     await ack();
     void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, change), {
       ticketId: change.ticket.id,
