@@ -251,8 +251,8 @@ for (const { kind, skipReason } of databaseKinds()) {
         'every email sent by the second process',
       );
       const emailsAt = Date.now();
-      console.log(
-        `[${kind}] takeover after SIGKILL: ${leftCards.length} cards posted ${((cardsAt - killedAt) / 1000).toFixed(1)} s after the kill, ${leftEmails.length} emails sent by ${((emailsAt - killedAt) / 1000).toFixed(1)} s (leases: cards ${CARD_LEASE_MS / 1000} s, emails ${OUTBOX_LEASE_MS / 1000} s; card catch-up every ${CARD_CATCH_UP_MS / 1000} s; aim: within 60 s)`,
+      process.stdout.write(
+        `[${kind}] takeover after SIGKILL: ${leftCards.length} cards posted ${((cardsAt - killedAt) / 1000).toFixed(1)} s after the kill, ${leftEmails.length} emails sent by ${((emailsAt - killedAt) / 1000).toFixed(1)} s (leases: cards ${CARD_LEASE_MS / 1000} s, emails ${OUTBOX_LEASE_MS / 1000} s; card catch-up every ${CARD_CATCH_UP_MS / 1000} s; aim: within 60 s)\n`,
       );
 
       // Each card once in the channel, each email once at the server.
