@@ -190,8 +190,10 @@ async function placeCard(
  */
 async function whileLeaseHeld<T>(ctx: SlackContext, ticketId: number, work: () => Promise<T>): Promise<T> {
   let refused = false;
+  let over = false;
   const guard = () => {
-    if (ctx.cardLeases.left(ticketId) >= POST_LEASE_LEFT_MS) return;
+    // Anything `work` set off that calls Slack after it is over is not the post: not checked.
+    if (over || ctx.cardLeases.left(ticketId) >= POST_LEASE_LEFT_MS) return;
     refused = true;
     throw new LeaseRunningOut(ticketId);
   };
@@ -201,6 +203,8 @@ async function whileLeaseHeld<T>(ctx: SlackContext, ticketId: number, work: () =
   } catch (error) {
     if (refused) throw new LeaseRunningOut(ticketId);
     throw error;
+  } finally {
+    over = true;
   }
 }
 
