@@ -9,5 +9,7 @@ export async function up(qi: QueryInterface): Promise<void> {
 }
 
 export async function down(qi: QueryInterface): Promise<void> {
-  await qi.removeColumn('slack_cards', 'lease_owner');
+  // Both dialects drop a column in place (SQLite since 3.35); Sequelize's removeColumn would copy
+  // SQLite's table, which its unique index on the card's location does not survive.
+  await qi.sequelize.query('ALTER TABLE slack_cards DROP COLUMN lease_owner');
 }
