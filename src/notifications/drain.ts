@@ -33,8 +33,18 @@ export interface DrainerOptions {
   publicUrl: string;
   mailDomain: string;
   batchSize?: number;
+  /**
+   * How long the rows a drain claimed stay its own without its heartbeat (which renews them every
+   * `heartbeatMs` while the drain runs): when the process dies, another drainer takes them over
+   * this long after the last heartbeat, plus one drain tick.
+   */
   leaseMs?: number;
-  /** The longest one send may take (connect + greeting + data); no send starts closer than this to the lease's end. */
+  heartbeatMs?: number;
+  /**
+   * No send starts with less than this left of a lease known to be held (the last heartbeat that
+   * succeeded): a drain whose heartbeat cannot reach the database stops sending before another
+   * drainer could take its rows over. A live heartbeat keeps the lease however long a send takes.
+   */
   sendBudgetMs?: number;
   retry?: RetryPolicy;
   /** Told each delivery outcome (the status page's /metrics counters). */
@@ -79,6 +89,8 @@ export const SENDERS_PER_CONNECTION = 4;
 
 interface DrainState {
   buffer: OutboxRow[];
+  /** Every row claimed by this drain and not yet finished: what its heartbeat renews. */
+  held: Set<OutboxRow>;
   cards: Map<number, string | null>;
   /** What the address book said for each claimed row naming a Slack user, by row id. */
   addresses: Map<number, AddressLookup>;
@@ -111,6 +123,11 @@ interface ServerOutage {
 export const SERVER_WAIT_MS = 5_000;
 export const SERVER_WAIT_MAX_MS = 60_000;
 
+/** The defaults of DrainerOptions' leaseMs, heartbeatMs and sendBudgetMs. */
+export const OUTBOX_LEASE_MS = 45_000;
+export const OUTBOX_HEARTBEAT_MS = 5_000;
+export const OUTBOX_SEND_BUDGET_MS = 30_000;
+
 export class OutboxDrainer {
   private readonly failures = { retried: 0, dead: 0, skipped: 0 };
   private running: Promise<void> | undefined;
@@ -119,6 +136,7 @@ export class OutboxDrainer {
   private stopping = false;
   private readonly batchSize: number;
   private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
   private readonly sendBudgetMs: number;
   private readonly retry: RetryPolicy;
   private readonly recorder: SentRecorder;
@@ -127,8 +145,9 @@ export class OutboxDrainer {
 
   constructor(private readonly options: DrainerOptions) {
     this.batchSize = options.batchSize ?? 100;
-    this.leaseMs = options.leaseMs ?? 5 * 60_000;
-    this.sendBudgetMs = options.sendBudgetMs ?? 2 * 60_000;
+    this.leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
+    this.heartbeatMs = options.heartbeatMs ?? Math.min(OUTBOX_HEARTBEAT_MS, Math.floor(this.leaseMs / 3));
+    this.sendBudgetMs = options.sendBudgetMs ?? Math.min(OUTBOX_SEND_BUDGET_MS, Math.floor(this.leaseMs / 2));
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.recorder = new SentRecorder(options.queue, options.owner, options.logger);
     this.clock = options.clock ?? Date.now;
@@ -193,6 +212,7 @@ export class OutboxDrainer {
   private async run(): Promise<void> {
     const drain: DrainState = {
       buffer: [],
+      held: new Set(),
       cards: new Map(),
       addresses: new Map(),
       claiming: undefined,
@@ -202,6 +222,7 @@ export class OutboxDrainer {
       delivered: false,
       waited: 0,
     };
+    const heartbeat = this.startHeartbeat(drain);
     try {
       // Several senders per SMTP connection: a message is always composed and waiting when a
       // connection finishes the previous one. One sender failing does not end the drain while
@@ -215,11 +236,50 @@ export class OutboxDrainer {
       this.noteServer(drain);
       if (drain.failure) throw drain.failure.error;
     } finally {
-      await this.recorder.flushed();
-      // Rows claimed but not sent (stopping, or too close to their lease's end) go back now.
-      if (drain.claiming) await drain.claiming.catch(() => undefined);
-      await this.options.queue.release(drain.buffer.splice(0), this.options.owner);
+      try {
+        await this.recorder.flushed();
+        // Rows claimed but not sent (stopping, or too close to their lease's end) go back now.
+        if (drain.claiming) await drain.claiming.catch(() => undefined);
+        await this.options.queue.release(drain.buffer.splice(0), this.options.owner);
+      } finally {
+        await heartbeat.stop();
+      }
     }
+  }
+
+  /**
+   * While the drain runs: every `heartbeatMs`, the rows it holds (claimed, not finished) get their
+   * lease renewed to `leaseMs` from then. A row's lease counts as renewed only while it was still
+   * held when the renewal was answered: one that ran out meanwhile may be another drainer's now.
+   */
+  private startHeartbeat(drain: DrainState): { stop(): Promise<void> } {
+    let beat: Promise<void> = Promise.resolve();
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating || drain.held.size === 0) return;
+      beating = true;
+      beat = (async () => {
+        const until = new Date(Date.now() + this.leaseMs);
+        const renewed = await this.options.queue.renew(this.options.owner, until);
+        const finished = Date.now();
+        for (const row of drain.held)
+          if (row.leaseExpiresAt.getTime() > finished && row.leaseExpiresAt < renewed)
+            row.leaseExpiresAt = renewed;
+      })()
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: error }, 'could not renew the lease on the emails being sent'),
+        )
+        .finally(() => {
+          beating = false;
+        });
+    }, this.heartbeatMs);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await beat;
+      },
+    };
   }
 
   private async sender(drain: DrainState): Promise<void> {
@@ -228,11 +288,17 @@ export class OutboxDrainer {
       const row = this.stopping ? undefined : await this.nextRow(drain);
       if (!row) break;
       if (Date.now() + this.sendBudgetMs > row.leaseExpiresAt.getTime()) {
+        drain.held.delete(row);
         await this.options.queue.release([row], this.options.owner);
         continue;
       }
-      const sent = await this.sendOne(row, drain);
-      if (sent) records.push(sent.recorded);
+      const sent = await this.sendOne(row, drain).catch((error: unknown) => {
+        drain.held.delete(row);
+        throw error;
+      });
+      // Held until its outcome is written: an accepted email's lease must not run out meanwhile.
+      if (sent) records.push(sent.recorded.finally(() => drain.held.delete(row)));
+      else drain.held.delete(row);
     }
     await Promise.all(records);
   }
@@ -278,7 +344,10 @@ export class OutboxDrainer {
       throw error;
     }
     if (this.stopping) await this.options.queue.release(rows, this.options.owner);
-    else drain.buffer.push(...rows);
+    else {
+      for (const row of rows) drain.held.add(row);
+      drain.buffer.push(...rows);
+    }
   }
 
   /** The address book's answer for each row naming a Slack user (none asked when no row does). */

@@ -287,6 +287,27 @@ export class OutboxQueue {
     });
   }
 
+  /**
+   * The heartbeat of a drain: every row still `sending` under `owner`'s lease, and whose lease has
+   * not run out, is leased until `until` (rounded up to the second, as claims are). A row whose
+   * lease ran out is left alone: another drainer may have it. Returns the lease's new end.
+   */
+  async renew(owner: string, until: Date): Promise<Date> {
+    const now = new Date();
+    const leaseExpiresAt = toSecond(until);
+    await this.write(() =>
+      this.db.sequelize.query(
+        `UPDATE email_outbox SET lease_expires_at = :leaseExpiresAt
+          WHERE status = 'sending' AND lease_owner = :owner AND lease_expires_at > :now AND lease_expires_at < :leaseExpiresAt`,
+        {
+          replacements: { owner, leaseExpiresAt: this.dbDate(leaseExpiresAt), now: this.dbDate(now) },
+          type: QueryTypes.BULKUPDATE,
+        },
+      ),
+    );
+    return leaseExpiresAt;
+  }
+
   /** Gives claimed-but-unsent rows back (shutdown): due at once, and the claim not counted. */
   async release(rows: Array<Pick<OutboxRow, 'id'>>, owner: string): Promise<void> {
     if (rows.length === 0) return;

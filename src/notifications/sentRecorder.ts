@@ -5,7 +5,7 @@ const GROUP_MAX = 200;
 /**
  * Waits before trying a failed write again. The write is idempotent (it only marks rows still
  * `sending` under this drainer's lease), and giving up means those emails go out again once their
- * lease (5 minutes) runs out: a database blip of a few seconds should not send anything twice.
+ * lease runs out (45 s after its heartbeat stops): a database blip of a few seconds should not send anything twice.
  */
 const RETRY_DELAYS_MS = [250, 1000, 3000];
 

@@ -4,6 +4,7 @@ import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { TicketServices } from '../tickets/index.js';
 import type { Background } from './background.js';
+import type { CardLeases } from './cardLeases.js';
 import type { UserDirectory } from './directory.js';
 import type { Inbox } from './inbox.js';
 import type { Publisher } from './publisher.js';
@@ -23,4 +24,6 @@ export interface SlackContext {
   background: Background;
   /** Where acknowledged clicks and events wait to be applied (src/slack/inbox.ts). */
   inbox: Inbox;
+  /** The new-ticket deliveries this process holds, renewed by its heartbeat (src/slack/cardLeases.ts). */
+  cardLeases: CardLeases;
 }

@@ -160,6 +160,23 @@ export class Inbox {
     }
   }
 
+  /**
+   * A request recorded too late: the person was already told it was not taken. It is kept, marked
+   * failed with `reason`, and never applied. A failure to do so is logged (the request would then
+   * be applied by a catch-up).
+   */
+  async withdraw(id: number, reason: string): Promise<void> {
+    try {
+      await markFailed(this.db, id, 0, reason);
+      this.logger.warn({ inboxId: id }, 'Slack request recorded after its answer: withdrawn, not applied');
+    } catch (error) {
+      this.logger.error(
+        { err: error, inboxId: id },
+        'could not withdraw a Slack request recorded after its answer',
+      );
+    }
+  }
+
   /** The heartbeat: this process still holds what it claimed (even while it waits its turn). */
   async renew(): Promise<void> {
     await renewClaims(this.db, this.processId, new Date(Date.now() + this.claimMs));

@@ -8,6 +8,7 @@ import type { AddressBook } from '../notifications/addressBook.js';
 import type { TicketServices } from '../tickets/index.js';
 import { Background } from './background.js';
 import { boltLogger } from './boltLogger.js';
+import { CARD_LEASE_MS, CardLeases } from './cardLeases.js';
 import type { SlackContext } from './context.js';
 import { UserDirectory } from './directory.js';
 import { reactToTicketChanges } from './hooks.js';
@@ -23,8 +24,12 @@ import { fetchRosterProfiles, RosterCache } from './roster.js';
 import { answerSslCheck } from './sslCheck.js';
 import { createWebApiFetch } from './webApiFetch.js';
 
-/** How often interrupted card postings are looked for. */
-const CARD_CATCH_UP_MS = 60_000;
+/**
+ * How often interrupted card postings (and card updates) are looked for: a quarter of the card
+ * lease, so a dead process's deliveries are taken over within CARD_LEASE_MS and this (50 s). Each
+ * round is two indexed reads when there is nothing to do.
+ */
+export const CARD_CATCH_UP_MS = CARD_LEASE_MS / 4;
 /** How long a Web API request may take once sent, before it is given up (and retried). */
 const SLACK_REQUEST_TIMEOUT_MS = 20_000;
 
@@ -42,7 +47,7 @@ export interface SlackDeps {
 }
 
 export interface SlackHandle {
-  /** Posts the cards whose posting was interrupted now (it also runs every minute). */
+  /** Posts the cards whose posting was interrupted now (it also runs every CARD_CATCH_UP_MS). */
   catchUpCards(): Promise<number>;
   /** Applies the acknowledged clicks and events nobody holds any more (as the heartbeat's round does). */
   catchUpInbox(): Promise<number>;
@@ -180,6 +185,8 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
 
   const background = new Background(logger);
   const inbox = new Inbox(services.db, background, logger, config.claimMs);
+  const cardLeases = new CardLeases(services.db, inbox.processId.slice(0, 80), logger);
+  cardLeases.start();
   const directory = new UserDirectory(services.db, bolt.client, logger, deps.texts.languageOf);
   const roster = new RosterCache(services.db, logger);
   await roster.start();
@@ -204,6 +211,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     }),
     background,
     inbox,
+    cardLeases,
   };
   // Bolt acknowledges an event before any middleware runs (App.processEvent: "Events API requests
   // are acknowledged right away"), so the thread messages that may be comments, and the reactions
@@ -239,7 +247,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   );
 
   // Cards whose posting was interrupted (a crash, a Slack outage) are posted by a catch-up that
-  // runs every minute in every replica; each card is taken by one of them.
+  // runs every CARD_CATCH_UP_MS in every replica; each card is taken by one of them.
   let catchingUp: Promise<unknown> = Promise.resolve();
   const every = deps.cardCatchUpMs ?? CARD_CATCH_UP_MS;
   const catchUp =
@@ -276,6 +284,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       if (slack.mode === 'socket') await bolt.stop();
       roster.stop();
       await background.idle();
+      await cardLeases.stop();
       await webApiFetch.close();
       const index = services.hooks.afterCommit.indexOf(hook);
       if (index >= 0) services.hooks.afterCommit.splice(index, 1);

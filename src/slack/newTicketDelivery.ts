@@ -1,42 +1,33 @@
 import { requestTypeById, type TicketChange } from '../tickets/index.js';
 import { loadTicketView, type TicketView } from '../tickets/queries.js';
 import { recordSourcePermalink } from '../tickets/statements.js';
+import { POST_LEASE_LEFT_MS } from './cardLeases.js';
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
+import { guardedSends } from './pacing.js';
 import { isDmRefused } from './slackErrors.js';
 import {
   type CardRecord,
   cardOf,
   cardsToCatchUp,
   finishCardDelivery,
-  holdsCardLease,
   type MessageLocation,
   postedCard,
   recordRequesterTold,
   recordTechnicianTold,
   releaseCardLease,
-  renewCardLease,
   takeCardLease,
 } from './store/cards.js';
 import { escapeAndTruncate } from './text.js';
 
-/**
- * How long the process delivering a new ticket (its card, then the requester's and the
- * technician's DMs) holds the job. Delivery starts only while half the lease is left, and the card
- * is posted only while two minutes of it are left; while the post waits for Slack's rate limit
- * (src/slack/pacing.ts) the lease is renewed, and the request itself is given up after 20 s, so no
- * card is posted by two processes at once. When Slack cannot be reached, the lease is given back
- * at once; when the process dies first, it runs out. Either way a catch-up then takes over.
- */
-export const CARD_LEASE_MS = 10 * 60 * 1000;
-const CARD_LEASE_LEFT_MS = CARD_LEASE_MS / 2;
-const POST_LEASE_LEFT_MS = 2 * 60 * 1000;
-/**
- * While a post (or the history read before it) waits for Slack's rate limit in the pacer
- * (src/slack/pacing.ts), the lease is renewed this often, to POST_LEASE_LEFT_MS from then: a slow
- * post never outlives its lease, so no catch-up posts the card a second time meanwhile.
- */
-const LEASE_RENEW_MS = 30 * 1000;
+// The process delivering a new ticket (its card, then the requester's and the technician's DMs)
+// holds the job with a short lease (CARD_LEASE_MS, src/slack/cardLeases.ts) that its heartbeat
+// renews while it lives, including while a post waits for Slack's rate limit (src/slack/pacing.ts).
+// Delivery starts only while the lease is this process's with POST_LEASE_LEFT_MS of it left, and
+// the post is sent only if that still holds at the moment it leaves, so no card is posted by two
+// processes at once. When Slack cannot be reached, the lease is given back at once; when the
+// process dies, it runs out within CARD_LEASE_MS of the last heartbeat. Either way a catch-up
+// (every CARD_CATCH_UP_MS, any replica) then takes over.
 
 /**
  * Right after a ticket is created (in the background, once Slack has its acknowledgement): its
@@ -45,9 +36,21 @@ const LEASE_RENEW_MS = 30 * 1000;
  */
 export async function deliverNewTicket(ctx: SlackContext, change: TicketChange): Promise<void> {
   const { ticket, event } = change;
-  const card = await cardOf(ctx.services.db, ticket.id);
-  // Under a long backlog the lease may be running out: then the catch-up does it.
-  if (!card?.leaseUntil || card.leaseUntil.getTime() < Date.now() + CARD_LEASE_LEFT_MS) return;
+  const card = await cardOf(ctx.services.db, ticket.id).catch((error: unknown) => {
+    // Given back to the heartbeat's timeout: the catch-up delivers it once the lease runs out.
+    ctx.cardLeases.forget(ticket.id);
+    throw error;
+  });
+  // The lease is no longer this process's (it ran out while the database was away, and the
+  // catch-up took the delivery over), or is running short: then the catch-up does it.
+  if (
+    !card?.leaseUntil ||
+    card.leaseOwner !== ctx.cardLeases.owner ||
+    ctx.cardLeases.left(ticket.id) < POST_LEASE_LEFT_MS
+  ) {
+    ctx.cardLeases.forget(ticket.id);
+    return;
+  }
   const [requester, technician, opener] = await Promise.all([
     ctx.directory.profile(ticket.requesterId),
     ticket.technicianId ? ctx.directory.profile(ticket.technicianId) : null,
@@ -81,9 +84,19 @@ export async function catchUpCards(ctx: SlackContext, limit = 20): Promise<numbe
   const db = ctx.services.db;
   let posted = 0;
   for (const ticketId of await cardsToCatchUp(db, limit)) {
-    if (!(await takeCardLease(db, ticketId, CARD_LEASE_MS))) continue;
-    const [view, card] = await Promise.all([loadTicketView(db, ticketId), cardOf(db, ticketId)]);
-    if (!view || !card) continue;
+    const until = ctx.cardLeases.leaseEnd();
+    if (!(await takeCardLease(db, ticketId, ctx.cardLeases.owner, until))) continue;
+    ctx.cardLeases.hold(ticketId, until);
+    const [view, card] = await Promise.all([loadTicketView(db, ticketId), cardOf(db, ticketId)]).catch(
+      (error: unknown) => {
+        ctx.cardLeases.forget(ticketId);
+        throw error;
+      },
+    );
+    if (!view || !card) {
+      ctx.cardLeases.forget(ticketId);
+      continue;
+    }
     ctx.logger.info({ ticketId, channel: card.channelId }, 'delivering a new ticket left unfinished');
     if (await deliverCard(ctx, view, card, true)) posted += 1;
   }
@@ -101,7 +114,11 @@ export async function deliverAfterUnknownCommit(ctx: SlackContext, ticketId: num
 }
 
 /** The lease ran short before the card could be posted: the catch-up takes over once it is out. */
-class LeaseRunningOut extends Error {}
+class LeaseRunningOut extends Error {
+  constructor(ticketId: number) {
+    super(`the lease on ticket ${ticketId}'s delivery is running out: its card is not sent from here`);
+  }
+}
 
 /**
  * Posts the card where its record says (unless it is posted already), then sends what is still
@@ -136,12 +153,17 @@ async function deliverCard(
     await finishCardDelivery(db, ticket.id);
     return posted;
   } catch (error) {
-    if (error instanceof LeaseRunningOut) return false;
+    if (error instanceof LeaseRunningOut) {
+      ctx.logger.warn({ ticketId: ticket.id }, error.message);
+      return false;
+    }
     // Slack could not be reached or answered something that passes: the next catch-up goes on.
     await releaseCardLease(db, ticket.id).catch((released: unknown) =>
       ctx.logger.warn({ err: released, ticketId: ticket.id }, 'could not give the card back to the catch-up'),
     );
     throw error;
+  } finally {
+    ctx.cardLeases.forget(ticket.id);
   }
 }
 
@@ -163,11 +185,10 @@ async function placeCard(
   if (!channel) return { refused: null };
   await ensureSourcePermalink(ctx, view);
   if (retrying) {
-    const found = await keepingLease(ctx, ticket.id, () => ctx.publisher.findCard(channel, ticket));
+    const found = await ctx.publisher.findCard(channel, ticket);
     if (found) return found;
   }
-  if (!(await holdsCardLease(ctx.services.db, ticket.id, POST_LEASE_LEFT_MS))) throw new LeaseRunningOut();
-  const posting = await keepingLease(ctx, ticket.id, () => ctx.publisher.postCard(view, channel));
+  const posting = await whileLeaseHeld(ctx, ticket.id, () => ctx.publisher.postCard(view, channel));
   if ('refused' in posting) {
     ctx.logger.warn({ ticketId: ticket.id, channel }, 'Slack refused the ticket card');
     return posting;
@@ -175,17 +196,29 @@ async function placeCard(
   return posting.posted;
 }
 
-/** Runs `work` with the ticket's card lease renewed every LEASE_RENEW_MS until it is done. */
-async function keepingLease<T>(ctx: SlackContext, ticketId: number, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    renewCardLease(ctx.services.db, ticketId, POST_LEASE_LEFT_MS).catch((error: unknown) =>
-      ctx.logger.warn({ err: error, ticketId }, 'could not renew the card lease while waiting for Slack'),
-    );
-  }, LEASE_RENEW_MS);
+/**
+ * Runs `work` (the post), whose requests are sent only while this process holds the ticket's
+ * lease with POST_LEASE_LEFT_MS of it left, checked at the moment each request leaves (after any
+ * wait for Slack's rate limit): a request whose answer can take up to 20 s is never under way when
+ * the lease could run out and another process take the card over.
+ */
+async function whileLeaseHeld<T>(ctx: SlackContext, ticketId: number, work: () => Promise<T>): Promise<T> {
+  let refused = false;
+  let over = false;
+  const guard = () => {
+    // Anything `work` set off that calls Slack after it is over is not the post: not checked.
+    if (over || ctx.cardLeases.left(ticketId) >= POST_LEASE_LEFT_MS) return;
+    refused = true;
+    throw new LeaseRunningOut(ticketId);
+  };
+  guard();
   try {
-    return await work();
+    return await guardedSends(guard, work);
+  } catch (error) {
+    if (refused) throw new LeaseRunningOut(ticketId);
+    throw error;
   } finally {
-    clearInterval(timer);
+    over = true;
   }
 }
 

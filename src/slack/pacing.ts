@@ -18,7 +18,24 @@
  * it out would only fail later; its 429 goes back at once, for the caller to answer the person.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 type Fetch = typeof fetch;
+
+/**
+ * A check made right before each request of the calls made within `guardedSends` is sent (after
+ * any wait in its queue): throwing stops that request from being sent at all.
+ */
+const sendGuards = new AsyncLocalStorage<() => void>();
+
+/**
+ * Runs `work` with `guard` called just before each Web API request it makes leaves this process.
+ * A new card's post uses it: the post may wait long for Slack's rate limit, and is sent only if
+ * its lease is still held then (src/slack/cardLeases.ts).
+ */
+export function guardedSends<T>(guard: () => void, work: () => Promise<T>): Promise<T> {
+  return sendGuards.run(guard, work);
+}
 
 export interface PacerOptions {
   /** Methods whose 429 is handed back at once instead of waited out. */
@@ -115,6 +132,7 @@ export class SlackPacer {
     for (;;) {
       const wait = lane.notBefore - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      sendGuards.getStore()?.();
       // The client's own timeout started when it queued the call; the wait is not the request's.
       const response = await inner(input, { ...init, signal: AbortSignal.timeout(this.requestTimeoutMs) });
       if (response.status !== 429) return response;

@@ -11,7 +11,7 @@ import {
 } from '../tickets/index.js';
 import { INTAKE_EVENT_TYPE } from './blocks/ids.js';
 import type { SlackContext } from './context.js';
-import { CARD_LEASE_MS, deliverAfterUnknownCommit, deliverNewTicket } from './newTicketDelivery.js';
+import { deliverAfterUnknownCommit, deliverNewTicket } from './newTicketDelivery.js';
 import { cardChannelFor, readableMessage } from './newTicketFlow.js';
 import { isConversationRefused, slackErrorOf } from './slackErrors.js';
 import { insertCard } from './store/cards.js';
@@ -212,6 +212,7 @@ async function openTicket(
   const firstLine = text.split('\n', 1)[0]?.trim() ?? '';
   const t = ctx.texts.slack(await ctx.directory.language(author));
   let change: TicketChange;
+  const leaseUntil = ctx.cardLeases.leaseEnd();
   try {
     change = await createTicket(asActor(ctx.services, reaction.reactedBy), {
       title: truncate(firstLine || t('intakeUntitled'), TITLE_MAX),
@@ -231,7 +232,8 @@ async function openTicket(
         await insertCard(db, transaction, {
           ticketId: ticket.id,
           channelId: cardChannelId,
-          leaseUntil: new Date(Date.now() + CARD_LEASE_MS),
+          leaseUntil,
+          leaseOwner: ctx.cardLeases.owner,
         });
         await insertIntakeMessage(db, transaction, {
           channelId: reaction.channel,
@@ -258,6 +260,8 @@ async function openTicket(
     }
     throw error;
   }
+  // Held from now: the heartbeat keeps the lease while the delivery waits its turn.
+  ctx.cardLeases.hold(change.ticket.id, leaseUntil);
   void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, change), {
     ticketId: change.ticket.id,
   });

@@ -2,6 +2,9 @@ import { Router } from 'express';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 
+/** How long /readyz waits for the database's answer before saying not ready. */
+export const READY_CHECK_MS = 2_000;
+
 /**
  * /healthz: the process answers. /readyz: it can also reach its database, and is not shutting
  * down (`app.locals.stopping`, set by stop()): a load balancer stops sending it new work. Both
@@ -26,13 +29,26 @@ export function healthRoutes(db: Database, logger: Logger): Router {
       res.status(503).json({ status: 'not ready' });
       return;
     }
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await db.sequelize.query('SELECT 1');
+      // A database that does not answer (unreachable, every connection busy) is not ready either:
+      // the probe gets its 503 within READY_CHECK_MS instead of waiting for the pool's timeouts.
+      await Promise.race([
+        db.sequelize.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${READY_CHECK_MS} ms`)),
+            READY_CHECK_MS,
+          );
+        }),
+      ]);
       report(undefined);
       res.json({ status: 'ready' });
     } catch (error) {
       report(`database: ${(error as Error).message}`, error);
       res.status(503).json({ status: 'not ready' });
+    } finally {
+      clearTimeout(timer);
     }
   });
   return router;

@@ -134,6 +134,32 @@ describeEachDatabase('email delivery when SMTP fails', (suite) => {
     expect(smtp.messageIds()).toEqual([row.messageId]);
   });
 
+  it('a send slower than the whole lease keeps it through the heartbeat: no other drainer takes the email, it is sent once', async () => {
+    await notifications.stop();
+    // A lease of 3 s renewed every second; the SMTP server holds the send for 5 s.
+    notifications = await notificationsFor(services, smtp.url, { wakeAfterCommit: false, leaseMs: 3000 });
+    const row = await queueOne();
+    let release = () => {};
+    smtp.inject({ kind: 'hold', release: new Promise<void>((resolve) => (release = resolve)) });
+    const draining = notifications.drainer.drain();
+    await smtp.waitFor(() => smtp.received.length === 1);
+    const heldSince = Date.now();
+    const other = notifications.queue;
+    while (Date.now() - heldSince < 5000) {
+      // Another drainer (another process) looking for due rows finds none: the lease is renewed.
+      expect(await other.claim('other-process', 10, 3000)).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await row.reload();
+    expect(row.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+    release();
+    await draining;
+    await row.reload();
+    expect(row.status).toBe('sent');
+    expect(row.attempts).toBe(1);
+    expect(smtp.messageIds()).toEqual([row.messageId]);
+  });
+
   it('stopping lets the sends in flight finish, gives back the rest of the batch and claims nothing more', async () => {
     await notifications.stop();
     const mailer = smtpMailer(smtp.url, { maxConnections: 1 });

@@ -1,6 +1,6 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackPacer } from '../../src/slack/pacing.js';
+import { guardedSends, SlackPacer } from '../../src/slack/pacing.js';
 import { createWebApiFetch } from '../../src/slack/webApiFetch.js';
 import { FakeSlack } from '../support/slackApi.js';
 
@@ -72,5 +72,34 @@ describe('pacing Web API calls by Slack answers', () => {
       );
     expect(refused).toMatchObject({ code: ErrorCode.RateLimitedError });
     expect(slack.ratelimitedByMethod.get('views.open')).toBe(1);
+  });
+
+  it('checks a guarded call right before it is sent, after its wait for the rate limit: refused, it is never sent', async () => {
+    const channel = 'C0PACED003';
+    // Two posts use up the channel's burst; the third waits for Retry-After in its queue.
+    await client.chat.postMessage({ channel, text: 'g1' });
+    await client.chat.postMessage({ channel, text: 'g2' });
+    let allowed = true;
+    let checks = 0;
+    const guard = () => {
+      checks += 1;
+      if (!allowed) throw new Error('lease lost');
+    };
+    const waiting = guardedSends(guard, () => client.chat.postMessage({ channel, text: 'g3' })).then(
+      () => 'sent',
+      () => 'refused',
+    );
+    // Its first attempt met the 429 (the guard let it go); while it waits, the lease is lost.
+    await slack.waitFor(async () => (checks > 0 ? true : undefined), 'the guarded post sent once');
+    await slack.waitFor(
+      async () => (pacer.waiting(`chat.postMessage:${channel}`) > 0 ? true : undefined),
+      'the guarded post waiting',
+    );
+    allowed = false;
+    expect(await waiting).toBe('refused');
+    expect(slack.messagesIn(channel).map((m) => m.text)).toEqual(['g1', 'g2']);
+    // Calls made outside the guard are not checked by it.
+    await expect(client.chat.postMessage({ channel, text: 'g4' })).resolves.toMatchObject({ ok: true });
+    expect(slack.messagesIn(channel).map((m) => m.text)).toEqual(['g1', 'g2', 'g4']);
   });
 });

@@ -24,6 +24,7 @@ interface Armed {
 export class MysqlProxy {
   private armed: Armed | undefined;
   private readonly sockets = new Set<Socket>();
+  private refusing = false;
 
   private constructor(
     private readonly server: Server,
@@ -58,12 +59,30 @@ export class MysqlProxy {
     return { arrived: arrival.promise, release: release.resolve };
   }
 
+  /**
+   * The database goes away, as a stopped server does: every open connection is cut, and each new
+   * one is closed as soon as it arrives, until restore().
+   */
+  cut(): void {
+    this.refusing = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** The database is back: new connections reach it again. */
+  restore(): void {
+    this.refusing = false;
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private relay(client: Socket): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const server = connect(this.target.port, this.target.host);
     this.sockets.add(client);
     this.sockets.add(server);

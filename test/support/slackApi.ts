@@ -258,6 +258,12 @@ export class FakeSlack {
     this.buckets.clear();
   }
 
+  /** Back to no rate limits (as by default). */
+  stopRateLimits(): void {
+    this.limits = undefined;
+    this.buckets.clear();
+  }
+
   /** HTTP 429s given by the rate limits, over all methods. */
   get ratelimited(): number {
     let total = 0;

@@ -14,7 +14,14 @@ export type Fault =
   /** Close the connection at the end of DATA: `stored` says whether the server kept the message first. */
   | { kind: 'drop'; stored: boolean }
   /** Keep the message and answer only once `release` resolves (a slow server). */
-  | { kind: 'hold'; release: Promise<void> };
+  | { kind: 'hold'; release: Promise<void> }
+  /**
+   * Answer the end of DATA only once `release` resolves, and keep the message only then, if the
+   * sender is still connected: a mail transaction is complete only with the server's final reply,
+   * so a message whose sender hung up before it is not delivered (RFC 5321, section 4.1.1.4:
+   * https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.4). `arrived` is called once it waits.
+   */
+  | { kind: 'stall'; release: Promise<void>; arrived?: () => void };
 
 /**
  * A real SMTP server on 127.0.0.1 for tests: it parses what it receives (mailparser) and can
@@ -118,6 +125,12 @@ export class TestSmtpServer {
         });
         callback(error);
         return;
+      }
+      if (fault?.kind === 'stall') {
+        fault.arrived?.();
+        await fault.release;
+        const socket = this.sockets.get(session.remotePort);
+        if (!socket || socket.destroyed) return;
       }
       if (fault?.kind !== 'drop' || fault.stored) {
         const parsed = await simpleParser(Buffer.concat(chunks));

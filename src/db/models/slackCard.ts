@@ -20,6 +20,8 @@ export class SlackCard extends Row<SlackCard> {
    * delivering them holds the job. Null once everything is delivered (or given up).
    */
   declare leaseUntil: CreationOptional<Date | null>;
+  /** The process holding that lease (its heartbeat renews it); null when nobody does. */
+  declare leaseOwner: CreationOptional<string | null>;
   /** When the requester got the new ticket's DM (its link, or why there is no card). */
   declare requesterToldAt: CreationOptional<Date | null>;
   /** When the technician named at creation got their DM. */
@@ -34,6 +36,7 @@ export class SlackCard extends Row<SlackCard> {
         channelId: { type: DataTypes.STRING(32), allowNull: true },
         messageTs: { type: DataTypes.STRING(32), allowNull: true, defaultValue: null },
         leaseUntil: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
+        leaseOwner: { type: DataTypes.STRING(80), allowNull: true, defaultValue: null },
         requesterToldAt: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
         technicianToldAt: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
       },

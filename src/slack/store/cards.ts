@@ -19,24 +19,26 @@ export interface CardRecord {
   channelId: string | null;
   messageTs: string | null;
   leaseUntil: Date | null;
+  /** The process holding the lease (src/slack/cardLeases.ts). */
+  leaseOwner: string | null;
   requesterToldAt: Date | null;
   technicianToldAt: Date | null;
 }
 
 /**
- * A new ticket's card, owed in `channelId`, its delivery held until `leaseUntil`: written in the
- * ticket's own transaction, so no ticket is stored without the card it is owed.
+ * A new ticket's card, owed in `channelId`, its delivery held by `leaseOwner` until `leaseUntil`:
+ * written in the ticket's own transaction, so no ticket is stored without the card it is owed.
  */
 export async function insertCard(
   db: Database,
   transaction: Transaction,
-  card: { ticketId: number; channelId: string; leaseUntil: Date },
+  card: { ticketId: number; channelId: string; leaseUntil: Date; leaseOwner?: string | null },
 ): Promise<void> {
   await sqlWrite(
     db,
     transaction,
-    'INSERT INTO slack_cards (ticket_id, channel_id, lease_until) VALUES (?, ?, ?)',
-    [card.ticketId, card.channelId, card.leaseUntil],
+    'INSERT INTO slack_cards (ticket_id, channel_id, lease_until, lease_owner) VALUES (?, ?, ?, ?)',
+    [card.ticketId, card.channelId, card.leaseUntil, card.leaseOwner ?? null],
   );
 }
 
@@ -129,19 +131,27 @@ export async function recordTechnicianTold(db: Database, ticketId: number): Prom
 
 /** The new ticket's card and its DMs are all delivered (or given up): nothing more is owed. */
 export async function finishCardDelivery(db: Database, ticketId: number): Promise<void> {
-  await sqlWriteOnce(db, 'UPDATE slack_cards SET lease_until = NULL WHERE ticket_id = ?', [ticketId]);
+  await sqlWriteOnce(
+    db,
+    'UPDATE slack_cards SET lease_until = NULL, lease_owner = NULL WHERE ticket_id = ?',
+    [ticketId],
+  );
 }
 
 /**
- * Takes the lease on a delivery whose lease ran out or was given back (a catch-up). False when
- * the delivery finished meanwhile or someone else took it first.
+ * Takes the lease on a delivery whose lease ran out or was given back (a catch-up), for `owner`
+ * until `until`. False when the delivery finished meanwhile or someone else took it first.
  */
-export async function takeCardLease(db: Database, ticketId: number, forMs: number): Promise<boolean> {
-  const now = new Date();
+export async function takeCardLease(
+  db: Database,
+  ticketId: number,
+  owner: string,
+  until: Date,
+): Promise<boolean> {
   const { affectedRows } = await sqlWriteOnce(
     db,
-    'UPDATE slack_cards SET lease_until = ? WHERE ticket_id = ? AND lease_until <= ?',
-    [new Date(now.getTime() + forMs), ticketId, now],
+    'UPDATE slack_cards SET lease_until = ?, lease_owner = ? WHERE ticket_id = ? AND lease_until <= ?',
+    [until, owner, ticketId, new Date()],
   );
   return affectedRows === 1;
 }
@@ -154,39 +164,30 @@ export async function takeCardLease(db: Database, ticketId: number, forMs: numbe
 export async function releaseCardLease(db: Database, ticketId: number): Promise<void> {
   await sqlWriteOnce(
     db,
-    'UPDATE slack_cards SET lease_until = ? WHERE ticket_id = ? AND lease_until IS NOT NULL',
+    'UPDATE slack_cards SET lease_until = ?, lease_owner = NULL WHERE ticket_id = ? AND lease_until IS NOT NULL',
     [new Date(), ticketId],
   );
 }
 
 /**
- * Whether the lease on the ticket's delivery still has at least `forMs` to run (after a long
- * backlog a catch-up may have taken the job over; the card is only posted while the lease
- * outlasts the posting).
+ * The heartbeat of the process `owner`: the leases it still holds on `ticketIds` now run until
+ * `until`. A lease that ran out (and may have been taken over), was given back or finished is
+ * left alone: only the owner's, still running, are renewed. How many were.
  */
-export async function holdsCardLease(db: Database, ticketId: number, forMs: number): Promise<boolean> {
-  const rows = await sqlReadOnce(
+export async function renewCardLeases(
+  db: Database,
+  owner: string,
+  ticketIds: number[],
+  until: Date,
+): Promise<number> {
+  if (ticketIds.length === 0) return 0;
+  const { affectedRows } = await sqlWriteOnce(
     db,
-    'SELECT ticket_id FROM slack_cards WHERE ticket_id = ? AND lease_until >= ?',
-    [ticketId, new Date(Date.now() + forMs)],
+    `UPDATE slack_cards SET lease_until = ?
+     WHERE ticket_id IN (${ticketIds.map(() => '?').join(', ')}) AND lease_owner = ? AND lease_until > ?`,
+    [until, ...ticketIds, owner, new Date()],
   );
-  return rows.length === 1;
-}
-
-/**
- * Keeps a lease this process still holds from running out while it waits (for Slack's rate
- * limit): at least `forMs` from now. A lease that is gone (it ran out, or the delivery finished) is
- * left alone.
- */
-export async function renewCardLease(db: Database, ticketId: number, forMs: number): Promise<void> {
-  const now = new Date();
-  const until = new Date(now.getTime() + forMs);
-  await sqlWriteOnce(
-    db,
-    `UPDATE slack_cards SET lease_until = CASE WHEN lease_until < ? THEN ? ELSE lease_until END
-     WHERE ticket_id = ? AND lease_until > ?`,
-    [until, until, ticketId, now],
-  );
+  return affectedRows;
 }
 
 /** Tickets whose delivery is still owed and whose lease ran out, oldest lease first. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { asActor, type InTransactionHook, type TicketContext } from '../../../tickets/index.js';
 import { parseTicketActionsBlockId } from '../../blocks/ids.js';
 import type { SlackContext } from '../../context.js';
+import { beforeDeadline, DATABASE_ANSWER_MS } from '../../deadline.js';
 import { explainRefusal, tellWhereClicked } from '../../explain.js';
 import { AlreadyApplied, isDatabaseUnavailable } from '../../inbox.js';
 
@@ -97,6 +98,7 @@ export function cardAction(
     }
   });
   return async ({ ack, body }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const receivedAt = Date.now();
     const click = storedClick(body);
     const action = click.actions[0]!;
     const where = parseTicketActionsBlockId(action.block_id);
@@ -109,7 +111,18 @@ export function cardAction(
     const key = `action:${click.trigger_id ?? `${click.user.id}:${action.action_ts ?? Date.now()}`}`;
     let id: number | null;
     try {
-      id = await ctx.inbox.record(kind, key, where.ticketId, click);
+      // A database that does not answer in time is given up: the person hears to try again, and
+      // a record that lands after that is withdrawn, so the click they were told was lost is not
+      // applied behind their back.
+      id = await beforeDeadline(
+        ctx.inbox.record(kind, key, where.ticketId, click),
+        receivedAt + DATABASE_ANSWER_MS,
+        'recording a click',
+        (late) => {
+          if (late !== null)
+            void ctx.inbox.withdraw(late, 'recorded after its click was answered "try again"');
+        },
+      );
     } catch (error) {
       await ack();
       ctx.logger.error({ err: error, action: actionId }, 'click not recorded: the database did not take it');

@@ -20,10 +20,16 @@ import {
 import { NEW_TICKET_FIELDS as F, REQUEST_FIELD_ACTION, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { NewTicketPrefill } from '../../blocks/newTicketModal.js';
 import type { SlackContext } from '../../context.js';
-import { CARD_LEASE_MS, deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDelivery.js';
+import { beforeDeadline, DATABASE_ANSWER_MS, TooSlow } from '../../deadline.js';
+import { deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDelivery.js';
 import { cardChannelFor } from '../../newTicketFlow.js';
 import { insertCard } from '../../store/cards.js';
 import { submissionKeyOf } from '../../submissionKey.js';
+
+/** The language is looked up only this long before the default one is used. */
+const LANGUAGE_WAIT_MS = 1_000;
+/** The ticket's transaction commits only with this much left of the answer's time. */
+const COMMIT_ALLOWANCE_MS = 300;
 
 export const stateValue = z.object({
   value: z.string().nullish(),
@@ -160,9 +166,17 @@ function fieldErrors(error: ValidationFailed, t: SlackTranslate): Record<string,
  */
 export function register(app: App, ctx: SlackContext): void {
   app.view(VIEW_NEW_TICKET, async ({ ack, body }) => {
+    // Slack shows its own error after three seconds: the database gets DATABASE_ANSWER_MS of them.
+    const answerBy = Date.now() + DATABASE_ANSWER_MS;
     const submission = submissionSchema.parse(body);
     const userId = submission.user.id;
-    const t = ctx.texts.slack(await ctx.directory.languageNow(userId));
+    // The person's language, if the database answers at once; else the default one.
+    const language = await beforeDeadline(
+      ctx.directory.languageNow(userId),
+      Date.now() + LANGUAGE_WAIT_MS,
+      'the language of the person',
+    ).catch(() => undefined);
+    const t = ctx.texts.slack(language);
     const values = submission.view.state.values;
     const read = (field: { block: string; action: string }) => {
       const state = values[field.block]?.[field.action];
@@ -210,9 +224,20 @@ export function register(app: App, ctx: SlackContext): void {
       return;
     }
     let change: TicketChange;
-    const leaseUntil = new Date(Date.now() + CARD_LEASE_MS);
+    const leaseUntil = ctx.cardLeases.leaseEnd();
+    /** A ticket stored after the submission was answered "try again": its card is still posted. */
+    const deliverLate = (late: TicketChange) => {
+      ctx.logger.warn(
+        { ticketId: late.ticket.id },
+        'a ticket stored after its submission was answered "try again": its card is posted, and the same submission again closes the modal',
+      );
+      ctx.cardLeases.hold(late.ticket.id, leaseUntil);
+      void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, late), {
+        ticketId: late.ticket.id,
+      });
+    };
     try {
-      change = await createTicket(asActor(ctx.services, userId), {
+      const creating = createTicket(asActor(ctx.services, userId), {
         title: form.data[F.title.block] as string,
         description: form.data[F.description.block] as string,
         priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
@@ -222,13 +247,18 @@ export function register(app: App, ctx: SlackContext): void {
         source,
         submissionKey: submission.view.id ? submissionKeyOf(submission.view.id) : undefined,
         // The card it is owed, stored with the ticket: the delivery below, or a catch-up, posts it.
-        inTransaction: ({ ticket }, transaction) =>
-          insertCard(ctx.services.db, transaction, {
+        inTransaction: ({ ticket }, transaction) => {
+          // Too late to commit and still answer in time: rolled back, and the person told to try again.
+          if (Date.now() > answerBy - COMMIT_ALLOWANCE_MS) throw new TooSlow('creating a ticket');
+          return insertCard(ctx.services.db, transaction, {
             ticketId: ticket.id,
             channelId: cardChannelId,
             leaseUntil,
-          }),
+            leaseOwner: ctx.cardLeases.owner,
+          });
+        },
       });
+      change = await beforeDeadline(creating, answerBy, 'creating a ticket', deliverLate);
     } catch (error) {
       if (error instanceof AlreadySubmitted) {
         // The same modal submitted again (the first answer was slow, or Slack showed an error):
@@ -246,10 +276,22 @@ export function register(app: App, ctx: SlackContext): void {
           );
         return;
       }
-      if (!(error instanceof ValidationFailed)) throw error;
+      if (!(error instanceof ValidationFailed)) {
+        // The database is away or too slow (or anything else went wrong): the modal stays open
+        // with the person's text in it, and says to submit again. A ticket whose commit's outcome
+        // is unknown is found by its submission key when they do.
+        ctx.logger.error(
+          { err: error, slackUser: userId },
+          'new ticket not stored: the person is asked to try again',
+        );
+        await ack({ response_action: 'errors', errors: { [F.title.block]: t('errorTryAgain') } });
+        return;
+      }
       await ack({ response_action: 'errors', errors: fieldErrors(error, t) });
       return;
     }
+    // Held from now: the heartbeat keeps the lease while the delivery waits its turn.
+    ctx.cardLeases.hold(change.ticket.id, leaseUntil);
     await ack();
     void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, change), {
       ticketId: change.ticket.id,
