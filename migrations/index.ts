@@ -13,6 +13,7 @@ import * as slackBookkeeping from './20261203010000-slack-bookkeeping.js';
 import * as slackDmChannels from './20261203020000-slack-dm-channels.js';
 import * as slackInbox from './20261203050000-slack-inbox.js';
 import * as cardVersionsAndHomes from './20261203060000-card-versions-and-homes.js';
+import * as slackOutbox from './20261204020000-slack-outbox.js';
 
 export interface Migration {
   name: string;
@@ -37,4 +38,5 @@ export const migrations: Migration[] = [
   { name: '20261203020000-slack-dm-channels', ...slackDmChannels },
   { name: '20261203050000-slack-inbox', ...slackInbox },
   { name: '20261203060000-card-versions-and-homes', ...cardVersionsAndHomes },
+  { name: '20261204020000-slack-outbox', ...slackOutbox },
 ];

@@ -6,6 +6,7 @@ import type { TicketServices } from '../tickets/index.js';
 import type { Background } from './background.js';
 import type { UserDirectory } from './directory.js';
 import type { Inbox } from './inbox.js';
+import type { SlackOutbox } from './outbox.js';
 import type { Publisher } from './publisher.js';
 import type { RosterCache } from './roster.js';
 
@@ -23,4 +24,6 @@ export interface SlackContext {
   background: Background;
   /** Where acknowledged clicks and events wait to be applied (src/slack/inbox.ts). */
   inbox: Inbox;
+  /** What ticket changes owe Slack, until Slack has taken it (src/slack/outbox.ts). */
+  outbox: SlackOutbox;
 }

@@ -10,12 +10,13 @@ import { Background } from './background.js';
 import { boltLogger } from './boltLogger.js';
 import type { SlackContext } from './context.js';
 import { UserDirectory } from './directory.js';
-import { reactToTicketChanges } from './hooks.js';
+import { reactToTicketChanges, recordOwedToSlack, registerOwedWork } from './hooks.js';
 import { ignoreUnknown } from './ignoreUnknown.js';
 import { Inbox } from './inbox.js';
 import { recordThreadEvent } from './listeners/events/message.js';
 import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
+import { type OutboxRetry, SlackOutbox } from './outbox.js';
 import { SlackPacer } from './pacing.js';
 import { Publisher } from './publisher.js';
 import { fetchRosterProfiles, RosterCache } from './roster.js';
@@ -36,8 +37,15 @@ export interface SlackDeps {
   logger: Logger;
   /** CARD_CATCH_UP_MS unless said otherwise; 0 runs catch-ups only through catchUpCards(). */
   cardCatchUpMs?: number;
-  /** False: the inbox's heartbeat and catch-up run only through catchUpInbox(). */
+  /**
+   * False: the inbox's and the Slack outbox's heartbeats and catch-ups run only through
+   * catchUpInbox() and catchUpOutbox().
+   */
   inboxTimer?: boolean;
+  /** How long a Web API request may take once sent (SLACK_REQUEST_TIMEOUT_MS unless said). */
+  slackRequestTimeoutMs?: number;
+  /** The Slack outbox's backoff (tests shorten it). */
+  outboxRetry?: OutboxRetry;
 }
 
 export interface SlackHandle {
@@ -47,6 +55,8 @@ export interface SlackHandle {
   catchUpInbox(): Promise<number>;
   /** Brings up to date the cards whose update was left unfinished (as the catch-up's round does). */
   catchUpCardUpdates(): Promise<number>;
+  /** Carries out the work owed to Slack that is due and nobody holds (as the heartbeat's round does). */
+  catchUpOutbox(): Promise<number>;
   /**
    * Resolves once the work already acknowledged to Slack (listeners still running, the cards,
    * DMs and App Homes they set off) has finished: what shutdown waits for, without stopping.
@@ -115,7 +125,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   // back at once: its trigger expires in three seconds.
   const pacer = new SlackPacer({
     passThrough: ['views.open'],
-    requestTimeoutMs: SLACK_REQUEST_TIMEOUT_MS,
+    requestTimeoutMs: deps.slackRequestTimeoutMs ?? SLACK_REQUEST_TIMEOUT_MS,
     onRateLimited: (method, retryAfter, lane) =>
       logger.info({ method, retryAfter, lane }, 'Slack rate limit: waiting Retry-After'),
   });
@@ -179,6 +189,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
 
   const background = new Background(logger);
   const inbox = new Inbox(services.db, background, logger, config.claimMs);
+  const outbox = new SlackOutbox(services.db, background, logger, config.claimMs, deps.outboxRetry);
   const directory = new UserDirectory(services.db, bolt.client, logger, deps.texts.languageOf);
   const roster = new RosterCache(services.db, logger);
   await roster.start();
@@ -203,6 +214,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     }),
     background,
     inbox,
+    outbox,
   };
   // Bolt acknowledges an event before any middleware runs (App.processEvent: "Events API requests
   // are acknowledged right away"), so the thread messages that may be comments are recorded before
@@ -222,6 +234,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   bolt.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });
+  // What a change owes Slack is written in its own transaction, and carried out after it commits.
+  registerOwedWork(ctx);
+  const owed = recordOwedToSlack(ctx);
+  services.hooks.inTransaction.push(owed);
   const hook = reactToTicketChanges(ctx);
   services.hooks.afterCommit.push(hook);
 
@@ -252,8 +268,11 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   catchUp?.unref();
   if (deps.inboxTimer !== false) {
     inbox.start();
+    outbox.start();
     // What an earlier process acknowledged and did not get to apply (its claims ran out).
     void background.run('slack inbox catch-up', () => inbox.catchUp());
+    // What earlier changes owe Slack and nobody holds (Slack failed it, its process died).
+    void background.run('slack outbox catch-up', () => outbox.catchUp());
   }
 
   if (slack.mode === 'socket') await bolt.start();
@@ -262,6 +281,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     catchUpCards: () => catchUpCards(ctx),
     catchUpInbox: () => inbox.catchUp(),
     catchUpCardUpdates: () => ctx.publisher.catchUpCardUpdates(),
+    catchUpOutbox: () => outbox.catchUp(),
     settled: () => background.idle(),
     addressBook: directory,
     teamId: identity?.team_id,
@@ -271,12 +291,15 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       clearInterval(catchUp);
       await catchingUp;
       await inbox.stop();
+      await outbox.stop();
       if (slack.mode === 'socket') await bolt.stop();
       roster.stop();
       await background.idle();
       await webApiFetch.close();
       const index = services.hooks.afterCommit.indexOf(hook);
       if (index >= 0) services.hooks.afterCommit.splice(index, 1);
+      const owedAt = services.hooks.inTransaction.indexOf(owed);
+      if (owedAt >= 0) services.hooks.inTransaction.splice(owedAt, 1);
     },
   };
 }

@@ -32,6 +32,7 @@ const TABLES = [
   'slack_dm_channels',
   'slack_home_views',
   'slack_inbox',
+  'slack_outbox',
   'slack_rating_prompts',
   'ticket_events',
   'tickets',

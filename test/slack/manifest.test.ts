@@ -32,6 +32,7 @@ const SCOPES = [
   'users:read.email',
   'channels:history',
   'groups:history',
+  'im:history',
 ];
 
 describe('Slack app manifests', () => {

@@ -41,6 +41,8 @@ export interface StoredMessage {
   text: string;
   ts: string;
   team: string;
+  /** A reply's thread (the parent's ts). */
+  thread_ts?: string;
   blocks?: unknown;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
@@ -131,10 +133,15 @@ export class FakeSlack {
   private readonly channelHistory = new Map<string, StoredMessage[]>();
   private readonly lostAnswers: Array<{ method: string; match: ArgsMatch }> = [];
   /**
-   * The history scopes the app was installed with: those manifest.yml asks for. Reading a DM's
-   * history would take `im:history` (https://docs.slack.dev/reference/methods/conversations.history).
+   * The history scopes the app was installed with: those manifest.yml asks for. A DM's history
+   * takes `im:history` (https://docs.slack.dev/reference/methods/conversations.history).
    */
-  readonly historyScopes = new Set(['channels:history', 'groups:history']);
+  readonly historyScopes = new Set(['channels:history', 'groups:history', 'im:history']);
+  /** Replies in each thread (`channel:thread_ts`), oldest first, as conversations.replies returns them. */
+  private readonly threadReplies = new Map<string, StoredMessage[]>();
+  /** Every Web API method down (see down()): how it fails, and when a hang ends. */
+  private downMode: { mode: 'error' } | { mode: 'hang'; over: Promise<void> } | undefined;
+  private endHang: (() => void) | undefined;
   record = true;
   /** Calls that reached each Web API method (answered or refused), counted even when not recording. */
   readonly callsByMethod = new Map<string, number>();
@@ -216,6 +223,35 @@ export class FakeSlack {
    */
   loseAnswerNext(method: string, match: ArgsMatch = () => true): void {
     this.lostAnswers.push({ method, match });
+  }
+
+  /**
+   * Slack down for every Web API method until the returned function is called (`up`):
+   * - `error`: each call is answered HTTP 500 with Slack's HTML error page, as Slack's edge
+   *   answered during an incident ("Received a response in a non-JSON format: <!DOCTYPE html>…
+   *   <title>Server Error | Slack</title>", status 504, content-type text/html:
+   *   https://github.com/apache/airflow/discussions/35018). Nothing is done.
+   * - `hang`: each call is held without an answer until Slack is back; then it is carried out
+   *   (a message is stored, the call recorded), though the app gave up waiting long before: the
+   *   worst case for a post, which landed while its sender saw only a timeout.
+   */
+  down(mode: 'error' | 'hang'): () => void {
+    if (mode === 'hang') {
+      const over = new Promise<void>((resolve) => {
+        this.endHang = resolve;
+      });
+      this.downMode = { mode, over };
+    } else this.downMode = { mode };
+    return () => {
+      this.downMode = undefined;
+      this.endHang?.();
+      this.endHang = undefined;
+    };
+  }
+
+  /** Replies in the thread of `threadTs` in `channel`, oldest first (what conversations.replies reads). */
+  repliesIn(channel: string, threadTs: string): StoredMessage[] {
+    return [...(this.threadReplies.get(`${channel}:${threadTs}`) ?? [])];
   }
 
   /** The top-level messages in `channel`, oldest first (what conversations.history reads). */
@@ -313,6 +349,20 @@ export class FakeSlack {
         .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) })
         .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
+    }
+    const down = this.downMode;
+    if (down?.mode === 'error') {
+      this.remember({ method, args, response: { httpStatus: 500 } });
+      res
+        .writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          '<!DOCTYPE html>\n<html lang="en">\n<head>\n\t<meta charset="utf-8">\n\t<title>Server Error | Slack</title>\n</head>\n<body></body>\n</html>\n',
+        );
+      return;
+    }
+    if (down?.mode === 'hang') {
+      await down.over;
+      // Slack is back: the held call is carried out now, answered or not (the app may be gone).
     }
     const outage =
       this.httpFailures.get(method)?.shift() ??
@@ -453,6 +503,7 @@ export class FakeSlack {
         ) {
           this.store(channel, ts, args);
         }
+        if (args.thread_ts !== undefined) this.storeReply(channel, String(args.thread_ts), ts, args);
         return {
           ok: true,
           channel,
@@ -475,6 +526,8 @@ export class FakeSlack {
         };
       case 'conversations.history':
         return this.history(args);
+      case 'conversations.replies':
+        return this.replies(args);
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users ?? '').slice(1)}` } };
       case 'users.info': {
@@ -510,6 +563,29 @@ export class FakeSlack {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  private message(ts: string, args: Record<string, unknown>): StoredMessage {
+    return {
+      type: 'message',
+      user: this.botUserId,
+      bot_id: this.botId,
+      app_id: 'A0TICKETBOT',
+      text: String(args.text ?? ''),
+      ts,
+      team: this.teamId,
+      ...(args.thread_ts !== undefined ? { thread_ts: String(args.thread_ts) } : {}),
+      ...(args.blocks !== undefined ? { blocks: args.blocks } : {}),
+      ...(args.metadata !== undefined ? { metadata: args.metadata as StoredMessage['metadata'] } : {}),
+    };
+  }
+
+  private storeReply(channel: string, threadTs: string, ts: string, args: Record<string, unknown>): void {
+    if (!this.record) return;
+    const key = `${channel}:${threadTs}`;
+    const replies = this.threadReplies.get(key) ?? [];
+    replies.push(this.message(ts, args));
+    this.threadReplies.set(key, replies);
   }
 
   private store(channel: string, ts: string, args: Record<string, unknown>): void {
@@ -594,6 +670,57 @@ export class FakeSlack {
         ? {
             response_metadata: {
               next_cursor: Buffer.from(`next_ts:${tsValue(next.ts)!.toString()}`).toString('base64'),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * conversations.replies as https://docs.slack.dev/reference/methods/conversations.replies
+   * describes it: the thread's parent first, then its replies oldest first; `ts` must be an
+   * existing message (`thread_not_found` otherwise); `limit` pages with has_more and
+   * response_metadata.next_cursor; metadata only with `include_all_metadata`
+   * (https://api.slack.com/methods/conversations.replies#arg_include_all_metadata). The same
+   * `*:history` scopes and membership as conversations.history.
+   */
+  private replies(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(args.channel ?? '');
+    if (!/^[CGD][A-Z0-9]+$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+    const needed = channel.startsWith('D')
+      ? 'im:history'
+      : channel.startsWith('G')
+        ? 'groups:history'
+        : 'channels:history';
+    if (!this.historyScopes.has(needed)) {
+      return { ok: false, error: 'missing_scope', needed, provided: [...this.historyScopes].join(',') };
+    }
+    if (this.channelsWithoutBot.has(channel)) return { ok: false, error: 'not_in_channel' };
+    const ts = String(args.ts ?? '');
+    const parent = this.channelHistory.get(channel)?.find((message) => message.ts === ts);
+    if (!parent) return { ok: false, error: 'thread_not_found' };
+    const thread = [parent, ...(this.threadReplies.get(`${channel}:${ts}`) ?? [])];
+    let start = 0;
+    if (args.cursor !== undefined && args.cursor !== '') {
+      const decoded = /^next_index:(\d+)$/.exec(Buffer.from(String(args.cursor), 'base64').toString('utf8'));
+      if (!decoded) return { ok: false, error: 'invalid_cursor' };
+      start = Number(decoded[1]);
+    }
+    const limit = Math.min(Math.max(Number(args.limit ?? 1000) || 1000, 1), 1000);
+    const page = thread.slice(start, start + limit);
+    const more = start + limit < thread.length;
+    const flag = (value: unknown) => value === true || value === 'true' || value === '1';
+    const withMetadata = flag(args.include_all_metadata);
+    return {
+      ok: true,
+      messages: page.map(({ metadata, ...message }) =>
+        withMetadata && metadata ? { ...message, metadata } : message,
+      ),
+      has_more: more,
+      ...(more
+        ? {
+            response_metadata: {
+              next_cursor: Buffer.from(`next_index:${start + limit}`).toString('base64'),
             },
           }
         : {}),
