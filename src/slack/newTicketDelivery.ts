@@ -151,7 +151,12 @@ async function placeCard(
   await ensureSourcePermalink(ctx, view);
   if (retrying) {
     const found = await keepingLease(ctx, ticket.id, () => ctx.publisher.findCard(channel, ticket));
-    if (found) return found;
+    if (found) {
+      // The card found shows the ticket as it was when posted: changes made since (while Slack
+      // hung, say) are drawn on it now.
+      void ctx.publisher.refreshCard(ticket.id);
+      return found;
+    }
   }
   if (!(await holdsCardLease(ctx.services.db, ticket.id, POST_LEASE_LEFT_MS))) throw new LeaseRunningOut();
   const posting = await keepingLease(ctx, ticket.id, () => ctx.publisher.postCard(view, channel));
@@ -227,6 +232,12 @@ async function tellTechnician(
   const { ticket } = view;
   const technicianId = ticket.technicianId;
   if (!technicianId || technicianId === ticket.requesterId || card.technicianToldAt) return;
+  // Assigned after it was created (while its delivery waited for Slack): that assignment's own
+  // DM is owed in the Slack outbox (src/slack/outbox.ts), not this one.
+  const assignedSince = await ctx.services.db.models.TicketEvent.count({
+    where: { ticketId: ticket.id, type: ['assigned', 'unassigned'] },
+  });
+  if (assignedSince > 0) return;
   await dmOrGiveUp(ctx, ticket.id, technicianId, () =>
     dmAssigned(ctx, ticket.id, technicianId, dmOnce(ticket, 'technician', retrying)),
   );
