@@ -20,7 +20,7 @@ import { CARD_EVENT_TYPE } from './blocks/ids.js';
 import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
-import { isConversationRefused, retryAfterOf } from './slackErrors.js';
+import { isConversationRefused, retryAfterOf, slackErrorOf } from './slackErrors.js';
 import { cardOf, type MessageLocation, postedCard, recordCardLocation } from './store/cards.js';
 import {
   cardsOwedAnUpdate,
@@ -499,15 +499,19 @@ export class Publisher {
     once: Once,
   ): Promise<void> {
     if (once.unsure) {
-      const answer = await this.cardClient.conversations.history({
-        channel: location.channel,
-        latest: location.ts,
-        oldest: location.ts,
-        inclusive: true,
-        limit: 1,
-        include_all_metadata: true,
-      });
-      const [current] = historySchema.parse(answer).messages;
+      const answer = await this.readForOnce(
+        () =>
+          this.cardClient.conversations.history({
+            channel: location.channel,
+            latest: location.ts,
+            oldest: location.ts,
+            inclusive: true,
+            limit: 1,
+            include_all_metadata: true,
+          }),
+        once.key,
+      );
+      const [current] = answer === undefined ? [] : historySchema.parse(answer).messages;
       if (current?.ts === location.ts && isOnce(current, once.key, this.botId)) return;
     }
     // Not retried by the client either: each call that reached Slack is an edit made.
@@ -519,19 +523,42 @@ export class Publisher {
     });
   }
 
+  /**
+   * Reads what Slack has, to find a message sent once. An app installed before `im:history` was
+   * in its manifest gets `missing_scope` (https://docs.slack.dev/reference/methods/conversations.history,
+   * Errors): then the message is sent without looking, rather than never (logged).
+   */
+  private async readForOnce<T>(read: () => Promise<T>, key: string): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (slackErrorOf(error) !== 'missing_scope') throw error;
+      this.logger.warn(
+        { key },
+        'cannot read the history to look for a message (reinstall the app with im:history); sending it',
+      );
+      return undefined;
+    }
+  }
+
   /** The message sent once with `once.key` in `channel`'s recent history, if there is one. */
   private async findOnce(channel: string, once: Once): Promise<MessageLocation | undefined> {
     const oldest = ((once.since.getTime() - CLOCK_MARGIN_MS) / 1000).toFixed(6);
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page += 1) {
-      const answer = await this.cardClient.conversations.history({
-        channel,
-        oldest,
-        inclusive: true,
-        limit: HISTORY_PAGE_SIZE,
-        include_all_metadata: true,
-        ...(cursor ? { cursor } : {}),
-      });
+      const answer = await this.readForOnce(
+        () =>
+          this.cardClient.conversations.history({
+            channel,
+            oldest,
+            inclusive: true,
+            limit: HISTORY_PAGE_SIZE,
+            include_all_metadata: true,
+            ...(cursor ? { cursor } : {}),
+          }),
+        once.key,
+      );
+      if (answer === undefined) return undefined;
       const history = historySchema.parse(answer);
       const found = history.messages.find((message) => isOnce(message, once.key, this.botId));
       if (found) return { channel, ts: found.ts };
