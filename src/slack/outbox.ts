@@ -81,14 +81,15 @@ function refusedForGood(error: unknown): boolean {
   return isDmRefused(error) || (code !== undefined && EDIT_REFUSED.has(code));
 }
 
-/** Whether Slack itself failed (as opposed to one piece of work): the round stops there. */
+/**
+ * Whether Slack itself could not be reached or answered no API at all (an HTTP error such as a
+ * 5xx, a timeout, a dropped connection, a 429 handed back), as opposed to one call refused: the
+ * round stops there.
+ */
 function slackDown(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return (
-    code === ErrorCode.HTTPError ||
-    code === ErrorCode.RequestError ||
-    code === ErrorCode.RateLimitedError ||
-    (slackErrorOf(error) !== undefined && PASSING.has(slackErrorOf(error)!))
+    code === ErrorCode.HTTPError || code === ErrorCode.RequestError || code === ErrorCode.RateLimitedError
   );
 }
 
@@ -111,6 +112,12 @@ export class SlackOutbox {
   private readonly handlers = new Map<string, OutboxHandler>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<unknown> = Promise.resolve();
+  /**
+   * Until then Slack is taken to be down (an attempt met a 5xx, a timeout, a dropped connection):
+   * changes meanwhile leave their work to the catch-up, which tries one entry per round, instead
+   * of each holding a background turn while its call waits to time out.
+   */
+  private slackDownUntil = 0;
 
   constructor(
     private readonly db: Database,
@@ -126,6 +133,7 @@ export class SlackOutbox {
 
   /** After a change that owes Slack work committed: carries out the ticket's due work now. */
   wake(ticketId: number): Promise<void> {
+    if (Date.now() < this.slackDownUntil) return Promise.resolve();
     return this.background.runLatest(`outbox:${ticketId}`, 'slack outbox', () => this.drain(ticketId), {
       ticketId,
     });
@@ -178,6 +186,7 @@ export class SlackOutbox {
         createdAt: entry.createdAt,
       });
       await markDone(this.db, entry.id, new Date());
+      this.slackDownUntil = 0;
       return 'done';
     } catch (error) {
       const attempts = entry.attempts + 1;
@@ -205,7 +214,9 @@ export class SlackOutbox {
         'Slack work not done yet; it is tried again',
       );
       await releaseForRetry(this.db, entry.id, attempts, new Date(Date.now() + delay));
-      return slackDown(error) ? 'slack down' : 'retry';
+      if (!slackDown(error)) return 'retry';
+      this.slackDownUntil = Math.max(this.slackDownUntil, Date.now() + delay);
+      return 'slack down';
     }
   }
 
