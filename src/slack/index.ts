@@ -25,6 +25,8 @@ import { createWebApiFetch } from './webApiFetch.js';
 
 /** How often interrupted card postings are looked for. */
 const CARD_CATCH_UP_MS = 60_000;
+/** Cards a catch-up round posts; a full round is followed by another at once. */
+const CARD_CATCH_UP_BATCH = 20;
 /** How long a Web API request may take once sent, before it is given up (and retried). */
 const SLACK_REQUEST_TIMEOUT_MS = 20_000;
 
@@ -260,7 +262,9 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     every > 0
       ? setInterval(() => {
           catchingUp = background.run('card catch-up', async () => {
-            await catchUpCards(ctx);
+            // After an outage many cards are owed: rounds follow each other while each one finds a
+            // full batch to post, rather than one batch a minute.
+            while ((await catchUpCards(ctx, CARD_CATCH_UP_BATCH)) >= CARD_CATCH_UP_BATCH);
             await ctx.publisher.catchUpCardUpdates();
           });
         }, every)
