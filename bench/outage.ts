@@ -275,6 +275,12 @@ async function main() {
         caughtUpS === undefined ? `> ${CATCH_UP_LIMIT_S}` : Number(caughtUpS.toFixed(1)),
       'duplicates (aim 0)': state.duplicates,
       'lost (aim 0)': state.missing + lostAcked,
+      'of which': `${
+        Object.entries({ ...state.missingBy, 'acked, not stored': lostAcked })
+          .filter(([, value]) => value > 0)
+          .map(([key, value]) => `${key} ${value}`)
+          .join(', ') || '-'
+      }`,
       'process up': child.exitCode === null ? 'yes' : `no (exit ${child.exitCode})`,
     });
   }
@@ -303,15 +309,19 @@ async function main() {
     // A prompt edited after a reopening no longer shows its buttons; the bench never reopens.
     let missing = 0;
     let duplicates = 0;
-    const count = (found: number | undefined) => {
-      if (!found) missing += 1;
-      else if (found > 1) duplicates += found - 1;
+    const missingBy: Record<string, number> = {};
+    const count = (what: string, found: number | undefined) => {
+      if (!found) {
+        missing += 1;
+        missingBy[what] = (missingBy[what] ?? 0) + 1;
+      } else if (found > 1) duplicates += found - 1;
     };
     for (const ticket of tickets) {
-      count(cards.get(Number(ticket.id)));
-      count(keys.get(`ticket:${ticket.id}:requester`));
-      count(keys.get(`ticket:${ticket.id}:technician`));
-      if (ticket.status === 'closed') count(prompts.get(`${ticket.id}:${ticket.resolution}`));
+      count('card', cards.get(Number(ticket.id)));
+      count('requester DM', keys.get(`ticket:${ticket.id}:requester`));
+      count('technician DM', keys.get(`ticket:${ticket.id}:technician`));
+      if (ticket.status === 'closed')
+        count('rating prompt', prompts.get(`${ticket.id}:${ticket.resolution}`));
     }
     const [emails] = (await admin.query(
       "SELECT message_id AS messageId, status FROM email_outbox WHERE id <= ? AND status <> 'cancelled'",
@@ -320,8 +330,8 @@ async function main() {
     const received = new Map<string, number>();
     for (const id of smtp.messageIds()) received.set(id, (received.get(id) ?? 0) + 1);
     for (const email of emails)
-      count(email.status === 'sent' && email.messageId ? received.get(email.messageId) : 0);
-    return { missing, duplicates };
+      count('email', email.status === 'sent' && email.messageId ? received.get(email.messageId) : 0);
+    return { missing, duplicates, missingBy };
   }
 
   /** Acknowledged submissions with no ticket, acknowledged closes not applied. */

@@ -118,6 +118,12 @@ export class SlackOutbox {
    * of each holding a background turn while its call waits to time out.
    */
   private slackDownUntil = 0;
+  /**
+   * The entries this process is working on now: the heartbeat renews only these. One whose outcome
+   * could not be written (the database went away) is let go, so its claim runs out and a catch-up
+   * takes it over, instead of being held for as long as this process lives.
+   */
+  private readonly holding = new Set<number>();
 
   constructor(
     private readonly db: Database,
@@ -150,6 +156,15 @@ export class SlackOutbox {
       limit,
       ticketId,
     );
+    for (const entry of entries) this.holding.add(entry.id);
+    try {
+      return await this.carryOut(entries);
+    } finally {
+      for (const entry of entries) this.holding.delete(entry.id);
+    }
+  }
+
+  private async carryOut(entries: OutboxEntry[]): Promise<number> {
     let done = 0;
     const held = new Set<number>();
     for (const [index, entry] of entries.entries()) {
@@ -222,7 +237,7 @@ export class SlackOutbox {
 
   /** The heartbeat: this process still holds what it claimed (even while a call hangs). */
   async renew(): Promise<void> {
-    await renewClaims(this.db, this.processId, new Date(Date.now() + this.claimMs));
+    await renewClaims(this.db, this.processId, new Date(Date.now() + this.claimMs), [...this.holding]);
   }
 
   /** Carries out what nobody holds (its retry is due, its process died); how many were done. */

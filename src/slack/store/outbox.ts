@@ -155,13 +155,20 @@ export async function markFailed(db: Database, id: number, attempts: number, rea
   );
 }
 
-/** The heartbeat: every entry `claimedBy` still holds is held until `until`. */
-export async function renewClaims(db: Database, claimedBy: string, until: Date): Promise<number> {
+/** The heartbeat: the entries `ids` that `claimedBy` still holds are held until `until`. */
+export async function renewClaims(
+  db: Database,
+  claimedBy: string,
+  until: Date,
+  ids: number[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
   const result = await sqlWriteOnce(
     db,
     `UPDATE slack_outbox SET claim_until = ?
-     WHERE claimed_by = ? AND done_at IS NULL AND failed_reason IS NULL`,
-    [until, claimedBy],
+     WHERE claimed_by = ? AND done_at IS NULL AND failed_reason IS NULL
+       AND id IN (${ids.map(() => '?').join(', ')})`,
+    [until, claimedBy, ...ids],
   );
   return result.affectedRows;
 }
