@@ -94,7 +94,7 @@ interface Window {
   modalErrors: number;
   /** Acknowledged submissions whose ticket was never stored, and acknowledged closes never applied. */
   submissionKeys: string[];
-  closes: number[];
+  closes: Array<{ ticketId: number; n: number }>;
 }
 
 const newWindow = (): Window => ({
@@ -219,9 +219,10 @@ async function main() {
         );
         if (!open) continue;
         clicked.add(Number(open.id));
+        const click = n;
         task = send(
-          closeClick(n, open, slack.url.replace('/api/', '')),
-          () => counted.closes.push(Number(open.id)),
+          closeClick(click, open, slack.url.replace('/api/', '')),
+          () => counted.closes.push({ ticketId: Number(open.id), n: click }),
           counted,
         );
       }
@@ -341,10 +342,16 @@ async function main() {
       const [rows] = await admin.query('SELECT id FROM tickets WHERE submission_key = ?', [key]);
       if ((rows as unknown[]).length === 0) lost += 1;
     }
-    for (const id of new Set(counted.closes)) {
+    // A click answered with "try again" (an ephemeral through its response_url) was not taken,
+    // and its person knows it: not lost.
+    const told = new Set(
+      slack.calls.filter((c) => c.method.startsWith('POST /response/')).map((c) => c.method),
+    );
+    for (const { ticketId, n } of counted.closes) {
+      if (told.has(`POST /response/${n}`)) continue;
       const [rows] = await admin.query(
         "SELECT id FROM ticket_events WHERE ticket_id = ? AND type = 'status_changed' AND to_value = 'closed'",
-        [id],
+        [ticketId],
       );
       if ((rows as unknown[]).length === 0) lost += 1;
     }
