@@ -275,13 +275,9 @@ async function main() {
       's to catch up (cards, DMs, prompts, emails)':
         caughtUpS === undefined ? `> ${CATCH_UP_LIMIT_S}` : Number(caughtUpS.toFixed(1)),
       'duplicates (aim 0)': state.duplicates,
+      doubled: describe(state.doubledBy),
       'lost (aim 0)': state.missing + lostAcked,
-      'of which': `${
-        Object.entries({ ...state.missingBy, 'acked, not stored': lostAcked })
-          .filter(([, value]) => value > 0)
-          .map(([key, value]) => `${key} ${value}`)
-          .join(', ') || '-'
-      }`,
+      'of which': describe({ ...state.missingBy, 'acked, not stored': lostAcked }),
       'process up': child.exitCode === null ? 'yes' : `no (exit ${child.exitCode})`,
     });
   }
@@ -311,11 +307,15 @@ async function main() {
     let missing = 0;
     let duplicates = 0;
     const missingBy: Record<string, number> = {};
+    const doubledBy: Record<string, number> = {};
     const count = (what: string, found: number | undefined) => {
       if (!found) {
         missing += 1;
         missingBy[what] = (missingBy[what] ?? 0) + 1;
-      } else if (found > 1) duplicates += found - 1;
+      } else if (found > 1) {
+        duplicates += found - 1;
+        doubledBy[what] = (doubledBy[what] ?? 0) + found - 1;
+      }
     };
     for (const ticket of tickets) {
       count('card', cards.get(Number(ticket.id)));
@@ -332,7 +332,7 @@ async function main() {
     for (const id of smtp.messageIds()) received.set(id, (received.get(id) ?? 0) + 1);
     for (const email of emails)
       count('email', email.status === 'sent' && email.messageId ? received.get(email.messageId) : 0);
-    return { missing, duplicates, missingBy };
+    return { missing, duplicates, missingBy, doubledBy };
   }
 
   /** Acknowledged submissions with no ticket, acknowledged closes not applied. */
@@ -411,6 +411,14 @@ async function main() {
     await admin.query(`DROP DATABASE \`${dbName}\``);
     await admin.end();
   }
+}
+
+/** `card 2, email 1`, or `-`. */
+function describe(counts: Record<string, number>): string {
+  const parts = Object.entries(counts)
+    .filter(([, value]) => value > 0)
+    .map(([key, value]) => `${key} ${value}`);
+  return parts.join(', ') || '-';
 }
 
 /** One column per outage, one line per figure. */
