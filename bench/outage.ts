@@ -360,6 +360,13 @@ async function main() {
 
   const only = new Set((process.env.BENCH_OUTAGES ?? 'slack,smtp,database').split(','));
   try {
+    // The baseline: the same traffic and the same measures, nothing down.
+    await outage(
+      'none (baseline)',
+      OUTAGES.database,
+      async () => undefined,
+      async () => undefined,
+    );
     let upSlack: () => void = () => undefined;
     if (only.has('slack'))
       await outage(
