@@ -14,6 +14,7 @@ import * as slackDmChannels from './20261203020000-slack-dm-channels.js';
 import * as slackInbox from './20261203050000-slack-inbox.js';
 import * as cardVersionsAndHomes from './20261203060000-card-versions-and-homes.js';
 import * as cardLeaseOwner from './20261204010000-card-lease-owner.js';
+import * as slackOutbox from './20261204020000-slack-outbox.js';
 import * as reactionIntake from './20261204050000-reaction-intake.js';
 import * as requestTypes from './20261204060000-request-types.js';
 
@@ -41,6 +42,7 @@ export const migrations: Migration[] = [
   { name: '20261203050000-slack-inbox', ...slackInbox },
   { name: '20261203060000-card-versions-and-homes', ...cardVersionsAndHomes },
   { name: '20261204010000-card-lease-owner', ...cardLeaseOwner },
+  { name: '20261204020000-slack-outbox', ...slackOutbox },
   { name: '20261204050000-reaction-intake', ...reactionIntake },
   { name: '20261204060000-request-types', ...requestTypes },
 ];

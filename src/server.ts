@@ -14,6 +14,7 @@ import {
   storedAddressBook,
 } from './notifications/index.js';
 import { type SlackHandle, startSlack } from './slack/index.js';
+import type { OutboxRetry } from './slack/outbox.js';
 import { startupSummary } from './startupSummary.js';
 import { createTicketHooks, seedRoster, type TicketServices } from './tickets/index.js';
 import { createWebApp, errorHandler } from './web/app.js';
@@ -42,6 +43,10 @@ export interface StartOptions {
   inboxTimer?: boolean;
   /** Backoff of emails that could not be sent (tests shorten it). */
   emailRetry?: RetryPolicy;
+  /** How long a Slack Web API request may take once sent (tests shorten it; 20 s otherwise). */
+  slackRequestTimeoutMs?: number;
+  /** Backoff of work owed to Slack that Slack failed (tests shorten it). */
+  outboxRetry?: OutboxRetry;
 }
 
 /**
@@ -120,6 +125,8 @@ export async function startTicketbot(
       logger,
       cardCatchUpMs: options.cardCatchUpMs,
       inboxTimer: options.inboxTimer,
+      slackRequestTimeoutMs: options.slackRequestTimeoutMs,
+      outboxRetry: options.outboxRetry,
     });
     addressBook.use(slack?.addressBook ?? storedAddressBook(db));
   } catch (error) {

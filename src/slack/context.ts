@@ -7,6 +7,7 @@ import type { Background } from './background.js';
 import type { CardLeases } from './cardLeases.js';
 import type { UserDirectory } from './directory.js';
 import type { Inbox } from './inbox.js';
+import type { SlackOutbox } from './outbox.js';
 import type { Publisher } from './publisher.js';
 import type { RosterCache } from './roster.js';
 
@@ -26,4 +27,6 @@ export interface SlackContext {
   inbox: Inbox;
   /** The new-ticket deliveries this process holds, renewed by its heartbeat (src/slack/cardLeases.ts). */
   cardLeases: CardLeases;
+  /** What ticket changes owe Slack, until Slack has taken it (src/slack/outbox.ts). */
+  outbox: SlackOutbox;
 }

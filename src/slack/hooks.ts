@@ -1,50 +1,100 @@
-import type { TicketChange } from '../tickets/index.js';
+import type { InTransactionHook, TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
 import { commentCopyText } from './blocks/commentCopy.js';
 import { person } from './blocks/people.js';
 import type { SlackContext } from './context.js';
+import type { Once } from './publisher.js';
 import { retireRatingPrompt, sendRatingPrompt } from './ratingPrompts.js';
 import { cardOf, postedCard } from './store/cards.js';
+import { type OwedWork, writeOwed } from './store/outbox.js';
 import { escapeAndTruncate } from './text.js';
+
+/** The kinds of work a ticket change may owe Slack (slack_outbox.kind). */
+export const OWED = {
+  dmAssigned: 'dm_assigned',
+  ratingPrompt: 'rating_prompt',
+  retireRatingPrompt: 'retire_rating_prompt',
+  commentToThread: 'comment_to_thread',
+} as const;
+
+/**
+ * What a change owes Slack beyond its card and App Homes (which are redrawn from the database
+ * and caught up on their own): the technician's DM on assignment, the rating prompt on closing
+ * (edited when the ticket is reopened unanswered), a comment made outside the thread copied into
+ * it.
+ */
+export function owedToSlack(change: TicketChange): OwedWork[] {
+  const { ticket, event } = change;
+  const owed: OwedWork[] = [];
+  if (event.type === 'assigned' && ticket.technicianId && ticket.technicianId !== event.actorId) {
+    owed.push({ kind: OWED.dmAssigned, payload: { technicianId: ticket.technicianId } });
+  }
+  if (event.type === 'status_changed' && event.toValue === 'closed') {
+    owed.push({ kind: OWED.ratingPrompt, payload: { resolution: ticket.resolution } });
+  }
+  if (change.before?.status === 'closed' && ticket.status !== 'closed') {
+    owed.push({ kind: OWED.retireRatingPrompt, payload: {} });
+  }
+  if (event.type === 'commented' && change.comment && !change.comment.slackTs) {
+    const comment = change.comment;
+    owed.push({ kind: OWED.commentToThread, payload: { authorId: comment.authorId, body: comment.body } });
+  }
+  return owed;
+}
+
+/** Writes what a change owes Slack in the change's own transaction (src/slack/outbox.ts). */
+export function recordOwedToSlack(ctx: SlackContext): InTransactionHook {
+  return async (change, transaction) => {
+    const owed = owedToSlack(change);
+    if (owed.length > 0) await writeOwed(ctx.services.db, transaction, change.ticket.id, owed, new Date());
+  };
+}
 
 /**
  * What Slack shows after any committed ticket change, whatever made it (a button, a thread
- * reply, the status page): the card in place, the App Homes of the people on the ticket, the
- * technician's DM on assignment, the rating prompt on closing (edited when the ticket is
- * reopened unanswered), a comment made outside the thread copied into it. All of it runs after
- * the acknowledgement, in the background.
+ * reply, the status page): the card in place, the App Homes of the people on the ticket, and the
+ * work the change wrote in the Slack outbox, carried out now. All of it runs after the
+ * acknowledgement, in the background.
  */
 export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) => void {
   return (change) => {
     const { ticket, event } = change;
-    const fields = { ticketId: ticket.id, event: event.type };
     if (event.type !== 'created') void ctx.publisher.refreshCard(ticket.id);
     for (const userId of new Set([ticket.requesterId, ticket.technicianId, change.before?.technicianId])) {
       if (userId) void ctx.publisher.refreshHome(userId);
     }
-    if (event.type === 'assigned' && ticket.technicianId && ticket.technicianId !== event.actorId) {
-      const technicianId = ticket.technicianId;
-      void ctx.background.run('dm technician', () => dmAssigned(ctx, ticket.id, technicianId), fields);
-    }
-    if (event.type === 'status_changed' && event.toValue === 'closed') {
-      const resolution = ticket.resolution;
-      void ctx.background.run('rating prompt', () => sendRatingPrompt(ctx, ticket.id, resolution), fields);
-    }
-    if (change.before?.status === 'closed' && ticket.status !== 'closed') {
-      void ctx.background.run('retire rating prompt', () => retireRatingPrompt(ctx, ticket.id), fields);
-    }
-    if (event.type === 'commented' && change.comment && !change.comment.slackTs) {
-      const comment = change.comment;
-      void ctx.background.run(
-        'comment to thread',
-        () => copyCommentToThread(ctx, ticket.id, comment.authorId, comment.body),
-        fields,
-      );
-    }
+    if (owedToSlack(change).length > 0) void ctx.outbox.wake(ticket.id);
   };
 }
 
-export async function dmAssigned(ctx: SlackContext, ticketId: number, technicianId: string): Promise<void> {
+/** How each kind of work the outbox holds is carried out. */
+export function registerOwedWork(ctx: SlackContext): void {
+  const once = (work: { key: string; unsure: boolean; createdAt: Date }): Once => ({
+    key: work.key,
+    unsure: work.unsure,
+    since: work.createdAt,
+  });
+  ctx.outbox.on(OWED.dmAssigned, (ticketId, payload, work) =>
+    dmAssigned(ctx, ticketId, String(payload.technicianId), once(work)),
+  );
+  ctx.outbox.on(OWED.ratingPrompt, (ticketId, payload, work) =>
+    sendRatingPrompt(ctx, ticketId, Number(payload.resolution), once(work)),
+  );
+  ctx.outbox.on(OWED.retireRatingPrompt, (ticketId, _payload, work) =>
+    retireRatingPrompt(ctx, ticketId, once(work)),
+  );
+  ctx.outbox.on(OWED.commentToThread, (ticketId, payload, work) =>
+    copyCommentToThread(ctx, ticketId, String(payload.authorId), String(payload.body), once(work)),
+  );
+}
+
+/** The technician's DM about a ticket assigned to them, sent once (`once`). */
+export async function dmAssigned(
+  ctx: SlackContext,
+  ticketId: number,
+  technicianId: string,
+  once: Once,
+): Promise<void> {
   const [view, card] = await Promise.all([
     loadTicketView(ctx.services.db, ticketId),
     cardOf(ctx.services.db, ticketId).then(postedCard),
@@ -57,7 +107,14 @@ export async function dmAssigned(ctx: SlackContext, ticketId: number, technician
   const text = link
     ? t('dmAssigned', { id: ticket.id, title, link })
     : t('dmAssignedNoLink', { id: ticket.id, title });
-  await ctx.publisher.dm(technicianId, { text });
+  await ctx.publisher.dmOnce(technicianId, { text }, once);
+}
+
+/** A comment's copy waits for its ticket's card, itself still owed to Slack. */
+class CardNotPostedYet extends Error {
+  constructor(ticketId: number) {
+    super(`the card of ticket ${ticketId} is not posted yet`);
+  }
 }
 
 async function copyCommentToThread(
@@ -65,21 +122,22 @@ async function copyCommentToThread(
   ticketId: number,
   authorId: string,
   body: string,
+  once: Once,
 ): Promise<void> {
-  const card = postedCard(await cardOf(ctx.services.db, ticketId));
+  const record = await cardOf(ctx.services.db, ticketId);
+  const card = postedCard(record);
+  // The card is still owed (Slack has not taken it yet): the copy waits for it.
+  if (!card && record?.channelId) throw new CardNotPostedYet(ticketId);
   if (!card) return;
   const view = await loadTicketView(ctx.services.db, ticketId);
   if (!view) return;
   const author = await ctx.directory.refresh(authorId);
   const t = ctx.texts.slack(view.requester?.locale);
-  await ctx.client.chat.postMessage({
-    channel: card.channel,
-    thread_ts: card.ts,
-    text: commentCopyText(
-      `*${person(author, authorId)}*`,
-      body,
-      `${ctx.config.publicUrl}/tickets/${ticketId}`,
-      t,
-    ),
-  });
+  const text = commentCopyText(
+    `*${person(author, authorId)}*`,
+    body,
+    `${ctx.config.publicUrl}/tickets/${ticketId}`,
+    t,
+  );
+  await ctx.publisher.threadReplyOnce(card, text, once);
 }

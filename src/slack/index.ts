@@ -11,12 +11,13 @@ import { boltLogger } from './boltLogger.js';
 import { CARD_LEASE_MS, CardLeases } from './cardLeases.js';
 import type { SlackContext } from './context.js';
 import { UserDirectory } from './directory.js';
-import { reactToTicketChanges } from './hooks.js';
+import { reactToTicketChanges, recordOwedToSlack, registerOwedWork } from './hooks.js';
 import { ignoreUnknown } from './ignoreUnknown.js';
 import { Inbox } from './inbox.js';
 import { recordThreadEvent } from './listeners/events/message.js';
 import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
+import { type OutboxRetry, SlackOutbox } from './outbox.js';
 import { SlackPacer } from './pacing.js';
 import { Publisher } from './publisher.js';
 import { recordReactionEvent } from './reactionIntake.js';
@@ -30,6 +31,8 @@ import { createWebApiFetch } from './webApiFetch.js';
  * round is two indexed reads when there is nothing to do.
  */
 export const CARD_CATCH_UP_MS = CARD_LEASE_MS / 4;
+/** Cards a catch-up round posts; a full round is followed by another at once. */
+const CARD_CATCH_UP_BATCH = 20;
 /** How long a Web API request may take once sent, before it is given up (and retried). */
 const SLACK_REQUEST_TIMEOUT_MS = 20_000;
 
@@ -42,8 +45,15 @@ export interface SlackDeps {
   logger: Logger;
   /** CARD_CATCH_UP_MS unless said otherwise; 0 runs catch-ups only through catchUpCards(). */
   cardCatchUpMs?: number;
-  /** False: the inbox's heartbeat and catch-up run only through catchUpInbox(). */
+  /**
+   * False: the inbox's and the Slack outbox's heartbeats and catch-ups run only through
+   * catchUpInbox() and catchUpOutbox().
+   */
   inboxTimer?: boolean;
+  /** How long a Web API request may take once sent (SLACK_REQUEST_TIMEOUT_MS unless said). */
+  slackRequestTimeoutMs?: number;
+  /** The Slack outbox's backoff (tests shorten it). */
+  outboxRetry?: OutboxRetry;
 }
 
 export interface SlackHandle {
@@ -53,6 +63,8 @@ export interface SlackHandle {
   catchUpInbox(): Promise<number>;
   /** Brings up to date the cards whose update was left unfinished (as the catch-up's round does). */
   catchUpCardUpdates(): Promise<number>;
+  /** Carries out the work owed to Slack that is due and nobody holds (as the heartbeat's round does). */
+  catchUpOutbox(): Promise<number>;
   /**
    * Resolves once the work already acknowledged to Slack (listeners still running, the cards,
    * DMs and App Homes they set off) has finished: what shutdown waits for, without stopping.
@@ -121,7 +133,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   // back at once: its trigger expires in three seconds.
   const pacer = new SlackPacer({
     passThrough: ['views.open'],
-    requestTimeoutMs: SLACK_REQUEST_TIMEOUT_MS,
+    requestTimeoutMs: deps.slackRequestTimeoutMs ?? SLACK_REQUEST_TIMEOUT_MS,
     onRateLimited: (method, retryAfter, lane) =>
       logger.info({ method, retryAfter, lane }, 'Slack rate limit: waiting Retry-After'),
   });
@@ -187,6 +199,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const inbox = new Inbox(services.db, background, logger, config.claimMs);
   const cardLeases = new CardLeases(services.db, inbox.processId.slice(0, 80), logger);
   cardLeases.start();
+  const outbox = new SlackOutbox(services.db, background, logger, config.claimMs, deps.outboxRetry);
   const directory = new UserDirectory(services.db, bolt.client, logger, deps.texts.languageOf);
   const roster = new RosterCache(services.db, logger);
   await roster.start();
@@ -212,6 +225,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     background,
     inbox,
     cardLeases,
+    outbox,
   };
   // Bolt acknowledges an event before any middleware runs (App.processEvent: "Events API requests
   // are acknowledged right away"), so the thread messages that may be comments, and the reactions
@@ -232,6 +246,10 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   bolt.error(async (error) => {
     logger.error({ err: error }, 'Slack listener failed');
   });
+  // What a change owes Slack is written in its own transaction, and carried out after it commits.
+  registerOwedWork(ctx);
+  const owed = recordOwedToSlack(ctx);
+  services.hooks.inTransaction.push(owed);
   const hook = reactToTicketChanges(ctx);
   services.hooks.afterCommit.push(hook);
 
@@ -254,7 +272,9 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     every > 0
       ? setInterval(() => {
           catchingUp = background.run('card catch-up', async () => {
-            await catchUpCards(ctx);
+            // After an outage many cards are owed: rounds follow each other while each one finds a
+            // full batch to post, rather than one batch a minute.
+            while ((await catchUpCards(ctx, CARD_CATCH_UP_BATCH)) >= CARD_CATCH_UP_BATCH);
             await ctx.publisher.catchUpCardUpdates();
           });
         }, every)
@@ -262,8 +282,11 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   catchUp?.unref();
   if (deps.inboxTimer !== false) {
     inbox.start();
+    outbox.start();
     // What an earlier process acknowledged and did not get to apply (its claims ran out).
     void background.run('slack inbox catch-up', () => inbox.catchUp());
+    // What earlier changes owe Slack and nobody holds (Slack failed it, its process died).
+    void background.run('slack outbox catch-up', () => outbox.catchUp());
   }
 
   if (slack.mode === 'socket') await bolt.start();
@@ -272,6 +295,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
     catchUpCards: () => catchUpCards(ctx),
     catchUpInbox: () => inbox.catchUp(),
     catchUpCardUpdates: () => ctx.publisher.catchUpCardUpdates(),
+    catchUpOutbox: () => outbox.catchUp(),
     settled: () => background.idle(),
     addressBook: directory,
     teamId: identity?.team_id,
@@ -281,6 +305,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       clearInterval(catchUp);
       await catchingUp;
       await inbox.stop();
+      await outbox.stop();
       if (slack.mode === 'socket') await bolt.stop();
       roster.stop();
       await background.idle();
@@ -288,6 +313,8 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       await webApiFetch.close();
       const index = services.hooks.afterCommit.indexOf(hook);
       if (index >= 0) services.hooks.afterCommit.splice(index, 1);
+      const owedAt = services.hooks.inTransaction.indexOf(owed);
+      if (owedAt >= 0) services.hooks.inTransaction.splice(owedAt, 1);
     },
   };
 }

@@ -5,6 +5,7 @@ import { POST_LEASE_LEFT_MS } from './cardLeases.js';
 import type { SlackContext } from './context.js';
 import { dmAssigned } from './hooks.js';
 import { guardedSends } from './pacing.js';
+import type { Once } from './publisher.js';
 import { isDmRefused } from './slackErrors.js';
 import {
   type CardRecord,
@@ -148,8 +149,8 @@ async function deliverCard(
         posted = true;
       }
     }
-    await tellRequester(ctx, view, card, refused);
-    await tellTechnician(ctx, view, card);
+    await tellRequester(ctx, view, card, refused, retrying);
+    await tellTechnician(ctx, view, card, retrying);
     await finishCardDelivery(db, ticket.id);
     return posted;
   } catch (error) {
@@ -186,7 +187,12 @@ async function placeCard(
   await ensureSourcePermalink(ctx, view);
   if (retrying) {
     const found = await ctx.publisher.findCard(channel, ticket);
-    if (found) return found;
+    if (found) {
+      // The card found shows the ticket as it was when posted: changes made since (while Slack
+      // hung, say) are drawn on it now.
+      void ctx.publisher.refreshCard(ticket.id);
+      return found;
+    }
   }
   const posting = await whileLeaseHeld(ctx, ticket.id, () => ctx.publisher.postCard(view, channel));
   if ('refused' in posting) {
@@ -241,6 +247,7 @@ async function tellRequester(
   view: TicketView,
   card: CardRecord,
   refused: string | null | undefined,
+  retrying: boolean,
 ): Promise<void> {
   const { ticket } = view;
   if (card.requesterToldAt) return;
@@ -256,18 +263,41 @@ async function tellRequester(
       ? t('dmCreated', { id: ticket.id, title, link })
       : t('dmCreatedNoLink', { id: ticket.id, title });
   }
-  await dmOrGiveUp(ctx, ticket.id, ticket.requesterId, () => ctx.publisher.dm(ticket.requesterId, { text }));
+  await dmOrGiveUp(ctx, ticket.id, ticket.requesterId, () =>
+    ctx.publisher.dmOnce(ticket.requesterId, { text }, dmOnce(ticket, 'requester', retrying)),
+  );
   await recordRequesterTold(ctx.services.db, ticket.id, { cardRefused: refused !== undefined });
   card.requesterToldAt = new Date();
 }
 
-async function tellTechnician(ctx: SlackContext, view: TicketView, card: CardRecord): Promise<void> {
+async function tellTechnician(
+  ctx: SlackContext,
+  view: TicketView,
+  card: CardRecord,
+  retrying: boolean,
+): Promise<void> {
   const { ticket } = view;
   const technicianId = ticket.technicianId;
   if (!technicianId || technicianId === ticket.requesterId || card.technicianToldAt) return;
-  await dmOrGiveUp(ctx, ticket.id, technicianId, () => dmAssigned(ctx, ticket.id, technicianId));
+  // Assigned after it was created (while its delivery waited for Slack): that assignment's own
+  // DM is owed in the Slack outbox (src/slack/outbox.ts), not this one.
+  const assignedSince = await ctx.services.db.models.TicketEvent.count({
+    where: { ticketId: ticket.id, type: ['assigned', 'unassigned'] },
+  });
+  if (assignedSince > 0) return;
+  await dmOrGiveUp(ctx, ticket.id, technicianId, () =>
+    dmAssigned(ctx, ticket.id, technicianId, dmOnce(ticket, 'technician', retrying)),
+  );
   await recordTechnicianTold(ctx.services.db, ticket.id);
   card.technicianToldAt = new Date();
+}
+
+/**
+ * A new ticket's DM is sent once: a catch-up (`retrying`) looks for it in the DM's history first,
+ * since an earlier attempt may have posted it and lost Slack's answer (src/slack/publisher.ts).
+ */
+function dmOnce(ticket: TicketView['ticket'], to: 'requester' | 'technician', retrying: boolean): Once {
+  return { key: `ticket:${ticket.id}:${to}`, unsure: retrying, since: ticket.createdAt };
 }
 
 /** Sends a DM; a person Slack will never let the bot reach is logged and skipped, not retried. */

@@ -20,7 +20,7 @@ import { CARD_EVENT_TYPE } from './blocks/ids.js';
 import { LIMITS } from './blocks/limits.js';
 import { ticketCard } from './blocks/ticketCard.js';
 import type { UserDirectory } from './directory.js';
-import { isConversationRefused, retryAfterOf } from './slackErrors.js';
+import { isConversationRefused, retryAfterOf, slackErrorOf } from './slackErrors.js';
 import { cardOf, type MessageLocation, postedCard, recordCardLocation } from './store/cards.js';
 import {
   cardsOwedAnUpdate,
@@ -108,6 +108,36 @@ export interface PublisherOptions {
   workspaceUrl?: string;
   /** The bot's bot_id (auth.test): a card found in a channel's history must be ours. */
   botId?: string;
+}
+
+/**
+ * A message that must reach Slack once: `key` goes with it as message metadata; `unsure` says an
+ * earlier attempt may have posted it (its answer lost), so it is looked for first.
+ */
+export interface Once {
+  key: string;
+  unsure: boolean;
+  /** When the work was owed: what an earlier attempt posted cannot be older. */
+  since: Date;
+}
+
+/** The metadata event type of ticketbot's messages that are sent once (DMs, comment copies). */
+export const ONCE_EVENT_TYPE = 'ticketbot_once';
+
+function onceMetadata(key: string): MessageMetadata {
+  return { event_type: ONCE_EVENT_TYPE, event_payload: { key } };
+}
+
+function isOnce(
+  message: z.infer<typeof historySchema>['messages'][number],
+  key: string,
+  botId: string | undefined,
+): boolean {
+  return (
+    message.metadata?.event_type === ONCE_EVENT_TYPE &&
+    message.metadata.event_payload?.key === key &&
+    (botId === undefined || message.bot_id === botId)
+  );
 }
 
 /** Card posted (where it is) or refused by Slack for its channel. */
@@ -434,6 +464,146 @@ export class Publisher {
       unfurl_links: false,
     });
     return { channel: result.channel ?? message.channel, ts: result.ts! };
+  }
+
+  /**
+   * Sends a DM once and says where it is. Its key goes with it as message metadata; when an
+   * earlier attempt may have posted it (a timeout, a dropped connection, a process that died
+   * waiting for Slack's answer), the DM's recent history is read first (conversations.history,
+   * `im:history`, with include_all_metadata: https://docs.slack.dev/reference/methods/conversations.history,
+   * https://docs.slack.dev/messaging/message-metadata/) and the DM found there is the answer.
+   * Posted with the client that never retries blindly.
+   */
+  async dmOnce(
+    userId: string,
+    message: { text: string; blocks?: KnownBlock[] },
+    once: Once,
+  ): Promise<MessageLocation> {
+    const channel = await this.dmChannel(userId);
+    if (once.unsure) {
+      const found = await this.findOnce(channel, once);
+      if (found) return found;
+    }
+    const result = await this.cardClient.chat.postMessage({
+      channel,
+      text: message.text.slice(0, LIMITS.notificationText),
+      blocks: message.blocks,
+      metadata: onceMetadata(once.key),
+    });
+    return { channel: result.channel ?? channel, ts: result.ts! };
+  }
+
+  /**
+   * Posts a reply in a card's thread once (as dmOnce does), looking for it among the thread's
+   * replies first when an earlier attempt may have posted it (conversations.replies with
+   * include_all_metadata: https://api.slack.com/methods/conversations.replies#arg_include_all_metadata).
+   */
+  async threadReplyOnce(thread: MessageLocation, text: string, once: Once): Promise<MessageLocation> {
+    if (once.unsure) {
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_PAGES; page += 1) {
+        const answer = await this.cardClient.conversations.replies({
+          channel: thread.channel,
+          ts: thread.ts,
+          limit: 200,
+          include_all_metadata: true,
+          ...(cursor ? { cursor } : {}),
+        });
+        const replies = historySchema.parse(answer);
+        const found = replies.messages.find((reply) => isOnce(reply, once.key, this.botId));
+        if (found) return { channel: thread.channel, ts: found.ts };
+        cursor = replies.response_metadata?.next_cursor || undefined;
+        if (!replies.has_more || !cursor) break;
+      }
+    }
+    const result = await this.cardClient.chat.postMessage({
+      channel: thread.channel,
+      thread_ts: thread.ts,
+      text,
+      metadata: onceMetadata(once.key),
+    });
+    return { channel: result.channel ?? thread.channel, ts: result.ts! };
+  }
+
+  /**
+   * Edits a message once: the edit carries its key as metadata, and when an earlier attempt may
+   * have made it, the message is read first (conversations.history with `latest` its ts,
+   * `inclusive`, `limit` 1) and left alone if it carries the key already.
+   */
+  async editOnce(
+    location: MessageLocation,
+    message: { text: string; blocks?: KnownBlock[] },
+    once: Once,
+  ): Promise<void> {
+    if (once.unsure) {
+      const answer = await this.readForOnce(
+        () =>
+          this.cardClient.conversations.history({
+            channel: location.channel,
+            latest: location.ts,
+            oldest: location.ts,
+            inclusive: true,
+            limit: 1,
+            include_all_metadata: true,
+          }),
+        once.key,
+      );
+      const [current] = answer === undefined ? [] : historySchema.parse(answer).messages;
+      if (current?.ts === location.ts && isOnce(current, once.key, this.botId)) return;
+    }
+    // Not retried by the client either: each call that reached Slack is an edit made.
+    await this.cardClient.chat.update({
+      channel: location.channel,
+      ts: location.ts,
+      ...message,
+      metadata: onceMetadata(once.key),
+    });
+  }
+
+  /**
+   * Reads what Slack has, to find a message sent once. An app installed before `im:history` was
+   * in its manifest gets `missing_scope` (https://docs.slack.dev/reference/methods/conversations.history,
+   * Errors): then the message is sent without looking, rather than never (logged).
+   */
+  private async readForOnce<T>(read: () => Promise<T>, key: string): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (slackErrorOf(error) !== 'missing_scope') throw error;
+      this.logger.warn(
+        { key },
+        'cannot read the history to look for a message (reinstall the app with im:history); sending it',
+      );
+      return undefined;
+    }
+  }
+
+  /** The message sent once with `once.key` in `channel`'s recent history, if there is one. */
+  private async findOnce(channel: string, once: Once): Promise<MessageLocation | undefined> {
+    const oldest = ((once.since.getTime() - CLOCK_MARGIN_MS) / 1000).toFixed(6);
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page += 1) {
+      const answer = await this.readForOnce(
+        () =>
+          this.cardClient.conversations.history({
+            channel,
+            oldest,
+            inclusive: true,
+            limit: HISTORY_PAGE_SIZE,
+            include_all_metadata: true,
+            ...(cursor ? { cursor } : {}),
+          }),
+        once.key,
+      );
+      if (answer === undefined) return undefined;
+      const history = historySchema.parse(answer);
+      const found = history.messages.find((message) => isOnce(message, once.key, this.botId));
+      if (found) return { channel, ts: found.ts };
+      cursor = history.response_metadata?.next_cursor || undefined;
+      if (!history.has_more || !cursor) return undefined;
+    }
+    this.logger.warn({ channel, key: once.key }, 'message not found in the history read; posting it');
+    return undefined;
   }
 
   /** Sends a DM and says where it landed (to edit it later). */

@@ -34,6 +34,7 @@ const TABLES = [
   'slack_home_views',
   'slack_inbox',
   'slack_intake_messages',
+  'slack_outbox',
   'slack_rating_prompts',
   'ticket_events',
   'tickets',

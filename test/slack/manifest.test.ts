@@ -33,6 +33,7 @@ const SCOPES = [
   'channels:history',
   'groups:history',
   'reactions:read',
+  'im:history',
 ];
 
 describe('Slack app manifests', () => {

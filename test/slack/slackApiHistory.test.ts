@@ -78,9 +78,14 @@ describe('the test Slack: conversations.history', () => {
     } finally {
       slack.channelsWithoutBot.clear();
     }
-    await expect(client.conversations.history({ channel: 'D0SOMEONE1' })).rejects.toMatchObject({
-      data: { error: 'missing_scope', needed: 'im:history' },
-    });
+    slack.historyScopes.delete('im:history');
+    try {
+      await expect(client.conversations.history({ channel: 'D0SOMEONE1' })).rejects.toMatchObject({
+        data: { error: 'missing_scope', needed: 'im:history' },
+      });
+    } finally {
+      slack.historyScopes.add('im:history');
+    }
   });
 
   it('can carry a post out and lose its answer', async () => {

@@ -139,10 +139,13 @@ export class FakeSlack {
   private readonly threadReplies = new Map<string, StoredMessage[]>();
   private readonly lostAnswers: Array<{ method: string; match: ArgsMatch }> = [];
   /**
-   * The history scopes the app was installed with: those manifest.yml asks for. Reading a DM's
-   * history would take `im:history` (https://docs.slack.dev/reference/methods/conversations.history).
+   * The history scopes the app was installed with: those manifest.yml asks for. A DM's history
+   * takes `im:history` (https://docs.slack.dev/reference/methods/conversations.history).
    */
-  readonly historyScopes = new Set(['channels:history', 'groups:history']);
+  readonly historyScopes = new Set(['channels:history', 'groups:history', 'im:history']);
+  /** Every Web API method down (see down()): how it fails, and when a hang ends. */
+  private downMode: { mode: 'error' } | { mode: 'hang'; over: Promise<void> } | undefined;
+  private endHang: (() => void) | undefined;
   record = true;
   /**
    * Called with every call the test Slack answers or refuses, with the time it answered, recording
@@ -229,6 +232,35 @@ export class FakeSlack {
    */
   loseAnswerNext(method: string, match: ArgsMatch = () => true): void {
     this.lostAnswers.push({ method, match });
+  }
+
+  /**
+   * Slack down for every Web API method until the returned function is called (`up`):
+   * - `error`: each call is answered HTTP 500 with Slack's HTML error page, as Slack's edge
+   *   answered during an incident ("Received a response in a non-JSON format: <!DOCTYPE html>…
+   *   <title>Server Error | Slack</title>", status 504, content-type text/html:
+   *   https://github.com/apache/airflow/discussions/35018). Nothing is done.
+   * - `hang`: each call is held without an answer until Slack is back; then it is carried out
+   *   (a message is stored, the call recorded), though the app gave up waiting long before: the
+   *   worst case for a post, which landed while its sender saw only a timeout.
+   */
+  down(mode: 'error' | 'hang'): () => void {
+    if (mode === 'hang') {
+      const over = new Promise<void>((resolve) => {
+        this.endHang = resolve;
+      });
+      this.downMode = { mode, over };
+    } else this.downMode = { mode };
+    return () => {
+      this.downMode = undefined;
+      this.endHang?.();
+      this.endHang = undefined;
+    };
+  }
+
+  /** Replies in the thread of `threadTs` in `channel`, oldest first (what conversations.replies reads). */
+  repliesIn(channel: string, threadTs: string): StoredMessage[] {
+    return [...(this.threadReplies.get(`${channel}:${threadTs}`) ?? [])];
   }
 
   /** The top-level messages in `channel`, oldest first (what conversations.history reads). */
@@ -332,6 +364,20 @@ export class FakeSlack {
         .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) })
         .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
+    }
+    const down = this.downMode;
+    if (down?.mode === 'error') {
+      this.remember({ method, args, response: { httpStatus: 500 } });
+      res
+        .writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          '<!DOCTYPE html>\n<html lang="en">\n<head>\n\t<meta charset="utf-8">\n\t<title>Server Error | Slack</title>\n</head>\n<body></body>\n</html>\n',
+        );
+      return;
+    }
+    if (down?.mode === 'hang') {
+      await down.over;
+      // Slack is back: the held call is carried out now, answered or not (the app may be gone).
     }
     const outage =
       this.httpFailures.get(method)?.shift() ??

@@ -364,6 +364,8 @@ export async function startSlackTestApp(
     const bot = await startTicketbot(config, logger, {
       cardCatchUpMs: 0,
       inboxTimer: false,
+      // Slack work that failed is due again soon, for the catch-ups a test runs.
+      outboxRetry: { firstMs: 50, maxMs: 500 },
       ...options.start,
     });
     return new SlackTestApp(bot, slack, !shared);
