@@ -5,6 +5,7 @@ import {
   asActor,
   createTicket,
   DESCRIPTION_MAX,
+  requestTypeById,
   TITLE_MAX,
   type TicketChange,
   ValidationFailed,
@@ -306,18 +307,24 @@ async function replyInThread(
       await recordIntakeReply(db, reaction.channel, reaction.ts, already);
       return;
     }
-    const ticket = await db.models.Ticket.findByPk(ticketId, { attributes: ['id', 'title', 'requesterId'] });
+    const ticket = await db.models.Ticket.findByPk(ticketId, {
+      attributes: ['id', 'title', 'requesterId', 'requestTypeId'],
+    });
     if (!ticket) return;
     const t = ctx.texts.slack(await ctx.directory.language(ticket.requesterId));
+    // A private type's ticket: the public thread gets its number only, never its title.
+    const type = ticket.requestTypeId ? await requestTypeById(db, ticket.requestTypeId) : undefined;
     const posted = await ctx.publisher.postOnce({
       channel: reaction.channel,
       threadTs,
-      text: t('intakeReply', {
-        id: ticket.id,
-        title: escapeAndTruncate(ticket.title, 200),
-        link: `${ctx.config.publicUrl}/tickets/${ticket.id}`,
-        reactor: `<@${reactedBy}>`,
-      }),
+      text: type?.isPrivate
+        ? t('intakeReplyPrivate', { id: ticket.id, reactor: `<@${reactedBy}>` })
+        : t('intakeReply', {
+            id: ticket.id,
+            title: escapeAndTruncate(ticket.title, 200),
+            link: `${ctx.config.publicUrl}/tickets/${ticket.id}`,
+            reactor: `<@${reactedBy}>`,
+          }),
       metadata: { event_type: INTAKE_EVENT_TYPE, event_payload: { ticket_id: ticket.id } },
     });
     await recordIntakeReply(db, reaction.channel, reaction.ts, posted.ts);

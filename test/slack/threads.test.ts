@@ -405,27 +405,64 @@ describeEachDatabase('Slack: comments in the card thread', (suite) => {
     expect(stored.map((c) => c.body)).toEqual(['']);
   });
 
-  it('two processes, one given the reply and one its deletion at once: the comment ends deleted, without its text', async () => {
-    const card = await app.createTicket(REQUESTER, 'Race');
-    const other = await startSlackTestApp(suite.url);
-    try {
-      const rounds = Array.from({ length: 8 }, (_, i) => `1700000850.00000${i}`);
-      await Promise.all(
-        rounds.flatMap((ts) => [
-          app.event(reply(card, TECHNICIAN, ts, `secret ${ts}`)),
-          other.event(deletion(card, TECHNICIAN, ts, `secret ${ts}`)),
-        ]),
-      );
-      await Promise.all([settled(), other.bot.slack!.settled()]);
-    } finally {
-      await other.stop();
-    }
-    const comments = await commentsOf(card);
-    expect(comments).toHaveLength(8);
-    expect(comments.every((c) => c.deleted && c.body === '')).toBe(true);
-    // Two processes on one SQLite file take turns for its one write lock: about a second here,
-    // far longer on a machine busy with other suites.
-  }, 120_000);
+  // Not on SQLite: two processes on one SQLite file wait for each other's write lock past the
+  // 2.5 s a request may take to be recorded before Slack's 3 s are up (src/slack/deadline.ts), so
+  // Slack's own retries are refused too while the race lasts. Several processes need MySQL/MariaDB
+  // (README, "MySQL or MariaDB").
+  it.skipIf(suite.kind === 'sqlite')(
+    'two processes, one given the reply and one its deletion at once: the comment ends deleted, without its text',
+    async () => {
+      const card = await app.createTicket(REQUESTER, 'Race');
+      const other = await startSlackTestApp(suite.url);
+      try {
+        const rounds = Array.from({ length: 8 }, (_, i) => `1700000850.00000${i}`);
+        // An event the process could not record in time is not acknowledged, and Slack sends it
+        // again, up to three times (https://docs.slack.dev/apis/events-api/#retries).
+        // (An unacknowledged request may also end with its connection closed.)
+        const delivered = async (to: typeof app, event: Record<string, unknown>) => {
+          const send = (retryNum?: number) =>
+            to.event(event, retryNum ? { retryNum } : undefined).then(
+              (answer) => answer.status,
+              () => 0,
+            );
+          let status = await send();
+          for (let retryNum = 1; status !== 200 && retryNum <= 3; retryNum++) status = await send(retryNum);
+          expect(status).toBe(200);
+        };
+        await Promise.all(
+          rounds.flatMap((ts) => [
+            delivered(app, reply(card, TECHNICIAN, ts, `secret ${ts}`)),
+            delivered(other, deletion(card, TECHNICIAN, ts, `secret ${ts}`)),
+          ]),
+        );
+        await Promise.all([settled(), other.bot.slack!.settled()]);
+        // An attempt that met the other process's write lock waits in the inbox for a retry
+        // (src/slack/inbox.ts): the catch-ups of both (their timers are off in tests) apply it.
+        for (let round = 0; round < 5; round++) {
+          const [rows] = await suite.db.sequelize.query(
+            'SELECT COUNT(*) AS n FROM slack_inbox WHERE applied_at IS NULL AND failed_reason IS NULL',
+          );
+          if (Number((rows as Array<{ n: number }>)[0]!.n) === 0) break;
+          await suite.db.sequelize.query(
+            'UPDATE slack_inbox SET claim_until = :past WHERE applied_at IS NULL',
+            {
+              replacements: { past: new Date(Date.now() - 1000) },
+            },
+          );
+          await Promise.all([app.bot.slack!.catchUpInbox(), other.bot.slack!.catchUpInbox()]);
+          await Promise.all([settled(), other.bot.slack!.settled()]);
+        }
+      } finally {
+        await other.stop();
+      }
+      const comments = await commentsOf(card);
+      expect(comments).toHaveLength(8);
+      expect(comments.filter((c) => !(c.deleted && c.body === ''))).toEqual([]);
+      // Two processes on one SQLite file take turns for its one write lock: about a second here,
+      // far longer on a machine busy with other suites.
+    },
+    120_000,
+  );
 
   it('an edit handled before its reply, and an older edit after a newer one: the newest text wins', async () => {
     const card = await app.createTicket(REQUESTER, 'Second thoughts');
