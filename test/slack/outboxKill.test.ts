@@ -1,24 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.js';
-import type { Ticketbot } from '../../src/server.js';
 import { ACTION_CLOSE } from '../../src/slack/blocks/ids.js';
 import { createTestDatabase, databaseKinds } from '../support/db.js';
 import { FakeSlack } from '../support/slackApi.js';
-import {
-  ADMIN,
-  BOT_TOKEN,
-  HELPDESK,
-  REQUESTER,
-  SECOND_TECHNICIAN,
-  SIGNING_SECRET,
-  SlackTestApp,
-  TECHNICIAN,
-} from '../support/slackApp.js';
+import { ADMIN, REQUESTER, SECOND_TECHNICIAN, TECHNICIAN } from '../support/slackApp.js';
 import { ticketOfCard } from '../support/slackCards.js';
-import { freePort } from '../web/support.js';
+import { startTicketbotProcess, type TicketbotProcess, until } from '../support/ticketbotProcess.js';
 
 // A ticketbot process killed (SIGKILL: a crash, an out-of-memory kill) while it waited for Slack's
 // answer to work a ticket change owed Slack (the rating prompt of a ticket just closed): Slack
@@ -26,26 +14,13 @@ import { freePort } from '../web/support.js';
 // the Slack outbox once the dead process's claim runs out, finds the DM in its channel's history
 // and records it, without posting it again (src/slack/outbox.ts).
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-const MAIN = join(process.cwd(), 'src', 'main.ts');
-
-async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 for (const { kind, skipReason } of databaseKinds())
   describe.skipIf(skipReason !== '')(
     `a process killed while Slack work it owed was under way [${kind}]`,
     () => {
       let database: Awaited<ReturnType<typeof createTestDatabase>>;
       let slack: FakeSlack;
-      const children: ChildProcess[] = [];
+      const processes: TicketbotProcess[] = [];
 
       beforeAll(async () => {
         database = await createTestDatabase(kind);
@@ -56,58 +31,22 @@ for (const { kind, skipReason } of databaseKinds())
         slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
       });
       afterAll(async () => {
-        for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+        for (const started of processes) await started.kill();
         await slack?.stop();
         await database?.drop();
       });
 
       /** ticketbot as its own process, the way `npm start` runs it, on the test's database and Slack. */
-      async function startProcess(): Promise<{
-        child: ChildProcess;
-        app: SlackTestApp;
-        output: () => string;
-      }> {
-        const port = await freePort();
-        const child = spawn(TSX, [MAIN], {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '',
-            NODE_ENV: 'test',
-            PORT: String(port),
-            LOG_FORMAT: 'json',
-            LOG_LEVEL: 'warn',
-            DATABASE_URL: database.url,
-            SLACK_BOT_TOKEN: BOT_TOKEN,
-            SLACK_SIGNING_SECRET: SIGNING_SECRET,
-            SLACK_API_URL: slack.url,
-            HELPDESK_CHANNEL_ID: HELPDESK,
-            TECHNICIAN_USER_IDS: `${TECHNICIAN},${SECOND_TECHNICIAN}`,
-            ADMIN_USER_IDS: ADMIN,
-            // A dead process's work is taken over within 3 s and a third more.
-            CLAIM_SECONDS: '3',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
+      async function startProcess(): Promise<TicketbotProcess> {
+        const started = await startTicketbotProcess({
+          databaseUrl: database.url,
+          db: database.db,
+          slack,
+          // A dead process's work is taken over within 3 s and a third more.
+          env: { CLAIM_SECONDS: '3' },
         });
-        children.push(child);
-        let output = '';
-        child.stdout?.on('data', (chunk) => {
-          output += chunk;
-        });
-        child.stderr?.on('data', (chunk) => {
-          output += chunk;
-        });
-        const url = `http://127.0.0.1:${port}`;
-        await until(
-          () =>
-            fetch(`${url}/readyz`).then(
-              (res) => res.status === 200,
-              () => false,
-            ),
-          Boolean,
-          `ticketbot on ${url} (${output})`,
-        );
-        const bot = { url, db: database.db } as unknown as Ticketbot;
-        return { child, app: new SlackTestApp(bot, slack), output: () => output };
+        processes.push(started);
+        return started;
       }
 
       const db = (): Database => database.db;

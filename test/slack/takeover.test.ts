@@ -1,25 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.js';
 import { OUTBOX_LEASE_MS } from '../../src/notifications/drain.js';
-import type { Ticketbot } from '../../src/server.js';
 import { CARD_LEASE_MS } from '../../src/slack/cardLeases.js';
 import { CARD_CATCH_UP_MS } from '../../src/slack/index.js';
 import { createTestDatabase, databaseKinds } from '../support/db.js';
 import { FakeSlack } from '../support/slackApi.js';
-import {
-  ADMIN,
-  BOT_TOKEN,
-  HELPDESK,
-  REQUESTER,
-  SIGNING_SECRET,
-  SlackTestApp,
-  TECHNICIAN,
-} from '../support/slackApp.js';
+import { ADMIN, HELPDESK, REQUESTER, type SlackTestApp, TECHNICIAN } from '../support/slackApp.js';
 import { TestSmtpServer } from '../support/smtpServer.js';
-import { freePort } from '../web/support.js';
+import { until as poll, startTicketbotProcess, type TicketbotProcess } from '../support/ticketbotProcess.js';
 
 // A ticketbot process killed (SIGKILL) while it holds new tickets' cards (their posts waiting for
 // Slack's rate limit on the helpdesk channel) and emails (the SMTP server not yet answering their
@@ -28,31 +17,18 @@ import { freePort } from '../web/support.js';
 // (emails) after its last heartbeat; each card is posted once and each email delivered once.
 // The takeover time is printed, not asserted (bench/ is for speed).
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-const MAIN = join(process.cwd(), 'src', 'main.ts');
 const TICKETS = 3;
 
-async function until<T>(
-  read: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  what: string,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls as the shared helper does, with two minutes by default: leases of 40–45 s must run out. */
+const until = <T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 120_000) =>
+  poll(read, ok, what, timeoutMs);
 
 for (const { kind, skipReason } of databaseKinds()) {
   describe.skipIf(skipReason !== '')(`a killed process's cards and emails taken over [${kind}]`, () => {
     let database: Awaited<ReturnType<typeof createTestDatabase>>;
     let slack: FakeSlack;
     let smtp: TestSmtpServer;
-    const children: ChildProcess[] = [];
+    const processes: TicketbotProcess[] = [];
 
     beforeAll(async () => {
       database = await createTestDatabase(kind);
@@ -63,55 +39,25 @@ for (const { kind, skipReason } of databaseKinds()) {
       slack.addUser(ADMIN, { name: 'Ada Admin', locale: 'en-US' });
     });
     afterAll(async () => {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      for (const started of processes) await started.kill();
       await slack?.stop();
       await smtp?.close();
       await database?.drop();
     });
 
-    async function startProcess(): Promise<{ child: ChildProcess; app: SlackTestApp }> {
-      const port = await freePort();
-      const child = spawn(TSX, [MAIN], {
+    async function startProcess(): Promise<TicketbotProcess> {
+      const started = await startTicketbotProcess({
+        databaseUrl: database.url,
+        db: database.db,
+        slack,
         env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          NODE_ENV: 'test',
-          PORT: String(port),
-          LOG_FORMAT: 'json',
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: database.url,
-          SLACK_BOT_TOKEN: BOT_TOKEN,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: slack.url,
-          HELPDESK_CHANNEL_ID: HELPDESK,
           TECHNICIAN_USER_IDS: TECHNICIAN,
-          ADMIN_USER_IDS: ADMIN,
           SMTP_URL: smtp.url,
           MAIL_FROM: 'ticketbot <ticketbot@example.com>',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      children.push(child);
-      let output = '';
-      child.stdout?.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.stderr?.on('data', (chunk) => {
-        output += chunk;
-      });
-      const url = `http://127.0.0.1:${port}`;
-      await until(
-        () =>
-          fetch(`${url}/readyz`).then(
-            (res) => res.status === 200,
-            () => false,
-          ),
-        Boolean,
-        `ticketbot on ${url} (${output})`,
-        60_000,
-      );
-      const bot = { url, db: database.db } as unknown as Ticketbot;
-      return { child, app: new SlackTestApp(bot, slack) };
+      processes.push(started);
+      return started;
     }
 
     const db = (): Database => database.db;
