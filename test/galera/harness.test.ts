@@ -125,7 +125,17 @@ describe.skipIf(!control)(
         (await onNode(url, databaseName, 'SHOW TABLES')).map((row) => Object.values(row as object)[0]).sort();
       const tables = await tablesOn(view.nodes[0]!.url);
       expect(tables).toContain('tickets');
-      for (const node of view.nodes.slice(1)) expect(await tablesOn(node.url)).toEqual(tables);
+      // The other nodes run each DDL statement in the cluster's order but on their own appliers
+      // (total order isolation), and SHOW TABLES was seen to answer before the last CREATE TABLE
+      // had landed even with wsrep_sync_wait: each node is asked again for up to 30 s.
+      for (const node of view.nodes.slice(1)) {
+        let theirs = await tablesOn(node.url);
+        for (let tries = 0; tries < 60 && JSON.stringify(theirs) !== JSON.stringify(tables); tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          theirs = await tablesOn(node.url);
+        }
+        expect(theirs).toEqual(tables);
+      }
       services = await ticketServices(database.db);
     });
 
