@@ -17,6 +17,8 @@ export type CommitTrap =
 
 interface Armed {
   mode: CommitTrap;
+  /** Only a COMMIT whose transaction sent a statement matching this (since its last COMMIT or ROLLBACK). */
+  after?: RegExp;
   arrived: () => void;
   released: Promise<void>;
 }
@@ -51,11 +53,14 @@ export class MysqlProxy {
     return through.toString();
   }
 
-  /** The next COMMIT any client sends meets `mode`; `arrived` resolves when it is sent. */
-  trapNextCommit(mode: CommitTrap): { arrived: Promise<void>; release: () => void } {
+  /**
+   * The next COMMIT any client sends meets `mode` (with `after`: the next COMMIT of a transaction
+   * that sent a statement matching it); `arrived` resolves when it is sent.
+   */
+  trapNextCommit(mode: CommitTrap, after?: RegExp): { arrived: Promise<void>; release: () => void } {
     const arrival = deferred();
     const release = deferred();
-    this.armed = { mode, arrived: arrival.resolve, released: release.promise };
+    this.armed = { mode, after, arrived: arrival.resolve, released: release.promise };
     return { arrived: arrival.promise, release: release.resolve };
   }
 
@@ -109,6 +114,8 @@ export class MysqlProxy {
 
     let pending = Buffer.alloc(0);
     let chain = Promise.resolve();
+    // What this connection's open transaction has sent so far (for a trap's `after`).
+    let sent: string[] = [];
     client.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       const packets: Buffer[] = [];
@@ -122,7 +129,14 @@ export class MysqlProxy {
       for (const packet of packets) {
         chain = chain.then(async () => {
           const armed = this.armed;
-          if (armed && isCommit(packet)) {
+          const query = queryOf(packet);
+          const commit = query !== undefined && /^\s*COMMIT\b/i.test(query);
+          const matches = !armed?.after || sent.some((statement) => armed.after!.test(statement));
+          if (query !== undefined) {
+            if (commit || /^\s*ROLLBACK\b/i.test(query)) sent = [];
+            else if (armed?.after) sent.push(query);
+          }
+          if (armed && commit && matches) {
             this.armed = undefined;
             armed.arrived();
             if (armed.mode === 'hold') await armed.released;
@@ -135,7 +149,8 @@ export class MysqlProxy {
   }
 }
 
-function isCommit(packet: Buffer): boolean {
-  if (packet.length < 5 || packet[4] !== COM_QUERY) return false;
-  return /^\s*COMMIT\b/i.test(packet.subarray(5).toString('utf8'));
+/** The SQL of a COM_QUERY packet. */
+function queryOf(packet: Buffer): string | undefined {
+  if (packet.length < 5 || packet[4] !== COM_QUERY) return undefined;
+  return packet.subarray(5).toString('utf8');
 }

@@ -17,6 +17,7 @@ import {
   type RequestTypeView,
   SHORT_VALUE_MAX,
 } from '../../../tickets/requestTypes.js';
+import { noticeModal } from '../../blocks/commentModal.js';
 import { NEW_TICKET_FIELDS as F, REQUEST_FIELD_ACTION, VIEW_NEW_TICKET } from '../../blocks/ids.js';
 import type { NewTicketPrefill } from '../../blocks/newTicketModal.js';
 import type { SlackContext } from '../../context.js';
@@ -25,6 +26,7 @@ import { deliverAfterUnknownCommit, deliverNewTicket } from '../../newTicketDeli
 import { cardChannelFor } from '../../newTicketFlow.js';
 import { insertCard } from '../../store/cards.js';
 import { submissionKeyOf } from '../../submissionKey.js';
+import { settleUnsureSubmission, type UnsureSubmission } from '../../unsureSubmission.js';
 
 /** The language is looked up only this long before the default one is used. */
 const LANGUAGE_WAIT_MS = 1_000;
@@ -225,40 +227,76 @@ export function register(app: App, ctx: SlackContext): void {
     }
     let change: TicketChange;
     const leaseUntil = ctx.cardLeases.leaseEnd();
-    /** A ticket stored after the submission was answered "try again": its card is still posted. */
-    const deliverLate = (late: TicketChange) => {
-      ctx.logger.warn(
-        { ticketId: late.ticket.id },
-        'a ticket stored after its submission was answered "try again": its card is posted, and the same submission again closes the modal',
-      );
-      ctx.cardLeases.hold(late.ticket.id, leaseUntil);
-      void ctx.background.run('deliver new ticket', () => deliverNewTicket(ctx, late), {
-        ticketId: late.ticket.id,
-      });
+    const submissionKey = submission.view.id ? submissionKeyOf(submission.view.id) : undefined;
+    // Set once this attempt's statements are done and its COMMIT is about to be sent; from then
+    // until the COMMIT answers, whether the ticket is stored is not known here.
+    let committing = false;
+    const ticketProps = {
+      title: form.data[F.title.block] as string,
+      description: form.data[F.description.block] as string,
+      priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
+      technicianId: form.data[F.technician.block] as string | null,
+      requestTypeId: type?.id ?? null,
+      fields: prefill.fields,
+      source,
+      submissionKey,
     };
+    const storeCard = (ticketId: number, transaction: Parameters<typeof insertCard>[1]) =>
+      insertCard(ctx.services.db, transaction, {
+        ticketId,
+        channelId: cardChannelId,
+        leaseUntil,
+        leaseOwner: ctx.cardLeases.owner,
+      });
+    const tooLate = () => Date.now() > answerBy - COMMIT_ALLOWANCE_MS;
     try {
       const creating = createTicket(asActor(ctx.services, userId), {
-        title: form.data[F.title.block] as string,
-        description: form.data[F.description.block] as string,
-        priority: form.data[F.priority.block] as (typeof PRIORITIES)[number],
-        technicianId: form.data[F.technician.block] as string | null,
-        requestTypeId: type?.id ?? null,
-        fields: prefill.fields,
-        source,
-        submissionKey: submission.view.id ? submissionKeyOf(submission.view.id) : undefined,
+        ...ticketProps,
         // The card it is owed, stored with the ticket: the delivery below, or a catch-up, posts it.
-        inTransaction: ({ ticket }, transaction) => {
-          // Too late to commit and still answer in time: rolled back, and the person told to try again.
-          if (Date.now() > answerBy - COMMIT_ALLOWANCE_MS) throw new TooSlow('creating a ticket');
-          return insertCard(ctx.services.db, transaction, {
-            ticketId: ticket.id,
-            channelId: cardChannelId,
-            leaseUntil,
-            leaseOwner: ctx.cardLeases.owner,
-          });
+        inTransaction: async ({ ticket }, transaction) => {
+          committing = false;
+          // Too late to commit and still answer in time: rolled back, and the person told to try
+          // again. Checked again once the statements are done, right before COMMIT is sent.
+          if (tooLate()) throw new TooSlow('creating a ticket');
+          await storeCard(ticket.id, transaction);
+          if (tooLate()) throw new TooSlow('creating a ticket');
+          committing = true;
         },
       });
-      change = await beforeDeadline(creating, answerBy, 'creating a ticket', deliverLate);
+      // 'unsure': the deadline came while the ticket's COMMIT was under way.
+      const answer: TicketChange | 'unsure' = await beforeDeadline(
+        creating,
+        answerBy,
+        'creating a ticket',
+      ).catch((error: unknown): 'unsure' => {
+        if (error instanceof TooSlow && committing && submissionKey) return 'unsure';
+        throw error;
+      });
+      if (answer === 'unsure') {
+        // The deadline came while COMMIT was under way: neither "stored" nor "try again" can be
+        // said truthfully, so ticketbot takes the submission on and makes sure it is stored once.
+        ctx.logger.warn(
+          { slackUser: userId },
+          "a new ticket's COMMIT had not answered in time: the submission is taken on and made sure of",
+        );
+        await ack({ response_action: 'update', view: noticeModal(t('submissionBeingMadeSure'), t) });
+        const unsure: UnsureSubmission = {
+          userId,
+          key: submissionKey!,
+          title: ticketProps.title,
+          description: ticketProps.description,
+          attempt: creating,
+          again: () =>
+            createTicket(asActor(ctx.services, userId), {
+              ...ticketProps,
+              inTransaction: ({ ticket }, transaction) => storeCard(ticket.id, transaction),
+            }),
+          hold: (stored) => ctx.cardLeases.hold(stored.ticket.id, leaseUntil),
+        };
+        void ctx.background.run('make sure of a submission', () => settleUnsureSubmission(ctx, unsure));
+        return;
+      }
+      change = answer;
     } catch (error) {
       if (error instanceof AlreadySubmitted) {
         // The same modal submitted again (the first answer was slow, or Slack showed an error):
