@@ -47,6 +47,8 @@ export interface StartOptions {
   slackRequestTimeoutMs?: number;
   /** Backoff of work owed to Slack that Slack failed (tests shorten it). */
   outboxRetry?: OutboxRetry;
+  /** How long a submission answered "making sure" is tried before it is given back (tests shorten it). */
+  unsureSettleMs?: number;
 }
 
 /**
@@ -127,6 +129,7 @@ export async function startTicketbot(
       inboxTimer: options.inboxTimer,
       slackRequestTimeoutMs: options.slackRequestTimeoutMs,
       outboxRetry: options.outboxRetry,
+      unsureSettleMs: options.unsureSettleMs,
     });
     addressBook.use(slack?.addressBook ?? storedAddressBook(db));
   } catch (error) {

@@ -29,4 +29,9 @@ export interface SlackContext {
   cardLeases: CardLeases;
   /** What ticket changes owe Slack, until Slack has taken it (src/slack/outbox.ts). */
   outbox: SlackOutbox;
+  /**
+   * How long a submission answered "making sure" is tried before it is given back by DM
+   * (src/slack/unsureSubmission.ts; tests shorten it).
+   */
+  unsureSettleMs?: number;
 }

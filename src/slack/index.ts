@@ -54,6 +54,8 @@ export interface SlackDeps {
   slackRequestTimeoutMs?: number;
   /** The Slack outbox's backoff (tests shorten it). */
   outboxRetry?: OutboxRetry;
+  /** How long a submission answered "making sure" is tried (tests shorten it). */
+  unsureSettleMs?: number;
 }
 
 export interface SlackHandle {
@@ -204,6 +206,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   const roster = new RosterCache(services.db, logger);
   await roster.start();
   const ctx: SlackContext = {
+    unsureSettleMs: deps.unsureSettleMs,
     config,
     texts: deps.texts,
     services,

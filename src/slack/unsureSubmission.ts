@@ -33,7 +33,7 @@ export interface UnsureSubmission {
 export async function settleUnsureSubmission(
   ctx: SlackContext,
   unsure: UnsureSubmission,
-  settleForMs = SETTLE_FOR_MS,
+  settleForMs: number = SETTLE_FOR_MS,
 ): Promise<'stored' | 'given back'> {
   const deliver = async (change: TicketChange) => {
     unsure.hold(change);

@@ -31,7 +31,9 @@ describe.skipIf(mysql.skipReason !== '')(
       const target = new URL(database.url);
       proxy = await MysqlProxy.start({ host: target.hostname, port: Number(target.port || 3306) });
       app = await startSlackTestApp(proxy.urlFor(database.url), {}, undefined, {
-        start: { cardCatchUpMs: 1_000 },
+        // A submission being made sure of is given back after 3 s of database outage here (ten
+        // minutes in production).
+        start: { cardCatchUpMs: 1_000, unsureSettleMs: 3_000 },
       });
     });
     afterAll(async () => {
@@ -156,5 +158,34 @@ describe.skipIf(mysql.skipReason !== '')(
       expect(await stored(title)).toHaveLength(0);
       expect(cardsOf(title)).toHaveLength(0);
     });
+
+    it('a database away for longer than ticketbot keeps trying: the person gets their text back by DM, nothing is stored', async () => {
+      const title = 'Given back';
+      const opened = await open(title);
+      const trap = proxy.trapNextCommit('hold', TICKET_INSERT);
+      const answering = submit(opened, title);
+      await trap.arrived;
+      proxy.cut();
+      trap.release();
+      expectMadeSure(await answering);
+      const channel = `D${REQUESTER.slice(1)}`;
+      const givenBack = await app.slack.waitFor(
+        (calls) =>
+          calls.find(
+            (c) =>
+              c.method === 'chat.postMessage' &&
+              c.response.ok &&
+              c.args.channel === channel &&
+              String(c.args.text).includes(`*${title}*`),
+          ),
+        'the text given back',
+        60_000,
+      );
+      expect(String(givenBack.args.text)).toContain(`About ${title}`);
+      proxy.restore();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await stored(title)).toHaveLength(0);
+      expect(cardsOf(title)).toHaveLength(0);
+    }, 90_000);
   },
 );

@@ -293,7 +293,9 @@ export function register(app: App, ctx: SlackContext): void {
             }),
           hold: (stored) => ctx.cardLeases.hold(stored.ticket.id, leaseUntil),
         };
-        void ctx.background.run('make sure of a submission', () => settleUnsureSubmission(ctx, unsure));
+        void ctx.background.run('make sure of a submission', () =>
+          settleUnsureSubmission(ctx, unsure, ctx.unsureSettleMs),
+        );
         return;
       }
       change = answer;
