@@ -4,6 +4,7 @@ import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import { isTimeZone } from '../../i18n/intl.js';
 import type { Logger } from '../../logger.js';
+import { listRequestTypes } from '../../tickets/requestTypes.js';
 import { type Access, accessOf, seesEveryTicket } from '../access.js';
 import type { Csrf } from '../csrf.js';
 import { localPath } from '../localPath.js';
@@ -85,9 +86,10 @@ export function statusPageRoutes({
     // (counts, technicians' load and ratings) are for the staff.
     if (!everything) filters.requester = undefined;
     const scope = everything ? {} : { requesterId: viewer.person?.userId ?? '' };
-    const [figures, page] = await Promise.all([
+    const [figures, page, types] = await Promise.all([
       everything ? summary() : undefined,
       loadTicketPage(db, filters, scope),
+      listRequestTypes(db, { includeArchived: true }),
     ]);
     res.set('Cache-Control', 'no-store');
     res.render('tickets', {
@@ -102,6 +104,8 @@ export function statusPageRoutes({
         .sort((a, b) => a.name.localeCompare(b.name)),
       statuses: STATUSES,
       priorities: PRIORITIES,
+      // The type column and filter show once types exist (archived ones too: tickets keep them).
+      requestTypes: types.map((type) => ({ id: type.id, name: type.name, archived: type.archived })),
       sorts: SORTS,
       closedWindowDays: CLOSED_WINDOW_DAYS,
       link: (changes: Parameters<typeof filtersQuery>[1]) => filtersQuery(filters, changes),
