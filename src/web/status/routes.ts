@@ -4,7 +4,6 @@ import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import { isTimeZone } from '../../i18n/intl.js';
 import type { Logger } from '../../logger.js';
-import { listRequestTypes } from '../../tickets/requestTypes.js';
 import { type Access, accessOf, seesEveryTicket } from '../access.js';
 import type { Csrf } from '../csrf.js';
 import { localPath } from '../localPath.js';
@@ -13,7 +12,7 @@ import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
 import { loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
-import { loadTicketPage } from './ticketList.js';
+import { listTypeNames, loadTicketPage } from './ticketList.js';
 
 /** Counts above the list are at most this old: a status page, not a ledger. */
 export const SUMMARY_TTL_MS = 5_000;
@@ -89,7 +88,7 @@ export function statusPageRoutes({
     const [figures, page, types] = await Promise.all([
       everything ? summary() : undefined,
       loadTicketPage(db, filters, scope),
-      listRequestTypes(db, { includeArchived: true }),
+      listTypeNames(db),
     ]);
     res.set('Cache-Control', 'no-store');
     res.render('tickets', {
@@ -105,7 +104,7 @@ export function statusPageRoutes({
       statuses: STATUSES,
       priorities: PRIORITIES,
       // The type column and filter show once types exist (archived ones too: tickets keep them).
-      requestTypes: types.map((type) => ({ id: type.id, name: type.name, archived: type.archived })),
+      requestTypes: types,
       sorts: SORTS,
       closedWindowDays: CLOSED_WINDOW_DAYS,
       link: (changes: Parameters<typeof filtersQuery>[1]) => filtersQuery(filters, changes),

@@ -2,9 +2,8 @@ import type { Database } from '../../db/index.js';
 import type { OutboxStatus } from '../../db/models/emailOutbox.js';
 import type { EventType } from '../../db/models/ticketEvent.js';
 import { slackThreadUrl } from '../../slackIds.js';
-import { storedFieldsOf } from '../../tickets/requestTypes.js';
 import { loadPeople, type Person } from './people.js';
-import { loadTypeNames, type TicketRow } from './ticketList.js';
+import { answersOf, loadTypeNames, type TicketRow } from './ticketList.js';
 
 // Everything the ticket page shows, read by primary key or by the ticket_id indexes.
 
@@ -117,7 +116,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
     requester: person(ticket.requesterId),
     technician: ticket.technicianId ? person(ticket.technicianId) : null,
     requestType: ticket.requestTypeId === null ? null : (types.get(ticket.requestTypeId) ?? null),
-    requestFields: storedFieldsOf(ticket).map((field) => ({ label: field.label, value: field.value })),
+    requestFields: answersOf(ticket.requestFields),
     createdAt: ticket.createdAt,
     lastActivityAt: ticket.lastActivityAt,
     closedAt: ticket.closedAt,

@@ -163,6 +163,36 @@ async function readRows(
   );
 }
 
+/** Every request type (archived ones too: their tickets keep them), by name, for the type filter. */
+export async function listTypeNames(db: Database): Promise<TypeName[]> {
+  const rows = await db.models.RequestType.findAll({
+    attributes: ['id', 'name', 'isPrivate'],
+    order: [['name', 'ASC']],
+  });
+  return rows.map((row) => ({ id: row.id, name: row.name, isPrivate: Boolean(row.isPrivate) }));
+}
+
+/**
+ * The answers a ticket keeps (its `request_fields` JSON: `[{id, label, value}]`), label and
+ * value only; anything malformed is left out.
+ */
+export function answersOf(json: string | null | undefined): Array<{ label: string; value: string }> {
+  if (!json) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item: unknown) => {
+    const field = item as { label?: unknown; value?: unknown } | null;
+    return typeof field?.label === 'string' && typeof field.value === 'string'
+      ? [{ label: field.label, value: field.value }]
+      : [];
+  });
+}
+
 /** The names of these request types (archived ones too: their tickets keep them), by id. */
 export async function loadTypeNames(
   db: Database,
