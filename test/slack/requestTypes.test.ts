@@ -292,5 +292,10 @@ describeEachDatabase('Slack: request types', (suite) => {
     expect(events.map((event) => [event.actorId, event.fromValue, event.toValue])).toEqual([
       [TECHNICIAN, 'Badges', 'Furniture'],
     ]);
+
+    // A closed ticket's card has no type select (the domain refuses a closed ticket's change).
+    await app.click(TECHNICIAN, redrawn, 'ticket_close');
+    await app.cardAtVersion(card.ts, ticket.id, 3);
+    expect(typeSelectOf(app.card(card.channel, card.ts))).toBeUndefined();
   });
 });
