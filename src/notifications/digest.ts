@@ -24,7 +24,7 @@ export async function collectDigest(
   publicUrl: string,
   transaction?: Transaction,
 ): Promise<DigestData> {
-  const { Ticket, TicketEvent, Rating, User } = db.models;
+  const { Ticket, TicketEvent, Rating, User, RequestType } = db.models;
   const length = period.end.getTime() - period.start.getTime();
   const previous = { start: new Date(period.start.getTime() - length), end: period.start };
   const within = (range: DigestPeriod) => ({ [Op.gte]: range.start, [Op.lt]: range.end });
@@ -45,6 +45,11 @@ export async function collectDigest(
   const open = { status: { [Op.ne]: 'closed' } } as const;
   const byStatus = await groupCount(Ticket, 'status', open, transaction);
   const byPriority = await groupCount(Ticket, 'priority', open, transaction);
+  // Request types (archived ones too: their tickets keep them). None defined: the digest says
+  // nothing of types, as before they existed.
+  const types = await RequestType.findAll({ attributes: ['id', 'name', 'isPrivate'], transaction });
+  const typeOf = new Map(types.map((type) => [String(type.id), type]));
+  const byType = types.length > 0 ? await groupCount(Ticket, 'requestTypeId', open, transaction) : undefined;
   const unassignedWhere = { ...open, technicianId: null };
   const unassignedCount = await Ticket.count({ where: unassignedWhere, transaction });
   const oldestOrder: Array<[string, string]> = [
@@ -98,6 +103,12 @@ export async function collectDigest(
     technician: name(ticket.technicianId),
     createdAt: new Date(ticket.createdAt).toISOString(),
     url: statusPageUrl(publicUrl, ticket.id),
+    ...(byType
+      ? {
+          type:
+            ticket.requestTypeId === null ? null : (typeOf.get(String(ticket.requestTypeId))?.name ?? null),
+        }
+      : {}),
   });
 
   return {
@@ -115,6 +126,7 @@ export async function collectDigest(
         .reverse()
         .filter((p) => byPriority.has(p))
         .map((priority) => ({ priority, count: byPriority.get(priority) ?? 0 })),
+      ...(byType ? { byType: typeCounts(byType, typeOf) } : {}),
     },
     unassigned: { count: unassignedCount, tickets: unassigned.map(listed) },
     oldest: oldest.map(listed),
@@ -138,9 +150,23 @@ export function isQuiet(digest: DigestData): boolean {
   return digest.totals.created === 0 && digest.totals.closed === 0 && digest.totals.reopened === 0;
 }
 
+/** Open tickets per type, most first (ties by name), those without a type last. */
+function typeCounts(
+  counts: Map<string, number>,
+  typeOf: Map<string, { name: string }>,
+): Array<{ name: string | null; count: number }> {
+  const named = [...counts]
+    .filter(([id]) => typeOf.has(id))
+    .map(([id, count]) => ({ name: typeOf.get(id)!.name as string | null, count }))
+    .sort((a, b) => b.count - a.count || String(a.name).localeCompare(String(b.name)));
+  // Grouping by a NULL column gives one NULL group (read as the string "null").
+  const without = [...counts].filter(([id]) => !typeOf.has(id)).reduce((sum, [, n]) => sum + n, 0);
+  return without > 0 ? [...named, { name: null, count: without }] : named;
+}
+
 async function groupCount(
   model: Database['models']['Ticket'],
-  column: 'status' | 'priority' | 'technicianId',
+  column: 'status' | 'priority' | 'technicianId' | 'requestTypeId',
   where: WhereOptions<Ticket>,
   transaction?: Transaction,
 ): Promise<Map<string, number>> {

@@ -4,7 +4,7 @@ import { insertRow } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange } from '../tickets/index.js';
 import { messageIdFor } from './messageId.js';
-import { type Draft, draftsFor, People } from './recipients.js';
+import { type Draft, draftsFor, People, typeOfTicket } from './recipients.js';
 import type { NotificationData } from './types.js';
 
 export interface EnqueueDeps {
@@ -41,7 +41,8 @@ export async function enqueueForChange(
   // ticket with no technician and no managers to tell, say), nobody needs to be read.
   if (draftsFor(change, People.none(), options).length === 0) return 0;
   const people = await People.load(deps.db, change, transaction);
-  const drafts = draftsFor(change, people, options);
+  const requestType = await typeOfTicket(deps.db, change, transaction);
+  const drafts = draftsFor(change, people, { ...options, requestType });
   if (drafts.length === 0) return 0;
   const managers = await profilesByEmail(deps.db, drafts, transaction);
   const entries = drafts.map((draft): OutboxEntry => {

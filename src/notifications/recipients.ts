@@ -2,6 +2,7 @@ import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { displayName, type User } from '../db/models/user.js';
 import type { TicketChange } from '../tickets/index.js';
+import { storedFieldsOf } from '../tickets/requestTypes.js';
 import { usersById } from '../tickets/statements.js';
 import type { Notification, NotificationData, TicketSnapshot } from './types.js';
 
@@ -24,11 +25,11 @@ export interface Draft {
 export function draftsFor(
   change: TicketChange,
   people: People,
-  options: { managerEmails: string[] },
+  options: { managerEmails: string[]; requestType?: TypeOfTicket | null },
 ): Draft[] {
   const { event, ticket } = change;
   const actorId = event.actorId;
-  const snapshot = snapshotOf(change, people);
+  const snapshot = snapshotOf(change, people, options.requestType ?? null);
   const base = { ticket: snapshot, actor: { name: people.name(actorId) } };
   const toUsers = (
     template: Notification,
@@ -74,7 +75,28 @@ export function draftsFor(
   }
 }
 
-function snapshotOf(change: TicketChange, people: People): TicketSnapshot {
+/** The ticket's request type as emails need it (`isPrivate` for what private types keep out of them). */
+export interface TypeOfTicket {
+  name: string;
+  isPrivate: boolean;
+}
+
+/** The type of the changed ticket, read in its transaction; null when it has none. */
+export async function typeOfTicket(
+  db: Database,
+  change: TicketChange,
+  transaction: Transaction,
+): Promise<TypeOfTicket | null> {
+  const id = change.ticket.requestTypeId;
+  if (id === null || id === undefined) return null;
+  const type = await db.models.RequestType.findByPk(id, {
+    attributes: ['name', 'isPrivate'],
+    transaction,
+  });
+  return type ? { name: type.name, isPrivate: Boolean(type.isPrivate) } : null;
+}
+
+function snapshotOf(change: TicketChange, people: People, type: TypeOfTicket | null): TicketSnapshot {
   const { ticket } = change;
   return {
     id: ticket.id,
@@ -85,6 +107,14 @@ function snapshotOf(change: TicketChange, people: People): TicketSnapshot {
     requester: people.name(ticket.requesterId),
     technician: ticket.technicianId ? people.name(ticket.technicianId) : null,
     createdAt: new Date(ticket.createdAt ?? Date.now()).toISOString(),
+    ...(type
+      ? {
+          requestType: {
+            name: type.name,
+            fields: storedFieldsOf(ticket).map((field) => ({ label: field.label, value: field.value })),
+          },
+        }
+      : {}),
   };
 }
 

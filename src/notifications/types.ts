@@ -25,6 +25,11 @@ export interface TicketSnapshot {
   requester: string;
   technician: string | null;
   createdAt: string;
+  /**
+   * Its request type and the answers to its fields, each under the label it was asked with;
+   * absent for a ticket without a type (and in rows queued before types existed).
+   */
+  requestType?: { name: string; fields: Array<{ label: string; value: string }> };
 }
 
 export interface DigestTicket {
@@ -35,6 +40,8 @@ export interface DigestTicket {
   technician: string | null;
   createdAt: string;
   url: string;
+  /** Its request type's name (null: none); absent while no types are defined. */
+  type?: string | null;
 }
 
 export interface DigestData {
@@ -46,6 +53,8 @@ export interface DigestData {
     total: number;
     byStatus: Array<{ status: string; count: number }>;
     byPriority: Array<{ priority: string; count: number }>;
+    /** Open tickets per request type, by name (`name` null: without a type); absent while no types are defined. */
+    byType?: Array<{ name: string | null; count: number }>;
   };
   unassigned: { count: number; tickets: DigestTicket[] };
   oldest: DigestTicket[];

@@ -224,6 +224,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       texts: deps.texts,
       workspaceUrl: identity?.url,
       botId: identity?.bot_id,
+      requestTypes: () => roster.requestTypes(),
     }),
     background,
     inbox,

@@ -6,7 +6,7 @@ import type { Ticket } from '../db/models/ticket.js';
 import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { messagePath } from '../slackIds.js';
-import { listRequestTypes, listTechnicians } from '../tickets/index.js';
+import { listRequestTypes, listTechnicians, type RequestTypeView } from '../tickets/index.js';
 import {
   loadTicketView,
   type TicketView,
@@ -108,6 +108,8 @@ export interface PublisherOptions {
   workspaceUrl?: string;
   /** The bot's bot_id (auth.test): a card found in a channel's history must be ours. */
   botId?: string;
+  /** The request types a card offers to change to (the roster's copy); none: no select. */
+  requestTypes?: () => RequestTypeView[];
 }
 
 /**
@@ -155,6 +157,7 @@ export class Publisher {
   private readonly texts: Texts;
   private readonly workspaceUrl?: string;
   private readonly botId?: string;
+  private readonly requestTypes: () => RequestTypeView[];
 
   constructor(options: PublisherOptions) {
     this.db = options.db;
@@ -166,6 +169,7 @@ export class Publisher {
     this.texts = options.texts;
     this.workspaceUrl = options.workspaceUrl;
     this.botId = options.botId;
+    this.requestTypes = options.requestTypes ?? (() => []);
   }
 
   /**
@@ -177,7 +181,7 @@ export class Publisher {
       event_type: CARD_EVENT_TYPE,
       event_payload: { ticket_id: view.ticket.id },
     };
-    const card = ticketCard(view, this.texts.slack(view.requester?.locale));
+    const card = ticketCard(view, this.texts.slack(view.requester?.locale), this.requestTypes());
     return { ...card, metadata };
   }
 

@@ -111,6 +111,10 @@ describeEachDatabase('manager digests', (suite) => {
     expect(text).toContain('- Sam Lee: Open 0, Closed 1, Average rating 4.0');
     expect(text).toContain('- Alex Kim: Open 1, Closed 0, Average rating –');
     expect(english.html).toContain('Badge reader &lt;lobby&gt;');
+    // No request types defined: the digest says nothing of types.
+    expect(text).not.toContain('By type');
+    expect(text).not.toContain('No type');
+    expect(english.html).not.toContain('By type');
     const french = smtp.received.find((mail) => mail.envelopeTo.includes(FRENCH_MANAGER))!.parsed;
     expect(french.subject).toBe('Récapitulatif du helpdesk : 3 nouveaux, 2 fermés, 3 ouverts');
 

@@ -2,7 +2,15 @@ import { expect, it } from 'vitest';
 import { storedFieldsOf } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import type { SlackCall } from '../support/slackApi.js';
-import { ADMIN, REQUESTER, type SlackJson, TECHNICIAN, useSlackTestApp } from '../support/slackApp.js';
+import {
+  ADMIN,
+  type Card,
+  HELPDESK,
+  REQUESTER,
+  type SlackJson,
+  TECHNICIAN,
+  useSlackTestApp,
+} from '../support/slackApp.js';
 import { ticketOfCard } from '../support/slackCards.js';
 
 // Request types in Slack (issue 14 §2): an admin defines one in the App Home, the new-ticket modal
@@ -227,5 +235,67 @@ describeEachDatabase('Slack: request types', (suite) => {
     });
     await settled();
     expect((await suite.db.models.User.findByPk(TECHNICIAN))!.awaySince).toBeNull();
+  });
+
+  /** The card's type select, if it has one. */
+  const typeSelectOf = (card: Card) =>
+    card.blocks
+      .flatMap((block) => (Array.isArray(block.elements) ? (block.elements as SlackJson[]) : []))
+      .find((element) => element.action_id === 'ticket_type');
+
+  // Without types the card has no select: test/slack/ticketFlow.test.ts.
+  it('the card offers a select of the types; staff change the type there, others are refused', async () => {
+    const notDefault = { rt_flags: { rt_flags: { type: 'checkboxes', selected_options: [] } } };
+    // Badges the default: the modal starts on it (no fields).
+    await defineType(typeForm('Badges'));
+    await defineType({ ...typeForm('Furniture'), ...notDefault });
+    await settled();
+    const hardware = (await suite.db.models.RequestType.findOne({ where: { name: 'Badges' } }))!;
+    const access = (await suite.db.models.RequestType.findOne({ where: { name: 'Furniture' } }))!;
+    const card = await app.createTicket(REQUESTER, 'Badge does not open', {
+      request_type: {
+        request_type: { type: 'static_select', selected_option: { value: String(hardware.id) } },
+      },
+    });
+    const ticket = (await ticketOfCard(suite.db, card.ts))!;
+    expect(ticket.requestTypeId).toBe(hardware.id);
+    const select = typeSelectOf(card)!;
+    const names = select.options.map((option: SlackJson) => option.text.text);
+    expect(names).toEqual(expect.arrayContaining(['Badges', 'Furniture']));
+    expect(names).toEqual([...names].sort());
+    expect(select.initial_option).toMatchObject({ value: String(hardware.id) });
+    const pick = {
+      selected_option: { value: String(access.id), text: { type: 'plain_text', text: 'Furniture' } },
+    };
+
+    // The requester is not staff: an ephemeral says so, the ticket keeps its type.
+    await app.click(REQUESTER, card, 'ticket_type', pick);
+    const refused = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === REQUESTER);
+    expect(refused.args).toMatchObject({
+      channel: HELPDESK,
+      text: expect.stringContaining('Only technicians'),
+    });
+    await settled();
+    expect(await ticket.reload()).toMatchObject({ requestTypeId: hardware.id, version: 1 });
+
+    // A technician's pick changes it; the card is redrawn with the new type, the history says so.
+    await app.click(TECHNICIAN, card, 'ticket_type', pick);
+    await app.cardAtVersion(card.ts, ticket.id, 2);
+    await settled();
+    expect(await ticket.reload()).toMatchObject({ requestTypeId: access.id, requestFields: null });
+    const redrawn = app.card(card.channel, card.ts);
+    expect(typeSelectOf(redrawn)!.initial_option).toMatchObject({ value: String(access.id) });
+    expect(JSON.stringify(redrawn.blocks)).toContain('changed the type from Badges to Furniture');
+    const events = await suite.db.models.TicketEvent.findAll({
+      where: { ticketId: ticket.id, type: 'type_changed' },
+    });
+    expect(events.map((event) => [event.actorId, event.fromValue, event.toValue])).toEqual([
+      [TECHNICIAN, 'Badges', 'Furniture'],
+    ]);
+
+    // A closed ticket's card has no type select (the domain refuses a closed ticket's change).
+    await app.click(TECHNICIAN, redrawn, 'ticket_close');
+    await app.cardAtVersion(card.ts, ticket.id, 3);
+    expect(typeSelectOf(app.card(card.channel, card.ts))).toBeUndefined();
   });
 });

@@ -242,6 +242,8 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
   it('refuses a click from someone who may not, with an ephemeral explanation, and changes nothing', async () => {
     await openAndSubmit(REQUESTER, 'Mouse lost');
     const card = await cardOf('Mouse lost');
+    // No request types defined: the card has no type select.
+    expect(JSON.stringify(card.blocks)).not.toContain('ticket_type');
     const ticket = (await suite.db.models.Ticket.findOne({ where: { title: 'Mouse lost' } }))!;
     await app.click(OTHER_USER, card, 'ticket_start');
     const ephemeral = await app.slack.waitForCall('chat.postEphemeral', (args) => args.user === OTHER_USER);

@@ -141,6 +141,16 @@ describeEachDatabase('status page: ticket list', (suite) => {
     ]);
   });
 
+  it('has no type column or filter while no request types are defined', async () => {
+    const { html } = await get('/?type=1');
+    expect(html).not.toContain('name="type"');
+    expect(html).not.toContain('ticket-type');
+    expect(visibleText(html)).not.toMatch(/\bType\b/);
+    // The parameter is still read (validated): type 1 does not exist, so nothing is listed.
+    expect(listedTicketIds(html)).toEqual([]);
+    expect(listedTicketIds((await get('/?type=none')).html)).toHaveLength(4);
+  });
+
   it('shows a title with markup as text, never as markup', async () => {
     const { html } = await get('/');
     expect(html).not.toContain('<script>alert');

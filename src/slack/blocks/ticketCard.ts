@@ -1,8 +1,8 @@
-import type { ActionsBlock, Button, KnownBlock, UsersSelect } from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock, StaticSelect, UsersSelect } from '@slack/types';
 import type { Ticket } from '../../db/models/ticket.js';
 import type { SlackKey, SlackTranslate } from '../../i18n/index.js';
 import type { TicketView } from '../../tickets/queries.js';
-import { storedFieldsOf } from '../../tickets/requestTypes.js';
+import { type RequestTypeView, storedFieldsOf } from '../../tickets/requestTypes.js';
 import { escapeAndTruncate, slackDate, truncate } from '../text.js';
 import {
   ACTION_ASSIGN,
@@ -10,6 +10,7 @@ import {
   ACTION_COMMENT,
   ACTION_REOPEN,
   ACTION_START,
+  ACTION_TYPE,
   ACTION_UNASSIGN,
   ticketActionsBlockId,
 } from './ids.js';
@@ -28,8 +29,40 @@ const STATUS_ICON: Record<string, string> = {
   closed: ':white_check_mark:',
 };
 
-/** The buttons of a ticket, shared by its card and the App Home: only those that apply now. */
-export function ticketActions(ticket: Ticket, t: SlackTranslate, place?: string): ActionsBlock {
+/**
+ * A static_select of the types a ticket can be changed to, for its card. At most 100 options
+ * (https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element/), each text up
+ * to 75 characters and an initial option that is one of them
+ * (https://docs.slack.dev/reference/block-kit/composition-objects/option-object/); a select is
+ * allowed in an actions block (https://docs.slack.dev/reference/block-kit/blocks/actions-block).
+ */
+export const TYPE_OPTIONS_MAX = 100;
+
+function typeSelect(ticket: Ticket, types: RequestTypeView[], t: SlackTranslate): StaticSelect {
+  const options = types.slice(0, TYPE_OPTIONS_MAX).map((type) => ({
+    text: plain(type.name, LIMITS.optionText),
+    value: String(type.id),
+  }));
+  const current = options.find((option) => option.value === String(ticket.requestTypeId));
+  return {
+    type: 'static_select',
+    action_id: ACTION_TYPE,
+    placeholder: plain(t('typePlaceholder'), LIMITS.placeholder),
+    options,
+    ...(current ? { initial_option: current } : {}),
+  };
+}
+
+/**
+ * The buttons of a ticket, shared by its card and the App Home: only those that apply now. With
+ * `types` (the card, when request types exist) an open ticket's type can be changed there.
+ */
+export function ticketActions(
+  ticket: Ticket,
+  t: SlackTranslate,
+  place?: string,
+  types: RequestTypeView[] = [],
+): ActionsBlock {
   const button = (actionId: string, text: string, style?: 'primary' | 'danger'): Button => ({
     type: 'button',
     action_id: actionId,
@@ -48,6 +81,7 @@ export function ticketActions(ticket: Ticket, t: SlackTranslate, place?: string)
     elements.push(assign);
     if (ticket.technicianId) elements.push(button(ACTION_UNASSIGN, t('buttonUnassign')));
   }
+  if (ticket.status !== 'closed' && types.length > 0) elements.push(typeSelect(ticket, types, t));
   if (ticket.status === 'open') elements.push(button(ACTION_START, t('buttonStart'), 'primary'));
   if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t('buttonClose')));
   if (ticket.status === 'closed') elements.push(button(ACTION_REOPEN, t('buttonReopen')));
@@ -92,8 +126,15 @@ export function latestActivity(view: TicketView, t: SlackTranslate): string | un
   return `${text} · ${slackDate(event.createdAt)}`;
 }
 
-/** The ticket card posted in the helpdesk channel and kept up to date in place. */
-export function ticketCard(view: TicketView, t: SlackTranslate): { text: string; blocks: KnownBlock[] } {
+/**
+ * The ticket card posted in the helpdesk channel and kept up to date in place. `types`: the
+ * request types it can be changed to (none defined: no select).
+ */
+export function ticketCard(
+  view: TicketView,
+  t: SlackTranslate,
+  types: RequestTypeView[] = [],
+): { text: string; blocks: KnownBlock[] } {
   const { ticket } = view;
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`#${ticket.id} ${ticket.title}`, LIMITS.header) },
@@ -147,7 +188,7 @@ export function ticketCard(view: TicketView, t: SlackTranslate): { text: string;
   if (latest) context.push(`${t('cardLatest')} ${latest}`);
   if (context.length > 0)
     blocks.push({ type: 'context', elements: context.map((text) => md(text, LIMITS.contextText)) });
-  blocks.push(ticketActions(ticket, t));
+  blocks.push(ticketActions(ticket, t, undefined, types));
   return {
     text: truncate(
       t('cardFallback', { id: ticket.id, title: escapeAndTruncate(ticket.title, 200) }),

@@ -13,6 +13,7 @@ import * as ticketRate from './actions/ticketRate.js';
 import * as ticketRateRemark from './actions/ticketRateRemark.js';
 import * as ticketReopen from './actions/ticketReopen.js';
 import * as ticketStart from './actions/ticketStart.js';
+import * as ticketType from './actions/ticketType.js';
 import * as ticketUnassign from './actions/ticketUnassign.js';
 import * as ticketCommand from './commands/ticket.js';
 import * as appHomeOpened from './events/appHomeOpened.js';
@@ -34,6 +35,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     ticketAssign,
     ticketUnassign,
     ticketStart,
+    ticketType,
     ticketClose,
     ticketReopen,
     ticketComment,

@@ -12,7 +12,7 @@ import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
 import { loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
-import { loadTicketPage } from './ticketList.js';
+import { listTypeNames, loadTicketPage } from './ticketList.js';
 
 /** Counts above the list are at most this old: a status page, not a ledger. */
 export const SUMMARY_TTL_MS = 5_000;
@@ -85,9 +85,10 @@ export function statusPageRoutes({
     // (counts, technicians' load and ratings) are for the staff.
     if (!everything) filters.requester = undefined;
     const scope = everything ? {} : { requesterId: viewer.person?.userId ?? '' };
-    const [figures, page] = await Promise.all([
+    const [figures, page, types] = await Promise.all([
       everything ? summary() : undefined,
       loadTicketPage(db, filters, scope),
+      listTypeNames(db),
     ]);
     res.set('Cache-Control', 'no-store');
     res.render('tickets', {
@@ -102,6 +103,8 @@ export function statusPageRoutes({
         .sort((a, b) => a.name.localeCompare(b.name)),
       statuses: STATUSES,
       priorities: PRIORITIES,
+      // The type column and filter show once types exist (archived ones too: tickets keep them).
+      requestTypes: types,
       sorts: SORTS,
       closedWindowDays: CLOSED_WINDOW_DAYS,
       link: (changes: Parameters<typeof filtersQuery>[1]) => filtersQuery(filters, changes),

@@ -3,13 +3,15 @@ import type { OutboxStatus } from '../../db/models/emailOutbox.js';
 import type { EventType } from '../../db/models/ticketEvent.js';
 import { slackThreadUrl } from '../../slackIds.js';
 import { loadPeople, type Person } from './people.js';
-import type { TicketRow } from './ticketList.js';
+import { answersOf, loadTypeNames, type TicketRow } from './ticketList.js';
 
 // Everything the ticket page shows, read by primary key or by the ticket_id indexes.
 
 /** A ticket's page: its row in the list, and everything else about it. */
 export interface TicketDetail extends TicketRow {
   description: string;
+  /** The answers to its type's fields, each under the label it was asked with. */
+  requestFields: Array<{ label: string; value: string }>;
   closedAt: Date | null;
   slackThreadUrl: string | null;
   sourcePermalink: string | null;
@@ -64,7 +66,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
   const { Ticket, Comment, TicketEvent, Rating, EmailOutbox, SlackCard } = db.models;
   const ticket = await Ticket.findByPk(id);
   if (!ticket) return undefined;
-  const [card, comments, events, ratings, emails] = await Promise.all([
+  const [card, comments, events, ratings, emails, types] = await Promise.all([
     // Where the ticket's card is: Slack's bookkeeping, none when it has no card.
     SlackCard.findByPk(id, { attributes: ['channelId', 'messageTs'] }),
     Comment.findAll({
@@ -93,6 +95,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
       order: [['id', 'DESC']],
       limit: EMAILS_SHOWN,
     }),
+    loadTypeNames(db, [ticket.requestTypeId]),
   ]);
   const people = await loadPeople(db, [
     ticket.requesterId,
@@ -112,6 +115,8 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
     priority: ticket.priority,
     requester: person(ticket.requesterId),
     technician: ticket.technicianId ? person(ticket.technicianId) : null,
+    requestType: ticket.requestTypeId === null ? null : (types.get(ticket.requestTypeId) ?? null),
+    requestFields: answersOf(ticket.requestFields),
     createdAt: ticket.createdAt,
     lastActivityAt: ticket.lastActivityAt,
     closedAt: ticket.closedAt,

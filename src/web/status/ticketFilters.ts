@@ -24,6 +24,8 @@ export const ticketFiltersSchema = z.object({
   /** A requester's Slack id or name. */
   requester: optional(text(100)),
   q: optional(text(100)),
+  /** A request type's id, or `none` for tickets without a type. */
+  type: optional(z.union([z.literal('none'), z.string().regex(/^[1-9]\d{0,9}$/)])),
   sort: z.enum(SORTS).catch('activity_desc').default('activity_desc'),
   /** Keyset cursors: show the page after / before this row. */
   after: optional(z.string().regex(/^\d{1,15}(\.\d{1,12})?$/)),
@@ -53,6 +55,7 @@ export function filtersQuery(
     'priority',
     'technician',
     'requester',
+    'type',
     'q',
     'sort',
     'after',

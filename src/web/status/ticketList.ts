@@ -19,8 +19,16 @@ export interface TicketRow {
   priority: Priority;
   requester: Person;
   technician: Person | null;
+  /** The ticket's request type (none: null); `isPrivate` for what private types keep out of view. */
+  requestType: TypeName | null;
   createdAt: Date;
   lastActivityAt: Date;
+}
+
+export interface TypeName {
+  id: number;
+  name: string;
+  isPrivate: boolean;
 }
 
 export interface TicketPage {
@@ -39,6 +47,7 @@ interface RawTicket {
   priority: Priority;
   requester_id: string;
   technician_id: string | null;
+  request_type_id: number | string | null;
   created_at: unknown;
   last_activity_at: unknown;
 }
@@ -62,7 +71,7 @@ function parseCursor(cursor: string, byActivity: boolean): { at?: Date; id: numb
 }
 
 const COLUMNS =
-  't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.created_at, t.last_activity_at';
+  't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.request_type_id, t.created_at, t.last_activity_at';
 
 /**
  * A search first looks through the next SEARCH_WINDOW tickets in display order: a word found in
@@ -108,6 +117,12 @@ async function filterConditions(
     where.push('t.technician_id = :technician');
     params.technician = filters.technician;
   }
+  if (filters.type === 'none') {
+    where.push('t.request_type_id IS NULL');
+  } else if (filters.type) {
+    where.push('t.request_type_id = :requestType');
+    params.requestType = Number(filters.type);
+  }
   if (filters.requester) {
     const ids = await findPeopleByName(db, filters.requester);
     if (ids.length === 0) return undefined;
@@ -148,6 +163,52 @@ async function readRows(
   );
 }
 
+/** Every request type (archived ones too: their tickets keep them), by name, for the type filter. */
+export async function listTypeNames(db: Database): Promise<TypeName[]> {
+  const rows = await db.models.RequestType.findAll({
+    attributes: ['id', 'name', 'isPrivate'],
+    order: [['name', 'ASC']],
+  });
+  return rows.map((row) => ({ id: row.id, name: row.name, isPrivate: Boolean(row.isPrivate) }));
+}
+
+/**
+ * The answers a ticket keeps (its `request_fields` JSON: `[{id, label, value}]`), label and
+ * value only; anything malformed is left out.
+ */
+export function answersOf(json: string | null | undefined): Array<{ label: string; value: string }> {
+  if (!json) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item: unknown) => {
+    const field = item as { label?: unknown; value?: unknown } | null;
+    return typeof field?.label === 'string' && typeof field.value === 'string'
+      ? [{ label: field.label, value: field.value }]
+      : [];
+  });
+}
+
+/** The names of these request types (archived ones too: their tickets keep them), by id. */
+export async function loadTypeNames(
+  db: Database,
+  ids: Array<number | string | null>,
+): Promise<Map<number, TypeName>> {
+  const wanted = [...new Set(ids.filter((id) => id !== null).map(Number))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.models.RequestType.findAll({
+    where: { id: wanted },
+    attributes: ['id', 'name', 'isPrivate'],
+  });
+  return new Map(
+    rows.map((row) => [row.id, { id: row.id, name: row.name, isPrivate: Boolean(row.isPrivate) }]),
+  );
+}
+
 export async function loadTicketPage(
   db: Database,
   filters: TicketFilters,
@@ -185,10 +246,16 @@ export async function loadTicketPage(
   const rows = fetched.slice(0, PAGE_SIZE);
   if (goingBack) rows.reverse();
 
-  const people = await loadPeople(
-    db,
-    rows.flatMap((row) => [row.requester_id, row.technician_id]),
-  );
+  const [people, types] = await Promise.all([
+    loadPeople(
+      db,
+      rows.flatMap((row) => [row.requester_id, row.technician_id]),
+    ),
+    loadTypeNames(
+      db,
+      rows.map((row) => row.request_type_id),
+    ),
+  ]);
   const tickets = rows.map((row) => ({
     id: Number(row.id),
     title: row.title,
@@ -196,6 +263,7 @@ export async function loadTicketPage(
     priority: row.priority,
     requester: people.get(row.requester_id) ?? { id: row.requester_id, name: row.requester_id },
     technician: row.technician_id ? (people.get(row.technician_id) ?? null) : null,
+    requestType: row.request_type_id === null ? null : (types.get(Number(row.request_type_id)) ?? null),
     createdAt: toDate(row.created_at),
     lastActivityAt: toDate(row.last_activity_at),
   }));

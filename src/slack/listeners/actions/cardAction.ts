@@ -17,6 +17,7 @@ export const cardClickSchema = z.object({
         block_id: z.string(),
         value: z.string().optional(),
         selected_user: z.string().nullish(),
+        selected_option: z.object({ value: z.string() }).nullish(),
         action_ts: z.string().optional(),
       }),
     )
