@@ -94,10 +94,18 @@ export async function collectDigest(
   ]);
   const users = await User.findAll({ where: { id: [...technicianIds] }, transaction });
   const nameOf = new Map(users.map((user) => [user.id, displayName(user)]));
+  // Private request types' tickets are counted, and listed without their titles.
+  const privateTypes = new Set(
+    (
+      await db.models.RequestType.findAll({ where: { isPrivate: true }, attributes: ['id'], transaction })
+    ).map((type) => type.id),
+  );
   const name = (id: string | null) => (id ? (nameOf.get(id) ?? id) : null);
   const listed = (ticket: Ticket): DigestTicket => ({
     id: ticket.id,
-    title: ticket.title,
+    ...(ticket.requestTypeId !== null && privateTypes.has(ticket.requestTypeId)
+      ? { title: '', private: true }
+      : { title: ticket.title }),
     status: ticket.status,
     priority: ticket.priority,
     technician: name(ticket.technicianId),

@@ -42,7 +42,11 @@ export async function enqueueForChange(
   if (draftsFor(change, People.none(), options).length === 0) return 0;
   const people = await People.load(deps.db, change, transaction);
   const requestType = await typeOfTicket(deps.db, change, transaction);
-  const drafts = draftsFor(change, people, { ...options, requestType });
+  const drafts = draftsFor(change, people, {
+    ...options,
+    requestType,
+    privateTicket: Boolean(requestType?.isPrivate),
+  });
   if (drafts.length === 0) return 0;
   const managers = await profilesByEmail(deps.db, drafts, transaction);
   const entries = drafts.map((draft): OutboxEntry => {

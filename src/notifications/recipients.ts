@@ -25,7 +25,7 @@ export interface Draft {
 export function draftsFor(
   change: TicketChange,
   people: People,
-  options: { managerEmails: string[]; requestType?: TypeOfTicket | null },
+  options: { managerEmails: string[]; requestType?: TypeOfTicket | null; privateTicket?: boolean },
 ): Draft[] {
   const { event, ticket } = change;
   const actorId = event.actorId;
@@ -44,8 +44,13 @@ export function draftsFor(
     case 'created':
       return [
         ...toUsers('ticket_assigned', [ticket.technicianId]),
+        // A private request type's ticket: managers are told it exists, not its title or description.
         ...options.managerEmails.map(
-          (email): Draft => ({ template: 'ticket_created', to: { email }, data: base }),
+          (email): Draft => ({
+            template: 'ticket_created',
+            to: { email },
+            data: options.privateTicket ? { ...base, ticket: privateSnapshot(snapshot) } : base,
+          }),
         ),
       ];
     case 'assigned':
@@ -94,6 +99,21 @@ export async function typeOfTicket(
     transaction,
   });
   return type ? { name: type.name, isPrivate: Boolean(type.isPrivate) } : null;
+}
+
+/**
+ * What a manager's email may say of a private request type's ticket: that it exists, its type's
+ * name and who asked; not its title, its description or the answers to its type's fields.
+ */
+function privateSnapshot(snapshot: TicketSnapshot): TicketSnapshot {
+  const { requestType, ...rest } = snapshot;
+  return {
+    ...rest,
+    title: '',
+    description: '',
+    private: true,
+    ...(requestType ? { requestType: { name: requestType.name, fields: [] } } : {}),
+  };
 }
 
 function snapshotOf(change: TicketChange, people: People, type: TypeOfTicket | null): TicketSnapshot {

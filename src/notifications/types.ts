@@ -30,11 +30,18 @@ export interface TicketSnapshot {
    * absent for a ticket without a type (and in rows queued before types existed).
    */
   requestType?: { name: string; fields: Array<{ label: string; value: string }> };
+  /**
+   * A private request type's ticket in a manager's email: `title` and `description` are empty,
+   * and the templates say "private request" instead.
+   */
+  private?: boolean;
 }
 
 export interface DigestTicket {
   id: number;
+  /** Empty for a private request type's ticket (`private`): digests show no title for it. */
   title: string;
+  private?: boolean;
   status: string;
   priority: string;
   technician: string | null;

@@ -1,6 +1,8 @@
+import type { SlackKey } from '../i18n/index.js';
 import type { InTransactionHook, TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
 import { commentCopyText } from './blocks/commentCopy.js';
+import { LIMITS } from './blocks/limits.js';
 import { person } from './blocks/people.js';
 import type { SlackContext } from './context.js';
 import type { Once } from './publisher.js';
@@ -15,6 +17,7 @@ export const OWED = {
   ratingPrompt: 'rating_prompt',
   retireRatingPrompt: 'retire_rating_prompt',
   commentToThread: 'comment_to_thread',
+  followPrivate: 'follow_private',
 } as const;
 
 /**
@@ -23,9 +26,32 @@ export const OWED = {
  * (edited when the ticket is reopened unanswered), a comment made outside the thread copied into
  * it.
  */
-export function owedToSlack(change: TicketChange): OwedWork[] {
+export function owedToSlack(
+  change: TicketChange,
+  isPrivateType: (typeId: number) => boolean = () => false,
+): OwedWork[] {
   const { ticket, event } = change;
   const owed: OwedWork[] = [];
+  // A private request type's requester cannot see its card's channel: they follow it by DM
+  // (its status changes, and the comments of others), unless they made the change themselves.
+  if (
+    ticket.requestTypeId !== null &&
+    ticket.requestTypeId !== undefined &&
+    isPrivateType(ticket.requestTypeId)
+  ) {
+    if (
+      (event.type === 'status_changed' || event.type === 'reopened') &&
+      event.actorId !== ticket.requesterId
+    ) {
+      owed.push({ kind: OWED.followPrivate, payload: { status: ticket.status, actorId: event.actorId } });
+    }
+    if (event.type === 'commented' && change.comment && change.comment.authorId !== ticket.requesterId) {
+      owed.push({
+        kind: OWED.followPrivate,
+        payload: { authorId: change.comment.authorId, body: change.comment.body },
+      });
+    }
+  }
   if (event.type === 'assigned' && ticket.technicianId && ticket.technicianId !== event.actorId) {
     owed.push({ kind: OWED.dmAssigned, payload: { technicianId: ticket.technicianId } });
   }
@@ -45,7 +71,7 @@ export function owedToSlack(change: TicketChange): OwedWork[] {
 /** Writes what a change owes Slack in the change's own transaction (src/slack/outbox.ts). */
 export function recordOwedToSlack(ctx: SlackContext): InTransactionHook {
   return async (change, transaction) => {
-    const owed = owedToSlack(change);
+    const owed = owedToSlack(change, (id) => ctx.roster.isPrivateType(id));
     if (owed.length > 0) await writeOwed(ctx.services.db, transaction, change.ticket.id, owed, new Date());
   };
 }
@@ -63,7 +89,7 @@ export function reactToTicketChanges(ctx: SlackContext): (change: TicketChange) 
     for (const userId of new Set([ticket.requesterId, ticket.technicianId, change.before?.technicianId])) {
       if (userId) void ctx.publisher.refreshHome(userId);
     }
-    if (owedToSlack(change).length > 0) void ctx.outbox.wake(ticket.id);
+    if (owedToSlack(change, (id) => ctx.roster.isPrivateType(id)).length > 0) void ctx.outbox.wake(ticket.id);
   };
 }
 
@@ -86,6 +112,48 @@ export function registerOwedWork(ctx: SlackContext): void {
   ctx.outbox.on(OWED.commentToThread, (ticketId, payload, work) =>
     copyCommentToThread(ctx, ticketId, String(payload.authorId), String(payload.body), once(work)),
   );
+  ctx.outbox.on(OWED.followPrivate, (ticketId, payload, work) =>
+    followPrivate(ctx, ticketId, payload, once(work)),
+  );
+}
+
+/**
+ * The requester of a private request type's ticket hears of it by DM (they cannot see the
+ * private channel its card is in): a status change, or a comment of someone else, copied whole
+ * up to what a message holds (the rest on the status page). Sent once (`once`).
+ */
+async function followPrivate(
+  ctx: SlackContext,
+  ticketId: number,
+  payload: Record<string, unknown>,
+  once: Once,
+): Promise<void> {
+  const view = await loadTicketView(ctx.services.db, ticketId);
+  if (!view) return;
+  const { ticket } = view;
+  const t = ctx.texts.slack(view.requester?.locale);
+  const title = escapeAndTruncate(ticket.title, 200);
+  const link = `${ctx.config.publicUrl}/tickets/${ticketId}`;
+  let text: string;
+  if (typeof payload.body === 'string') {
+    const authorId = String(payload.authorId);
+    const author = await ctx.directory.refresh(authorId);
+    text = `${t('dmPrivateComment', { id: ticketId, title, link })}\n${commentCopyText(
+      `*${person(author, authorId)}*`,
+      payload.body,
+      link,
+      t,
+    )}`;
+  } else {
+    const status = String(payload.status ?? ticket.status);
+    text = t('dmPrivateStatus', {
+      id: ticketId,
+      title,
+      link,
+      status: t.has(`status.${status}`) ? t(`status.${status}` as SlackKey) : status,
+    });
+  }
+  await ctx.publisher.dmOnce(ticket.requesterId, { text: text.slice(0, LIMITS.messageText) }, once);
 }
 
 /** The technician's DM about a ticket assigned to them, sent once (`once`). */

@@ -19,6 +19,7 @@ import { registerListeners } from './listeners/index.js';
 import { catchUpCards } from './newTicketDelivery.js';
 import { type OutboxRetry, SlackOutbox } from './outbox.js';
 import { SlackPacer } from './pacing.js';
+import { channelPrivacy } from './privateChannels.js';
 import { Publisher } from './publisher.js';
 import { recordReactionEvent } from './reactionIntake.js';
 import { fetchRosterProfiles, RosterCache } from './roster.js';
@@ -203,7 +204,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
   cardLeases.start();
   const outbox = new SlackOutbox(services.db, background, logger, config.claimMs, deps.outboxRetry);
   const directory = new UserDirectory(services.db, bolt.client, logger, deps.texts.languageOf);
-  const roster = new RosterCache(services.db, logger);
+  const roster = new RosterCache(services.db, logger, (channel) => channelPrivacy(bolt.client, channel));
   await roster.start();
   const ctx: SlackContext = {
     unsureSettleMs: deps.unsureSettleMs,

@@ -258,10 +258,20 @@ async function tellRequester(
   else if (refused !== undefined) text = t('cannotPost', { channel: refused, id: ticket.id, title });
   else {
     const posted = postedCard(card);
-    const link = posted ? await ctx.publisher.permalink(posted.channel, posted.ts) : undefined;
-    text = link
-      ? t('dmCreated', { id: ticket.id, title, link })
-      : t('dmCreatedNoLink', { id: ticket.id, title });
+    if (ticket.requestTypeId && ctx.roster.isPrivateType(ticket.requestTypeId)) {
+      // The card is in a private channel the requester cannot open: the link is the status page's,
+      // and the ticket's news come by DM (src/slack/hooks.ts).
+      text = t('dmCreatedPrivate', {
+        id: ticket.id,
+        title,
+        link: `${ctx.config.publicUrl}/tickets/${ticket.id}`,
+      });
+    } else {
+      const link = posted ? await ctx.publisher.permalink(posted.channel, posted.ts) : undefined;
+      text = link
+        ? t('dmCreated', { id: ticket.id, title, link })
+        : t('dmCreatedNoLink', { id: ticket.id, title });
+    }
   }
   await dmOrGiveUp(ctx, ticket.id, ticket.requesterId, () =>
     ctx.publisher.dmOnce(ticket.requesterId, { text }, dmOnce(ticket, 'requester', retrying)),

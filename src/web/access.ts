@@ -29,6 +29,15 @@ export function seesEveryTicket(access: Access): boolean {
   return access.role !== 'requester';
 }
 
+/**
+ * Tickets of private request types are for the staff who signed in with Slack as themselves
+ * (and each for its requester): not for the shared identities (the Basic password, this
+ * machine), whose holder is nobody in particular.
+ */
+export function seesPrivateTickets(access: Access): boolean {
+  return access.via === 'slack' && access.role !== 'requester';
+}
+
 export function accessOf(res: Response): Access | undefined {
   return res.locals.access as Access | undefined;
 }

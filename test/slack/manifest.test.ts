@@ -32,6 +32,8 @@ const SCOPES = [
   'users:read.email',
   'channels:history',
   'groups:history',
+  'channels:read',
+  'groups:read',
   'reactions:read',
   'im:history',
 ];

@@ -242,6 +242,8 @@ describeEachDatabase('Slack: a reaction opens a ticket', (suite) => {
 
   it("gives a reaction ticket the default type, and a private one's title never reaches the public thread", async () => {
     const admin = { db: db(), hooks: createTicketHooks(), logger: createLogger('silent'), actorId: ADMIN };
+    // A private type is offered once Slack says its channel is private (conversations.info).
+    app.slack.addChannel('G0HRPRIVATE', { isPrivate: true });
     const type = await saveRequestType(admin, {
       name: 'HR',
       isPrivate: true,

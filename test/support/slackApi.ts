@@ -120,6 +120,13 @@ export class FakeSlack {
   readonly users = new Map<string, FakeUser>();
   /** Channels the bot is not a member of: chat.postMessage answers not_in_channel. */
   readonly channelsWithoutBot = new Set<string>();
+  /**
+   * The channels the workspace has, for conversations.info: whether each is private. A channel not
+   * here is `channel_not_found` (as a private channel the bot is not in is to it).
+   */
+  readonly channels = new Map<string, { name: string; isPrivate: boolean }>();
+  /** The `*:read` scopes the app was installed with (those manifest.yml asks for), for conversations.info. */
+  readonly readScopes = new Set(['channels:read', 'groups:read']);
   private readonly httpFailures = new Map<string, number[]>();
   private readonly outages: Array<{ method: string; match: ArgsMatch }> = [];
   private readonly failures: Array<{ method: string; error: string; match: ArgsMatch }> = [];
@@ -189,6 +196,11 @@ export class FakeSlack {
     this.oidc ??= new SlackOidc(new URL(this.url).origin, this.teamId);
     this.oidc.addApp(clientId, clientSecret, [redirectUrl]);
     return this.oidc;
+  }
+
+  /** A channel of the workspace, public or private, that conversations.info knows. */
+  addChannel(id: string, channel: { name?: string; isPrivate: boolean }): void {
+    this.channels.set(id, { name: channel.name ?? id.toLowerCase(), isPrivate: channel.isPrivate });
   }
 
   addUser(id: string, user: FakeUser): void {
@@ -545,6 +557,8 @@ export class FakeSlack {
         return this.history(args);
       case 'conversations.replies':
         return this.replies(args);
+      case 'conversations.info':
+        return this.conversationInfo(args);
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users ?? '').slice(1)}` } };
       case 'users.info': {
@@ -589,6 +603,39 @@ export class FakeSlack {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /**
+   * conversations.info as https://docs.slack.dev/reference/methods/conversations.info describes
+   * it: `{ok, channel}` with the conversation object
+   * (https://docs.slack.dev/reference/objects/conversation-object: id, name, is_channel,
+   * is_group, is_im, is_private, is_archived, is_member…); `channel_not_found` for a channel
+   * unknown (or private without the bot); a public channel takes `channels:read`, a private one
+   * `groups:read`, else `missing_scope`.
+   */
+  private conversationInfo(args: Record<string, unknown>): Record<string, unknown> {
+    const id = String(args.channel ?? '');
+    const channel = this.channels.get(id);
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const needed = channel.isPrivate ? 'groups:read' : 'channels:read';
+    if (!this.readScopes.has(needed))
+      return { ok: false, error: 'missing_scope', needed, provided: [...this.readScopes].join(',') };
+    return {
+      ok: true,
+      channel: {
+        id,
+        name: channel.name,
+        is_channel: !channel.isPrivate,
+        is_group: channel.isPrivate,
+        is_im: false,
+        is_mpim: false,
+        is_private: channel.isPrivate,
+        is_archived: false,
+        is_general: false,
+        is_member: !this.channelsWithoutBot.has(id),
+        created: 1449252889,
+      },
+    };
   }
 
   private botMessage(ts: string, args: Record<string, unknown>): StoredMessage {

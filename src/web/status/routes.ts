@@ -4,13 +4,13 @@ import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import { isTimeZone } from '../../i18n/intl.js';
 import type { Logger } from '../../logger.js';
-import { type Access, accessOf, seesEveryTicket } from '../access.js';
+import { type Access, accessOf, seesEveryTicket, seesPrivateTickets } from '../access.js';
 import type { Csrf } from '../csrf.js';
 import { localPath } from '../localPath.js';
 import { TIME_ZONE_COOKIE } from '../viewer.js';
 import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
-import { loadTicketDetail } from './ticketDetail.js';
+import { isPrivateTicket, loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
 import { listTypeNames, loadTicketPage } from './ticketList.js';
 
@@ -84,7 +84,10 @@ export function statusPageRoutes({
     // A requester's list is their own tickets, whatever the query says; the helpdesk's figures
     // (counts, technicians' load and ratings) are for the staff.
     if (!everything) filters.requester = undefined;
-    const scope = everything ? {} : { requesterId: viewer.person?.userId ?? '' };
+    // Private tickets: the staff's, signed in with Slack; a requester sees their own among theirs.
+    const scope = everything
+      ? { withoutPrivate: !seesPrivateTickets(viewer) }
+      : { requesterId: viewer.person?.userId ?? '' };
     const [figures, page, types] = await Promise.all([
       everything ? summary() : undefined,
       loadTicketPage(db, filters, scope),
@@ -117,7 +120,12 @@ export function statusPageRoutes({
     const ticket = Number.isSafeInteger(id) ? await loadTicketDetail(db, id) : undefined;
     res.set('Cache-Control', 'no-store');
     // Someone else's ticket is "not found", like one that does not exist: a 403 would confirm it does.
-    if (!ticket || (!seesEveryTicket(viewer) && ticket.requester.id !== viewer.person?.userId)) {
+    const own = ticket !== undefined && ticket.requester.id === viewer.person?.userId;
+    if (
+      !ticket ||
+      (!seesEveryTicket(viewer) && !own) ||
+      (!own && !seesPrivateTickets(viewer) && (await isPrivateTicket(db, ticket.id)))
+    ) {
       notFound(res);
       return;
     }

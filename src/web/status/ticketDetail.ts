@@ -62,6 +62,14 @@ function safeLink(url: string | null): string | null {
   return url && /^https:\/\//i.test(url) ? url : null;
 }
 
+/** Whether a ticket is of a private request type (its type's privacy as it is now). */
+export async function isPrivateTicket(db: Database, id: number): Promise<boolean> {
+  const ticket = await db.models.Ticket.findByPk(id, { attributes: ['requestTypeId'] });
+  if (!ticket?.requestTypeId) return false;
+  const type = await db.models.RequestType.findByPk(ticket.requestTypeId, { attributes: ['isPrivate'] });
+  return Boolean(type?.isPrivate);
+}
+
 export async function loadTicketDetail(db: Database, id: number): Promise<TicketDetail | undefined> {
   const { Ticket, Comment, TicketEvent, Rating, EmailOutbox, SlackCard } = db.models;
   const ticket = await Ticket.findByPk(id);

@@ -89,7 +89,16 @@ interface Conditions {
 /** Whose tickets a viewer may list: a requester signed in with Slack sees only their own. */
 export interface ListScope {
   requesterId?: string;
+  /** Leave out tickets of private request types (a viewer who is not staff signed in with Slack). */
+  withoutPrivate?: boolean;
 }
+
+/**
+ * A ticket of a private request type (issue 14 §4), as an SQL condition on `t`. Its type's
+ * privacy as it is now: a type made public later shows its tickets.
+ */
+export const PRIVATE_TICKET =
+  'EXISTS (SELECT 1 FROM request_types rt WHERE rt.id = t.request_type_id AND rt.is_private = :privateFlag)';
 
 /** The filters as SQL conditions; undefined when the requester text matches nobody. */
 async function filterConditions(
@@ -102,6 +111,10 @@ async function filterConditions(
   if (scope.requesterId !== undefined) {
     where.push('t.requester_id = :scopeRequester');
     params.scopeRequester = scope.requesterId;
+  }
+  if (scope.withoutPrivate) {
+    where.push(`NOT ${PRIVATE_TICKET}`);
+    params.privateFlag = true;
   }
   if (filters.status) {
     where.push('t.status = :status');

@@ -14,6 +14,7 @@ import { REQUEST_TYPE_BLOCKS as B, requestTypeFieldBlocks, VIEW_REQUEST_TYPE } f
 import type { RequestTypeModalMetadata } from '../../blocks/requestTypeModal.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
+import { channelPrivacy } from '../../privateChannels.js';
 
 // view_submission state values (https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload/):
 // each element's value by its type.
@@ -105,6 +106,25 @@ export function register(app: App, ctx: SlackContext): void {
     if (input.isPrivate && !input.channelId) {
       await ack({ response_action: 'errors', errors: { [B.privateChannel]: t('errorTypePrivateChannel') } });
       return;
+    }
+    if (input.isPrivate && input.channelId) {
+      // A private type's cards never go to a public channel: Slack is asked (conversations.info)
+      // before the type is saved.
+      const privacy = await channelPrivacy(ctx.client, input.channelId).catch((error: unknown) => {
+        ctx.logger.warn({ err: error, channel: input.channelId }, 'conversations.info failed');
+        return undefined;
+      });
+      if (privacy !== undefined) ctx.roster.notePrivacy(input.channelId, privacy);
+      if (privacy !== 'private') {
+        const reason =
+          privacy === 'public'
+            ? t('errorTypeChannelPublic')
+            : privacy === 'not_found'
+              ? t('errorTypeChannelNotFound')
+              : t('errorTypeChannelUnchecked');
+        await ack({ response_action: 'errors', errors: { [B.privateChannel]: reason } });
+        return;
+      }
     }
     const actor = asActor(ctx.services, userId);
     try {
