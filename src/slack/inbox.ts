@@ -6,15 +6,14 @@ import { isLostConnection, isRetryableLockError } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
 import type { InTransactionHook } from '../tickets/index.js';
 import type { Background } from './background.js';
+import { ClaimKeeper } from './claimKeeper.js';
+import { deleteFinished, markFailed, releaseForRetry } from './store/claimRows.js';
 import {
   claimWaiting,
-  deleteApplied,
   type InboxEntry,
   isApplied,
   markApplied,
-  markFailed,
   recordDelivery,
-  releaseForRetry,
   renewClaims,
 } from './store/inbox.js';
 
@@ -84,15 +83,16 @@ export class Inbox {
   /** This process, as claims name it. */
   readonly processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly handlers = new Map<string, InboxHandler>();
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<unknown> = Promise.resolve();
+  private readonly keeper: ClaimKeeper;
 
   constructor(
     private readonly db: Database,
     private readonly background: Background,
     private readonly logger: Logger,
     readonly claimMs = DEFAULT_CLAIM_MS,
-  ) {}
+  ) {
+    this.keeper = new ClaimKeeper('Slack requests', claimMs, this, background, logger);
+  }
 
   /** How requests of `kind` are applied. */
   on(kind: string, handler: InboxHandler): void {
@@ -130,7 +130,7 @@ export class Inbox {
   private async attempt(entry: InboxEntry): Promise<void> {
     const handler = this.handlers.get(entry.kind);
     if (!handler) {
-      await markFailed(this.db, entry.id, entry.attempts, `no handler for ${entry.kind}`);
+      await markFailed(this.db, 'slack_inbox', entry.id, entry.attempts, `no handler for ${entry.kind}`);
       this.logger.error({ inboxId: entry.id, kind: entry.kind }, 'Slack request of an unknown kind given up');
       return;
     }
@@ -150,13 +150,19 @@ export class Inbox {
       const fields = { err: error, inboxId: entry.id, kind: entry.kind, attempts };
       if (attempts >= MAX_ATTEMPTS) {
         this.logger.error(fields, 'Slack request given up after every attempt failed');
-        await markFailed(this.db, entry.id, attempts, error instanceof Error ? error.message : String(error));
+        await markFailed(
+          this.db,
+          'slack_inbox',
+          entry.id,
+          attempts,
+          error instanceof Error ? error.message : String(error),
+        );
         return;
       }
       // 5 s, 10 s, 20 s … up to 5 minutes: a database outage is waited out.
       const delay = Math.min(5_000 * 2 ** (attempts - 1), 300_000);
       this.logger.warn(fields, 'Slack request not applied yet; it is tried again');
-      await releaseForRetry(this.db, entry.id, attempts, new Date(Date.now() + delay));
+      await releaseForRetry(this.db, 'slack_inbox', entry.id, attempts, new Date(Date.now() + delay));
     }
   }
 
@@ -167,7 +173,7 @@ export class Inbox {
    */
   async withdraw(id: number, reason: string): Promise<void> {
     try {
-      await markFailed(this.db, id, 0, reason);
+      await markFailed(this.db, 'slack_inbox', id, 0, reason);
       this.logger.warn({ inboxId: id }, 'Slack request recorded after its answer: withdrawn, not applied');
     } catch (error) {
       this.logger.error(
@@ -194,39 +200,16 @@ export class Inbox {
     );
     // In order of arrival, one after the other: a ticket's clicks apply in the order they came.
     for (const entry of entries) await this.attempt(entry);
-    await deleteApplied(this.db, new Date(now.getTime() - KEEP_APPLIED_MS), 500);
+    await deleteFinished(this.db, 'slack_inbox', new Date(now.getTime() - KEEP_APPLIED_MS), 500);
     return entries.length;
   }
 
-  /**
-   * Starts the heartbeat and the catch-up, every third of the claim. The heartbeat does not wait
-   * its turn with the background work: a busy process keeps what it holds.
-   */
+  /** Starts the heartbeat and the catch-up (see ClaimKeeper). */
   start(): void {
-    let catchingUp = false;
-    this.timer = setInterval(
-      () => {
-        const beat = this.renew().catch((error: unknown) =>
-          this.logger.warn({ err: error }, 'could not renew the claims on Slack requests'),
-        );
-        if (catchingUp) return;
-        catchingUp = true;
-        this.round = Promise.all([
-          beat,
-          this.background
-            .run('slack inbox catch-up', () => this.catchUp())
-            .finally(() => {
-              catchingUp = false;
-            }),
-        ]);
-      },
-      Math.max(1_000, Math.floor(this.claimMs / 3)),
-    );
-    this.timer.unref();
+    this.keeper.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.round;
+  stop(): Promise<void> {
+    return this.keeper.stop();
   }
 }

@@ -4,17 +4,10 @@ import { ErrorCode } from '@slack/web-api';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { Background } from './background.js';
+import { ClaimKeeper } from './claimKeeper.js';
 import { isDmRefused, retryAfterOf, slackErrorOf } from './slackErrors.js';
-import {
-  claimDue,
-  deleteDone,
-  giveBack,
-  markDone,
-  markFailed,
-  type OutboxEntry,
-  releaseForRetry,
-  renewClaims,
-} from './store/outbox.js';
+import { deleteFinished, markFailed, releaseForRetry } from './store/claimRows.js';
+import { claimDue, giveBack, markDone, type OutboxEntry, renewClaims } from './store/outbox.js';
 
 /** The work being carried out, as a handler sees it. */
 export interface OutboxWork {
@@ -110,8 +103,7 @@ export class SlackOutbox {
   /** This process, as claims name it. */
   readonly processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly handlers = new Map<string, OutboxHandler>();
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<unknown> = Promise.resolve();
+  private readonly keeper: ClaimKeeper;
   /**
    * Until then Slack is taken to be down (an attempt met a 5xx, a timeout, a dropped connection):
    * changes meanwhile leave their work to the catch-up, which tries one entry per round, instead
@@ -131,7 +123,9 @@ export class SlackOutbox {
     private readonly logger: Logger,
     readonly claimMs: number,
     private readonly retry: OutboxRetry = DEFAULT_OUTBOX_RETRY,
-  ) {}
+  ) {
+    this.keeper = new ClaimKeeper('Slack work', claimMs, this, background, logger);
+  }
 
   on(kind: string, handler: OutboxHandler): void {
     this.handlers.set(kind, handler);
@@ -190,7 +184,7 @@ export class SlackOutbox {
     const fields = { outboxId: entry.id, ticketId: entry.ticketId, kind: entry.kind };
     const handler = this.handlers.get(entry.kind);
     if (!handler) {
-      await markFailed(this.db, entry.id, entry.attempts, `no handler for ${entry.kind}`);
+      await markFailed(this.db, 'slack_outbox', entry.id, entry.attempts, `no handler for ${entry.kind}`);
       this.logger.error(fields, 'Slack work of an unknown kind given up');
       return 'done';
     }
@@ -207,7 +201,7 @@ export class SlackOutbox {
       const attempts = entry.attempts + 1;
       if (refusedForGood(error)) {
         this.logger.warn({ ...fields, err: error }, 'Slack refused this for good; it is dropped');
-        await markFailed(this.db, entry.id, attempts, `refused: ${slackErrorOf(error)}`);
+        await markFailed(this.db, 'slack_outbox', entry.id, attempts, `refused: ${slackErrorOf(error)}`);
         return 'done';
       }
       const passing = passes(error);
@@ -219,7 +213,13 @@ export class SlackOutbox {
           { ...fields, err: error, attempts },
           'Slack work given up after every attempt failed',
         );
-        await markFailed(this.db, entry.id, attempts, error instanceof Error ? error.message : String(error));
+        await markFailed(
+          this.db,
+          'slack_outbox',
+          entry.id,
+          attempts,
+          error instanceof Error ? error.message : String(error),
+        );
         return 'done';
       }
       const backoff = Math.min(this.retry.firstMs * 2 ** (attempts - 1), this.retry.maxMs);
@@ -228,7 +228,7 @@ export class SlackOutbox {
         { ...fields, err: error, attempts, retryInMs: delay },
         'Slack work not done yet; it is tried again',
       );
-      await releaseForRetry(this.db, entry.id, attempts, new Date(Date.now() + delay));
+      await releaseForRetry(this.db, 'slack_outbox', entry.id, attempts, new Date(Date.now() + delay));
       if (!slackDown(error)) return 'retry';
       this.slackDownUntil = Math.max(this.slackDownUntil, Date.now() + delay);
       return 'slack down';
@@ -243,39 +243,16 @@ export class SlackOutbox {
   /** Carries out what nobody holds (its retry is due, its process died); how many were done. */
   async catchUp(limit = 50): Promise<number> {
     const done = await this.drain(undefined, limit);
-    await deleteDone(this.db, new Date(Date.now() - KEEP_DONE_MS), 500);
+    await deleteFinished(this.db, 'slack_outbox', new Date(Date.now() - KEEP_DONE_MS), 500);
     return done;
   }
 
-  /**
-   * Starts the heartbeat and the catch-up, every third of the claim. The heartbeat does not wait
-   * its turn with the background work: a busy process keeps what it holds.
-   */
+  /** Starts the heartbeat and the catch-up (see ClaimKeeper). */
   start(): void {
-    let catchingUp = false;
-    this.timer = setInterval(
-      () => {
-        const beat = this.renew().catch((error: unknown) =>
-          this.logger.warn({ err: error }, 'could not renew the claims on Slack work'),
-        );
-        if (catchingUp) return;
-        catchingUp = true;
-        this.round = Promise.all([
-          beat,
-          this.background
-            .run('slack outbox catch-up', () => this.catchUp())
-            .finally(() => {
-              catchingUp = false;
-            }),
-        ]);
-      },
-      Math.max(1_000, Math.floor(this.claimMs / 3)),
-    );
-    this.timer.unref();
+    this.keeper.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.round;
+  stop(): Promise<void> {
+    return this.keeper.stop();
   }
 }

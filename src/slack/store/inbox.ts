@@ -68,31 +68,6 @@ export async function markApplied(
   return result.affectedRows === 1;
 }
 
-/** Gives the entry back for a later attempt, after `retryAt`. */
-export async function releaseForRetry(
-  db: Database,
-  id: number,
-  attempts: number,
-  retryAt: Date,
-): Promise<void> {
-  await sqlWriteOnce(
-    db,
-    `UPDATE slack_inbox SET attempts = ?, claimed_by = NULL, claim_until = ?
-     WHERE id = ? AND applied_at IS NULL`,
-    [attempts, retryAt, id],
-  );
-}
-
-/** Gives up on the entry: it failed every attempt. */
-export async function markFailed(db: Database, id: number, attempts: number, reason: string): Promise<void> {
-  await sqlWriteOnce(
-    db,
-    `UPDATE slack_inbox SET attempts = ?, claimed_by = NULL, claim_until = NULL, failed_reason = ?
-     WHERE id = ? AND applied_at IS NULL`,
-    [attempts, reason.slice(0, 255), id],
-  );
-}
-
 /** The heartbeat: every entry `claimedBy` still holds is held until `until`. */
 export async function renewClaims(db: Database, claimedBy: string, until: Date): Promise<number> {
   const result = await sqlWriteOnce(
@@ -159,23 +134,6 @@ export async function claimWaiting(
       });
   }
   return claimed;
-}
-
-/** Deletes up to `limit` entries applied before `before`; how many went. */
-export async function deleteApplied(db: Database, before: Date, limit: number): Promise<number> {
-  const old = await sqlReadOnce<{ id: number }>(
-    db,
-    'SELECT id FROM slack_inbox WHERE applied_at < ? ORDER BY id LIMIT ?',
-    [before, limit],
-  );
-  if (old.length === 0) return 0;
-  const ids = old.map((row) => Number(row.id));
-  const result = await sqlWriteOnce(
-    db,
-    `DELETE FROM slack_inbox WHERE id IN (${ids.map(() => '?').join(', ')})`,
-    ids,
-  );
-  return result.affectedRows;
 }
 
 /** Whether the entry has been applied. */

@@ -120,21 +120,6 @@ export async function markDone(db: Database, id: number, now: Date): Promise<voi
   await sqlWriteOnce(db, 'UPDATE slack_outbox SET done_at = ?, claimed_by = NULL WHERE id = ?', [now, id]);
 }
 
-/** Failed this attempt: tried again after `retryAt`. */
-export async function releaseForRetry(
-  db: Database,
-  id: number,
-  attempts: number,
-  retryAt: Date,
-): Promise<void> {
-  await sqlWriteOnce(
-    db,
-    `UPDATE slack_outbox SET attempts = ?, claimed_by = NULL, claim_until = ?
-     WHERE id = ? AND done_at IS NULL`,
-    [attempts, retryAt, id],
-  );
-}
-
 /** Claimed but not attempted (the round stopped first): due again at once, as it was. */
 export async function giveBack(db: Database, id: number, claimedBy: string, now: Date): Promise<void> {
   await sqlWriteOnce(
@@ -142,16 +127,6 @@ export async function giveBack(db: Database, id: number, claimedBy: string, now:
     `UPDATE slack_outbox SET claimed_by = NULL, claim_until = ?
      WHERE id = ? AND claimed_by = ? AND done_at IS NULL`,
     [now, id, claimedBy],
-  );
-}
-
-/** Given up: Slack refuses it for good, or it failed for too long. */
-export async function markFailed(db: Database, id: number, attempts: number, reason: string): Promise<void> {
-  await sqlWriteOnce(
-    db,
-    `UPDATE slack_outbox SET attempts = ?, claimed_by = NULL, failed_reason = ?
-     WHERE id = ? AND done_at IS NULL`,
-    [attempts, reason.slice(0, 255), id],
   );
 }
 
@@ -169,23 +144,6 @@ export async function renewClaims(
      WHERE claimed_by = ? AND done_at IS NULL AND failed_reason IS NULL
        AND id IN (${ids.map(() => '?').join(', ')})`,
     [until, claimedBy, ...ids],
-  );
-  return result.affectedRows;
-}
-
-/** Deletes up to `limit` entries done before `before`; how many went. */
-export async function deleteDone(db: Database, before: Date, limit: number): Promise<number> {
-  const old = await sqlReadOnce<{ id: number }>(
-    db,
-    'SELECT id FROM slack_outbox WHERE done_at < ? ORDER BY id LIMIT ?',
-    [before, limit],
-  );
-  if (old.length === 0) return 0;
-  const ids = old.map((row) => Number(row.id));
-  const result = await sqlWriteOnce(
-    db,
-    `DELETE FROM slack_outbox WHERE id IN (${ids.map(() => '?').join(', ')})`,
-    ids,
   );
   return result.affectedRows;
 }
