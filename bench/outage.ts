@@ -95,9 +95,12 @@ interface Window {
   /** Acknowledged submissions whose ticket was never stored, and acknowledged closes never applied. */
   submissionKeys: string[];
   closes: Array<{ ticketId: number; n: number }>;
+  /** How many Web API calls the test Slack had recorded when the window opened. */
+  callsBefore: number;
 }
 
 const newWindow = (): Window => ({
+  callsBefore: 0,
   sent: 0,
   acked: 0,
   unanswered: 0,
@@ -239,6 +242,7 @@ async function main() {
     await sleep(CALM_S * 1000);
     window = newWindow();
     const counted = window;
+    counted.callsBefore = slack.calls.length;
     const ephemeralsBefore = ephemeralCalls();
     process.stdout.write(`${name}: down for ${durationS.toFixed(0)} s… `);
     await down();
@@ -276,8 +280,12 @@ async function main() {
         caughtUpS === undefined ? `> ${CATCH_UP_LIMIT_S}` : Number(caughtUpS.toFixed(1)),
       'duplicates (aim 0)': state.duplicates,
       doubled: describe(state.doubledBy),
-      'lost (aim 0)': state.missing + lostAcked,
-      'of which': describe({ ...state.missingBy, 'acked, not stored': lostAcked }),
+      'lost (aim 0)': state.missing + lostAcked.submissions + lostAcked.clicks,
+      'of which': describe({
+        ...state.missingBy,
+        'acked submission not stored': lostAcked.submissions,
+        'acked click not applied': lostAcked.clicks,
+      }),
       'process up': child.exitCode === null ? 'yes' : `no (exit ${child.exitCode})`,
     });
   }
@@ -336,25 +344,53 @@ async function main() {
   }
 
   /** Acknowledged submissions with no ticket, acknowledged closes not applied. */
-  async function unstored(counted: Window): Promise<number> {
-    let lost = 0;
+  async function unstored(counted: Window): Promise<{ submissions: number; clicks: number }> {
+    // A click is acknowledged once recorded in the inbox, and applied from there just after: the
+    // ones still waiting their turn are not lost, so they are waited for (up to the catch-up limit).
+    const waitUntil = performance.now() + CATCH_UP_LIMIT_S * 1000;
+    while (performance.now() < waitUntil) {
+      const [[pending]] = (await admin.query(
+        'SELECT COUNT(*) AS n FROM slack_inbox WHERE applied_at IS NULL AND failed_reason IS NULL',
+      )) as unknown as [[{ n: number }]];
+      if (Number(pending.n) === 0) break;
+      await sleep(250);
+    }
+    const lost = { submissions: 0, clicks: 0 };
     for (const key of counted.submissionKeys) {
       const [rows] = await admin.query('SELECT id FROM tickets WHERE submission_key = ?', [key]);
-      if ((rows as unknown[]).length === 0) lost += 1;
+      if ((rows as unknown[]).length === 0) lost.submissions += 1;
     }
-    // A click answered with "try again" (an ephemeral through its response_url) was not taken,
-    // and its person knows it: not lost.
-    const told = new Set(
-      slack.calls.filter((c) => c.method.startsWith('POST /response/')).map((c) => c.method),
-    );
-    for (const { ticketId, n } of counted.closes) {
-      if (told.has(`POST /response/${n}`)) continue;
+    // A click answered with "try again" (an ephemeral to its clicker, in the card's channel, or
+    // through its response_url) was not taken, and its person knows it: not lost. Every click here
+    // is the same technician's, so the told ones are counted, not matched.
+    let notApplied = 0;
+    for (const { ticketId } of counted.closes) {
       const [rows] = await admin.query(
         "SELECT id FROM ticket_events WHERE ticket_id = ? AND type = 'status_changed' AND to_value = 'closed'",
         [ticketId],
       );
-      if ((rows as unknown[]).length === 0) lost += 1;
+      if ((rows as unknown[]).length > 0) continue;
+      notApplied += 1;
+      // What became of it, for the reader of a loss: its inbox rows, if any.
+      const [entries] = await admin.query(
+        `SELECT id, kind, attempts, applied_at AS appliedAt, failed_reason AS failedReason
+         FROM slack_inbox WHERE order_key = ?`,
+        [`ticket:${ticketId}`],
+      );
+      process.stdout.write(`\n  close of ticket ${ticketId} not applied; inbox: ${JSON.stringify(entries)}`);
     }
+    // The "try again" is sent after the click's ack: it may still be on its way.
+    const told = () =>
+      slack.calls
+        .slice(counted.callsBefore)
+        .filter(
+          (c) =>
+            c.method.startsWith('POST /response/') ||
+            (c.method === 'chat.postEphemeral' && c.args.user === TECHNICIAN && !c.args.thread_ts),
+        ).length;
+    const toldBy = performance.now() + 30_000;
+    while (told() < notApplied && performance.now() < toldBy) await sleep(250);
+    lost.clicks = Math.max(0, notApplied - told());
     return lost;
   }
 

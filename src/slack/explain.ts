@@ -3,6 +3,10 @@ import type { SlackTranslate } from '../i18n/index.js';
 import { isDomainError, ValidationFailed } from '../tickets/index.js';
 import { noticeModal } from './blocks/commentModal.js';
 import type { SlackContext } from './context.js';
+import { beforeDeadline } from './deadline.js';
+
+/** How long an explanation waits for its reader's profile (for the language) before going without. */
+const PROFILE_WAIT_MS = 1_000;
 
 /** Where a refused click came from, read from a block_actions payload. */
 const whereSchema = z.object({
@@ -50,7 +54,13 @@ export async function tellWhereClicked(
   say: (t: SlackTranslate) => string,
 ): Promise<void> {
   const where = whereSchema.parse(body);
-  const user = await ctx.directory.profile(where.user.id).catch(() => null);
+  // The profile only says the language: with the database away (a "try again"), the answer is
+  // not held up for it, and comes in the default language while the trigger_id is still good.
+  const user = await beforeDeadline(
+    ctx.directory.profile(where.user.id),
+    Date.now() + PROFILE_WAIT_MS,
+    'reading a profile for its language',
+  ).catch(() => null);
   const t = ctx.texts.slack(user?.locale);
   const text = say(t);
   if (where.channel && where.container?.type === 'message') {
