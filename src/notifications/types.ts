@@ -77,7 +77,11 @@ export interface DigestData {
 /** What an outbox row's `data` column holds (JSON): the variables its templates read. */
 export interface NotificationData {
   recipient: { name: string | null };
-  actor?: { name: string };
+  /**
+   * Who made the change. `rule`: ticketbot did, under a request type's assignment rule; `name`
+   * is then rendered as "ticketbot (round-robin)" in the recipient's language (emails.json `actor.*`).
+   */
+  actor?: { name: string; rule?: 'round_robin' | 'least_open' };
   ticket?: TicketSnapshot;
   change?: { from: string; to: string; reopened: boolean };
   comment?: { author: string; body: string };
