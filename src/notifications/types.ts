@@ -1,3 +1,4 @@
+import type { AutoAssignRule } from '../db/models/ticketEvent.js';
 import type { Language } from '../i18n/index.js';
 
 /** Every email ticketbot sends; each is a folder of templates under emails/. */
@@ -81,7 +82,7 @@ export interface NotificationData {
    * Who made the change. `rule`: ticketbot did, under a request type's assignment rule; `name`
    * is then rendered as "ticketbot (round-robin)" in the recipient's language (emails.json `actor.*`).
    */
-  actor?: { name: string; rule?: 'round_robin' | 'least_open' };
+  actor?: { name: string; rule?: AutoAssignRule };
   ticket?: TicketSnapshot;
   change?: { from: string; to: string; reopened: boolean };
   comment?: { author: string; body: string };
