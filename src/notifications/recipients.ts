@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
+import { autoAssignRuleOf } from '../db/models/ticketEvent.js';
 import { displayName, type User } from '../db/models/user.js';
 import type { TicketChange } from '../tickets/index.js';
 import { storedFieldsOf } from '../tickets/requestTypes.js';
@@ -30,7 +31,12 @@ export function draftsFor(
   const { event, ticket } = change;
   const actorId = event.actorId;
   const snapshot = snapshotOf(change, people, options.requestType ?? null);
-  const base = { ticket: snapshot, actor: { name: people.name(actorId) } };
+  // ticketbot itself (an assignment rule): named in the recipient's language when rendered.
+  const rule = autoAssignRuleOf(actorId);
+  const base = {
+    ticket: snapshot,
+    actor: rule ? { name: 'ticketbot', rule } : { name: people.name(actorId) },
+  };
   const toUsers = (
     template: Notification,
     ids: Array<string | null | undefined>,

@@ -1,3 +1,4 @@
+import type { AutoAssignRule } from '../db/models/ticketEvent.js';
 import type { Language } from '../i18n/index.js';
 
 /** Every email ticketbot sends; each is a folder of templates under emails/. */
@@ -77,7 +78,11 @@ export interface DigestData {
 /** What an outbox row's `data` column holds (JSON): the variables its templates read. */
 export interface NotificationData {
   recipient: { name: string | null };
-  actor?: { name: string };
+  /**
+   * Who made the change. `rule`: ticketbot did, under a request type's assignment rule; `name`
+   * is then rendered as "ticketbot (round-robin)" in the recipient's language (emails.json `actor.*`).
+   */
+  actor?: { name: string; rule?: AutoAssignRule };
   ticket?: TicketSnapshot;
   change?: { from: string; to: string; reopened: boolean };
   comment?: { author: string; body: string };

@@ -1,3 +1,4 @@
+import { autoAssignRuleOf } from '../db/models/ticketEvent.js';
 import type { SlackKey } from '../i18n/index.js';
 import type { InTransactionHook, TicketChange } from '../tickets/index.js';
 import { loadTicketView } from '../tickets/queries.js';
@@ -52,7 +53,16 @@ export function owedToSlack(
       });
     }
   }
-  if (event.type === 'assigned' && ticket.technicianId && ticket.technicianId !== event.actorId) {
+  // ticketbot's own assignment of a new ticket (a request type's rule) is told with the ticket's
+  // delivery, once its card is posted, as a technician named in the modal is: the DM then links
+  // to the card (src/slack/newTicketDelivery.ts, tellTechnician). Work owed here would run at once,
+  // before the card exists.
+  if (
+    event.type === 'assigned' &&
+    ticket.technicianId &&
+    ticket.technicianId !== event.actorId &&
+    !autoAssignRuleOf(event.actorId)
+  ) {
     owed.push({ kind: OWED.dmAssigned, payload: { technicianId: ticket.technicianId } });
   }
   if (event.type === 'status_changed' && event.toValue === 'closed') {

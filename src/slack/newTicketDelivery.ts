@@ -1,3 +1,5 @@
+import { Op } from 'sequelize';
+import { AUTO_ASSIGN_RULES, autoAssignActor } from '../db/models/ticketEvent.js';
 import { requestTypeById, type TicketChange } from '../tickets/index.js';
 import { loadTicketView, type TicketView } from '../tickets/queries.js';
 import { recordSourcePermalink } from '../tickets/statements.js';
@@ -68,7 +70,8 @@ export async function deliverNewTicket(ctx: SlackContext, change: TicketChange):
     ticket,
     requester,
     technician,
-    latest: { event, actor },
+    // Assigned by ticketbot as it was stored (a type's rule): the card says so, as it is latest.
+    latest: change.autoAssignment ? { event: change.autoAssignment, actor: null } : { event, actor },
     requestType: type ? { id: type.id, name: type.name } : null,
   };
   await deliverCard(ctx, view, card, false);
@@ -290,9 +293,14 @@ async function tellTechnician(
   const technicianId = ticket.technicianId;
   if (!technicianId || technicianId === ticket.requesterId || card.technicianToldAt) return;
   // Assigned after it was created (while its delivery waited for Slack): that assignment's own
-  // DM is owed in the Slack outbox (src/slack/outbox.ts), not this one.
+  // DM is owed in the Slack outbox (src/slack/outbox.ts), not this one. ticketbot's assignment
+  // under the type's rule, made with the ticket, is told here (src/slack/hooks.ts owes none).
   const assignedSince = await ctx.services.db.models.TicketEvent.count({
-    where: { ticketId: ticket.id, type: ['assigned', 'unassigned'] },
+    where: {
+      ticketId: ticket.id,
+      type: ['assigned', 'unassigned'],
+      actorId: { [Op.notIn]: AUTO_ASSIGN_RULES.map(autoAssignActor) },
+    },
   });
   if (assignedSince > 0) return;
   await dmOrGiveUp(ctx, ticket.id, technicianId, () =>

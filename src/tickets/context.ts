@@ -14,6 +14,11 @@ export interface TicketChange {
   before?: { status: Status; technicianId: string | null };
   comment?: Comment;
   rating?: Rating;
+  /**
+   * createTicket: the `assigned` event ticketbot recorded with the ticket under its type's rule
+   * (src/tickets/autoAssign.ts); `ticket` is then the ticket as assigned (version 2).
+   */
+  autoAssignment?: TicketEvent;
 }
 
 export type InTransactionHook = (change: TicketChange, transaction: Transaction) => Promise<void>;

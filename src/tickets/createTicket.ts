@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from 'sequelize';
 import { CommitOutcomeUnknown, runInTransaction } from '../db/transaction.js';
+import { autoAssignNewTicket } from './autoAssign.js';
 import { runAfterCommit } from './change.js';
 import type { InTransactionHook, TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
@@ -61,7 +62,7 @@ export async function createTicket(ctx: TicketContext, props: CreateTicketProps)
   const input = parseOrFail(ticketInputSchema, props);
   parseOrFail(submissionKeySchema, props);
   const { db } = ctx;
-  const change = await runInTransaction(db, (transaction) =>
+  const changes = await runInTransaction(db, (transaction) =>
     storeNewTicket(ctx, input, props, transaction),
   ).catch(async (error: unknown) => {
     // The unique index on submission_key refused a second ticket from the same submission (or
@@ -77,8 +78,9 @@ export async function createTicket(ctx: TicketContext, props: CreateTicketProps)
     }
     throw error;
   });
-  await runAfterCommit(ctx, change);
-  return change;
+  // The ticket's creation, then its automatic assignment (if any), as two changes would be.
+  for (const each of changes) await runAfterCommit(ctx, each);
+  return changes[0]!;
 }
 
 /**
@@ -108,7 +110,7 @@ async function storeNewTicket(
   input: ReturnType<typeof ticketInputSchema.parse>,
   props: CreateTicketProps,
   transaction: Transaction,
-): Promise<TicketChange> {
+): Promise<TicketChange[]> {
   const { db } = ctx;
   await ensureActorRow(db, ctx.actorId, transaction);
   const requesterId = props.requesterId ?? ctx.actorId;
@@ -154,6 +156,16 @@ async function storeNewTicket(
   });
   const change: TicketChange = { event, ticket };
   for (const hook of ctx.hooks.inTransaction) await hook(change, transaction);
+  // Nobody named and a type with an assignment rule: ticketbot picks (src/tickets/autoAssign.ts),
+  // recorded as a second event the hooks join like any assignment (the technician's email and
+  // DM). Here, after the creation's own hooks (they saw the ticket unassigned, so the creation
+  // does not email the technician as well) and before the caller's: the type's row stays locked
+  // for as short a time as the transaction allows.
+  const assignment = await autoAssignNewTicket(db, transaction, ticket);
+  if (assignment) {
+    change.autoAssignment = assignment.event;
+    for (const hook of ctx.hooks.inTransaction) await hook(assignment, transaction);
+  }
   if (props.inTransaction) await props.inTransaction(change, transaction);
-  return change;
+  return assignment ? [change, assignment] : [change];
 }

@@ -16,6 +16,26 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** The assignment rules ticketbot applies itself (src/tickets/autoAssign.ts). */
+export const AUTO_ASSIGN_RULES = ['round_robin', 'least_open'] as const;
+export type AutoAssignRule = (typeof AUTO_ASSIGN_RULES)[number];
+
+/**
+ * The actor of an event ticketbot made by itself, under a request type's assignment rule:
+ * `ticketbot:round_robin`, `ticketbot:least_open`. Not a Slack user id (those are U…/W…), so no
+ * surface ever takes it for a person: each shows it as "ticketbot (round-robin)" in its language.
+ */
+export function autoAssignActor(rule: AutoAssignRule): string {
+  return `ticketbot:${rule}`;
+}
+
+/** The rule an event's actor stands for, when ticketbot made it (undefined: a person did). */
+export function autoAssignRuleOf(actorId: string | null | undefined): AutoAssignRule | undefined {
+  if (!actorId?.startsWith('ticketbot:')) return undefined;
+  const rule = actorId.slice('ticketbot:'.length);
+  return (AUTO_ASSIGN_RULES as readonly string[]).includes(rule) ? (rule as AutoAssignRule) : undefined;
+}
+
 /** The audit trail: who did what to a ticket, and when. */
 export class TicketEvent extends Row<TicketEvent> {
   declare id: CreationOptional<number>;

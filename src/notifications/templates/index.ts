@@ -163,11 +163,15 @@ function render(
     texts.dateLocale(lang),
     data.timeZone && isTimeZone(data.timeZone) ? data.timeZone : 'UTC',
   );
+  const t = overlay.translator(lang);
   const locals: TemplateLocals = {
     ...data,
+    // ticketbot's own assignment: its name says which rule, in the recipient's language, so
+    // templates (overridden ones too) read `actor.name` as for a person.
+    actor: data.actor?.rule ? { ...data.actor, name: t(`actor.${data.actor.rule}`) } : data.actor,
     comment: data.comment && excerptOf(data.comment),
     lang,
-    t: overlay.translator(lang),
+    t,
     formatDate: (iso) => dates.format(typeof iso === 'string' ? new Date(iso) : iso),
     formatNumber: (value, fractionDigits) => formatNumber(lang, value, fractionDigits),
     links,

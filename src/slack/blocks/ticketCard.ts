@@ -1,5 +1,6 @@
 import type { ActionsBlock, Button, KnownBlock, StaticSelect, UsersSelect } from '@slack/types';
 import type { Ticket } from '../../db/models/ticket.js';
+import { autoAssignRuleOf } from '../../db/models/ticketEvent.js';
 import type { SlackKey, SlackTranslate } from '../../i18n/index.js';
 import type { TicketView } from '../../tickets/queries.js';
 import { type RequestTypeView, storedFieldsOf } from '../../tickets/requestTypes.js';
@@ -92,7 +93,9 @@ export function ticketActions(
 export function latestActivity(view: TicketView, t: SlackTranslate): string | undefined {
   if (!view.latest) return undefined;
   const { event, actor } = view.latest;
-  const who = person(actor, event.actorId);
+  // ticketbot itself, under a request type's assignment rule: "ticketbot (round-robin)".
+  const rule = autoAssignRuleOf(event.actorId);
+  const who = rule ? t(`actor.${rule}`) : person(actor, event.actorId);
   const statusName = (value: string | null) =>
     value && t.has(`status.${value}`) ? t(`status.${value}` as SlackKey) : (value ?? '');
   let text: string;

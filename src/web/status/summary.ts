@@ -12,6 +12,8 @@ export const RATING_WINDOW_DAYS = 30;
 
 export interface TechnicianLoad {
   technician: Person;
+  /** They set themselves Away in the App Home (auto-assignment passes them over). */
+  away: boolean;
   open: number;
   inProgress: number;
   closedRecently: number;
@@ -47,19 +49,23 @@ export async function loadSummary(db: Database, now = new Date()): Promise<Helpd
        WHERE created_at >= :since GROUP BY technician_id`,
       { since: ratedSince },
     ),
-    select<{ id: string }>(db, 'SELECT id FROM users WHERE is_technician = :yes', { yes: true }),
+    select<{ id: string; away_since: unknown }>(
+      db,
+      'SELECT id, away_since FROM users WHERE is_technician = :yes',
+      { yes: true },
+    ),
   ]);
 
   const loads = new Map<string, Omit<TechnicianLoad, 'technician'>>();
   const loadOf = (id: string) => {
     let load = loads.get(id);
     if (!load) {
-      load = { open: 0, inProgress: 0, closedRecently: 0, averageRating: null, ratingCount: 0 };
+      load = { away: false, open: 0, inProgress: 0, closedRecently: 0, averageRating: null, ratingCount: 0 };
       loads.set(id, load);
     }
     return load;
   };
-  for (const { id } of roster) loadOf(id);
+  for (const { id, away_since } of roster) loadOf(id).away = away_since !== null && away_since !== undefined;
   const summary: HelpdeskSummary = {
     open: 0,
     inProgress: 0,

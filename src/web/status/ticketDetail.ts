@@ -1,6 +1,6 @@
 import type { Database } from '../../db/index.js';
 import type { OutboxStatus } from '../../db/models/emailOutbox.js';
-import type { EventType } from '../../db/models/ticketEvent.js';
+import { type AutoAssignRule, autoAssignRuleOf, type EventType } from '../../db/models/ticketEvent.js';
 import { slackThreadUrl } from '../../slackIds.js';
 import { loadPeople, type Person } from './people.js';
 import { answersOf, loadTypeNames, type TicketRow } from './ticketList.js';
@@ -25,9 +25,13 @@ export interface TicketDetail extends TicketRow {
     edited: boolean;
     deleted: boolean;
   }>;
+  /** Its technician set themselves Away (App Home). */
+  technicianAway: boolean;
   history: Array<{
     id: number;
     actor: Person;
+    /** ticketbot made it, under this assignment rule (the actor is then no person). */
+    rule: AutoAssignRule | null;
     type: EventType;
     from: string | null;
     to: string | null;
@@ -74,7 +78,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
   const { Ticket, Comment, TicketEvent, Rating, EmailOutbox, SlackCard } = db.models;
   const ticket = await Ticket.findByPk(id);
   if (!ticket) return undefined;
-  const [card, comments, events, ratings, emails, types] = await Promise.all([
+  const [card, comments, events, ratings, emails, types, technician] = await Promise.all([
     // Where the ticket's card is: Slack's bookkeeping, none when it has no card.
     SlackCard.findByPk(id, { attributes: ['channelId', 'messageTs'] }),
     Comment.findAll({
@@ -104,6 +108,9 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
       limit: EMAILS_SHOWN,
     }),
     loadTypeNames(db, [ticket.requestTypeId]),
+    ticket.technicianId
+      ? db.models.User.findByPk(ticket.technicianId, { attributes: ['awaySince'] })
+      : Promise.resolve(null),
   ]);
   const people = await loadPeople(db, [
     ticket.requesterId,
@@ -139,9 +146,11 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
       edited: c.editedAt !== null,
       deleted: c.deletedAt !== null,
     })),
+    technicianAway: Boolean(technician?.awaySince),
     history: events.map((e) => ({
       id: e.id,
       actor: person(e.actorId),
+      rule: autoAssignRuleOf(e.actorId) ?? null,
       type: e.type,
       from: e.fromValue,
       to: e.toValue,
