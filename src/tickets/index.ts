@@ -1,4 +1,5 @@
 export { assignTicket } from './assignTicket.js';
+export { changePriority } from './changePriority.js';
 export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
 export { addComment, deleteComment, editComment } from './comments.js';
 export type {

@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'rated',
   'rating_remarked',
   'type_changed',
+  'priority_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -113,6 +113,13 @@ export function latestActivity(view: TicketView, t: SlackTranslate): string | un
     case 'rated':
       text = t('activity.rated', { who, score: event.toValue ?? '?' });
       break;
+    case 'priority_changed':
+      text = t('activity.priority_changed', {
+        who,
+        from: t.has(`priority.${event.fromValue}`) ? t(`priority.${event.fromValue}` as SlackKey) : '',
+        to: t.has(`priority.${event.toValue}`) ? t(`priority.${event.toValue}` as SlackKey) : '',
+      });
+      break;
     case 'type_changed':
       text = t('activity.type_changed', {
         who,
