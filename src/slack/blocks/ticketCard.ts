@@ -16,6 +16,7 @@ import {
 } from './ids.js';
 import { LIMITS, md, plain, userMd } from './limits.js';
 import { person } from './people.js';
+import { serviceLevelCardLine } from './serviceLevel.js';
 
 const PRIORITY_ICON: Record<string, string> = {
   low: ':white_circle:',
@@ -191,6 +192,8 @@ export function ticketCard(
         : t('cardFromMessageNoLink'),
     );
   }
+  const serviceLevel = serviceLevelCardLine(ticket, t);
+  if (serviceLevel) context.push(serviceLevel);
   const latest = latestActivity(view, t);
   if (latest) context.push(`${t('cardLatest')} ${latest}`);
   if (context.length > 0)
