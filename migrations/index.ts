@@ -18,6 +18,7 @@ import * as slackOutbox from './20261204020000-slack-outbox.js';
 import * as reactionIntake from './20261204050000-reaction-intake.js';
 import * as requestTypes from './20261204060000-request-types.js';
 import * as slaClocks from './20261206010000-sla-clocks.js';
+import * as slaAlerts from './20261206020000-sla-alerts.js';
 
 export interface Migration {
   name: string;
@@ -47,4 +48,5 @@ export const migrations: Migration[] = [
   { name: '20261204050000-reaction-intake', ...reactionIntake },
   { name: '20261204060000-request-types', ...requestTypes },
   { name: '20261206010000-sla-clocks', ...slaClocks },
+  { name: '20261206020000-sla-alerts', ...slaAlerts },
 ];

@@ -27,6 +27,7 @@ export {
   storedFieldsOf,
 } from './requestTypes.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster, setAvailability } from './roster.js';
+export { runSlaAlerts, SLA_ACTOR, slaAlertsOf } from './slaAlerts.js';
 export { ensureUsers } from './users.js';
 export {
   COMMENT_MAX,

@@ -28,6 +28,7 @@ const TABLES = [
   'job_runs',
   'ratings',
   'request_types',
+  'sla_alerts',
   'slack_card_versions',
   'slack_cards',
   'slack_dm_channels',

@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'rating_remarked',
   'type_changed',
   'priority_changed',
+  'sla_warning',
+  'sla_breached',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -121,6 +121,11 @@ export function latestActivity(view: TicketView, t: SlackTranslate): string | un
         to: t.has(`priority.${event.toValue}`) ? t(`priority.${event.toValue}` as SlackKey) : '',
       });
       break;
+    case 'sla_warning':
+    case 'sla_breached':
+      // Raised by the SLA job: nobody to name.
+      text = t(`activity.${event.type}`, { target: event.fromValue ?? '' });
+      break;
     case 'type_changed':
       text = t('activity.type_changed', {
         who,
