@@ -17,6 +17,8 @@ import * as cardLeaseOwner from './20261204010000-card-lease-owner.js';
 import * as slackOutbox from './20261204020000-slack-outbox.js';
 import * as reactionIntake from './20261204050000-reaction-intake.js';
 import * as requestTypes from './20261204060000-request-types.js';
+import * as slaClocks from './20261206010000-sla-clocks.js';
+import * as slaAlerts from './20261206020000-sla-alerts.js';
 
 export interface Migration {
   name: string;
@@ -45,4 +47,6 @@ export const migrations: Migration[] = [
   { name: '20261204020000-slack-outbox', ...slackOutbox },
   { name: '20261204050000-reaction-intake', ...reactionIntake },
   { name: '20261204060000-request-types', ...requestTypes },
+  { name: '20261206010000-sla-clocks', ...slaClocks },
+  { name: '20261206020000-sla-alerts', ...slaAlerts },
 ];

@@ -2,6 +2,14 @@ import { isIP } from 'node:net';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { isTimeZone } from './i18n/intl.js';
+import { DEFAULT_TARGETS, SLA_PRIORITIES, type SlaPolicy } from './sla/policy.js';
+import {
+  calendarOf,
+  parseHolidays,
+  parseTarget,
+  parseWorkingDays,
+  parseWorkingHours,
+} from './sla/settings.js';
 import { SLACK_USER_ID } from './slackIds.js';
 
 // The only module that reads the environment. Every problem is listed at once so an
@@ -45,6 +53,19 @@ const booleanFlag = (fallback: boolean) =>
     .transform((value) =>
       value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value),
     );
+
+/** A text checked by `parse`, which throws an Error saying what was expected. */
+const parsedText = (fallback: string, parse: (value: string) => unknown) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      try {
+        parse(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
 
 /** 127.0.0.0/8, ::1 and `localhost`: addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -137,6 +158,17 @@ export const configSchema = z
     DIGEST_TZ: z.string().default('UTC').refine(isTimeZone, 'not a time zone name such as Europe/Paris'),
     MANAGER_EMAILS: emailList,
 
+    SLA_ENABLED: booleanFlag(true),
+    SLA_TIMEZONE: z.string().default('UTC').refine(isTimeZone, 'not a time zone name such as Europe/Paris'),
+    SLA_WORKING_DAYS: parsedText('Mon-Fri', parseWorkingDays),
+    SLA_WORKING_HOURS: parsedText('09:00-17:00', parseWorkingHours),
+    SLA_HOLIDAYS: parsedText('', parseHolidays),
+    // The targets' day is the working hours' length, so they are read against those hours below.
+    SLA_TARGETS_URGENT: z.string().default(DEFAULT_TARGETS.urgent),
+    SLA_TARGETS_HIGH: z.string().default(DEFAULT_TARGETS.high),
+    SLA_TARGETS_NORMAL: z.string().default(DEFAULT_TARGETS.normal),
+    SLA_TARGETS_LOW: z.string().default(DEFAULT_TARGETS.low),
+
     SLACK_CLIENT_ID: optionalText.pipe(
       z
         .string()
@@ -225,6 +257,21 @@ export const configSchema = z
             'behind a proxy every visitor would reach the page: set up a sign-in (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or STATUS_PAGE_USER and STATUS_PAGE_PASSWORD) before TRUST_PROXY',
         });
       }
+      const hours = (() => {
+        try {
+          return parseWorkingHours(String(env.SLA_WORKING_HOURS ?? '09:00-17:00'));
+        } catch {
+          return undefined; // reported on SLA_WORKING_HOURS itself
+        }
+      })();
+      for (const priority of SLA_PRIORITIES) {
+        const name = targetSetting(priority);
+        try {
+          parseTarget(String(env[name] ?? DEFAULT_TARGETS[priority]), dayLength(hours));
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', path: [name], message: (error as Error).message });
+        }
+      }
       const idle = Number(env.SESSION_IDLE_HOURS ?? 12);
       const max = Number(env.SESSION_MAX_DAYS ?? 7);
       if (idle > max * 24) {
@@ -241,6 +288,30 @@ export const configSchema = z
   );
 
 type ParsedEnv = z.infer<typeof configSchema>;
+
+function targetSetting(priority: (typeof SLA_PRIORITIES)[number]) {
+  return `SLA_TARGETS_${priority.toUpperCase()}` as `SLA_TARGETS_${Uppercase<typeof priority>}`;
+}
+
+/** One business day: the working hours' length (8 h while they are unreadable). */
+function dayLength(hours: { startMinute: number; endMinute: number } | undefined): number {
+  return hours ? hours.endMinute - hours.startMinute : 480;
+}
+
+function slaPolicyOf(env: ParsedEnv): SlaPolicy | undefined {
+  if (!env.SLA_ENABLED) return undefined;
+  const calendar = calendarOf({
+    timeZone: env.SLA_TIMEZONE,
+    workingDays: env.SLA_WORKING_DAYS,
+    workingHours: env.SLA_WORKING_HOURS,
+    holidays: env.SLA_HOLIDAYS,
+  });
+  const day = dayLength(calendar);
+  const targets = Object.fromEntries(
+    SLA_PRIORITIES.map((priority) => [priority, parseTarget(env[targetSetting(priority)], day)]),
+  ) as SlaPolicy['targets'];
+  return { calendar, targets };
+}
 
 /** How people reach the status page: see "Security" in README.md. */
 export type SignIn =
@@ -301,6 +372,8 @@ export interface Config {
   claimMs: number;
   /** Reacting with this emoji (no colons) to a message opens a ticket from it; undefined: off. */
   intakeEmoji?: string;
+  /** Service-level targets in business hours; undefined: SLA_ENABLED=false, no clocks at all. */
+  sla?: SlaPolicy;
 }
 
 export class ConfigError extends Error {
@@ -382,5 +455,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     metricsToken: env.METRICS_TOKEN,
     claimMs: env.CLAIM_SECONDS * 1000,
     intakeEmoji: env.INTAKE_EMOJI === 'off' ? undefined : env.INTAKE_EMOJI,
+    sla: slaPolicyOf(env),
   };
 }

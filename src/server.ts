@@ -102,7 +102,7 @@ export async function startTicketbot(
     throw error;
   }
 
-  const services: TicketServices = { db, hooks: createTicketHooks(), logger };
+  const services: TicketServices = { db, hooks: createTicketHooks(), logger, sla: config.sla };
   // Slack names the workspace (auth.test) once connected; sign-ins are checked against it.
   const workspace: { teamId: string | undefined } = { teamId: undefined };
   const app = createWebApp({ config, db, logger, texts, workspace });

@@ -9,16 +9,17 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
 
-const SHARED = ['config', 'i18n', 'logger', 'slackIds', 'nodeVersion'];
+const SHARED = ['config', 'i18n', 'logger', 'sla', 'slackIds', 'nodeVersion'];
 const ALLOWED: Record<string, string[]> = {
   db: ['logger'],
-  tickets: ['db', 'logger', 'slackIds'],
+  tickets: ['db', 'logger', 'sla', 'slackIds'],
   notifications: ['db', 'tickets', 'scheduler', ...SHARED],
   slack: ['db', 'tickets', 'notifications', ...SHARED],
   web: ['db', ...SHARED],
   scheduler: ['logger'],
   i18n: [],
-  config: ['i18n', 'slackIds'],
+  config: ['i18n', 'sla', 'slackIds'],
+  sla: [],
   logger: [],
   slackIds: [],
   nodeVersion: [],

@@ -181,6 +181,65 @@ describe('configuration', () => {
     expect(problemsOf({ STATUS_PAGE_PASSWORD: 'pw' }).join('\n')).toMatch(/STATUS_PAGE_USER/);
   });
 
+  it('reads the service levels: on by default, business hours Mon-Fri 09:00-17:00 UTC', () => {
+    const { sla } = loadConfig({});
+    expect(sla?.calendar).toEqual({
+      timeZone: 'UTC',
+      workingDays: new Set([1, 2, 3, 4, 5]),
+      startMinute: 540,
+      endMinute: 1020,
+      holidays: new Set(),
+    });
+    // A business day is the working hours' length: 8 h by default.
+    expect(sla?.targets).toEqual({
+      urgent: { responseMinutes: 60, resolutionMinutes: 240 },
+      high: { responseMinutes: 240, resolutionMinutes: 480 },
+      normal: { responseMinutes: 480, resolutionMinutes: 3 * 480 },
+      low: { responseMinutes: 2 * 480, resolutionMinutes: 5 * 480 },
+    });
+    const custom = loadConfig({
+      SLA_TIMEZONE: 'Europe/Paris',
+      SLA_WORKING_DAYS: 'Mon-Thu',
+      SLA_WORKING_HOURS: '08:30-16:00',
+      SLA_HOLIDAYS: '2026-12-25,2027-01-01',
+      SLA_TARGETS_NORMAL: '2h/2d',
+    });
+    expect(custom.sla?.calendar).toMatchObject({
+      timeZone: 'Europe/Paris',
+      startMinute: 510,
+      endMinute: 960,
+    });
+    expect([...(custom.sla?.calendar.holidays ?? [])]).toEqual(['2026-12-25', '2027-01-01']);
+    expect(custom.sla?.targets.normal).toEqual({ responseMinutes: 120, resolutionMinutes: 2 * 450 });
+    expect(loadConfig({ SLA_ENABLED: 'false' }).sla).toBeUndefined();
+  });
+
+  it('lists every problem in the service-level settings', () => {
+    const problems = problemsOf({
+      SLA_ENABLED: 'maybe',
+      SLA_TIMEZONE: 'Europe/Pariss',
+      SLA_WORKING_DAYS: 'Mon-Fry',
+      SLA_WORKING_HOURS: '17:00-09:00',
+      SLA_HOLIDAYS: '2026-13-01',
+      SLA_TARGETS_URGENT: '1 hour/4h',
+      SLA_TARGETS_LOW: '5d/2d',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining([
+        'SLA_ENABLED',
+        'SLA_TIMEZONE',
+        'SLA_WORKING_DAYS',
+        'SLA_WORKING_HOURS',
+        'SLA_HOLIDAYS',
+        'SLA_TARGETS_URGENT',
+        'SLA_TARGETS_LOW',
+      ]),
+    );
+    expect(problems.find((p) => p.startsWith('SLA_WORKING_DAYS'))).toContain('"Fry" is not a weekday');
+    expect(problems.find((p) => p.startsWith('SLA_TARGETS_URGENT'))).toContain('such as 30m, 4h, 1d');
+    expect(problems.find((p) => p.startsWith('SLA_TARGETS_LOW'))).toContain('cannot be shorter');
+  });
+
   it('reads LOG_FORMAT: pretty or json, unset to follow the terminal', () => {
     expect(loadConfig({}).logFormat).toBeUndefined();
     expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');

@@ -8,8 +8,9 @@ import { saveChanged } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { Conflict, NotFound } from './errors.js';
+import { advanceClocks } from './sla.js';
 import { insertEvent, readTicket } from './statements.js';
-import { loadActor } from './users.js';
+import { isStaff, loadActor } from './users.js';
 
 /** What a rule decided: the event to record; the rule has already set the ticket's new fields. */
 export interface Decision {
@@ -49,8 +50,16 @@ export async function changeTicket(
       );
     }
     const before = { status: ticket.status, technicianId: ticket.technicianId };
+    const priorityBefore = ticket.priority;
     const decision = await decide(ticket, actor, transaction);
     const now = new Date();
+    advanceClocks(ctx.sla, ticket, {
+      type: decision.type,
+      before: before.status,
+      byResponder: isStaff(actor) && actor.id !== ticket.requesterId,
+      priorityBefore,
+      now,
+    });
     ticket.version += 1;
     ticket.lastActivityAt = now;
     await saveChanged(ctx.db, transaction, ticket);

@@ -5,6 +5,7 @@ import type { Rating } from '../db/models/rating.js';
 import type { Status, Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import type { Logger } from '../logger.js';
+import type { SlaPolicy } from '../sla/policy.js';
 
 /** What a ticket change looked like, handed to the hooks. */
 export interface TicketChange {
@@ -44,6 +45,8 @@ export interface TicketServices {
   db: Database;
   hooks: TicketHooks;
   logger: Logger;
+  /** Service-level targets the changes keep clocks for (src/tickets/sla.ts); undefined: none. */
+  sla?: SlaPolicy;
 }
 
 /** A ticket action's context: the services plus who is acting (a Slack user id). */

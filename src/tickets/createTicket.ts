@@ -6,6 +6,7 @@ import { runAfterCommit } from './change.js';
 import type { InTransactionHook, TicketChange, TicketContext } from './context.js';
 import { ValidationFailed } from './errors.js';
 import { typeForNewTicket } from './requestTypes.js';
+import { newTicketClocks } from './sla.js';
 import { insertEvent, insertTicket, isOnRoster, ticketIdBySubmissionKey } from './statements.js';
 import { ensureActorRow } from './users.js';
 import { parseOrFail, submissionKeySchema, type TicketInput, ticketInputSchema } from './validation.js';
@@ -123,11 +124,12 @@ async function storeNewTicket(
     unasked: props.fieldsUnasked,
   });
   const now = new Date();
+  // Nobody chose a priority: the type's default.
+  const priority = props.priority === undefined && typed ? typed.type.defaultPriority : input.priority;
   const values = {
     title: input.title,
     description: input.description,
-    // Nobody chose a priority: the type's default.
-    priority: props.priority === undefined && typed ? typed.type.defaultPriority : input.priority,
+    priority,
     requestTypeId: typed?.type.id ?? null,
     requestFields: typed ? JSON.stringify(typed.fields) : null,
     status: 'open' as const,
@@ -141,6 +143,7 @@ async function storeNewTicket(
     resolution: 0,
     lastActivityAt: now,
     closedAt: null,
+    ...newTicketClocks(ctx.sla, priority, now),
     createdAt: now,
     updatedAt: now,
   };

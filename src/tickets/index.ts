@@ -1,4 +1,5 @@
 export { assignTicket } from './assignTicket.js';
+export { changePriority } from './changePriority.js';
 export { canTransition, changeStatus, reopenTicket } from './changeStatus.js';
 export { addComment, deleteComment, editComment } from './comments.js';
 export type {
@@ -26,6 +27,7 @@ export {
   storedFieldsOf,
 } from './requestTypes.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster, setAvailability } from './roster.js';
+export { runSlaAlerts, SLA_ACTOR, slaAlertsOf } from './slaAlerts.js';
 export { ensureUsers } from './users.js';
 export {
   COMMENT_MAX,

@@ -34,6 +34,22 @@ export class Ticket extends Row<Ticket> {
   declare resolution: CreationOptional<number>;
   declare lastActivityAt: CreationOptional<Date>;
   declare closedAt: Date | null;
+  // Service-level clocks (src/tickets/sla.ts); all null when the ticket has none.
+  /** The first comment or status change by a technician or admin other than the requester. */
+  declare firstResponseAt: CreationOptional<Date | null>;
+  declare slaResponseDueAt: CreationOptional<Date | null>;
+  /** When 75 % of the first-response target is used. */
+  declare slaResponseWarnAt: CreationOptional<Date | null>;
+  declare slaResponseMetAt: CreationOptional<Date | null>;
+  declare slaResponseMissedAt: CreationOptional<Date | null>;
+  declare slaResolutionDueAt: CreationOptional<Date | null>;
+  declare slaResolutionWarnAt: CreationOptional<Date | null>;
+  declare slaResolutionMetAt: CreationOptional<Date | null>;
+  declare slaResolutionMissedAt: CreationOptional<Date | null>;
+  /** When the running stretch of the resolution clock began (creation, a reopen); null: stopped. */
+  declare slaResolutionStartedAt: CreationOptional<Date | null>;
+  /** Business seconds the resolution clock ran in the stretches before the running one. */
+  declare slaResolutionUsedSeconds: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -59,6 +75,17 @@ export class Ticket extends Row<Ticket> {
         resolution: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         lastActivityAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
         closedAt: { type: DataTypes.DATE, allowNull: true },
+        firstResponseAt: { type: DataTypes.DATE, allowNull: true },
+        slaResponseDueAt: { type: DataTypes.DATE, allowNull: true },
+        slaResponseWarnAt: { type: DataTypes.DATE, allowNull: true },
+        slaResponseMetAt: { type: DataTypes.DATE, allowNull: true },
+        slaResponseMissedAt: { type: DataTypes.DATE, allowNull: true },
+        slaResolutionDueAt: { type: DataTypes.DATE, allowNull: true },
+        slaResolutionWarnAt: { type: DataTypes.DATE, allowNull: true },
+        slaResolutionMetAt: { type: DataTypes.DATE, allowNull: true },
+        slaResolutionMissedAt: { type: DataTypes.DATE, allowNull: true },
+        slaResolutionStartedAt: { type: DataTypes.DATE, allowNull: true },
+        slaResolutionUsedSeconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

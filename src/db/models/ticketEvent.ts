@@ -13,6 +13,9 @@ export const EVENT_TYPES = [
   'rated',
   'rating_remarked',
   'type_changed',
+  'priority_changed',
+  'sla_warning',
+  'sla_breached',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

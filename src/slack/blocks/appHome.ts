@@ -12,6 +12,7 @@ import {
 } from './ids.js';
 import { LIMITS, md, plain, userMd } from './limits.js';
 import { person } from './people.js';
+import { serviceLevelLine } from './serviceLevel.js';
 import { ticketActions, ticketLine } from './ticketCard.js';
 
 // How much the App Home shows, so it always stays under Block Kit's 100 blocks per view.
@@ -89,7 +90,13 @@ function ticketSection(
   const blocks: KnownBlock[] = [{ type: 'header', text: plain(title, LIMITS.header) }];
   if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t('homeNone')) });
   for (const ticket of list.tickets.slice(0, shown)) {
-    blocks.push({ type: 'section', text: md(ticketLine(ticket, t)) });
+    // The service level joins the ticket's own line: one more block per ticket would take the
+    // view past Block Kit's 100 blocks.
+    const serviceLevel = serviceLevelLine(ticket, t);
+    blocks.push({
+      type: 'section',
+      text: md(serviceLevel ? `${ticketLine(ticket, t)}\n${serviceLevel}` : ticketLine(ticket, t)),
+    });
     blocks.push(ticketActions(ticket, t, place));
   }
   if (list.total > shown)

@@ -17,6 +17,7 @@ import {
 } from './ids.js';
 import { LIMITS, md, plain, userMd } from './limits.js';
 import { person } from './people.js';
+import { serviceLevelCardLine } from './serviceLevel.js';
 
 const PRIORITY_ICON: Record<string, string> = {
   low: ':white_circle:',
@@ -116,6 +117,18 @@ export function latestActivity(view: TicketView, t: SlackTranslate): string | un
     case 'rated':
       text = t('activity.rated', { who, score: event.toValue ?? '?' });
       break;
+    case 'priority_changed':
+      text = t('activity.priority_changed', {
+        who,
+        from: t.has(`priority.${event.fromValue}`) ? t(`priority.${event.fromValue}` as SlackKey) : '',
+        to: t.has(`priority.${event.toValue}`) ? t(`priority.${event.toValue}` as SlackKey) : '',
+      });
+      break;
+    case 'sla_warning':
+    case 'sla_breached':
+      // Raised by the SLA job: nobody to name.
+      text = t(`activity.${event.type}`, { target: event.fromValue ?? '' });
+      break;
     case 'type_changed':
       text = t('activity.type_changed', {
         who,
@@ -187,6 +200,8 @@ export function ticketCard(
         : t('cardFromMessageNoLink'),
     );
   }
+  const serviceLevel = serviceLevelCardLine(ticket, t);
+  if (serviceLevel) context.push(serviceLevel);
   const latest = latestActivity(view, t);
   if (latest) context.push(`${t('cardLatest')} ${latest}`);
   if (context.length > 0)

@@ -3,7 +3,7 @@ import type { OutboxStatus } from '../../db/models/emailOutbox.js';
 import { type AutoAssignRule, autoAssignRuleOf, type EventType } from '../../db/models/ticketEvent.js';
 import { slackThreadUrl } from '../../slackIds.js';
 import { loadPeople, type Person } from './people.js';
-import { answersOf, loadTypeNames, type TicketRow } from './ticketList.js';
+import { answersOf, loadTypeNames, serviceLevelOf, type TicketRow } from './ticketList.js';
 
 // Everything the ticket page shows, read by primary key or by the ticket_id indexes.
 
@@ -135,6 +135,15 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
     createdAt: ticket.createdAt,
     lastActivityAt: ticket.lastActivityAt,
     closedAt: ticket.closedAt,
+    serviceLevel: serviceLevelOf({
+      status: ticket.status,
+      first_response_at: ticket.firstResponseAt,
+      sla_response_due_at: ticket.slaResponseDueAt,
+      sla_response_missed_at: ticket.slaResponseMissedAt,
+      sla_resolution_due_at: ticket.slaResolutionDueAt,
+      sla_resolution_met_at: ticket.slaResolutionMetAt,
+      sla_resolution_missed_at: ticket.slaResolutionMissedAt,
+    }),
     slackThreadUrl: slackThreadUrl(card?.channelId ?? null, card?.messageTs ?? null),
     sourcePermalink: safeLink(ticket.sourcePermalink),
     names: Object.fromEntries([...people.values()].map((p) => [p.id, p.name])),

@@ -2,6 +2,7 @@ import { hasTitleFulltext } from '../../db/fulltext.js';
 import type { Database } from '../../db/index.js';
 import type { Priority, Status } from '../../db/models/ticket.js';
 import { toDate } from '../../db/values.js';
+import { durationParts, type SlaStandingKind, slaStanding } from '../../sla/standing.js';
 import { findPeopleByName, loadPeople, type Person } from './people.js';
 import { select } from './rows.js';
 import type { Sort, TicketFilters } from './ticketFilters.js';
@@ -23,6 +24,47 @@ export interface TicketRow {
   requestType: TypeName | null;
   createdAt: Date;
   lastActivityAt: Date;
+  /** What its service-level clocks say now (none: null), shown in the viewer's time zone. */
+  serviceLevel: ServiceLevel | null;
+}
+
+/** A ticket's service-level standing, with the texts' names for its parts (common.json "sla.*"). */
+export interface ServiceLevel {
+  kind: SlaStandingKind;
+  due: Date;
+  span: { key: 'sla.days' | 'sla.hours' | 'sla.minutes'; values: ReturnType<typeof durationParts> };
+}
+
+/** The SLA columns a standing is read from, as `SELECT t.*` or COLUMNS gives them. */
+export interface RawClocks {
+  status: string;
+  first_response_at: unknown;
+  sla_response_due_at: unknown;
+  sla_response_missed_at: unknown;
+  sla_resolution_due_at: unknown;
+  sla_resolution_met_at: unknown;
+  sla_resolution_missed_at: unknown;
+}
+
+const dateOrNull = (value: unknown) => (value === null || value === undefined ? null : toDate(value));
+
+export function serviceLevelOf(row: RawClocks, now = new Date()): ServiceLevel | null {
+  const standing = slaStanding(
+    {
+      status: row.status,
+      firstResponseAt: dateOrNull(row.first_response_at),
+      slaResponseDueAt: dateOrNull(row.sla_response_due_at),
+      slaResponseMissedAt: dateOrNull(row.sla_response_missed_at),
+      slaResolutionDueAt: dateOrNull(row.sla_resolution_due_at),
+      slaResolutionMetAt: dateOrNull(row.sla_resolution_met_at),
+      slaResolutionMissedAt: dateOrNull(row.sla_resolution_missed_at),
+    },
+    now,
+  );
+  if (!standing) return null;
+  const values = durationParts(standing.minutes);
+  const key = values.days > 0 ? 'sla.days' : values.hours > 0 ? 'sla.hours' : 'sla.minutes';
+  return { kind: standing.kind, due: standing.due, span: { key, values } };
 }
 
 export interface TypeName {
@@ -40,7 +82,7 @@ export interface TicketPage {
   unknownRequester?: string;
 }
 
-interface RawTicket {
+interface RawTicket extends RawClocks {
   id: number;
   title: string;
   status: Status;
@@ -71,7 +113,8 @@ function parseCursor(cursor: string, byActivity: boolean): { at?: Date; id: numb
 }
 
 const COLUMNS =
-  't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.request_type_id, t.created_at, t.last_activity_at';
+  't.id, t.title, t.status, t.priority, t.requester_id, t.technician_id, t.request_type_id, t.created_at, t.last_activity_at, ' +
+  't.first_response_at, t.sla_response_due_at, t.sla_response_missed_at, t.sla_resolution_due_at, t.sla_resolution_met_at, t.sla_resolution_missed_at';
 
 /**
  * A search first looks through the next SEARCH_WINDOW tickets in display order: a word found in
@@ -269,6 +312,7 @@ export async function loadTicketPage(
       rows.map((row) => row.request_type_id),
     ),
   ]);
+  const now = new Date();
   const tickets = rows.map((row) => ({
     id: Number(row.id),
     title: row.title,
@@ -279,6 +323,7 @@ export async function loadTicketPage(
     requestType: row.request_type_id === null ? null : (types.get(Number(row.request_type_id)) ?? null),
     createdAt: toDate(row.created_at),
     lastActivityAt: toDate(row.last_activity_at),
+    serviceLevel: serviceLevelOf(row, now),
   }));
   const first = rows[0];
   const last = rows[rows.length - 1];

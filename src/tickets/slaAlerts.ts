@@ -1,0 +1,208 @@
+import type { Database } from '../db/index.js';
+import type { Ticket } from '../db/models/ticket.js';
+import { saveChanged, sqlReadOnce, sqlWrite } from '../db/sql.js';
+import { runInTransaction } from '../db/transaction.js';
+import { toDate } from '../db/values.js';
+import { runAfterCommit } from './change.js';
+import type { TicketChange, TicketServices } from './context.js';
+import { insertEvent, readTicket } from './statements.js';
+
+// Service-level warnings (at 75 % of a target) and breaches (the target's due time passed),
+// raised by the SLA job (src/server.ts schedules it). Each is a ticket change of its own: it
+// claims its sla_alerts row, records its event in the history and lets the hooks write what it
+// owes (the Slack outbox: a DM or a thread reply, the card redrawn; the email outbox: managers
+// told of a breach), all in one transaction. The unique row is the claim: across replicas and
+// restarts each warning and breach of a ticket's target happens once, and only while the
+// target is neither met nor missed and the ticket is not closed.
+
+export const SLA_TARGETS = ['response', 'resolution'] as const;
+export type SlaTargetName = (typeof SLA_TARGETS)[number];
+export type SlaAlertKind = 'warning' | 'breach';
+
+/** The actor of the history events the SLA job records (not a Slack user: nobody's name). */
+export const SLA_ACTOR = 'ticketbot';
+
+/** How many tickets one run looks at; the next run takes the rest. */
+const BATCH = 200;
+
+interface Candidate {
+  ticketId: number;
+  target: SlaTargetName;
+  kind: SlaAlertKind;
+}
+
+interface ClockRow {
+  id: number;
+  first_response_at: unknown;
+  sla_response_warn_at: unknown;
+  sla_response_due_at: unknown;
+  sla_resolution_warn_at: unknown;
+  sla_resolution_due_at: unknown;
+  sla_resolution_started_at: unknown;
+  sla_response_missed_at: unknown;
+  sla_resolution_missed_at: unknown;
+}
+
+/** What the target of `ticket` is owed at `now`, if anything: read again under the ticket's lock. */
+export function alertDue(ticket: Ticket, target: SlaTargetName, now: Date): SlaAlertKind | undefined {
+  if (ticket.status === 'closed') return undefined;
+  const [due, warnAt, running] =
+    target === 'response'
+      ? [
+          ticket.slaResponseDueAt,
+          ticket.slaResponseWarnAt,
+          !ticket.firstResponseAt && !ticket.slaResponseMissedAt,
+        ]
+      : [
+          ticket.slaResolutionDueAt,
+          ticket.slaResolutionWarnAt,
+          Boolean(ticket.slaResolutionStartedAt) && !ticket.slaResolutionMissedAt,
+        ];
+  if (!running || !due) return undefined;
+  if (due.getTime() <= now.getTime()) return 'breach';
+  if (warnAt && warnAt.getTime() <= now.getTime()) return 'warning';
+  return undefined;
+}
+
+const after = (value: unknown, now: Date) =>
+  value !== null && value !== undefined && toDate(value).getTime() <= now.getTime();
+
+/** The alerts due at `now` and not raised yet (a warning whose breach is due too is left out). */
+export async function dueSlaAlerts(db: Database, now: Date): Promise<Candidate[]> {
+  const rows = await sqlReadOnce<ClockRow>(
+    db,
+    `SELECT id, first_response_at, sla_response_warn_at, sla_response_due_at, sla_response_missed_at,
+            sla_resolution_warn_at, sla_resolution_due_at, sla_resolution_started_at, sla_resolution_missed_at
+       FROM tickets
+      WHERE status <> 'closed'
+        AND ((sla_response_warn_at <= ? AND first_response_at IS NULL AND sla_response_missed_at IS NULL)
+          OR (sla_resolution_warn_at <= ? AND sla_resolution_started_at IS NOT NULL AND sla_resolution_missed_at IS NULL))
+      ORDER BY id
+      LIMIT ${BATCH}`,
+    [now, now],
+  );
+  if (rows.length === 0) return [];
+  const raised = await sqlReadOnce<{ ticket_id: number; target: string; kind: string }>(
+    db,
+    `SELECT ticket_id, target, kind FROM sla_alerts WHERE ticket_id IN (${rows.map(() => '?').join(', ')})`,
+    rows.map((row) => Number(row.id)),
+  );
+  const done = new Set(raised.map((row) => `${Number(row.ticket_id)}:${row.target}:${row.kind}`));
+  const candidates: Candidate[] = [];
+  for (const row of rows) {
+    const ticketId = Number(row.id);
+    const clocks: Array<[SlaTargetName, boolean, unknown, unknown]> = [
+      [
+        'response',
+        row.first_response_at === null && row.sla_response_missed_at === null,
+        row.sla_response_due_at,
+        row.sla_response_warn_at,
+      ],
+      [
+        'resolution',
+        row.sla_resolution_started_at !== null && row.sla_resolution_missed_at === null,
+        row.sla_resolution_due_at,
+        row.sla_resolution_warn_at,
+      ],
+    ];
+    for (const [target, running, due, warnAt] of clocks) {
+      if (!running) continue;
+      const kind: SlaAlertKind | undefined = after(due, now)
+        ? 'breach'
+        : after(warnAt, now)
+          ? 'warning'
+          : undefined;
+      if (kind && !done.has(`${ticketId}:${target}:${kind}`)) candidates.push({ ticketId, target, kind });
+    }
+  }
+  return candidates;
+}
+
+/** Nothing to raise after all (met, closed, or raised by another replica): leave everything as it was. */
+class NotOwed extends Error {
+  constructor() {
+    super('SLA alert not owed');
+  }
+}
+
+/**
+ * Raises one alert if it is still owed: claims its row, records the breach (the target missed at
+ * its due time) and the history event, bumps the version (the card is redrawn) and runs the
+ * hooks. Returns the change, or undefined when it was not owed (any more).
+ */
+export async function raiseSlaAlert(
+  services: TicketServices,
+  candidate: Candidate,
+  now: Date,
+): Promise<TicketChange | undefined> {
+  const { db } = services;
+  let change: TicketChange;
+  try {
+    change = await runInTransaction(db, async (transaction) => {
+      const ticket = await readTicket(db, candidate.ticketId, transaction);
+      if (!ticket || alertDue(ticket, candidate.target, now) !== candidate.kind) throw new NotOwed();
+      // Under the ticket's row lock; the unique index keeps a second claim out all the same.
+      const ignore = db.dialect === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+      const claim = await sqlWrite(
+        db,
+        transaction,
+        `${ignore} INTO sla_alerts (ticket_id, target, kind, created_at) VALUES (?, ?, ?, ?)`,
+        [ticket.id, candidate.target, candidate.kind, now],
+      );
+      if (claim.affectedRows === 0) throw new NotOwed();
+      const before = { status: ticket.status, technicianId: ticket.technicianId };
+      if (candidate.kind === 'breach') {
+        if (candidate.target === 'response') ticket.slaResponseMissedAt = ticket.slaResponseDueAt;
+        else ticket.slaResolutionMissedAt = ticket.slaResolutionDueAt;
+      }
+      ticket.version += 1;
+      await saveChanged(db, transaction, ticket);
+      const event = await insertEvent(db, transaction, {
+        ticketId: ticket.id,
+        actorId: SLA_ACTOR,
+        type: candidate.kind === 'breach' ? 'sla_breached' : 'sla_warning',
+        fromValue: candidate.target,
+        toValue: null,
+        version: ticket.version,
+        createdAt: now,
+      });
+      const result: TicketChange = { event, ticket, before };
+      for (const hook of services.hooks.inTransaction) await hook(result, transaction);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof NotOwed) return undefined;
+    throw error;
+  }
+  await runAfterCommit({ ...services, actorId: SLA_ACTOR }, change);
+  return change;
+}
+
+/** One run of the SLA job: every alert due at `now`, each raised once. Returns those raised here. */
+export async function runSlaAlerts(services: TicketServices, now = new Date()): Promise<TicketChange[]> {
+  if (!services.sla) return [];
+  const raised: TicketChange[] = [];
+  for (const candidate of await dueSlaAlerts(services.db, now)) {
+    try {
+      const change = await raiseSlaAlert(services, candidate, now);
+      if (change) raised.push(change);
+    } catch (error) {
+      // One ticket's failure (a lock wait, say) must not hold up the others; the next run retries.
+      services.logger.error({ err: error, ...candidate }, 'SLA alert failed');
+    }
+  }
+  return raised;
+}
+
+/** The alerts a ticket has had, oldest first (for tests and the history's reader). */
+export async function slaAlertsOf(
+  db: Database,
+  ticketId: number,
+): Promise<Array<{ target: string; kind: string }>> {
+  const rows = await sqlReadOnce<{ target: string; kind: string }>(
+    db,
+    'SELECT target, kind FROM sla_alerts WHERE ticket_id = ? ORDER BY id',
+    [ticketId],
+  );
+  return rows.map((row) => ({ target: row.target, kind: row.kind }));
+}
