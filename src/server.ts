@@ -13,12 +13,16 @@ import {
   startNotifications,
   storedAddressBook,
 } from './notifications/index.js';
+import { createScheduler } from './scheduler/index.js';
 import { type SlackHandle, startSlack } from './slack/index.js';
 import type { OutboxRetry } from './slack/outbox.js';
 import { startupSummary } from './startupSummary.js';
-import { createTicketHooks, seedRoster, type TicketServices } from './tickets/index.js';
+import { createTicketHooks, runSlaAlerts, seedRoster, type TicketServices } from './tickets/index.js';
 import { createWebApp, errorHandler } from './web/app.js';
 import type { WebMetrics } from './web/metrics.js';
+
+/** When the SLA job runs: every minute, at its 30th second. */
+const SLA_ALERTS_CRON = '30 * * * * *';
 
 export interface Ticketbot {
   url: string;
@@ -158,6 +162,11 @@ export async function startTicketbot(
     await db.close().catch(() => undefined);
     throw error;
   }
+  // Service-level warnings and breaches (src/tickets/slaAlerts.ts), looked for every minute in
+  // every replica: each is claimed by a unique row, so it is raised once whichever replica comes first.
+  const jobs = createScheduler(logger);
+  if (services.sla)
+    jobs.every('sla-alerts', SLA_ALERTS_CRON, async () => void (await runSlaAlerts(services)));
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -178,6 +187,7 @@ export async function startTicketbot(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await jobs.stop();
       await slack?.stop();
       await notifications?.stop();
       await db.close();

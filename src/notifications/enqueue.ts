@@ -12,6 +12,8 @@ export interface EnqueueDeps {
   mailDomain: string;
   /** Addresses told about every new ticket (empty when the company does not want it). */
   newTicketRecipients: string[];
+  /** Addresses told when a ticket misses a service-level target (MANAGER_EMAILS). */
+  slaBreachRecipients?: string[];
 }
 
 /** A row for email_outbox: to a Slack user (address looked up when sent) or to a bare address. */
@@ -36,7 +38,10 @@ export async function enqueueForChange(
   change: TicketChange,
   transaction: Transaction,
 ): Promise<number> {
-  const options = { managerEmails: deps.newTicketRecipients };
+  const options = {
+    managerEmails: deps.newTicketRecipients,
+    slaBreachRecipients: deps.slaBreachRecipients ?? [],
+  };
   // Who is told depends on the change, not on the people's profiles: when nobody would be (a new
   // ticket with no technician and no managers to tell, say), nobody needs to be read.
   if (draftsFor(change, People.none(), options).length === 0) return 0;

@@ -127,6 +127,7 @@ export async function startNotifications(
     db,
     mailDomain: domain,
     newTicketRecipients: config.mail.newTicketToManagers ? config.digest.managerEmails : [],
+    slaBreachRecipients: config.digest.managerEmails,
   };
   const writeOutbox: InTransactionHook = async (change, transaction) => {
     if ((await enqueueForChange(enqueueDeps, change, transaction)) > 0) queuedMail.add(change);

@@ -26,7 +26,13 @@ export interface Draft {
 export function draftsFor(
   change: TicketChange,
   people: People,
-  options: { managerEmails: string[]; requestType?: TypeOfTicket | null; privateTicket?: boolean },
+  options: {
+    managerEmails: string[];
+    /** Told when a ticket misses a service-level target (MANAGER_EMAILS). */
+    slaBreachRecipients?: string[];
+    requestType?: TypeOfTicket | null;
+    privateTicket?: boolean;
+  },
 ): Draft[] {
   const { event, ticket } = change;
   const actorId = event.actorId;
@@ -79,6 +85,22 @@ export function draftsFor(
         {
           comment: { author: people.name(comment.authorId), body: comment.body },
         },
+      );
+    }
+    case 'sla_breached': {
+      const target = event.fromValue === 'response' ? 'response' : 'resolution';
+      const due = target === 'response' ? ticket.slaResponseDueAt : ticket.slaResolutionDueAt;
+      const sla = { target, due: due ? new Date(due).toISOString() : null } as const;
+      return (options.slaBreachRecipients ?? []).map(
+        (email): Draft => ({
+          template: 'ticket_sla_breached',
+          to: { email },
+          data: {
+            ...base,
+            ...(options.privateTicket ? { ticket: privateSnapshot(snapshot) } : {}),
+            sla,
+          },
+        }),
       );
     }
     default:

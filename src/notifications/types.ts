@@ -8,6 +8,7 @@ export const NOTIFICATIONS = [
   'ticket_status_changed',
   'ticket_closed',
   'ticket_commented',
+  'ticket_sla_breached',
   'digest',
 ] as const;
 export type Notification = (typeof NOTIFICATIONS)[number];
@@ -86,6 +87,8 @@ export interface NotificationData {
   ticket?: TicketSnapshot;
   change?: { from: string; to: string; reopened: boolean };
   comment?: { author: string; body: string };
+  /** A missed service-level target (ticket_sla_breached): which one, and when it was due (ISO 8601). */
+  sla?: { target: 'response' | 'resolution'; due: string | null };
   digest?: DigestData;
   /** IANA zone dates are shown in (the recipient's Slack time zone, or DIGEST_TZ). */
   timeZone?: string | null;

@@ -10,7 +10,7 @@ import type { Once } from './publisher.js';
 import { retireRatingPrompt, sendRatingPrompt } from './ratingPrompts.js';
 import { cardOf, postedCard } from './store/cards.js';
 import { type OwedWork, writeOwed } from './store/outbox.js';
-import { escapeAndTruncate } from './text.js';
+import { escapeAndTruncate, slackDate } from './text.js';
 
 /** The kinds of work a ticket change may owe Slack (slack_outbox.kind). */
 export const OWED = {
@@ -19,6 +19,7 @@ export const OWED = {
   retireRatingPrompt: 'retire_rating_prompt',
   commentToThread: 'comment_to_thread',
   followPrivate: 'follow_private',
+  slaAlert: 'sla_alert',
 } as const;
 
 /**
@@ -64,6 +65,13 @@ export function owedToSlack(
     !autoAssignRuleOf(event.actorId)
   ) {
     owed.push({ kind: OWED.dmAssigned, payload: { technicianId: ticket.technicianId } });
+  }
+  // A service-level warning or breach (src/tickets/slaAlerts.ts): the technician or the thread is told.
+  if (event.type === 'sla_warning' || event.type === 'sla_breached') {
+    owed.push({
+      kind: OWED.slaAlert,
+      payload: { alert: event.type === 'sla_breached' ? 'breach' : 'warning', target: event.fromValue },
+    });
   }
   if (event.type === 'status_changed' && event.toValue === 'closed') {
     owed.push({ kind: OWED.ratingPrompt, payload: { resolution: ticket.resolution } });
@@ -125,6 +133,7 @@ export function registerOwedWork(ctx: SlackContext): void {
   ctx.outbox.on(OWED.followPrivate, (ticketId, payload, work) =>
     followPrivate(ctx, ticketId, payload, once(work)),
   );
+  ctx.outbox.on(OWED.slaAlert, (ticketId, payload, work) => slaAlert(ctx, ticketId, payload, once(work)));
 }
 
 /**
@@ -186,6 +195,46 @@ export async function dmAssigned(
     ? t('dmAssigned', { id: ticket.id, title, link })
     : t('dmAssignedNoLink', { id: ticket.id, title });
   await ctx.publisher.dmOnce(technicianId, { text }, once);
+}
+
+/**
+ * A service-level warning goes to the assigned technician by DM, or, with nobody assigned, to the
+ * card's thread for the helpdesk to see; a breach is said in the card's thread (the card itself
+ * shows it once redrawn). Each is sent once (`once`); a thread message waits for its card.
+ */
+async function slaAlert(
+  ctx: SlackContext,
+  ticketId: number,
+  payload: Record<string, unknown>,
+  once: Once,
+): Promise<void> {
+  const [view, record] = await Promise.all([
+    loadTicketView(ctx.services.db, ticketId),
+    cardOf(ctx.services.db, ticketId),
+  ]);
+  if (!view) return;
+  const { ticket } = view;
+  const card = postedCard(record);
+  const target = payload.target === 'response' ? 'response' : 'resolution';
+  const dueAt = target === 'response' ? ticket.slaResponseDueAt : ticket.slaResolutionDueAt;
+  const values = {
+    id: ticket.id,
+    title: escapeAndTruncate(ticket.title, 200),
+    target,
+    due: dueAt ? slackDate(dueAt) : '',
+  };
+  if (payload.alert === 'warning' && ticket.technicianId) {
+    const t = ctx.texts.slack(await ctx.directory.language(ticket.technicianId));
+    const link = card ? await ctx.publisher.permalink(card.channel, card.ts) : undefined;
+    const text = link ? t('slaWarningDm', { ...values, link }) : t('slaWarningDmNoLink', values);
+    await ctx.publisher.dmOnce(ticket.technicianId, { text }, once);
+    return;
+  }
+  if (!card && record?.channelId) throw new CardNotPostedYet(ticketId);
+  if (!card) return;
+  const t = ctx.texts.slack(view.requester?.locale);
+  const text = payload.alert === 'warning' ? t('slaWarningThread', values) : t('slaBreachedThread', values);
+  await ctx.publisher.threadReplyOnce(card, text, once);
 }
 
 /** A comment's copy waits for its ticket's card, itself still owed to Slack. */

@@ -54,6 +54,13 @@ export function sampleData(notification: Notification, publicUrl: string): Notif
           body: 'Could you try the <b>new</b> profile?\nSettings → VPN → "Office 2".',
         },
       };
+    case 'ticket_sla_breached':
+      return {
+        ...base,
+        recipient: { name: null },
+        actor: { name: 'ticketbot' },
+        sla: { target: 'resolution', due: '2026-11-24T16:00:00.000Z' },
+      };
     case 'digest':
       return {
         recipient: { name: null },
