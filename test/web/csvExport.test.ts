@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import {
   assignTicket,
   changeStatus,
@@ -7,7 +8,8 @@ import {
   saveRequestType,
 } from '../../src/tickets/index.js';
 import { SessionStore } from '../../src/web/sessions.js';
-import { CSV_BATCH_SIZE, csvLines, neutralised } from '../../src/web/status/ticketCsv.js';
+import { CSV_BATCH_SIZE, csvLines, neutralised, writeTicketsCsv } from '../../src/web/status/ticketCsv.js';
+import { parseTicketFilters } from '../../src/web/status/ticketFilters.js';
 import { describeEachDatabase } from '../support/db.js';
 import { basic, PEOPLE, type RunningPage, seedPeople, signInEnv, startStatusPage } from './support.js';
 
@@ -291,5 +293,32 @@ describeEachDatabase('status page: CSV of more than one batch', (suite) => {
     expect(rows[1_199]?.[1]).toBe('Bulk ticket 1199');
     const mine = await (await fetch(`${page.url}/tickets.csv?requester=${PEOPLE.requester.id}`)).text();
     expect(parseCsv(mine.replace(/^\uFEFF/, ''))).toHaveLength(601);
+  });
+
+  it('stops reading when the client goes away while a batch waits to be sent', async () => {
+    const chunks: string[] = [];
+    // A client that takes the header row, then reads nothing more and hangs up.
+    const client = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString('utf8'));
+        if (chunks.length === 1) done();
+        else setImmediate(() => client.destroy());
+      },
+    });
+    const query = vi.spyOn(suite.db.sequelize, 'query');
+    let batchesRead = 0;
+    try {
+      await writeTicketsCsv(suite.db, parseTicketFilters({}), {}, client, {
+        withTypes: false,
+        header: ['id', 'title'],
+      });
+      batchesRead = query.mock.calls.filter(([sql]) => String(sql).includes('FROM tickets t')).length;
+    } finally {
+      query.mockRestore();
+    }
+    expect(batchesRead).toBe(1);
+    expect(chunks).toHaveLength(2);
+    expect(parseCsv(chunks[1] ?? '')).toHaveLength(CSV_BATCH_SIZE);
   });
 });

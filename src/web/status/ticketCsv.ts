@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { hasTitleFulltext } from '../../db/fulltext.js';
 import type { Database } from '../../db/index.js';
@@ -70,7 +70,7 @@ interface RawCsvTicket {
 
 const iso = (value: unknown) => (value === null || value === undefined ? '' : toDate(value).toISOString());
 
-async function writeChunk(res: ServerResponse, chunk: string): Promise<void> {
+async function writeChunk(res: Writable, chunk: string): Promise<void> {
   if (res.write(chunk)) return;
   // A client that goes away never drains: 'close' ends the wait too.
   await Promise.race([once(res, 'drain'), once(res, 'close')]);
@@ -84,7 +84,7 @@ export async function writeTicketsCsv(
   db: Database,
   filters: TicketFilters,
   scope: ListScope,
-  res: ServerResponse,
+  res: Writable,
   { withTypes, header }: { withTypes: boolean; header: readonly string[] },
 ): Promise<void> {
   await writeChunk(res, BOM + csvLines([[...header]]));
