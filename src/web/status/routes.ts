@@ -10,6 +10,7 @@ import { localPath } from '../localPath.js';
 import { TIME_ZONE_COOKIE } from '../viewer.js';
 import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
+import { CSV_COLUMNS, csvFileName, writeTicketsCsv } from './ticketCsv.js';
 import { isPrivateTicket, loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
 import { listTypeNames, loadTicketPage } from './ticketList.js';
@@ -77,8 +78,8 @@ export function statusPageRoutes({
       message: res.locals.t('error.notFoundText'),
     });
 
-  router.get('/', ...guard, async (req, res) => {
-    const viewer = who(res);
+  /** The list's filters and whose tickets it may show, for the page and its CSV alike. */
+  const listScope = (req: Parameters<RequestHandler>[0], viewer: Access) => {
     const everything = seesEveryTicket(viewer);
     const filters = parseTicketFilters(req.query);
     // A requester's list is their own tickets, whatever the query says; the helpdesk's figures
@@ -88,6 +89,11 @@ export function statusPageRoutes({
     const scope = everything
       ? { withoutPrivate: !seesPrivateTickets(viewer) }
       : { requesterId: viewer.person?.userId ?? '' };
+    return { everything, filters, scope };
+  };
+
+  router.get('/', ...guard, async (req, res) => {
+    const { everything, filters, scope } = listScope(req, who(res));
     const [figures, page, types] = await Promise.all([
       everything ? summary() : undefined,
       loadTicketPage(db, filters, scope),
@@ -112,6 +118,32 @@ export function statusPageRoutes({
       closedWindowDays: CLOSED_WINDOW_DAYS,
       link: (changes: Parameters<typeof filtersQuery>[1]) => filtersQuery(filters, changes),
     });
+  });
+
+  // Every ticket the list would show with these filters, as CSV (cursors ignored).
+  router.get('/tickets.csv', ...guard, async (req, res) => {
+    const viewer = who(res);
+    const { filters, scope } = listScope(req, viewer);
+    filters.after = undefined;
+    filters.before = undefined;
+    const withTypes = (await listTypeNames(db)).length > 0;
+    res.set({
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${csvFileName(new Date())}"`,
+      'Cache-Control': 'no-store',
+    });
+    logger.info({ ip: req.ip, slackUser: viewer.person?.userId }, 'status page: ticket CSV');
+    try {
+      await writeTicketsCsv(db, filters, scope, res, {
+        header: CSV_COLUMNS.filter((column) => withTypes || column !== 'request_type'),
+        withTypes,
+      });
+      res.end();
+    } catch (error) {
+      // The status line and part of the file are gone already: cut it short so it is not taken whole.
+      logger.error({ err: error }, 'status page: ticket CSV failed');
+      res.destroy();
+    }
   });
 
   router.get('/tickets/:id', ...guard, async (req, res) => {

@@ -124,7 +124,7 @@ const COLUMNS =
  */
 const SEARCH_WINDOW = 2000;
 
-interface Conditions {
+export interface Conditions {
   where: string[];
   params: Record<string, unknown>;
 }
@@ -144,7 +144,7 @@ export const PRIVATE_TICKET =
   'EXISTS (SELECT 1 FROM request_types rt WHERE rt.id = t.request_type_id AND rt.is_private = :privateFlag)';
 
 /** The filters as SQL conditions; undefined when the requester text matches nobody. */
-async function filterConditions(
+export async function filterConditions(
   db: Database,
   filters: TicketFilters,
   scope: ListScope,
@@ -188,7 +188,8 @@ async function filterConditions(
   return { where, params };
 }
 
-const whereClause = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+export const whereClause = (conditions: string[]) =>
+  conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 
 /** Up to `limit` rows in `orderBy` order that meet `where` and the search. */
 async function readRows(
