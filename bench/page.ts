@@ -211,6 +211,51 @@ try {
     );
   }
 
+  // The CSV export (GET /tickets.csv): every row, streamed, against a filtered export of about a
+  // hundred rows; the process's memory sampled while each downloads (this process serves it and
+  // reads it, counting bytes and lines without keeping them).
+  const download = async (path: string) => {
+    if (typeof globalThis.gc === 'function') globalThis.gc();
+    const before = process.memoryUsage();
+    let peakRss = before.rss;
+    let peakHeap = before.heapUsed;
+    const sampler = setInterval(() => {
+      const now = process.memoryUsage();
+      peakRss = Math.max(peakRss, now.rss);
+      peakHeap = Math.max(peakHeap, now.heapUsed);
+    }, 20);
+    const start = performance.now();
+    const response = await fetch(`${base}${path}`);
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      for (const byte of chunk) if (byte === 10) lines += 1;
+    }
+    const ms = performance.now() - start;
+    clearInterval(sampler);
+    return {
+      status: response.status,
+      ms,
+      bytes,
+      rows: lines - 1,
+      rssGrowthMb: (peakRss - before.rss) / 2 ** 20,
+      heapGrowthMb: (peakHeap - before.heapUsed) / 2 ** 20,
+    };
+  };
+  out();
+  out('CSV export (GET /tickets.csv), streamed in batches of 500; memory growth while it downloads');
+  for (const [label, path] of [
+    ['csv: one requester', `/tickets.csv?requester=${requesterId(77)}`],
+    ['csv: every ticket', '/tickets.csv'],
+    ['csv: every ticket, again', '/tickets.csv'],
+  ] as const) {
+    const r = await download(path);
+    out(
+      `${label.padEnd(30)} HTTP ${r.status}  ${r.rows.toLocaleString('en').padStart(8)} rows  ${(r.bytes / 2 ** 20).toFixed(1).padStart(6)} MB  ${(r.ms / 1000).toFixed(2).padStart(6)} s  RSS +${r.rssGrowthMb.toFixed(1)} MB  heap +${r.heapGrowthMb.toFixed(1)} MB`,
+    );
+  }
+
   out();
   out('plan of every statement (ANALYZE: table, access type, key, estimated rows, rows really read, extra)');
   const seen = new Set<string>();
