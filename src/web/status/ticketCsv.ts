@@ -72,8 +72,17 @@ const iso = (value: unknown) => (value === null || value === undefined ? '' : to
 
 async function writeChunk(res: Writable, chunk: string): Promise<void> {
   if (res.write(chunk)) return;
-  // A client that goes away never drains: 'close' ends the wait too.
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  // A client that goes away never drains: 'close' ends the wait too. The listener that did not
+  // fire is removed (the signal), or each wait of a long export would leave two behind.
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: done.signal }),
+      once(res, 'close', { signal: done.signal }),
+    ]);
+  } finally {
+    done.abort();
+  }
 }
 
 /**
