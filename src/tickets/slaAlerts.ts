@@ -24,6 +24,8 @@ export const SLA_ACTOR = 'ticketbot';
 
 /** How many tickets one run looks at; the next run takes the rest. */
 const BATCH = 200;
+/** At most this many batches per run (200 × 25 alerts a minute), so one run never runs on for long. */
+const MAX_ROUNDS = 25;
 
 interface Candidate {
   ticketId: number;
@@ -67,19 +69,39 @@ export function alertDue(ticket: Ticket, target: SlaTargetName, now: Date): SlaA
 const after = (value: unknown, now: Date) =>
   value !== null && value !== undefined && toDate(value).getTime() <= now.getTime();
 
-/** The alerts due at `now` and not raised yet (a warning whose breach is due too is left out). */
-export async function dueSlaAlerts(db: Database, now: Date): Promise<Candidate[]> {
+/**
+ * The alerts due at `now` and not raised yet (a warning whose breach is due too is left out).
+ * Alerts already raised are left out in the query itself, so a ticket warned and waiting for its
+ * due time takes no place in the batch: however many wait, newer tickets' warnings are found.
+ */
+export async function dueSlaAlerts(
+  db: Database,
+  now: Date,
+  options: { batch?: number } = {},
+): Promise<Candidate[]> {
+  const batch = options.batch ?? BATCH;
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`SLA batch must be a positive integer, not ${batch}`);
+  // For each running target: its breach when the due time has passed, else its warning when the
+  // warning time has — each only while its sla_alerts row is missing.
+  const owed = (target: SlaTargetName, running: string) => `(${running}
+          AND ((sla_${target}_due_at <= ?
+                AND NOT EXISTS (SELECT 1 FROM sla_alerts a
+                                 WHERE a.ticket_id = tickets.id AND a.target = '${target}' AND a.kind = 'breach'))
+            OR (sla_${target}_warn_at <= ? AND sla_${target}_due_at > ?
+                AND NOT EXISTS (SELECT 1 FROM sla_alerts a
+                                 WHERE a.ticket_id = tickets.id AND a.target = '${target}' AND a.kind = 'warning'))))`;
   const rows = await sqlReadOnce<ClockRow>(
     db,
     `SELECT id, first_response_at, sla_response_warn_at, sla_response_due_at, sla_response_missed_at,
             sla_resolution_warn_at, sla_resolution_due_at, sla_resolution_started_at, sla_resolution_missed_at
        FROM tickets
       WHERE status <> 'closed'
-        AND ((sla_response_warn_at <= ? AND first_response_at IS NULL AND sla_response_missed_at IS NULL)
-          OR (sla_resolution_warn_at <= ? AND sla_resolution_started_at IS NOT NULL AND sla_resolution_missed_at IS NULL))
+        AND (${owed('response', 'first_response_at IS NULL AND sla_response_missed_at IS NULL')}
+          OR ${owed('resolution', 'sla_resolution_started_at IS NOT NULL AND sla_resolution_missed_at IS NULL')})
       ORDER BY id
-      LIMIT ${BATCH}`,
-    [now, now],
+      LIMIT ${batch}`,
+    [now, now, now, now, now, now],
   );
   if (rows.length === 0) return [];
   const raised = await sqlReadOnce<{ ticket_id: number; target: string; kind: string }>(
@@ -178,18 +200,34 @@ export async function raiseSlaAlert(
   return change;
 }
 
-/** One run of the SLA job: every alert due at `now`, each raised once. Returns those raised here. */
-export async function runSlaAlerts(services: TicketServices, now = new Date()): Promise<TicketChange[]> {
+/**
+ * One run of the SLA job: every alert due at `now`, each raised once. Returns those raised here.
+ * Batch after batch while the last one raised something (a batch whose alerts all failed or were
+ * raised by another replica ends the run; the next run, a minute later, tries again).
+ */
+export async function runSlaAlerts(
+  services: TicketServices,
+  now = new Date(),
+  options: { batch?: number } = {},
+): Promise<TicketChange[]> {
   if (!services.sla) return [];
   const raised: TicketChange[] = [];
-  for (const candidate of await dueSlaAlerts(services.db, now)) {
-    try {
-      const change = await raiseSlaAlert(services, candidate, now);
-      if (change) raised.push(change);
-    } catch (error) {
-      // One ticket's failure (a lock wait, say) must not hold up the others; the next run retries.
-      services.logger.error({ err: error, ...candidate }, 'SLA alert failed');
+  for (let round = 0; round < MAX_ROUNDS; round += 1) {
+    const candidates = await dueSlaAlerts(services.db, now, options);
+    let progress = false;
+    for (const candidate of candidates) {
+      try {
+        const change = await raiseSlaAlert(services, candidate, now);
+        if (change) {
+          raised.push(change);
+          progress = true;
+        }
+      } catch (error) {
+        // One ticket's failure (a lock wait, say) must not hold up the others; the next run retries.
+        services.logger.error({ err: error, ...candidate }, 'SLA alert failed');
+      }
     }
+    if (!progress) break;
   }
   return raised;
 }

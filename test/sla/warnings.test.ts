@@ -10,6 +10,7 @@ import {
   slaAlertsOf,
   type TicketServices,
 } from '../../src/tickets/index.js';
+import { dueSlaAlerts } from '../../src/tickets/slaAlerts.js';
 import { describeEachDatabase } from '../support/db.js';
 import { as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
@@ -97,6 +98,35 @@ describeEachDatabase('service-level warnings and breaches', (suite) => {
       }
     } finally {
       await second.close();
+    }
+  });
+
+  it('finds a new warning however many warned tickets wait for their due time (batch of 1)', async () => {
+    const waiting = await Promise.all([1, 2].map(() => newTicket(services)));
+    // Everything due at +50 min is raised: the two above are warned and now wait for their breach.
+    await runSlaAlerts(services, minutesLater(50));
+    for (const ticket of waiting) {
+      expect(await slaAlertsOf(suite.db, ticket.id)).toEqual([{ target: 'response', kind: 'warning' }]);
+    }
+    const late = await newTicket(services);
+    // A batch of one still finds the newest ticket's warning: the warned ones take no place in it.
+    expect(await dueSlaAlerts(suite.db, minutesLater(50), { batch: 1 })).toEqual([
+      { ticketId: late.id, target: 'response', kind: 'warning' },
+    ]);
+    // A run of batches of one raises the rest, each once.
+    const fresh = await Promise.all([1, 2, 3].map(() => newTicket(services)));
+    const raised = await runSlaAlerts(services, minutesLater(50), { batch: 1 });
+    expect(raised.map((change) => change.ticket.id).sort((a, b) => a - b)).toEqual(
+      [late, ...fresh].map((ticket) => ticket.id).sort((a, b) => a - b),
+    );
+    expect(await dueSlaAlerts(suite.db, minutesLater(50), { batch: 1 })).toEqual([]);
+    // At the due time the breaches come first for the waiting ones, the warning never again.
+    await runSlaAlerts(services, minutesLater(65), { batch: 1 });
+    for (const ticket of [...waiting, late, ...fresh]) {
+      expect(await slaAlertsOf(suite.db, ticket.id)).toEqual([
+        { target: 'response', kind: 'warning' },
+        { target: 'response', kind: 'breach' },
+      ]);
     }
   });
 
