@@ -90,7 +90,16 @@ describe.skipIf(!control)(
       );
       const storedKeys = new Set(stored.map((row) => row.key));
       expect([...ok].filter((key) => !storedKeys.has(key))).toEqual([]);
-      expect([...failed.keys()].filter((key) => storedKeys.has(key))).toEqual([]);
+      // A definite error stores nothing. CommitOutcomeUnknown says just what it says: the COMMIT
+      // was under way when the writer died and its answer was lost, so the ticket may have landed
+      // (replicated after createTicket's own look-up gave up); the Slack layer then makes sure of
+      // it by its key (src/slack/unsureSubmission.ts, test/galera/modalsWriterKilled.test.ts).
+      // Either way it is stored at most once: the key is unique.
+      const definite = [...failed].filter(([, name]) => name !== 'CommitOutcomeUnknown').map(([key]) => key);
+      expect(definite.filter((key) => storedKeys.has(key))).toEqual([]);
+      expect(stored.filter((row) => row.key?.startsWith('W-KILLED-')).length).toBe(
+        new Set(stored.map((row) => row.key)).size,
+      );
       const cards = await sqlReadOnce<{ ticketId: number; n: number }>(
         database.db,
         'SELECT ticket_id AS ticketId, COUNT(*) AS n FROM slack_cards GROUP BY ticket_id',
@@ -103,7 +112,7 @@ describe.skipIf(!control)(
         replacements: { now: new Date(Date.now() - 1000) },
       });
       expect((await cardsToCatchUp(database.db, 100_000)).length).toBe(stored.length);
-      say(`${stored.length} stored, ${cards.length} cards owed, 0 stored after an error`);
+      say(`${stored.length} stored, ${cards.length} cards owed, 0 stored after a definite error`);
       await cluster.start(writer);
     });
   },
