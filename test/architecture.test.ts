@@ -13,9 +13,10 @@ const SHARED = ['config', 'i18n', 'logger', 'sla', 'slackIds', 'nodeVersion'];
 const ALLOWED: Record<string, string[]> = {
   db: ['logger'],
   tickets: ['db', 'logger', 'sla', 'slackIds'],
-  notifications: ['db', 'tickets', 'scheduler', ...SHARED],
+  notifications: ['db', 'tickets', 'scheduler', 'reports', ...SHARED],
   slack: ['db', 'tickets', 'notifications', ...SHARED],
-  web: ['db', ...SHARED],
+  web: ['db', 'reports', ...SHARED],
+  reports: ['db'],
   scheduler: ['logger'],
   i18n: [],
   config: ['i18n', 'sla', 'slackIds'],

@@ -3,6 +3,7 @@ import type { Database } from '../db/index.js';
 import { PRIORITIES, STATUSES, type Ticket } from '../db/models/ticket.js';
 import type { TicketEvent } from '../db/models/ticketEvent.js';
 import { displayName } from '../db/models/user.js';
+import { loadPeriodFigures } from '../reports/figures.js';
 import { statusPageUrl } from './links.js';
 import type { DigestData, DigestTicket } from './types.js';
 
@@ -119,6 +120,8 @@ export async function collectDigest(
       : {}),
   });
 
+  const service = await loadPeriodFigures(db, period.start, period.end, transaction);
+
   return {
     start: period.start.toISOString(),
     end: period.end.toISOString(),
@@ -150,6 +153,7 @@ export async function collectDigest(
         };
       })
       .sort((a, b) => b.open - a.open || a.name.localeCompare(b.name)),
+    service,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AutoAssignRule } from '../db/models/ticketEvent.js';
 import type { Language } from '../i18n/index.js';
+import type { PeriodFigures } from '../reports/figures.js';
 
 /** Every email ticketbot sends; each is a folder of templates under emails/. */
 export const NOTIFICATIONS = [
@@ -74,6 +75,12 @@ export interface DigestData {
     averageRating: number | null;
     ratings: number;
   }>;
+  /**
+   * The period's headline figures, as the reports page counts them (src/reports/figures.ts):
+   * first-response and resolution times (seconds, elapsed), the share of targets met, the
+   * average rating. Absent in a digest queued before they existed.
+   */
+  service?: PeriodFigures;
 }
 
 /** What an outbox row's `data` column holds (JSON): the variables its templates read. */
@@ -103,6 +110,8 @@ export interface TemplateLocals extends NotificationData {
   formatDate: (iso: string | Date) => string;
   /** A number as the recipient's language writes it, with `fractionDigits` decimals (default 0). */
   formatNumber: (value: number, fractionDigits?: number) => string;
+  /** "2 d 4 h", "3 h 20 min", "5 min" for a number of seconds; "–" for null. */
+  formatSpan: (seconds: number | null) => string;
   links: { statusPage: string | null; slackThread: string | null };
   publicUrl: string;
   subject?: string;

@@ -11,6 +11,8 @@ export const TIME_ZONE_COOKIE = 'tz';
 export interface Viewer {
   language: Language;
   timeZone: string;
+  /** The locale dates are written in (`common.json` `date.locale`). */
+  dateLocale: string;
   t: PageTranslate;
   /** "26 Nov 2026, 15:02" in the viewer's zone and language. */
   formatTime(date: Date): string;
@@ -34,10 +36,12 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 export function createViewer(texts: Texts, language: Language, timeZone: string): Viewer {
-  const dateTime = dateTimeFormat(texts.dateLocale(language), timeZone);
+  const dateLocale = texts.dateLocale(language);
+  const dateTime = dateTimeFormat(dateLocale, timeZone);
   return {
     language,
     timeZone,
+    dateLocale,
     t: texts.page(language),
     formatTime: (date) => dateTime.format(date),
     formatAge: (date, now) => formatAge(language, date, now),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pug from 'pug';
 import type { Overlay, Texts } from '../../i18n/index.js';
 import { dateTimeFormat, formatNumber, isTimeZone } from '../../i18n/intl.js';
+import { durationParts } from '../../sla/standing.js';
 import {
   NOTIFICATIONS,
   type Notification,
@@ -174,6 +175,11 @@ function render(
     t,
     formatDate: (iso) => dates.format(typeof iso === 'string' ? new Date(iso) : iso),
     formatNumber: (value, fractionDigits) => formatNumber(lang, value, fractionDigits),
+    formatSpan: (seconds) => {
+      if (seconds === null || !Number.isFinite(seconds)) return '–';
+      const parts = durationParts(seconds / 60);
+      return t(parts.days > 0 ? 'sla.days' : parts.hours > 0 ? 'sla.hours' : 'sla.minutes', parts);
+    },
     links,
     publicUrl,
   };

@@ -69,6 +69,13 @@ export function sampleData(notification: Notification, publicUrl: string): Notif
           start: '2026-11-25T07:00:00.000Z',
           end: '2026-11-26T07:00:00.000Z',
           totals: { created: 7, closed: 5, reopened: 1 },
+          service: {
+            firstResponse: { count: 6, median: 2_400, p90: 12_600 },
+            resolution: { count: 5, median: 93_600, p90: 190_800 },
+            responseTarget: { met: 5, missed: 1, share: 5 / 6 },
+            resolutionTarget: { met: 4, missed: 1, share: 0.8 },
+            rating: { average: 4.4, count: 5 },
+          },
           activity: [
             { key: 'created', current: 7, previous: 4 },
             { key: 'closed', current: 5, previous: 6 },

@@ -4,10 +4,13 @@ import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import { isTimeZone } from '../../i18n/intl.js';
 import type { Logger } from '../../logger.js';
+import { drawCharts, RATING_LINES } from '../../reports/charts.js';
+import { cachedReports, REPORT_DAYS, type ReportDays } from '../../reports/figures.js';
+import { durationParts } from '../../sla/standing.js';
 import { type Access, accessOf, seesEveryTicket, seesPrivateTickets } from '../access.js';
 import type { Csrf } from '../csrf.js';
 import { localPath } from '../localPath.js';
-import { TIME_ZONE_COOKIE } from '../viewer.js';
+import { TIME_ZONE_COOKIE, type Viewer } from '../viewer.js';
 import { emailRecipient, loadEmailQueue, retryEmail } from './emailQueue.js';
 import { CLOSED_WINDOW_DAYS, cachedSummary } from './summary.js';
 import { CSV_COLUMNS, csvFileName, writeTicketsCsv } from './ticketCsv.js';
@@ -17,6 +20,8 @@ import { listTypeNames, loadTicketPage } from './ticketList.js';
 
 /** Counts above the list are at most this old: a status page, not a ledger. */
 export const SUMMARY_TTL_MS = 5_000;
+/** The reports page's figures are at most this old (the page says so). */
+export const REPORTS_TTL_MS = 60_000;
 
 export interface StatusPageDeps {
   db: Database;
@@ -27,6 +32,8 @@ export interface StatusPageDeps {
   secureCookies: boolean;
   /** How long the counts above the list may be reused (0: counted on every view). */
   summaryTtlMs?: number;
+  /** How long the reports page's figures may be reused (0: computed on every view). */
+  reportsTtlMs?: number;
 }
 
 export function statusPageRoutes({
@@ -36,10 +43,12 @@ export function statusPageRoutes({
   csrf,
   secureCookies,
   summaryTtlMs = SUMMARY_TTL_MS,
+  reportsTtlMs = REPORTS_TTL_MS,
 }: StatusPageDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   const summary = cachedSummary(db, summaryTtlMs);
+  const reports = cachedReports(db, reportsTtlMs);
   // Whoever got in gets a CSRF token for the page's forms (tied to who they are), made when a
   // page is rendered: a redirect sets no cookie.
   const guard: RequestHandler[] = [
@@ -167,6 +176,71 @@ export function statusPageRoutes({
       title: `#${ticket.id}`,
       // Who else was emailed and what their mail server said is the staff's business.
       showEmails: seesEveryTicket(viewer),
+    });
+  });
+
+  // The helpdesk over time, for technicians and admins (a requester's figures would be everyone's).
+  router.get('/reports', ...guard, async (req, res) => {
+    if (!seesEveryTicket(who(res))) {
+      res.status(403).render('error', {
+        title: res.locals.t('error.forbidden'),
+        message: res.locals.t('error.staffOnly'),
+      });
+      return;
+    }
+    const days: ReportDays = REPORT_DAYS.find((n) => String(n) === req.query.days) ?? REPORT_DAYS[0];
+    const viewer = res.locals.viewer as Viewer;
+    const t = res.locals.t as Viewer['t'];
+    const report = await reports({ days, timeZone: viewer.timeZone });
+    const titles = {
+      daily: t('reports.daily', { days }),
+      firstResponse: t('reports.firstResponse'),
+      resolution: t('reports.resolution'),
+      targets: t('reports.targets'),
+      ratings: t('reports.ratings'),
+    };
+    const charts = drawCharts(
+      report,
+      {
+        opened: t('reports.opened'),
+        closed: t('reports.closed'),
+        backlog: t('reports.backlog'),
+        median: t('reports.median'),
+        p90: t('reports.p90'),
+        hours: t('reports.hours'),
+        response: t('reports.response'),
+        resolution: t('reports.resolutionShort'),
+        percent: t('reports.percent'),
+        rating: t('reports.rating'),
+      },
+      titles,
+      viewer.dateLocale,
+    );
+    // "2 d 4 h", "3 h 20 min": how the cards and the App Home write spans.
+    const span = (seconds: number | null) => {
+      if (seconds === null) return '—';
+      const parts = durationParts(seconds / 60);
+      return t(parts.days > 0 ? 'sla.days' : parts.hours > 0 ? 'sla.hours' : 'sla.minutes', parts);
+    };
+    const dayName = (isoDate: string) =>
+      new Intl.DateTimeFormat(viewer.dateLocale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date(`${isoDate}T00:00:00Z`),
+      );
+    res.set('Cache-Control', 'no-store');
+    res.render('reports', {
+      section: 'reports',
+      title: t('reports.heading'),
+      report,
+      charts,
+      titles,
+      periods: REPORT_DAYS,
+      ratingLines: RATING_LINES,
+      span,
+      dayName,
+      percent: (share: number | null) =>
+        share === null ? '—' : t('reports.percentValue', { value: viewer.formatNumber(share * 100, 1) }),
+      rating: (average: number | null) => (average === null ? '—' : viewer.formatNumber(average, 1)),
+      ttlSeconds: Math.round(reportsTtlMs / 1000),
     });
   });
 

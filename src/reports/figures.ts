@@ -1,0 +1,407 @@
+import { DateTime } from 'luxon';
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Database } from '../db/index.js';
+import { displayName } from '../db/models/user.js';
+
+// The figures of the reports page (src/web/status/routes.ts, /reports) and the digest's headline
+// (src/notifications/digest.ts). Everything is read from what the tickets already keep:
+// - opened per day: tickets.created_at;
+// - closed and reopened per day: the history (ticket_events: status_changed to closed, reopened);
+// - the open backlog at the end of each day: counted back from today's, day by day
+//   (backlog before a day = backlog after it - opened + closed - reopened);
+// - first-response and resolution times: first_response_at and closed_at minus created_at, in
+//   elapsed (calendar) time, each in the week it happened (the service levels' business time is
+//   what the targets count; these say how long people waited);
+// - share within target: targets met / (met + missed), in the week each was settled;
+// - ratings: each technician's average per week, in the week the rating was given.
+// Days and weeks (ISO, from Monday) are the viewer's, in their time zone. Each statement is a
+// range over one index; rows come back as epoch seconds and are bucketed here against the
+// boundaries worked out once with luxon (daylight-saving days are 23 or 25 hours long).
+
+export const REPORT_DAYS = [30, 90] as const;
+export type ReportDays = (typeof REPORT_DAYS)[number];
+
+export interface DayFigures {
+  /** The day, yyyy-mm-dd in the report's time zone. */
+  day: string;
+  opened: number;
+  closed: number;
+  reopened: number;
+  /** Tickets not closed at the end of the day (now, for today). */
+  backlog: number;
+}
+
+export interface Durations {
+  count: number;
+  /** Seconds; null without any. */
+  median: number | null;
+  p90: number | null;
+}
+
+export interface TargetShare {
+  met: number;
+  missed: number;
+  /** met / (met + missed), 0…1; null when none was settled. */
+  share: number | null;
+}
+
+export interface WeekFigures {
+  /** The week's Monday, yyyy-mm-dd. */
+  week: string;
+  /** The week began before the report's first day or is still going. */
+  partial: boolean;
+  firstResponse: Durations;
+  resolution: Durations;
+  responseTarget: TargetShare;
+  resolutionTarget: TargetShare;
+}
+
+export interface TechnicianRatings {
+  technician: { id: string; name: string };
+  /** One per week of the report, in order. */
+  weeks: Array<{ average: number | null; count: number }>;
+  average: number;
+  count: number;
+}
+
+export interface Report {
+  days: ReportDays;
+  timeZone: string;
+  /** The first day's start and now. */
+  from: Date;
+  to: Date;
+  daily: DayFigures[];
+  weekly: WeekFigures[];
+  ratings: TechnicianRatings[];
+  /** The report's days as one period (from its first day, not its first week's Monday). */
+  overall: PeriodFigures & { opened: number; closed: number; reopened: number; backlog: number };
+}
+
+/** The headline for a period: what the digest shows. */
+export interface PeriodFigures {
+  firstResponse: Durations;
+  resolution: Durations;
+  responseTarget: TargetShare;
+  resolutionTarget: TargetShare;
+  /** Every rating given in the period. */
+  rating: { average: number | null; count: number };
+}
+
+/** Epoch seconds of a date column, on either dialect (SQLite keeps `yyyy-mm-dd hh:mm:ss.sss +00:00`). */
+function epoch(db: Database, column: string): string {
+  return db.dialect === 'sqlite'
+    ? `CAST(strftime('%s', substr(${column}, 1, 19)) AS INTEGER)`
+    : // The connection's time zone is UTC (src/db/index.ts), so this is the stored instant.
+      `UNIX_TIMESTAMP(${column})`;
+}
+
+function select<T extends object>(
+  db: Database,
+  sql: string,
+  replacements: Record<string, unknown>,
+  transaction?: Transaction,
+) {
+  return db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements, transaction });
+}
+
+/** Nearest-rank percentile of ascending values. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+function durations(values: number[]): Durations {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, median: percentile(sorted, 50), p90: percentile(sorted, 90) };
+}
+
+function share(met: number, missed: number): TargetShare {
+  return { met, missed, share: met + missed === 0 ? null : met / (met + missed) };
+}
+
+/** Which bucket an instant falls in: boundaries ascending (seconds), bucket i = [b[i], b[i+1]). */
+function bucketOf(boundaries: number[], at: number): number {
+  let low = 0;
+  let high = boundaries.length - 1;
+  if (at < boundaries[0]! || at >= boundaries[high]!) return -1;
+  while (high - low > 1) {
+    const middle = (low + high) >> 1;
+    if (at >= boundaries[middle]!) low = middle;
+    else high = middle;
+  }
+  return low;
+}
+
+interface Timed {
+  t: number | string;
+}
+interface TimedDuration extends Timed {
+  d: number | string | null;
+}
+
+/** The per-ticket times settled in [from, to): durations and targets, as rows with epoch seconds. */
+async function settledRows(db: Database, from: Date, to: Date, transaction?: Transaction) {
+  const range = { from, to };
+  const e = (column: string) => epoch(db, column);
+  const [responses, resolutions, responseMet, responseMissed, resolutionMet, resolutionMissed] =
+    await Promise.all([
+      select<TimedDuration>(
+        db,
+        `SELECT ${e('first_response_at')} AS t, ${e('first_response_at')} - ${e('created_at')} AS d
+         FROM tickets WHERE first_response_at >= :from AND first_response_at < :to`,
+        range,
+        transaction,
+      ),
+      select<TimedDuration>(
+        db,
+        `SELECT ${e('closed_at')} AS t, ${e('closed_at')} - ${e('created_at')} AS d
+         FROM tickets WHERE closed_at >= :from AND closed_at < :to`,
+        range,
+        transaction,
+      ),
+      ...(
+        [
+          'sla_response_met_at',
+          'sla_response_missed_at',
+          'sla_resolution_met_at',
+          'sla_resolution_missed_at',
+        ] as const
+      ).map((column) =>
+        select<Timed>(
+          db,
+          `SELECT ${e(column)} AS t FROM tickets WHERE ${column} >= :from AND ${column} < :to`,
+          range,
+          transaction,
+        ),
+      ),
+    ]);
+  return {
+    responses: responses as TimedDuration[],
+    resolutions: resolutions as TimedDuration[],
+    responseMet: responseMet as Timed[],
+    responseMissed: responseMissed as Timed[],
+    resolutionMet: resolutionMet as Timed[],
+    resolutionMissed: resolutionMissed as Timed[],
+  };
+}
+
+/** Counts per bucket of the rows' instants. */
+function countInto(boundaries: number[], rows: Timed[]): number[] {
+  const counts = new Array<number>(boundaries.length - 1).fill(0);
+  for (const row of rows) {
+    const i = bucketOf(boundaries, Number(row.t));
+    if (i >= 0) counts[i]! += 1;
+  }
+  return counts;
+}
+
+function durationsInto(boundaries: number[], rows: TimedDuration[]): number[][] {
+  const lists = Array.from({ length: boundaries.length - 1 }, () => [] as number[]);
+  for (const row of rows) {
+    const i = bucketOf(boundaries, Number(row.t));
+    // A clock set wrong on some machine can put a reply before its ticket: not a negative wait.
+    if (i >= 0 && row.d !== null) lists[i]!.push(Math.max(0, Number(row.d)));
+  }
+  return lists;
+}
+
+export interface ReportOptions {
+  days: ReportDays;
+  timeZone: string;
+  now?: Date;
+}
+
+export async function loadReport(db: Database, options: ReportOptions): Promise<Report> {
+  const now = options.now ?? new Date();
+  const zone = options.timeZone;
+  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  const firstDay = today.minus({ days: options.days - 1 });
+  const dayStarts: DateTime[] = [];
+  for (let day = firstDay; day <= today; day = day.plus({ days: 1 })) dayStarts.push(day);
+  const dayBounds = [...dayStarts.map((day) => day.toSeconds()), now.getTime() / 1000];
+  const firstWeek = firstDay.startOf('week');
+  const weekStarts: DateTime[] = [];
+  for (let week = firstWeek; week <= today; week = week.plus({ weeks: 1 })) weekStarts.push(week);
+  const weekBounds = [...weekStarts.map((week) => week.toSeconds()), now.getTime() / 1000];
+  const from = firstDay.toJSDate();
+  const weeksFrom = firstWeek.toJSDate();
+  const e = (column: string) => epoch(db, column);
+
+  const [opened, history, backlogRows, settled, ratingRows] = await Promise.all([
+    select<Timed>(
+      db,
+      `SELECT ${e('created_at')} AS t FROM tickets WHERE created_at >= :from AND created_at < :to`,
+      {
+        from,
+        to: now,
+      },
+    ),
+    select<Timed & { type: string }>(
+      db,
+      `SELECT ${e('created_at')} AS t, type FROM ticket_events
+       WHERE created_at >= :from AND created_at < :to AND type IN ('status_changed', 'reopened')
+         AND (type = 'reopened' OR to_value = 'closed')`,
+      { from, to: now },
+    ),
+    select<{ n: number | string }>(db, "SELECT COUNT(*) AS n FROM tickets WHERE status <> 'closed'", {}),
+    settledRows(db, weeksFrom, now),
+    select<Timed & { technician_id: string; score: number | string }>(
+      db,
+      `SELECT ${e('created_at')} AS t, technician_id, score FROM ratings WHERE created_at >= :from AND created_at < :to`,
+      { from: weeksFrom, to: now },
+    ),
+  ]);
+
+  const openedPerDay = countInto(dayBounds, opened);
+  const closedPerDay = countInto(
+    dayBounds,
+    history.filter((row) => row.type === 'status_changed'),
+  );
+  const reopenedPerDay = countInto(
+    dayBounds,
+    history.filter((row) => row.type === 'reopened'),
+  );
+  // Tickets opened after `now` (a clock ahead of ours) are left out of today's backlog too.
+  let backlog = Number(backlogRows[0]?.n ?? 0);
+  const daily: DayFigures[] = new Array(dayStarts.length);
+  for (let i = dayStarts.length - 1; i >= 0; i--) {
+    daily[i] = {
+      day: dayStarts[i]!.toISODate() as string,
+      opened: openedPerDay[i]!,
+      closed: closedPerDay[i]!,
+      reopened: reopenedPerDay[i]!,
+      backlog,
+    };
+    backlog = Math.max(0, backlog - openedPerDay[i]! + closedPerDay[i]! - reopenedPerDay[i]!);
+  }
+
+  const responseTimes = durationsInto(weekBounds, settled.responses);
+  const resolutionTimes = durationsInto(weekBounds, settled.resolutions);
+  const responseMet = countInto(weekBounds, settled.responseMet);
+  const responseMissed = countInto(weekBounds, settled.responseMissed);
+  const resolutionMet = countInto(weekBounds, settled.resolutionMet);
+  const resolutionMissed = countInto(weekBounds, settled.resolutionMissed);
+  const weekly: WeekFigures[] = weekStarts.map((week, i) => ({
+    week: week.toISODate() as string,
+    partial: week < firstDay || i === weekStarts.length - 1,
+    firstResponse: durations(responseTimes[i]!),
+    resolution: durations(resolutionTimes[i]!),
+    responseTarget: share(responseMet[i]!, responseMissed[i]!),
+    resolutionTarget: share(resolutionMet[i]!, resolutionMissed[i]!),
+  }));
+
+  const perTechnician = new Map<string, { sums: number[]; counts: number[] }>();
+  for (const row of ratingRows) {
+    const i = bucketOf(weekBounds, Number(row.t));
+    if (i < 0) continue;
+    let entry = perTechnician.get(row.technician_id);
+    if (!entry) {
+      entry = { sums: new Array(weekStarts.length).fill(0), counts: new Array(weekStarts.length).fill(0) };
+      perTechnician.set(row.technician_id, entry);
+    }
+    entry.sums[i]! += Number(row.score);
+    entry.counts[i]! += 1;
+  }
+  const names = await technicianNames(db, [...perTechnician.keys()]);
+  const ratings: TechnicianRatings[] = [...perTechnician]
+    .map(([id, { sums, counts }]) => {
+      const count = counts.reduce((a, b) => a + b, 0);
+      const sum = sums.reduce((a, b) => a + b, 0);
+      return {
+        technician: { id, name: names.get(id) ?? id },
+        weeks: counts.map((n, i) => ({ average: n === 0 ? null : sums[i]! / n, count: n })),
+        average: sum / count,
+        count,
+      };
+    })
+    .sort((a, b) => b.count - a.count || a.technician.name.localeCompare(b.technician.name));
+
+  const since = from.getTime() / 1000;
+  const recent = <T extends Timed>(rows: T[]) => rows.filter((row) => Number(row.t) >= since);
+  const recentRatings = recent(ratingRows);
+  const overall = {
+    ...periodFigures(
+      {
+        responses: recent(settled.responses),
+        resolutions: recent(settled.resolutions),
+        responseMet: recent(settled.responseMet),
+        responseMissed: recent(settled.responseMissed),
+        resolutionMet: recent(settled.resolutionMet),
+        resolutionMissed: recent(settled.resolutionMissed),
+      },
+      recentRatings.length,
+      recentRatings.reduce((sum, row) => sum + Number(row.score), 0),
+    ),
+    opened: openedPerDay.reduce((a, b) => a + b, 0),
+    closed: closedPerDay.reduce((a, b) => a + b, 0),
+    reopened: reopenedPerDay.reduce((a, b) => a + b, 0),
+    backlog: daily[daily.length - 1]?.backlog ?? 0,
+  };
+  return { days: options.days, timeZone: zone, from, to: now, daily, weekly, ratings, overall };
+}
+
+async function technicianNames(db: Database, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const users = await db.models.User.findAll({ attributes: ['id', 'name', 'realName'], where: { id: ids } });
+  return new Map(users.map((user) => [user.id, displayName(user)]));
+}
+
+/** The headline figures of [start, end), for the digest. */
+export async function loadPeriodFigures(
+  db: Database,
+  start: Date,
+  end: Date,
+  transaction?: Transaction,
+): Promise<PeriodFigures> {
+  const [settled, rating] = await Promise.all([
+    settledRows(db, start, end, transaction),
+    select<{ average: number | string | null; n: number | string }>(
+      db,
+      'SELECT AVG(score) AS average, COUNT(*) AS n FROM ratings WHERE created_at >= :start AND created_at < :end',
+      { start, end },
+      transaction,
+    ),
+  ]);
+  const count = Number(rating[0]?.n ?? 0);
+  return periodFigures(settled, count, count === 0 ? 0 : Number(rating[0]?.average) * count);
+}
+
+function periodFigures(
+  settled: Awaited<ReturnType<typeof settledRows>>,
+  ratings: number,
+  scoreSum: number,
+): PeriodFigures {
+  const values = (rows: TimedDuration[]) =>
+    rows.filter((row) => row.d !== null).map((row) => Math.max(0, Number(row.d)));
+  return {
+    firstResponse: durations(values(settled.responses)),
+    resolution: durations(values(settled.resolutions)),
+    responseTarget: share(settled.responseMet.length, settled.responseMissed.length),
+    resolutionTarget: share(settled.resolutionMet.length, settled.resolutionMissed.length),
+    rating: { average: ratings === 0 ? null : scoreSum / ratings, count: ratings },
+  };
+}
+
+/**
+ * Reports are the same for everyone viewing the same days in the same zone: each app keeps the
+ * last one per (days, zone) for `ttlMs` (0: computed on every view), like the list's summary.
+ */
+export function cachedReports(db: Database, ttlMs: number): (options: ReportOptions) => Promise<Report> {
+  const cache = new Map<string, { at: number; report: Promise<Report> }>();
+  return (options) => {
+    const key = `${options.days} ${options.timeZone}`;
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && now - hit.at < ttlMs) return hit.report;
+    const report = loadReport(db, options);
+    if (ttlMs > 0) {
+      // A handful of zones are in use at once; an old one is dropped when a new one comes.
+      if (cache.size >= 50) cache.delete(cache.keys().next().value as string);
+      cache.set(key, { at: now, report });
+      report.catch(() => {
+        if (cache.get(key)?.report === report) cache.delete(key);
+      });
+    }
+    return report;
+  };
+}
