@@ -69,6 +69,7 @@ export function fitForCsp(svg: string): string {
     .replace(/ ecmeta_[a-z_]+="[^"]*"/g, '')
     .replace(/ style="([^"]*)"/g, (_match, declarations: string) =>
       declarations
+        .replace(/&quot;/g, '"')
         .split(';')
         .map((declaration) => declaration.split(':').map((part) => part.trim()))
         .filter(([property, value]) => property && value && PRESENTATION.has(property))

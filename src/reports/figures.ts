@@ -123,7 +123,9 @@ function share(met: number, missed: number): TargetShare {
 function bucketOf(boundaries: number[], at: number): number {
   let low = 0;
   let high = boundaries.length - 1;
-  if (at < boundaries[0]! || at >= boundaries[high]!) return -1;
+  if (at < boundaries[0]!) return -1;
+  // Up to now, and a moment stored a little after it (MySQL rounds a DATETIME to the second) is now's.
+  if (at >= boundaries[high - 1]!) return high - 1;
   while (high - low > 1) {
     const middle = (low + high) >> 1;
     if (at >= boundaries[middle]!) low = middle;
@@ -139,23 +141,24 @@ interface TimedDuration extends Timed {
   d: number | string | null;
 }
 
-/** The per-ticket times settled in [from, to): durations and targets, as rows with epoch seconds. */
-async function settledRows(db: Database, from: Date, to: Date, transaction?: Transaction) {
-  const range = { from, to };
+/** The per-ticket times settled in [from, to) (to: none, up to now): durations and targets, as epoch seconds. */
+async function settledRows(db: Database, from: Date, to?: Date, transaction?: Transaction) {
+  const range = to ? { from, to } : { from };
+  const until = (column: string) => (to ? ` AND ${column} < :to` : '');
   const e = (column: string) => epoch(db, column);
   const [responses, resolutions, responseMet, responseMissed, resolutionMet, resolutionMissed] =
     await Promise.all([
       select<TimedDuration>(
         db,
         `SELECT ${e('first_response_at')} AS t, ${e('first_response_at')} - ${e('created_at')} AS d
-         FROM tickets WHERE first_response_at >= :from AND first_response_at < :to`,
+         FROM tickets WHERE first_response_at >= :from${until('first_response_at')}`,
         range,
         transaction,
       ),
       select<TimedDuration>(
         db,
         `SELECT ${e('closed_at')} AS t, ${e('closed_at')} - ${e('created_at')} AS d
-         FROM tickets WHERE closed_at >= :from AND closed_at < :to`,
+         FROM tickets WHERE closed_at >= :from${until('closed_at')}`,
         range,
         transaction,
       ),
@@ -169,7 +172,7 @@ async function settledRows(db: Database, from: Date, to: Date, transaction?: Tra
       ).map((column) =>
         select<Timed>(
           db,
-          `SELECT ${e(column)} AS t FROM tickets WHERE ${column} >= :from AND ${column} < :to`,
+          `SELECT ${e(column)} AS t FROM tickets WHERE ${column} >= :from${until(column)}`,
           range,
           transaction,
         ),
@@ -228,27 +231,20 @@ export async function loadReport(db: Database, options: ReportOptions): Promise<
   const e = (column: string) => epoch(db, column);
 
   const [opened, history, backlogRows, settled, ratingRows] = await Promise.all([
-    select<Timed>(
-      db,
-      `SELECT ${e('created_at')} AS t FROM tickets WHERE created_at >= :from AND created_at < :to`,
-      {
-        from,
-        to: now,
-      },
-    ),
+    select<Timed>(db, `SELECT ${e('created_at')} AS t FROM tickets WHERE created_at >= :from`, { from }),
     select<Timed & { type: string }>(
       db,
       `SELECT ${e('created_at')} AS t, type FROM ticket_events
-       WHERE created_at >= :from AND created_at < :to AND type IN ('status_changed', 'reopened')
+       WHERE created_at >= :from AND type IN ('status_changed', 'reopened')
          AND (type = 'reopened' OR to_value = 'closed')`,
-      { from, to: now },
+      { from },
     ),
     select<{ n: number | string }>(db, "SELECT COUNT(*) AS n FROM tickets WHERE status <> 'closed'", {}),
-    settledRows(db, weeksFrom, now),
+    settledRows(db, weeksFrom),
     select<Timed & { technician_id: string; score: number | string }>(
       db,
-      `SELECT ${e('created_at')} AS t, technician_id, score FROM ratings WHERE created_at >= :from AND created_at < :to`,
-      { from: weeksFrom, to: now },
+      `SELECT ${e('created_at')} AS t, technician_id, score FROM ratings WHERE created_at >= :from`,
+      { from: weeksFrom },
     ),
   ]);
 

@@ -76,13 +76,13 @@ export interface ClockedChange {
  * again from where it stood, a priority change derives the due times again.
  */
 export function advanceClocks(policy: SlaPolicy | undefined, ticket: Ticket, change: ClockedChange): void {
-  if (!policy || !hasClocks(ticket)) return;
   const { now } = change;
   const answers = change.type === 'commented' || change.type === 'status_changed';
-  if (answers && change.byResponder && !ticket.firstResponseAt) {
-    ticket.firstResponseAt = now;
-    settle(ticket, 'response', now);
-  }
+  // The first answer's moment is kept with or without targets: the reports count it.
+  const firstAnswer = answers && change.byResponder && !ticket.firstResponseAt;
+  if (firstAnswer) ticket.firstResponseAt = now;
+  if (!policy || !hasClocks(ticket)) return;
+  if (firstAnswer) settle(ticket, 'response', now);
   if (change.before !== 'closed' && ticket.status === 'closed') {
     const started = ticket.slaResolutionStartedAt;
     if (started) {

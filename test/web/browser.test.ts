@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addComment, assignTicket, changeStatus, createTicket } from '../../src/tickets/index.js';
+import { addComment, assignTicket, changeStatus, createTicket, rateTicket } from '../../src/tickets/index.js';
 import { CHROMIUM_PATH, launchChromium } from '../support/browser.js';
 import { createTestDatabase } from '../support/db.js';
 import { PEOPLE, type RunningPage, seedPeople, startStatusPage } from './support.js';
@@ -72,7 +74,14 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     await assignTicket(services.as(technician.id), { ticketId: urgent.id, technicianId: technician.id });
     await changeStatus(services.as(technician.id), { ticketId: urgent.id, status: 'in_progress' });
     await addComment(services.as(technician.id), { ticketId: urgent.id, body: 'On my way with a spare.' });
-    await createTicket(services.as(otherRequester.id), { title: 'Second monitor, please', priority: 'low' });
+    const { ticket: monitor } = await createTicket(services.as(otherRequester.id), {
+      title: 'Second monitor, please',
+      priority: 'low',
+    });
+    // One closed and rated, for the reports page's resolution and ratings.
+    await assignTicket(services.as(technician.id), { ticketId: monitor.id, technicianId: technician.id });
+    await changeStatus(services.as(technician.id), { ticketId: monitor.id, status: 'closed' });
+    await rateTicket(services.as(otherRequester.id), { ticketId: monitor.id, score: 4 });
     await createTicket(services.as(otherRequester.id), { title: '<img src=x onerror=alert(1)> odd title' });
     site = await startStatusPage(database.db, database.url);
     browser = await launchChromium();
@@ -141,6 +150,37 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     const emails = await open('/emails');
     expect(await seriousViolations(emails)).toEqual([]);
     await emails.context().close();
+  });
+
+  it('draws the reports page: five charts beside their tables, accessible, in English and French', async () => {
+    const page = await open('/reports');
+    expect(await page.locator('h1').textContent()).toBe('Reports');
+    const charts = page.getByRole('img');
+    await expect.poll(() => charts.count()).toBe(5);
+    expect(await charts.first().getAttribute('aria-label')).toBe(
+      'Tickets per day and the open backlog, last 30 days',
+    );
+    // The SVG is drawn at its column's width (status.css), not its own 720 px.
+    const box = await page.locator('figure.report-chart svg').first().boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    const today = page
+      .getByRole('region', { name: /^Table: Tickets per day/ })
+      .locator('tbody tr')
+      .first();
+    expect(await today.locator('td').allTextContents()).toEqual(['3', '1', '0', '2']);
+    await page.screenshot({ path: join(tmpdir(), 'ticketbot-reports.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Last 90 days' }).click();
+    await page.waitForURL(/days=90/);
+    expect(await page.locator('[aria-current="page"]').allTextContents()).toContain('Last 90 days');
+    await page.context().close();
+    const french = await open('/reports', { locale: 'fr-FR' });
+    expect(await french.locator('h1').textContent()).toBe('Rapports');
+    expect(await french.getByRole('img').first().getAttribute('aria-label')).toBe(
+      'Tickets par jour et tickets en cours, 30 derniers jours',
+    );
+    expect(await seriousViolations(french)).toEqual([]);
+    await french.context().close();
   });
 
   it('raised no console error or Content-Security-Policy violation on any page', () => {
