@@ -84,7 +84,8 @@ try {
     res.on('finish', () => serverTimes.push(performance.now() - start));
     next();
   });
-  outer.use(createWebApp({ config, db, logger, texts: loadTexts() }));
+  // The reports are measured cold: figures computed on every view, not reused for a minute.
+  outer.use(createWebApp({ config, db, logger, texts: loadTexts(), reportsTtlMs: 0 }));
   outer.use(errorHandler(logger));
   server = outer.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -112,6 +113,8 @@ try {
     ['list: search "lyon printer"', '/?q=lyon+printer'],
     ['ticket detail', `/tickets/${commented?.id ?? 1}`],
     ['email queue', '/emails'],
+    ['reports: 30 days (uncached)', '/reports?days=30'],
+    ['reports: 90 days (uncached)', '/reports?days=90'],
   ];
 
   const capture = async (work: () => Promise<unknown>) => {

@@ -141,6 +141,23 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
       status === 'open' && rand() < 0.3 ? null : technicianId(1 + Math.floor(rand() * size.technicians));
     const lastActivity = at(createdAt + rand() * 10 * DAY);
     const closedAt = status === 'closed' ? lastActivity : null;
+    // Service levels: most tickets answered within hours (the response target 8 h, the
+    // resolution target 3 days), a share late; an open, unassigned ticket is unanswered.
+    const answered = technician !== null || status !== 'open';
+    const firstResponse = answered
+      ? Math.min(createdAt + rand() ** 3 * DAY, closedAt ? closedAt.getTime() : now)
+      : null;
+    const responseDue = createdAt + 8 * 3600_000;
+    const resolutionDue = createdAt + 3 * DAY;
+    const sla = [
+      new Date(responseDue),
+      firstResponse === null ? null : new Date(firstResponse),
+      firstResponse !== null && firstResponse <= responseDue ? new Date(firstResponse) : null,
+      (firstResponse ?? now) > responseDue ? new Date(responseDue) : null,
+      new Date(resolutionDue),
+      closedAt && closedAt.getTime() <= resolutionDue ? closedAt : null,
+      (closedAt ? closedAt.getTime() : now) > resolutionDue ? new Date(resolutionDue) : null,
+    ];
     const requester = requesterId(1 + Math.floor(rand() * size.requesters));
     tickets.push([
       id,
@@ -155,6 +172,7 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
       lastActivity,
       closedAt,
       lastActivity,
+      ...sla,
     ]);
     events.push([id, requester, 'created', null, technician, 1, new Date(createdAt)]);
     if (status === 'closed') {
@@ -185,7 +203,9 @@ export async function seedBenchData(connection: Connection, size: SeedSize, now 
   await insertBatches(
     connection,
     `INSERT INTO tickets (id, title, description, priority, status, requester_id, technician_id, resolution,
-       created_at, last_activity_at, closed_at, updated_at) VALUES ?`,
+       created_at, last_activity_at, closed_at, updated_at, sla_response_due_at, first_response_at,
+       sla_response_met_at, sla_response_missed_at, sla_resolution_due_at, sla_resolution_met_at,
+       sla_resolution_missed_at) VALUES ?`,
     tickets,
   );
   await insertBatches(

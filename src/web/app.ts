@@ -22,6 +22,8 @@ export interface WebDeps {
   texts: Texts;
   /** The workspace whose people may sign in with Slack; its team id is set once Slack answers. */
   workspace?: Workspace;
+  /** How long the reports page may reuse its figures (default 60 s; the bench measures 0). */
+  reportsTtlMs?: number;
 }
 
 /**
@@ -78,7 +80,16 @@ export function createWebApp(deps: WebDeps): Express {
       slackSignInRoutes({ config, signIn, logger, sessions, workspace, access, csrf, secureCookies: https }),
     );
   }
-  app.use(statusPageRoutes({ db, logger, guard: access.person, csrf, secureCookies: https }));
+  app.use(
+    statusPageRoutes({
+      db,
+      logger,
+      guard: access.person,
+      csrf,
+      secureCookies: https,
+      reportsTtlMs: deps.reportsTtlMs,
+    }),
+  );
   return app;
 }
 

@@ -201,6 +201,28 @@ describe('email templates', () => {
     expect(templates.render('digest', 'en', sample, links).text).toContain('Average rating 4.5');
   });
 
+  it('give the digest the period’s service figures, and leave them out of a digest queued before them', () => {
+    const templates = loadEmailTemplates({ texts, publicUrl });
+    const sample = sampleData('digest', publicUrl);
+    const links = { statusPage: `${publicUrl}/`, slackThread: null };
+    const en = templates.render('digest', 'en', sample, links);
+    expect(en.text).toContain(
+      '- First response: Median 40 min, 90th percentile 3 h 30 min, Within target 83 % (5 of 6)',
+    );
+    expect(en.text).toContain(
+      '- Resolution: Median 1 d 2 h, 90th percentile 2 d 5 h, Within target 80 % (4 of 5)',
+    );
+    expect(en.text).toContain('Ratings: 4.4 / 5 (5 ratings)');
+    expect(en.html).toContain('Service in this period');
+    const fr = templates.render('digest', 'fr', sample, links);
+    expect(fr.text).toContain('Notes : 4,4 / 5 (5 notes)');
+    expect(fr.text).toContain('Médiane 1 j 2 h');
+    const { service: _, ...older } = sample.digest!;
+    const before = templates.render('digest', 'en', { ...sample, digest: older }, links);
+    expect(before.text).not.toContain('First response');
+    expect(before.text).toContain('Open backlog: 12');
+  });
+
   it('take German text keys from EMAIL_TEMPLATES_DIR too, and refuse one whose placeholders differ', () => {
     const dir = overrideDir({
       'locales/de.json': JSON.stringify({
