@@ -286,8 +286,19 @@ describe.skipIf(mysql.skipReason !== '')('SLA warnings and breaches with two rep
       await age(tickets, step.minutes);
       upTo.push(step.alert);
       if (step.alert[0] === 'response' && step.alert[1] === 'breach') {
-        // Its job may be raising a breach, its outbox sending what one owes, its drain mailing.
+        // Once the first breach is raised, the rest are under way: its job may be raising one,
+        // its outbox sending what one owes, its drain mailing.
+        const ids = tickets.map((t) => t.id);
+        const breaches = () =>
+          rows<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM sla_alerts WHERE kind = 'breach' AND ticket_id IN (${list(ids)})`,
+            ids,
+          ).then((found) => Number(found[0]!.n));
+        await until(breaches, (n) => n > 0, 'the first breach');
         await processes[1]!.kill();
+        process.stdout.write(
+          `[sla replicas] killed with ${await breaches()} of ${TICKETS} breaches raised\n`,
+        );
         await arrived(tickets, upTo, 'the first-response breaches, with one process left');
         processes[1] = await start();
       } else {
