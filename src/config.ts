@@ -168,6 +168,7 @@ export const configSchema = z
     SLA_TARGETS_HIGH: z.string().default(DEFAULT_TARGETS.high),
     SLA_TARGETS_NORMAL: z.string().default(DEFAULT_TARGETS.normal),
     SLA_TARGETS_LOW: z.string().default(DEFAULT_TARGETS.low),
+    SLA_JOB_SCHEDULE: cronExpression('30 * * * * *'),
 
     SLACK_CLIENT_ID: optionalText.pipe(
       z
@@ -374,6 +375,8 @@ export interface Config {
   intakeEmoji?: string;
   /** Service-level targets in business hours; undefined: SLA_ENABLED=false, no clocks at all. */
   sla?: SlaPolicy;
+  /** When the SLA job looks for warnings and breaches (node-cron; every minute at its 30th second). */
+  slaJobCron: string;
 }
 
 export class ConfigError extends Error {
@@ -456,5 +459,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     claimMs: env.CLAIM_SECONDS * 1000,
     intakeEmoji: env.INTAKE_EMOJI === 'off' ? undefined : env.INTAKE_EMOJI,
     sla: slaPolicyOf(env),
+    slaJobCron: env.SLA_JOB_SCHEDULE,
   };
 }

@@ -21,9 +21,6 @@ import { createTicketHooks, runSlaAlerts, seedRoster, type TicketServices } from
 import { createWebApp, errorHandler } from './web/app.js';
 import type { WebMetrics } from './web/metrics.js';
 
-/** When the SLA job runs: every minute, at its 30th second. */
-const SLA_ALERTS_CRON = '30 * * * * *';
-
 export interface Ticketbot {
   url: string;
   db: Database;
@@ -162,11 +159,11 @@ export async function startTicketbot(
     await db.close().catch(() => undefined);
     throw error;
   }
-  // Service-level warnings and breaches (src/tickets/slaAlerts.ts), looked for every minute in
-  // every replica: each is claimed by a unique row, so it is raised once whichever replica comes first.
+  // Service-level warnings and breaches (src/tickets/slaAlerts.ts), looked for on SLA_JOB_SCHEDULE
+  // (every minute by default) in every replica: each is claimed by a unique row, so it is raised once whichever replica comes first.
   const jobs = createScheduler(logger);
   if (services.sla)
-    jobs.every('sla-alerts', SLA_ALERTS_CRON, async () => void (await runSlaAlerts(services)));
+    jobs.every('sla-alerts', config.slaJobCron, async () => void (await runSlaAlerts(services)));
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -21,6 +21,7 @@ describe('configuration', () => {
       trustProxy: [],
       signIn: { mode: 'loopback' },
       metricsToken: undefined,
+      slaJobCron: '30 * * * * *',
     });
   });
 
@@ -75,6 +76,7 @@ describe('configuration', () => {
       DATABASE_URL: 'postgres://x',
       SLACK_BOT_TOKEN: 'xoxp-user-token',
       EMAIL_QUEUE_CRON: 'every minute',
+      SLA_JOB_SCHEDULE: '61 * * * * *',
       DIGEST_TZ: 'Mars/Olympus',
       MANAGER_EMAILS: 'boss',
       TECHNICIAN_USER_IDS: 'alice',
@@ -87,6 +89,7 @@ describe('configuration', () => {
         'DATABASE_URL',
         'SLACK_BOT_TOKEN',
         'EMAIL_QUEUE_CRON',
+        'SLA_JOB_SCHEDULE',
         'DIGEST_TZ',
         'MANAGER_EMAILS.0',
         'TECHNICIAN_USER_IDS.0',
