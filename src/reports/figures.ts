@@ -382,7 +382,8 @@ function periodFigures(
  * Reports are the same for everyone viewing the same period in the same zone and language: each
  * app keeps the last one per key for `ttlMs` (0: worked out on every view). Once it is older, the
  * next view still gets it at once and a new one is worked out behind it (one at a time per key),
- * so only the first view of a key waits for the figures and charts; a failed one is not kept.
+ * so while people look, only the first view of a key waits for the figures and charts; past twice
+ * `ttlMs` nobody gets it any more (the view waits for new ones). A failed one is not kept.
  */
 export function reuseFor<T>(ttlMs: number): (key: string, compute: () => Promise<T>) => Promise<T> {
   const cache = new Map<string, { at: number; value: Promise<T>; refreshing?: Promise<T> }>();
@@ -412,7 +413,14 @@ export function reuseFor<T>(ttlMs: number): (key: string, compute: () => Promise
       cache.set(key, { at: Date.now(), value });
       return value;
     }
-    if (Date.now() - entry.at >= ttlMs && !entry.refreshing) entry.refreshing = start(key, compute);
+    const age = Date.now() - entry.at;
+    if (age >= 2 * ttlMs) {
+      // Nobody looked for a while: not figures that old, the view waits for new ones.
+      const value = start(key, compute);
+      cache.set(key, { at: Date.now(), value });
+      return value;
+    }
+    if (age >= ttlMs && !entry.refreshing) entry.refreshing = start(key, compute);
     return entry.value;
   };
 }

@@ -244,7 +244,8 @@ export function statusPageRoutes({
       percent: (share: number | null) =>
         share === null ? '—' : t('reports.percentValue', { value: viewer.formatNumber(share * 100, 1) }),
       rating: (average: number | null) => (average === null ? '—' : viewer.formatNumber(average, 1)),
-      ttlSeconds: Math.round(reportsTtlMs / 1000),
+      // Reused for a minute, and at most twice that old when handed out (reuseFor).
+      ttlSeconds: Math.round((2 * reportsTtlMs) / 1000),
     });
   });
 
