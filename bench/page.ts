@@ -86,6 +86,8 @@ try {
   });
   // The reports are measured cold: figures computed on every view, not reused for a minute.
   outer.use(createWebApp({ config, db, logger, texts: loadTexts(), reportsTtlMs: 0 }));
+  // …and as ticketbot serves them: the minute's figures and charts, worked out again behind the view.
+  outer.use('/served', createWebApp({ config, db, logger, texts: loadTexts() }));
   outer.use(errorHandler(logger));
   server = outer.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -115,6 +117,8 @@ try {
     ['email queue', '/emails'],
     ['reports: 30 days (uncached)', '/reports?days=30'],
     ['reports: 90 days (uncached)', '/reports?days=90'],
+    ['reports: 30 days (as served)', '/served/reports?days=30'],
+    ['reports: 90 days (as served)', '/served/reports?days=90'],
   ];
 
   const capture = async (work: () => Promise<unknown>) => {

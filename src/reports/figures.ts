@@ -379,25 +379,48 @@ function periodFigures(
 }
 
 /**
- * Reports are the same for everyone viewing the same days in the same zone: each app keeps the
- * last one per (days, zone) for `ttlMs` (0: computed on every view), like the list's summary.
+ * Reports are the same for everyone viewing the same period in the same zone and language: each
+ * app keeps the last one per key for `ttlMs` (0: worked out on every view). Once it is older, the
+ * next view still gets it at once and a new one is worked out behind it (one at a time per key),
+ * so while people look, only the first view of a key waits for the figures and charts; past twice
+ * `ttlMs` nobody gets it any more (the view waits for new ones). A failed one is not kept.
  */
-export function cachedReports(db: Database, ttlMs: number): (options: ReportOptions) => Promise<Report> {
-  const cache = new Map<string, { at: number; report: Promise<Report> }>();
-  return (options) => {
-    const key = `${options.days} ${options.timeZone}`;
-    const now = Date.now();
-    const hit = cache.get(key);
-    if (hit && now - hit.at < ttlMs) return hit.report;
-    const report = loadReport(db, options);
-    if (ttlMs > 0) {
-      // A handful of zones are in use at once; an old one is dropped when a new one comes.
-      if (cache.size >= 50) cache.delete(cache.keys().next().value as string);
-      cache.set(key, { at: now, report });
-      report.catch(() => {
-        if (cache.get(key)?.report === report) cache.delete(key);
-      });
+export function reuseFor<T>(ttlMs: number): (key: string, compute: () => Promise<T>) => Promise<T> {
+  const cache = new Map<string, { at: number; value: Promise<T>; refreshing?: Promise<T> }>();
+  const start = (key: string, compute: () => Promise<T>) => {
+    const value = compute();
+    value.then(
+      () => {
+        const entry = cache.get(key);
+        if (entry?.refreshing === value) cache.set(key, { at: Date.now(), value });
+        else if (entry?.value === value) entry.at = Date.now();
+      },
+      () => {
+        const entry = cache.get(key);
+        if (entry?.value === value) cache.delete(key);
+        else if (entry?.refreshing === value) entry.refreshing = undefined;
+      },
+    );
+    return value;
+  };
+  return (key, compute) => {
+    if (ttlMs <= 0) return compute();
+    const entry = cache.get(key);
+    if (!entry) {
+      // A handful of zones and languages are in use at once; the oldest key goes when a new one comes.
+      if (cache.size >= 100) cache.delete(cache.keys().next().value as string);
+      const value = start(key, compute);
+      cache.set(key, { at: Date.now(), value });
+      return value;
     }
-    return report;
+    const age = Date.now() - entry.at;
+    if (age >= 2 * ttlMs) {
+      // Nobody looked for a while: not figures that old, the view waits for new ones.
+      const value = start(key, compute);
+      cache.set(key, { at: Date.now(), value });
+      return value;
+    }
+    if (age >= ttlMs && !entry.refreshing) entry.refreshing = start(key, compute);
+    return entry.value;
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectDigest } from '../../src/notifications/digest.js';
 import { drawCharts, fitForCsp } from '../../src/reports/charts.js';
-import { loadPeriodFigures, loadReport, percentile } from '../../src/reports/figures.js';
+import { loadPeriodFigures, loadReport, percentile, reuseFor } from '../../src/reports/figures.js';
 import { createTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { PEOPLE, seedPeople } from '../web/support.js';
@@ -269,4 +269,47 @@ it('takes nearest-rank percentiles', () => {
       '<text style="font-size:12px;font-family:&quot;a b&quot;, sans-serif;white-space:pre">x</text>',
     ),
   ).toBe('<text font-size="12px" font-family="&quot;a b&quot;, sans-serif">x</text>');
+});
+
+it('reuses a report for its lifetime, then hands out the old one while the next is worked out', async () => {
+  let made = 0;
+  let release: (() => void) | undefined;
+  const make = (fail = false) =>
+    new Promise<number>((resolve, reject) => {
+      made += 1;
+      const n = made;
+      release = () => (fail ? reject(new Error('database down')) : resolve(n));
+    });
+  const fresh = reuseFor<number>(0);
+  const first = fresh('30 UTC en', () => make());
+  release!();
+  expect(await first).toBe(1);
+  // Lifetime 0: worked out on every view.
+  const second = fresh('30 UTC en', () => make());
+  release!();
+  expect(await second).toBe(2);
+
+  made = 0;
+  const kept = reuseFor<number>(20);
+  const one = kept('k', () => make());
+  release!();
+  expect(await one).toBe(1);
+  expect(await kept('k', () => make())).toBe(1);
+  expect(made).toBe(1);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  // Stale: the old one at once, the next one under way.
+  expect(await kept('k', () => make())).toBe(1);
+  expect(made).toBe(2);
+  expect(await kept('k', () => make())).toBe(1);
+  expect(made).toBe(2);
+  release!();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  expect(await kept('k', () => make())).toBe(2);
+  // A failure is not kept: the next view tries again.
+  const failing = kept('other', () => make(true));
+  release!();
+  await expect(failing).rejects.toThrow('database down');
+  const again = kept('other', () => make());
+  release!();
+  expect(await again).toBe(4);
 });

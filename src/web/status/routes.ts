@@ -4,8 +4,8 @@ import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
 import { isTimeZone } from '../../i18n/intl.js';
 import type { Logger } from '../../logger.js';
-import { drawCharts, RATING_LINES } from '../../reports/charts.js';
-import { cachedReports, REPORT_DAYS, type ReportDays } from '../../reports/figures.js';
+import { type Charts, drawCharts, RATING_LINES } from '../../reports/charts.js';
+import { loadReport, REPORT_DAYS, type Report, type ReportDays, reuseFor } from '../../reports/figures.js';
 import { durationParts } from '../../sla/standing.js';
 import { type Access, accessOf, seesEveryTicket, seesPrivateTickets } from '../access.js';
 import type { Csrf } from '../csrf.js';
@@ -48,7 +48,7 @@ export function statusPageRoutes({
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   const summary = cachedSummary(db, summaryTtlMs);
-  const reports = cachedReports(db, reportsTtlMs);
+  const reports = reuseFor<{ report: Report; charts: Charts }>(reportsTtlMs);
   // Whoever got in gets a CSRF token for the page's forms (tied to who they are), made when a
   // page is rendered: a redirect sets no cookie.
   const guard: RequestHandler[] = [
@@ -191,7 +191,6 @@ export function statusPageRoutes({
     const days: ReportDays = REPORT_DAYS.find((n) => String(n) === req.query.days) ?? REPORT_DAYS[0];
     const viewer = res.locals.viewer as Viewer;
     const t = res.locals.t as Viewer['t'];
-    const report = await reports({ days, timeZone: viewer.timeZone });
     const titles = {
       daily: t('reports.daily', { days }),
       firstResponse: t('reports.firstResponse'),
@@ -199,23 +198,28 @@ export function statusPageRoutes({
       targets: t('reports.targets'),
       ratings: t('reports.ratings'),
     };
-    const charts = drawCharts(
-      report,
-      {
-        opened: t('reports.opened'),
-        closed: t('reports.closed'),
-        backlog: t('reports.backlog'),
-        median: t('reports.median'),
-        p90: t('reports.p90'),
-        hours: t('reports.hours'),
-        response: t('reports.response'),
-        resolution: t('reports.resolutionShort'),
-        percent: t('reports.percent'),
-        rating: t('reports.rating'),
-      },
-      titles,
-      viewer.dateLocale,
-    );
+    // The figures and their charts (the most work: drawing five SVGs), per period, zone and language.
+    const { report, charts } = await reports(`${days} ${viewer.timeZone} ${viewer.language}`, async () => {
+      const report = await loadReport(db, { days, timeZone: viewer.timeZone });
+      const charts = drawCharts(
+        report,
+        {
+          opened: t('reports.opened'),
+          closed: t('reports.closed'),
+          backlog: t('reports.backlog'),
+          median: t('reports.median'),
+          p90: t('reports.p90'),
+          hours: t('reports.hours'),
+          response: t('reports.response'),
+          resolution: t('reports.resolutionShort'),
+          percent: t('reports.percent'),
+          rating: t('reports.rating'),
+        },
+        titles,
+        viewer.dateLocale,
+      );
+      return { report, charts };
+    });
     // "2 d 4 h", "3 h 20 min": how the cards and the App Home write spans.
     const span = (seconds: number | null) => {
       if (seconds === null) return '—';
@@ -240,7 +244,8 @@ export function statusPageRoutes({
       percent: (share: number | null) =>
         share === null ? '—' : t('reports.percentValue', { value: viewer.formatNumber(share * 100, 1) }),
       rating: (average: number | null) => (average === null ? '—' : viewer.formatNumber(average, 1)),
-      ttlSeconds: Math.round(reportsTtlMs / 1000),
+      // Reused for a minute, and at most twice that old when handed out (reuseFor).
+      ttlSeconds: Math.round((2 * reportsTtlMs) / 1000),
     });
   });
 
