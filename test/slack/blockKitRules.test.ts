@@ -460,6 +460,46 @@ describe('the test Slack refuses what Slack refuses', () => {
     );
   });
 
+  it('takes a static select in an actions block of a message (the card priority select), with the same option rules', async () => {
+    // https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element
+    const options = (n: number) => Array.from({ length: n }, (_, i) => option(`o${i}`));
+    const select = (extra: Block = {}): Block => ({
+      type: 'static_select',
+      action_id: 'ticket_priority',
+      placeholder: plain('Change priority'),
+      options: options(4),
+      initial_option: option('o2'),
+      ...extra,
+    });
+    expectAccepted(await message([actions(button('ticket_close'), select())]));
+    expectRefused(
+      await message([actions(select({ options: options(101), initial_option: undefined }))]),
+      'invalid_blocks',
+      'must have 1 to 100 items [json-pointer:/blocks/0/elements/0/options]',
+    );
+    expectRefused(
+      await message([
+        actions(
+          select({ options: [{ text: plain('x'.repeat(76)), value: 'x' }], initial_option: undefined }),
+        ),
+      ]),
+      'invalid_blocks',
+      'must be less than 76 characters [json-pointer:/blocks/0/elements/0/options/0/text/text]',
+    );
+    expectRefused(
+      await message([
+        actions(select({ options: [{ text: md('*x*'), value: 'x' }], initial_option: undefined })),
+      ]),
+      'invalid_blocks',
+      'must be plain_text [json-pointer:/blocks/0/elements/0/options/0/text/type]',
+    );
+    expectRefused(
+      await message([actions(select(), select())]),
+      'invalid_blocks',
+      'duplicate action_id "ticket_priority" [json-pointer:/blocks/0/elements/1/action_id]',
+    );
+  });
+
   it('holds a plain-text input to max_length 1–3000, and its initial value to max_length', async () => {
     expectRefused(
       await modal([input(textInput({ max_length: 3001 }))]),

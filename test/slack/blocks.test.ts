@@ -138,6 +138,7 @@ describe('Block Kit views', () => {
     expect(parseTicketActionsBlockId(actions.block_id)).toEqual({ ticketId: 42, version: 3 });
     expect(actions.elements.map((e) => e.action_id)).toEqual([
       'ticket_assign',
+      'ticket_priority',
       'ticket_start',
       'ticket_close',
       'ticket_comment',
@@ -159,6 +160,7 @@ describe('Block Kit views', () => {
     expect(ids({ technicianId: 'U0TECH0001' })).toEqual([
       'ticket_assign',
       'ticket_unassign',
+      'ticket_priority',
       'ticket_start',
       'ticket_close',
       'ticket_comment',

@@ -314,7 +314,12 @@ describeEachDatabase('Slack: a ticket from /ticket to its rating', (suite) => {
     const updated = { blocks: update.args.blocks as SlackJson[] };
     expect(technicianField(updated)).toContain('Unassigned');
     expect(technicianField(updated)).not.toMatch(shownTechnician);
-    expect(actionIds(updated)).toEqual(['ticket_assign', 'ticket_close', 'ticket_comment']);
+    expect(actionIds(updated)).toEqual([
+      'ticket_assign',
+      'ticket_priority',
+      'ticket_close',
+      'ticket_comment',
+    ]);
     expect(updated.blocks.at(-1).elements[0]).not.toHaveProperty('initial_user');
     expect(JSON.stringify(updated.blocks)).toContain('In progress');
     expect(JSON.stringify(updated.blocks)).toMatch(/(Tom Tech|<@U0TECH0001>) unassigned it/);

@@ -29,6 +29,8 @@ export const ACTION_REOPEN = 'ticket_reopen';
 export const ACTION_COMMENT = 'ticket_comment';
 /** The card's request type select (its selected_option value: the type's id). */
 export const ACTION_TYPE = 'ticket_type';
+/** The card's priority select (its selected_option value: one of PRIORITIES). */
+export const ACTION_PRIORITY = 'ticket_priority';
 export const ACTION_RATE = /^ticket_rate_[1-5]$/;
 export const rateActionId = (score: number) => `ticket_rate_${score}`;
 /** "Add a remark" on the thank-you; its value is `<ticket id>:<resolution>:<score>`. */

@@ -1,5 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock, StaticSelect, UsersSelect } from '@slack/types';
-import type { Ticket } from '../../db/models/ticket.js';
+import { PRIORITIES, type Ticket } from '../../db/models/ticket.js';
 import { autoAssignRuleOf } from '../../db/models/ticketEvent.js';
 import type { SlackKey, SlackTranslate } from '../../i18n/index.js';
 import type { TicketView } from '../../tickets/queries.js';
@@ -9,6 +9,7 @@ import {
   ACTION_ASSIGN,
   ACTION_CLOSE,
   ACTION_COMMENT,
+  ACTION_PRIORITY,
   ACTION_REOPEN,
   ACTION_START,
   ACTION_TYPE,
@@ -56,14 +57,38 @@ function typeSelect(ticket: Ticket, types: RequestTypeView[], t: SlackTranslate)
 }
 
 /**
+ * A static_select of the four priorities, the current one picked
+ * (https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element: at most 100
+ * options, each a plain_text text of up to 75 characters; the initial option is one of them).
+ * Everybody sees it; the domain refuses a pick from anybody but staff.
+ */
+function prioritySelect(ticket: Ticket, t: SlackTranslate): StaticSelect {
+  // Most urgent first.
+  const options = [...PRIORITIES].reverse().map((priority) => ({
+    text: plain(t(`priority.${priority}`), LIMITS.optionText),
+    value: priority,
+  }));
+  const current = options.find((option) => option.value === ticket.priority);
+  return {
+    type: 'static_select',
+    action_id: ACTION_PRIORITY,
+    placeholder: plain(t('priorityPlaceholder'), LIMITS.placeholder),
+    options,
+    ...(current ? { initial_option: current } : {}),
+  };
+}
+
+/**
  * The buttons of a ticket, shared by its card and the App Home: only those that apply now. With
- * `types` (the card, when request types exist) an open ticket's type can be changed there.
+ * `types` (the card, when request types exist) an open ticket's type can be changed there;
+ * `withPriority` (the card) adds the priority select.
  */
 export function ticketActions(
   ticket: Ticket,
   t: SlackTranslate,
   place?: string,
   types: RequestTypeView[] = [],
+  withPriority = false,
 ): ActionsBlock {
   const button = (actionId: string, text: string, style?: 'primary' | 'danger'): Button => ({
     type: 'button',
@@ -84,6 +109,7 @@ export function ticketActions(
     if (ticket.technicianId) elements.push(button(ACTION_UNASSIGN, t('buttonUnassign')));
   }
   if (ticket.status !== 'closed' && types.length > 0) elements.push(typeSelect(ticket, types, t));
+  if (ticket.status !== 'closed' && withPriority) elements.push(prioritySelect(ticket, t));
   if (ticket.status === 'open') elements.push(button(ACTION_START, t('buttonStart'), 'primary'));
   if (ticket.status !== 'closed') elements.push(button(ACTION_CLOSE, t('buttonClose')));
   if (ticket.status === 'closed') elements.push(button(ACTION_REOPEN, t('buttonReopen')));
@@ -206,7 +232,7 @@ export function ticketCard(
   if (latest) context.push(`${t('cardLatest')} ${latest}`);
   if (context.length > 0)
     blocks.push({ type: 'context', elements: context.map((text) => md(text, LIMITS.contextText)) });
-  blocks.push(ticketActions(ticket, t, undefined, types));
+  blocks.push(ticketActions(ticket, t, undefined, types, true));
   return {
     text: truncate(
       t('cardFallback', { id: ticket.id, title: escapeAndTruncate(ticket.title, 200) }),

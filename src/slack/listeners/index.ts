@@ -9,6 +9,7 @@ import * as rosterRemove from './actions/rosterRemove.js';
 import * as ticketAssign from './actions/ticketAssign.js';
 import * as ticketClose from './actions/ticketClose.js';
 import * as ticketComment from './actions/ticketComment.js';
+import * as ticketPriority from './actions/ticketPriority.js';
 import * as ticketRate from './actions/ticketRate.js';
 import * as ticketRateRemark from './actions/ticketRateRemark.js';
 import * as ticketReopen from './actions/ticketReopen.js';
@@ -36,6 +37,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     ticketUnassign,
     ticketStart,
     ticketType,
+    ticketPriority,
     ticketClose,
     ticketReopen,
     ticketComment,
