@@ -19,6 +19,7 @@ import * as reactionIntake from './20261204050000-reaction-intake.js';
 import * as requestTypes from './20261204060000-request-types.js';
 import * as slaClocks from './20261206010000-sla-clocks.js';
 import * as slaAlerts from './20261206020000-sla-alerts.js';
+import * as emailPreferences from './20261209010000-email-preferences.js';
 
 export interface Migration {
   name: string;
@@ -49,4 +50,5 @@ export const migrations: Migration[] = [
   { name: '20261204060000-request-types', ...requestTypes },
   { name: '20261206010000-sla-clocks', ...slaClocks },
   { name: '20261206020000-sla-alerts', ...slaAlerts },
+  { name: '20261209010000-email-preferences', ...emailPreferences },
 ];
