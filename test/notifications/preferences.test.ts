@@ -1,8 +1,12 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotificationsHandle } from '../../src/notifications/index.js';
 import { savePreferences } from '../../src/notifications/preferences.js';
+import { loadEmailTemplates } from '../../src/notifications/templates/index.js';
+import { sampleData } from '../../src/notifications/templates/samples.js';
+import { NOTIFICATIONS } from '../../src/notifications/types.js';
 import { addComment } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
+import { texts } from '../support/texts.js';
 import {
   as,
   freshNotifications,
@@ -87,5 +91,27 @@ describeEachDatabase('email preferences', (suite) => {
     expect((await queued()).filter((row) => row.template === 'digest')).toEqual([
       { template: 'digest', to: MANAGER },
     ]);
+  });
+});
+
+describe('email footers', () => {
+  it('every email, in every language and both parts, says where to choose the emails one gets', () => {
+    const publicUrl = 'https://help.example.com';
+    const templates = loadEmailTemplates({ texts, publicUrl });
+    const line = {
+      en: 'To choose which emails you get, open ticketbot’s App Home in Slack.',
+      fr: 'Pour choisir les e-mails que vous recevez, ouvrez l’onglet Accueil de ticketbot dans Slack.',
+      de: 'Welche E-Mails Sie erhalten, wählen Sie im Start-Tab (App Home) von ticketbot in Slack.',
+    };
+    for (const notification of NOTIFICATIONS) {
+      for (const [lang, expected] of Object.entries(line)) {
+        const email = templates.render(notification, lang, sampleData(notification, publicUrl), {
+          statusPage: `${publicUrl}/tickets/42`,
+          slackThread: 'https://slack.com/archives/C1/p1',
+        });
+        expect(email.text, `${notification}/${lang} text`).toContain(expected);
+        expect(email.html, `${notification}/${lang} html`).toContain(expected);
+      }
+    }
   });
 });
