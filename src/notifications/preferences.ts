@@ -1,4 +1,4 @@
-import type { Transaction } from 'sequelize';
+import { type Transaction, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { runInTransaction } from '../db/transaction.js';
 import { NOTIFICATIONS, type Notification } from './types.js';
@@ -38,6 +38,22 @@ export async function disabledKinds(
  * Kinds not offered (the digest for someone who is not a manager) are left as they were.
  */
 export async function savePreferences(
+  db: Database,
+  userId: string,
+  offered: readonly string[],
+  enabled: ReadonlySet<string>,
+): Promise<void> {
+  try {
+    await writePreferences(db, userId, offered, enabled);
+  } catch (error) {
+    // Two clicks at once (two replicas) may both insert the same (user, kind) row: the loser
+    // writes its set again over the row the other one made.
+    if (!(error instanceof UniqueConstraintError)) throw error;
+    await writePreferences(db, userId, offered, enabled);
+  }
+}
+
+async function writePreferences(
   db: Database,
   userId: string,
   offered: readonly string[],
