@@ -20,6 +20,7 @@ import * as requestTypes from './20261204060000-request-types.js';
 import * as slaClocks from './20261206010000-sla-clocks.js';
 import * as slaAlerts from './20261206020000-sla-alerts.js';
 import * as reportIndexes from './20261208010000-report-indexes.js';
+import * as emailPreferences from './20261209010000-email-preferences.js';
 
 export interface Migration {
   name: string;
@@ -51,4 +52,5 @@ export const migrations: Migration[] = [
   { name: '20261206010000-sla-clocks', ...slaClocks },
   { name: '20261206020000-sla-alerts', ...slaAlerts },
   { name: '20261208010000-report-indexes', ...reportIndexes },
+  { name: '20261209010000-email-preferences', ...emailPreferences },
 ];

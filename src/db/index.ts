@@ -5,6 +5,7 @@ import { Sequelize } from 'sequelize';
 import type { Logger } from '../logger.js';
 import { Comment } from './models/comment.js';
 import { EmailOutbox } from './models/emailOutbox.js';
+import { EmailPreference } from './models/emailPreference.js';
 import { JobRun } from './models/jobRun.js';
 import { Rating } from './models/rating.js';
 import { RequestType } from './models/requestType.js';
@@ -27,6 +28,7 @@ export interface Models {
   SlackCard: typeof SlackCard;
   SlackRatingPrompt: typeof SlackRatingPrompt;
   RequestType: typeof RequestType;
+  EmailPreference: typeof EmailPreference;
 }
 
 export interface Database {
@@ -118,6 +120,7 @@ export function initModels(sequelize: Sequelize): Models {
     SlackCard: SlackCard.initModel(sequelize),
     SlackRatingPrompt: SlackRatingPrompt.initModel(sequelize),
     RequestType: RequestType.initModel(sequelize),
+    EmailPreference: EmailPreference.initModel(sequelize),
   };
 }
 
@@ -142,4 +145,15 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   };
 }
 
-export { Comment, EmailOutbox, JobRun, Rating, SlackCard, SlackRatingPrompt, Ticket, TicketEvent, User };
+export {
+  Comment,
+  EmailOutbox,
+  EmailPreference,
+  JobRun,
+  Rating,
+  SlackCard,
+  SlackRatingPrompt,
+  Ticket,
+  TicketEvent,
+  User,
+};

@@ -4,6 +4,7 @@ import { runInTransaction } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
 import { collectDigest, isQuiet } from './digest.js';
 import { type OutboxEntry, writeOutbox } from './enqueue.js';
+import { wantedEntries } from './preferences.js';
 
 export const DIGEST_JOB = 'digest';
 const DEFAULT_PERIOD_MS = 24 * 60 * 60_000;
@@ -62,7 +63,9 @@ export async function runDigest(deps: DigestJobDeps, scheduledAt: Date): Promise
             idempotencyKey: `digest:${period}:${email.toLowerCase()}`,
           };
         });
-        await writeOutbox(deps.db, entries, deps.mailDomain, transaction);
+        // A manager who is a Slack user and turned the digest off in the App Home is skipped.
+        const wanted = await wantedEntries(deps.db, entries, transaction);
+        await writeOutbox(deps.db, wanted, deps.mailDomain, transaction);
         outcome = 'queued';
       }
       await JobRun.update({ finishedAt: new Date() }, { where: { job: DIGEST_JOB, period }, transaction });

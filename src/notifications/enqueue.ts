@@ -4,6 +4,7 @@ import { insertRow } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange } from '../tickets/index.js';
 import { messageIdFor } from './messageId.js';
+import { wantedEntries } from './preferences.js';
 import { type Draft, draftsFor, People, typeOfTicket } from './recipients.js';
 import type { NotificationData } from './types.js';
 
@@ -75,8 +76,10 @@ export async function enqueueForChange(
       idempotencyKey: `event:${change.event.id}:${draft.template}:${draft.to.email.toLowerCase()}`,
     };
   });
-  await writeOutbox(deps.db, entries, deps.mailDomain, transaction);
-  return entries.length;
+  // Someone who turned this kind of email off in the App Home is not sent it; the others are.
+  const wanted = await wantedEntries(deps.db, entries, transaction);
+  await writeOutbox(deps.db, wanted, deps.mailDomain, transaction);
+  return wanted.length;
 }
 
 /**

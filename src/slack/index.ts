@@ -226,6 +226,7 @@ export async function startSlack(deps: SlackDeps): Promise<SlackHandle | undefin
       workspaceUrl: identity?.url,
       botId: identity?.bot_id,
       requestTypes: () => roster.requestTypes(),
+      managerEmails: config.digest.managerEmails,
     }),
     background,
     inbox,

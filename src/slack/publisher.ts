@@ -3,8 +3,10 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import type { Ticket } from '../db/models/ticket.js';
+import type { User } from '../db/models/user.js';
 import type { Texts } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
+import { disabledKinds, EMAIL_KINDS, PERSONAL_KINDS } from '../notifications/preferences.js';
 import { messagePath } from '../slackIds.js';
 import { listRequestTypes, listTechnicians, type RequestTypeView } from '../tickets/index.js';
 import {
@@ -110,6 +112,8 @@ export interface PublisherOptions {
   botId?: string;
   /** The request types a card offers to change to (the roster's copy); none: no select. */
   requestTypes?: () => RequestTypeView[];
+  /** MANAGER_EMAILS: a Slack user with one of these addresses is also offered the digest in the App Home. */
+  managerEmails?: string[];
 }
 
 /**
@@ -158,6 +162,7 @@ export class Publisher {
   private readonly workspaceUrl?: string;
   private readonly botId?: string;
   private readonly requestTypes: () => RequestTypeView[];
+  private readonly managerEmails: Set<string>;
 
   constructor(options: PublisherOptions) {
     this.db = options.db;
@@ -170,6 +175,13 @@ export class Publisher {
     this.workspaceUrl = options.workspaceUrl;
     this.botId = options.botId;
     this.requestTypes = options.requestTypes ?? (() => []);
+    this.managerEmails = new Set((options.managerEmails ?? []).map((email) => email.toLowerCase()));
+  }
+
+  /** The kinds of email `viewer` chooses among in the App Home: all of them, the digest for managers. */
+  emailKindsFor(viewer: Pick<User, 'email'>): readonly string[] {
+    const manager = Boolean(viewer.email && this.managerEmails.has(viewer.email.toLowerCase()));
+    return manager ? EMAIL_KINDS : PERSONAL_KINDS;
   }
 
   /**
@@ -383,14 +395,18 @@ export class Publisher {
         const viewer = await this.directory.refresh(userId);
         if (!viewer || viewer.isBot) return;
         const staff = viewer.isTechnician || viewer.isAdmin;
-        const [mine, assigned, roster, requestTypes] = await Promise.all([
+        const offered = this.emailKindsFor(viewer);
+        const [mine, assigned, roster, requestTypes, off] = await Promise.all([
           unclosedTicketsRequestedBy(this.db, userId, HOME_LIMITS.mine),
           viewer.isTechnician ? unclosedTicketsAssignedTo(this.db, userId, HOME_LIMITS.assigned) : undefined,
           staff ? listTechnicians(this.db) : undefined,
           viewer.isAdmin ? listRequestTypes(this.db, { includeArchived: true }) : undefined,
+          disabledKinds(this.db, [userId]),
         ]);
+        const turnedOff = off.get(userId) ?? new Set<string>();
+        const emails = { offered, on: new Set(offered.filter((kind) => !turnedOff.has(kind))) };
         const view = appHome(
-          { viewer, mine, assigned, roster, requestTypes },
+          { viewer, mine, assigned, roster, requestTypes, emails },
           this.texts.slack(viewer.locale),
         );
         await this.client.views.publish({ user_id: userId, view });

@@ -25,6 +25,7 @@ const downTo = (name: string) =>
 const TABLES = [
   'comments',
   'email_outbox',
+  'email_preferences',
   'job_runs',
   'ratings',
   'request_types',

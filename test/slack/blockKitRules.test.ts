@@ -453,6 +453,25 @@ describe('the test Slack refuses what Slack refuses', () => {
         'must have 1 to 10 items [json-pointer:/view/blocks/0/element/options]',
       );
     }
+    // A checkbox ticked at first is one of the checkboxes (the App Home's email choices rely on it).
+    const three = options(3);
+    expectAccepted(
+      await modal([
+        input({ type: 'checkboxes', action_id: 'c', options: three, initial_options: three.slice(1) }),
+      ]),
+    );
+    expectRefused(
+      await modal([
+        input({
+          type: 'checkboxes',
+          action_id: 'c',
+          options: three,
+          initial_options: [{ text: plain('other'), value: 'other' }],
+        }),
+      ]),
+      'invalid_arguments',
+      'must match one of the options [json-pointer:/view/blocks/0/element/initial_options]',
+    );
     expectRefused(
       await message([actions({ type: 'overflow', action_id: 'more', options: options(6) })]),
       'invalid_blocks',

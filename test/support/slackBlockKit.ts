@@ -320,10 +320,17 @@ function element(value: unknown, host: Host, at: string, surface: Surface, probl
     }
     // https://docs.slack.dev/reference/block-kit/block-elements/checkboxes-element and
     // radio-button-group-element: "A maximum of 10 options are allowed."
+    // Their initial options "exactly match one or more of the options" (checkboxes-element page).
     case 'checkboxes':
-    case 'radio_buttons':
-      options(value.options, `${at}/options`, 10, problems, true);
+    case 'radio_buttons': {
+      const values = options(value.options, `${at}/options`, 10, problems, true);
+      const initial = type === 'radio_buttons' ? [value.initial_option] : (value.initial_options ?? []);
+      if (Array.isArray(initial))
+        for (const chosen of initial)
+          if (isObject(chosen) && !values.includes(String(chosen.value)))
+            problems.add(`${at}/initial_options`, 'must match one of the options');
       return;
+    }
     // https://docs.slack.dev/reference/block-kit/block-elements/overflow-menu-element: "An array
     // of up to five option objects".
     case 'overflow':

@@ -5,6 +5,7 @@ import type { TicketList } from '../../tickets/queries.js';
 import type { RequestTypeView } from '../../tickets/requestTypes.js';
 import {
   ACTION_AVAILABILITY,
+  ACTION_EMAIL_PREFERENCES,
   ACTION_HOME_NEW_TICKET,
   ACTION_REQUEST_TYPE_EDIT,
   ACTION_ROSTER_ADD,
@@ -27,6 +28,36 @@ export interface AppHomeModel {
   roster?: User[];
   /** Present for admins: every request type, archived ones too. */
   requestTypes?: RequestTypeView[];
+  /** The kinds of email offered to the viewer (the digest too for a manager), and those left on. */
+  emails?: { offered: readonly string[]; on: ReadonlySet<string> };
+}
+
+/**
+ * "Emails you get": a checkbox per kind of email, ticked while it is on. Block Kit allows at most
+ * 10 options in a checkboxes element ("A maximum of 10 options are allowed",
+ * https://docs.slack.dev/reference/block-kit/block-elements/checkboxes-element); there are 7 kinds.
+ * Its initial_options must be among its options, and are left out when none is ticked.
+ */
+export function emailSection(emails: NonNullable<AppHomeModel['emails']>, t: SlackTranslate): KnownBlock[] {
+  const options = emails.offered.slice(0, 10).map((kind) => ({
+    text: plain(t(`emailKind.${kind}` as Parameters<SlackTranslate>[0]), 75),
+    value: kind,
+  }));
+  const ticked = options.filter((option) => emails.on.has(option.value));
+  return [
+    { type: 'divider' },
+    {
+      type: 'section',
+      block_id: 'email_preferences',
+      text: md(t('homeEmails')),
+      accessory: {
+        type: 'checkboxes',
+        action_id: ACTION_EMAIL_PREFERENCES,
+        options,
+        ...(ticked.length > 0 ? { initial_options: ticked } : {}),
+      },
+    },
+  ];
 }
 
 function requestTypeSection(types: RequestTypeView[], t: SlackTranslate): KnownBlock[] {
@@ -192,5 +223,7 @@ export function appHome(model: AppHomeModel, t: SlackTranslate): HomeView {
     }
   }
   if (model.requestTypes && model.viewer.isAdmin) blocks.push(...requestTypeSection(model.requestTypes, t));
-  return { type: 'home', blocks: blocks.slice(0, LIMITS.viewBlocks) };
+  // The email choices come last but are never cut: the rest makes room for them under the limit.
+  const emails = model.emails ? emailSection(model.emails, t) : [];
+  return { type: 'home', blocks: [...blocks.slice(0, LIMITS.viewBlocks - emails.length), ...emails] };
 }

@@ -44,6 +44,8 @@ export const ACTION_HOME_NEW_TICKET = 'home_new_ticket';
 export const ACTION_REQUEST_TYPE_EDIT = 'request_type_edit';
 /** App Home: a technician sets themselves Away or Available (value `away` or `available`). */
 export const ACTION_AVAILABILITY = 'availability';
+/** The App Home's checkboxes of the emails a person gets (src/slack/listeners/actions/emailPreferences.ts). */
+export const ACTION_EMAIL_PREFERENCES = 'email_preferences';
 export const VIEW_REQUEST_TYPE = 'request_type';
 /** The request type modal's blocks (one action each, named like its block). */
 export const REQUEST_TYPE_BLOCKS = {

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { SlackContext } from '../context.js';
 import * as availability from './actions/availability.js';
+import * as emailPreferences from './actions/emailPreferences.js';
 import * as homeNewTicket from './actions/homeNewTicket.js';
 import * as requestTypeEdit from './actions/requestTypeEdit.js';
 import * as requestTypeSwitch from './actions/requestTypeSwitch.js';
@@ -48,6 +49,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     requestTypeEdit,
     requestTypeSave,
     availability,
+    emailPreferences,
     rosterAdd,
     rosterRemove,
     message,

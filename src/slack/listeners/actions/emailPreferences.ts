@@ -1,0 +1,31 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { savePreferences } from '../../../notifications/preferences.js';
+import { ACTION_EMAIL_PREFERENCES } from '../../blocks/ids.js';
+import type { SlackContext } from '../../context.js';
+
+// A checkboxes element's block_actions payload carries every box ticked after the click in
+// `selected_options` (https://docs.slack.dev/reference/block-kit/block-elements/checkboxes-element).
+const clickSchema = z.object({
+  user: z.object({ id: z.string() }),
+  actions: z
+    .array(z.object({ selected_options: z.array(z.object({ value: z.string() })).default([]) }))
+    .min(1),
+});
+
+/**
+ * Someone ticks or unticks a kind of email in their App Home: the whole set is saved (the kinds
+ * offered to them that are not ticked are off) and the home redrawn from what was saved.
+ */
+export function register(app: App, ctx: SlackContext): void {
+  app.action(ACTION_EMAIL_PREFERENCES, async ({ ack, body }) => {
+    await ack();
+    const click = clickSchema.parse(body);
+    const userId = click.user.id;
+    const viewer = await ctx.services.db.models.User.findByPk(userId);
+    const offered = ctx.publisher.emailKindsFor({ email: viewer?.email ?? null });
+    const ticked = new Set(click.actions[0]!.selected_options.map((option) => option.value));
+    await savePreferences(ctx.services.db, userId, offered, ticked);
+    void ctx.publisher.showHome(userId);
+  });
+}
