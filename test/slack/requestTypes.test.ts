@@ -199,10 +199,19 @@ describeEachDatabase('Slack: request types', (suite) => {
         calls
           .filter((call) => call.method === 'chat.postMessage')
           .slice(posts)
-          .find((call) => call.response.ok),
+          .find(
+            (call) =>
+              call.response.ok &&
+              Array.isArray(call.args.blocks) &&
+              (call.args.blocks as Array<{ type: string }>)[0]?.type === 'header',
+          ),
       'the card',
     );
-    const ticket = (await ticketOfCard(suite.db, card.response.ts))!;
+    // Slack has answered the post; ticketbot records the card's ts just after: wait for that.
+    const ticket = await app.slack.waitFor(
+      () => ticketOfCard(suite.db, card.response.ts),
+      'the card recorded',
+    );
     expect(ticket.requestTypeId).toBe(hardware!.id);
     expect(storedFieldsOf(ticket).map((field) => [field.label, field.value])).toEqual([
       ['Asset tag', 'LT-42'],
