@@ -378,49 +378,109 @@ function periodFigures(
   };
 }
 
+export interface ReuseOptions {
+  /**
+   * Keeps a key's figures worked out ahead of views while someone asked for it within this long
+   * (0: not kept warm): every `ttlMs / 2` the stale ones are worked out again behind the views, so
+   * a manager coming back after a quiet hour gets the last minute's figures at once. A key nobody
+   * asked for in this long is dropped.
+   */
+  keepWarmMs?: number;
+  /** Told of a failure while working one out ahead of views (nobody is waiting for it). */
+  onError?: (key: string, error: unknown) => void;
+}
+
+/** A cache of reports: ask for a key; `stop()` ends the keeping warm (the app stopping). */
+export interface Reuse<T> {
+  (key: string, compute: () => Promise<T>): Promise<T>;
+  stop(): void;
+}
+
 /**
  * Reports are the same for everyone viewing the same period in the same zone and language: each
  * app keeps the last one per key for `ttlMs` (0: worked out on every view). Once it is older, the
  * next view still gets it at once and a new one is worked out behind it (one at a time per key),
  * so while people look, only the first view of a key waits for the figures and charts; past twice
- * `ttlMs` nobody gets it any more (the view waits for new ones). A failed one is not kept.
+ * `ttlMs` nobody gets it any more (the view waits for new ones). With `keepWarmMs`, keys asked for
+ * lately are worked out again before they go stale (see ReuseOptions). A failed one is not kept.
  */
-export function reuseFor<T>(ttlMs: number): (key: string, compute: () => Promise<T>) => Promise<T> {
-  const cache = new Map<string, { at: number; value: Promise<T>; refreshing?: Promise<T> }>();
-  const start = (key: string, compute: () => Promise<T>) => {
+export function reuseFor<T>(ttlMs: number, options: ReuseOptions = {}): Reuse<T> {
+  const keepWarmMs = options.keepWarmMs ?? 0;
+  const cache = new Map<
+    string,
+    { at: number; value: Promise<T>; refreshing?: Promise<T>; compute: () => Promise<T>; askedAt: number }
+  >();
+  const start = (key: string, compute: () => Promise<T>, behind = false) => {
     const value = compute();
     value.then(
       () => {
         const entry = cache.get(key);
-        if (entry?.refreshing === value) cache.set(key, { at: Date.now(), value });
-        else if (entry?.value === value) entry.at = Date.now();
+        if (entry?.refreshing === value) {
+          entry.value = value;
+          entry.at = Date.now();
+          entry.refreshing = undefined;
+        } else if (entry?.value === value) entry.at = Date.now();
       },
-      () => {
+      (error: unknown) => {
         const entry = cache.get(key);
         if (entry?.value === value) cache.delete(key);
         else if (entry?.refreshing === value) entry.refreshing = undefined;
+        if (behind) options.onError?.(key, error);
       },
     );
     return value;
   };
-  return (key, compute) => {
+  let timer: NodeJS.Timeout | undefined;
+  const warm = () => {
+    const now = Date.now();
+    for (const [key, entry] of cache) {
+      if (now - entry.askedAt > keepWarmMs) cache.delete(key);
+      else if (now - entry.at >= ttlMs && !entry.refreshing) {
+        entry.refreshing = start(key, entry.compute, true);
+        // Handled by start(); the view that gets it instead sees the failure itself.
+        entry.refreshing.catch(() => undefined);
+      }
+    }
+    if (cache.size === 0 && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  const keepWarm = () => {
+    if (keepWarmMs <= 0 || timer) return;
+    timer = setInterval(warm, Math.max(1, Math.floor(ttlMs / 2)));
+    // Nothing to wait for at exit: a report is only ever read.
+    timer.unref();
+  };
+  const reuse = (key: string, compute: () => Promise<T>): Promise<T> => {
     if (ttlMs <= 0) return compute();
+    const now = Date.now();
     const entry = cache.get(key);
     if (!entry) {
       // A handful of zones and languages are in use at once; the oldest key goes when a new one comes.
       if (cache.size >= 100) cache.delete(cache.keys().next().value as string);
       const value = start(key, compute);
-      cache.set(key, { at: Date.now(), value });
+      cache.set(key, { at: now, value, compute, askedAt: now });
+      keepWarm();
       return value;
     }
-    const age = Date.now() - entry.at;
+    entry.askedAt = now;
+    entry.compute = compute;
+    const age = now - entry.at;
     if (age >= 2 * ttlMs) {
       // Nobody looked for a while: not figures that old, the view waits for new ones.
       const value = start(key, compute);
-      cache.set(key, { at: Date.now(), value });
+      cache.set(key, { at: now, value, compute, askedAt: now });
       return value;
     }
     if (age >= ttlMs && !entry.refreshing) entry.refreshing = start(key, compute);
     return entry.value;
   };
+  return Object.assign(reuse, {
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      cache.clear();
+    },
+  });
 }

@@ -24,6 +24,8 @@ export interface WebDeps {
   workspace?: Workspace;
   /** How long the reports page may reuse its figures (default 60 s; the bench measures 0). */
   reportsTtlMs?: number;
+  /** How long a viewed report is kept worked out ahead of views (default 8 h; the bench sets it). */
+  reportsKeepWarmMs?: number;
 }
 
 /**
@@ -50,6 +52,11 @@ export function createWebApp(deps: WebDeps): Express {
   // Shutting down: each answer closes its connection. A keep-alive connection (a proxy's pool)
   // would otherwise go on bringing requests, and a ready /readyz, and hold server.close() open.
   app.locals.stopping = false;
+  // What stops with the app (server.ts calls it): the reports kept warm.
+  const stops: Array<() => void> = [];
+  app.locals.stopBackground = () => {
+    for (const stop of stops.splice(0)) stop();
+  };
   app.use((req, res, next) => {
     if (req.app.locals.stopping === true) res.set('Connection', 'close');
     next();
@@ -88,6 +95,8 @@ export function createWebApp(deps: WebDeps): Express {
       csrf,
       secureCookies: https,
       reportsTtlMs: deps.reportsTtlMs,
+      reportsKeepWarmMs: deps.reportsKeepWarmMs,
+      onStop: (stop) => stops.push(stop),
     }),
   );
   return app;

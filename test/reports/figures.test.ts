@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { collectDigest } from '../../src/notifications/digest.js';
 import { drawCharts, fitForCsp } from '../../src/reports/charts.js';
 import { loadPeriodFigures, loadReport, percentile, reuseFor } from '../../src/reports/figures.js';
@@ -312,4 +312,47 @@ it('reuses a report for its lifetime, then hands out the old one while the next 
   const again = kept('other', () => make());
   release!();
   expect(await again).toBe(4);
+});
+
+it('keeps a report viewed lately worked out ahead of views, and drops it once nobody asks', async () => {
+  vi.useFakeTimers();
+  try {
+    let made = 0;
+    let failing = false;
+    const make = async () => {
+      made += 1;
+      if (failing) throw new Error('database down');
+      return made;
+    };
+    const failures: string[] = [];
+    const kept = reuseFor<number>(1000, {
+      keepWarmMs: 10_000,
+      onError: (key, error) => failures.push(`${key}: ${(error as Error).message}`),
+    });
+    expect(await kept('90 UTC en', make)).toBe(1);
+    // Five minutes without a view (past twice the lifetime, where a view would wait): worked out
+    // behind, so the next view gets a fresh one at once.
+    await vi.advanceTimersByTimeAsync(5_000);
+    const before = made;
+    expect(before).toBeGreaterThan(2);
+    expect(await kept('90 UTC en', make)).toBe(before);
+    expect(made).toBe(before);
+    // A failure ahead of views is told, and the last good one stays for the next view.
+    failing = true;
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(failures[0]).toBe('90 UTC en: database down');
+    failing = false;
+    // Nobody asks for longer than the keeping: dropped, nothing more worked out; the next view waits.
+    await vi.advanceTimersByTimeAsync(12_000);
+    const idle = made;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(made).toBe(idle);
+    expect(await kept('90 UTC en', make)).toBe(idle + 1);
+    // Stopped with the app: no more work.
+    kept.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(made).toBe(idle + 1);
+  } finally {
+    vi.useRealTimers();
+  }
 });

@@ -22,6 +22,8 @@ import { listTypeNames, loadTicketPage } from './ticketList.js';
 export const SUMMARY_TTL_MS = 5_000;
 /** The reports page's figures are at most this old (the page says so). */
 export const REPORTS_TTL_MS = 60_000;
+/** How long after its last view a report is kept worked out ahead of views (reuseFor). */
+export const REPORTS_KEEP_WARM_MS = 8 * 60 * 60_000;
 
 export interface StatusPageDeps {
   db: Database;
@@ -34,6 +36,10 @@ export interface StatusPageDeps {
   summaryTtlMs?: number;
   /** How long the reports page's figures may be reused (0: computed on every view). */
   reportsTtlMs?: number;
+  /** How long a report viewed is kept worked out ahead of views (default 8 h; 0: not). */
+  reportsKeepWarmMs?: number;
+  /** Given what to stop when the app stops (the reports kept warm). */
+  onStop?: (stop: () => void) => void;
 }
 
 export function statusPageRoutes({
@@ -44,11 +50,18 @@ export function statusPageRoutes({
   secureCookies,
   summaryTtlMs = SUMMARY_TTL_MS,
   reportsTtlMs = REPORTS_TTL_MS,
+  reportsKeepWarmMs = REPORTS_KEEP_WARM_MS,
+  onStop,
 }: StatusPageDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
   const summary = cachedSummary(db, summaryTtlMs);
-  const reports = reuseFor<{ report: Report; charts: Charts }>(reportsTtlMs);
+  // Worked out ahead of views while people come back to them: no view waits after a quiet hour.
+  const reports = reuseFor<{ report: Report; charts: Charts }>(reportsTtlMs, {
+    keepWarmMs: reportsKeepWarmMs,
+    onError: (key, err) => logger.warn({ err, report: key }, 'reports: could not work out the figures ahead'),
+  });
+  onStop?.(() => reports.stop());
   // Whoever got in gets a CSRF token for the page's forms (tied to who they are), made when a
   // page is rendered: a redirect sets no cookie.
   const guard: RequestHandler[] = [
