@@ -161,7 +161,10 @@ describeEachDatabase('Slack: a reaction opens a ticket', (suite) => {
     } finally {
       await other.stop();
     }
-  });
+    // A second app started and stopped, and on SQLite two processes' writers taking turns on one
+    // file (each may sit out the other's lock, src/db/index.ts): more than the usual 30 s on a
+    // loaded CI machine (it once ran out there).
+  }, 90_000);
 
   it('does nothing for other emoji, bots, messages nobody wrote, DMs, or channels ticketbot is not in', async () => {
     const person = app.slack.postAs(REQUESTER, GENERAL, 'Thanks all');
