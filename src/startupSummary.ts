@@ -1,6 +1,8 @@
 import { type Config, isLoopbackHost } from './config.js';
 import { redactUrl } from './logger.js';
 import type { Mailer } from './notifications/mailer.js';
+import { businessDayMinutes } from './sla/businessTime.js';
+import { SLA_PRIORITIES } from './sla/policy.js';
 import { NOT_CONNECTED, SLACK_EVENTS_PATH } from './slack/index.js';
 
 /** What ticketbot found out while starting, for the lines that tell a person what is running. */
@@ -49,7 +51,48 @@ export function startupSummary(facts: StartupFacts): StartupLine[] {
         applied: facts.database.applied,
       },
     },
+    serviceLevelLine(config),
   ];
+}
+
+/** Whether tickets get clocks, on what hours, and how often the warnings are looked for. */
+function serviceLevelLine(config: Config): StartupLine {
+  const policy = config.sla;
+  if (!policy) {
+    return {
+      msg: 'service levels: off (SLA_ENABLED=false), tickets get no clocks',
+      startup: { part: 'service levels', enabled: false },
+    };
+  }
+  const { calendar } = policy;
+  const day = businessDayMinutes(calendar);
+  const span = (minutes: number) =>
+    minutes % day === 0 ? `${minutes / day}d` : minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+  const clock = (minute: number) =>
+    `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+  const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const days = [...calendar.workingDays]
+    .sort((a, b) => a - b)
+    .map((weekday) => weekdays[weekday - 1])
+    .join(' ');
+  const targets = SLA_PRIORITIES.toReversed()
+    .map((priority) => {
+      const target = policy.targets[priority];
+      return `${priority} ${span(target.responseMinutes)}/${span(target.resolutionMinutes)}`;
+    })
+    .join(', ');
+  return {
+    msg: `service levels: ${days}, ${clock(calendar.startMinute)}–${clock(calendar.endMinute)} in ${calendar.timeZone}, ${calendar.holidays.size} holidays; targets (first response/resolution) ${targets}; warnings looked for on "${config.slaJobCron}"`,
+    startup: {
+      part: 'service levels',
+      enabled: true,
+      timeZone: calendar.timeZone,
+      workingDays: [...calendar.workingDays].sort((a, b) => a - b),
+      workingHours: `${clock(calendar.startMinute)}-${clock(calendar.endMinute)}`,
+      holidays: calendar.holidays.size,
+      jobCron: config.slaJobCron,
+    },
+  };
 }
 
 /** The same place: one origin, or this machine on one port (`localhost` and `127.0.0.1` alike). */

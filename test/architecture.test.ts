@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   logger: [],
   slackIds: [],
   nodeVersion: [],
-  startupSummary: ['config', 'logger', 'notifications', 'slack'],
+  startupSummary: ['config', 'logger', 'notifications', 'sla', 'slack'],
   server: [
     'config',
     'db',

@@ -73,11 +73,11 @@ function runMain(
 type StartupJsonLine = { msg: string; startup?: Record<string, unknown> };
 
 /** The parts the first lines speak of, in their order: the page, Slack, email, sign-in, database. */
-const SUMMARY_PARTS = ['web', 'slack', 'email', 'status page', 'database'];
+const SUMMARY_PARTS = ['web', 'slack', 'email', 'status page', 'database', 'service levels'];
 
 /** Waits for the start-up lines; returns every line printed so far, colours removed. */
 async function startUpLines(child: Started): Promise<string[]> {
-  await until(() => /database: /.test(child.output()) || child.exitCode !== null, 'start-up');
+  await until(() => /service levels: /.test(child.output()) || child.exitCode !== null, 'start-up');
   return stripVTControlCharacters(child.output())
     .split(/\r?\n/)
     .filter((line) => line.trim() !== '');
@@ -106,10 +106,10 @@ describe('start-up as a process', () => {
     const child = runMain({ PORT: '0' }, cwd);
     const lines = (await startUpLines(child)).map((line) => JSON.parse(line) as StartupJsonLine);
     expect(
-      lines.slice(0, 5).map((line) => line.startup?.part),
+      lines.slice(0, 6).map((line) => line.startup?.part),
       child.output(),
     ).toEqual(SUMMARY_PARTS);
-    const [listening, slack, email, statusPage, database] = lines;
+    const [listening, slack, email, statusPage, database, serviceLevels] = lines;
     const url = String(listening?.startup?.url);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(listening!.msg).toBe(
@@ -128,6 +128,10 @@ describe('start-up as a process', () => {
     expect(database).toMatchObject({
       msg: `database: sqlite:data/ticketbot.sqlite, ${migrations.length} migrations applied`,
       startup: { applied: migrations.map((migration) => migration.name) },
+    });
+    expect(serviceLevels).toMatchObject({
+      msg: 'service levels: Mon Tue Wed Thu Fri, 09:00–17:00 in UTC, 0 holidays; targets (first response/resolution) urgent 1h/4h, high 4h/1d, normal 1d/3d, low 2d/5d; warnings looked for on "30 * * * * *"',
+      startup: { enabled: true, timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5], jobCron: '30 * * * * *' },
     });
     // Slack's endpoint, not configured: the reason, not a 404.
     const events = await fetch(`${url}/slack/events`, { method: 'POST', body: 'x=1' });
@@ -184,7 +188,7 @@ describe('start-up as a process', () => {
       const lines = await startUpLines(child);
       const json = lines.filter((line) => line.startsWith('{'));
       expect(
-        json.slice(0, 5).map((line) => (JSON.parse(line) as { startup?: { part: string } }).startup?.part),
+        json.slice(0, 6).map((line) => (JSON.parse(line) as { startup?: { part: string } }).startup?.part),
         child.output(),
       ).toEqual(SUMMARY_PARTS);
       // tsx watch passes the Ctrl-C on to ticketbot, which the terminal has signalled already.
@@ -346,6 +350,7 @@ describe('start-up lines in process', () => {
         SLACK_BOT_TOKEN: 'xoxb-socket-bot-token',
         SLACK_SIGNING_SECRET: 'socket-signing-secret',
         SLACK_APP_TOKEN: 'xapp-1-socket-app-token',
+        SLA_ENABLED: 'false',
         SLACK_API_URL: slack.url,
         HELPDESK_CHANNEL_ID: 'C0HELPDESK',
         SMTP_URL: `smtp://mailer:smtp-password-value@127.0.0.1:${smtp.port}`,
@@ -355,7 +360,7 @@ describe('start-up lines in process', () => {
       logger,
     );
     try {
-      const first = lines.slice(0, 5).map((line) => JSON.parse(line) as { msg: string; startup: object });
+      const first = lines.slice(0, 6).map((line) => JSON.parse(line) as { msg: string; startup: object });
       expect(first.map((line) => line.msg)).toEqual([
         // PUBLIC_URL names this machine on the same port: nothing to add.
         `ticketbot is listening on ${bot.url}/`,
@@ -363,6 +368,7 @@ describe('start-up lines in process', () => {
         `emails are sent through the SMTP server smtp://127.0.0.1:${smtp.port}`,
         'status page: one shared password (Basic auth); everyone who has it sees what an admin sees',
         `database: sqlite:${join(dir, 'db.sqlite')}, ${migrations.length} migrations applied`,
+        'service levels: off (SLA_ENABLED=false), tickets get no clocks',
       ]);
       expect(first[1]?.startup).toEqual({
         part: 'slack',
