@@ -97,4 +97,33 @@ describeEachDatabase('Slack: choosing emails in the App Home', (suite) => {
       return row?.enabled === true;
     }, 'the box saved on again');
   });
+
+  it('tells the person, in a small modal, when the database does not take the click; nothing saved', async () => {
+    await homeOpened(REQUESTER);
+    const home = await app.slack.waitForCall('views.publish', (a) => a.user_id === REQUESTER);
+    const block = emailBlock(home.args.view)!;
+    const kept = block.accessory.options.filter((o: { value: string }) => o.value !== 'ticket_closed');
+    // The table gone for a moment: every statement on it fails, as with the database away.
+    await suite.db.sequelize.query('ALTER TABLE email_preferences RENAME TO email_preferences_away');
+    try {
+      await app.clickInHome(
+        REQUESTER,
+        {
+          type: 'checkboxes',
+          action_id: 'email_preferences',
+          block_id: 'email_preferences',
+          selected_options: kept,
+        },
+        { blocks: (home.args.view as { blocks: unknown[] }).blocks, triggerId: 'trigger.prefs.down' },
+      );
+      const notice = await app.slack.waitForCall('views.open', (a) => a.trigger_id === 'trigger.prefs.down');
+      expect(JSON.stringify(notice.args.view)).toContain('could not save your choice of emails');
+      await app.bot.slack!.settled();
+    } finally {
+      await suite.db.sequelize.query('ALTER TABLE email_preferences_away RENAME TO email_preferences');
+    }
+    expect(
+      await suite.db.models.EmailPreference.count({ where: { userId: REQUESTER, kind: 'ticket_closed' } }),
+    ).toBe(0);
+  });
 });
