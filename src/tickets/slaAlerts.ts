@@ -214,7 +214,12 @@ export async function runSlaAlerts(
   options: { batch?: number } = {},
 ): Promise<TicketChange[]> {
   if (!services.sla) return [];
-  await backfillSlaClocks(services, now);
+  try {
+    await backfillSlaClocks(services, now);
+  } catch (error) {
+    // The alerts of the tickets that have clocks do not wait on it; the next run tries again.
+    services.logger.error({ err: error }, 'SLA clocks backfill failed');
+  }
   const raised: TicketChange[] = [];
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const candidates = await dueSlaAlerts(services.db, now, options);

@@ -13,6 +13,7 @@ import {
   type TicketServices,
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
+import { captureLogs } from '../support/logs.js';
 import { as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // Tickets opened while SLA_ENABLED=false (the services without a policy) have no clocks; the
@@ -106,7 +107,8 @@ describeEachDatabase('service-level clocks for tickets opened without them', (su
     expect(await backfillSlaClocks(off, after(open, 1))).toBe(0);
     expect((await stored(open.id)).slaResolutionDueAt).toBeNull();
 
-    expect(await backfillSlaClocks(on, after(open, 1))).toBe(2);
+    const logs = captureLogs();
+    expect(await backfillSlaClocks({ ...on, logger: logs.logger }, after(open, 1))).toBe(2);
     expect(await clocksOf(open.id)).toEqual(running(open));
     // The technician's status change answered the ticket before the clocks: met at that moment.
     const answered = await stored(inProgress.id);
@@ -123,8 +125,16 @@ describeEachDatabase('service-level clocks for tickets opened without them', (su
       expect(await slaEvents(ticket.id)).toEqual([]);
       expect(await slaAlertsOf(suite.db, ticket.id)).toEqual([]);
     }
-    // Once done, nothing is left: the next run gives clocks to nobody.
-    expect(await backfillSlaClocks(on, after(open, 2))).toBe(0);
+    // Once done, nothing is left: the next run gives clocks to nobody, and says nothing.
+    expect(await backfillSlaClocks({ ...on, logger: logs.logger }, after(open, 2))).toBe(0);
+    // One line for the lot, none per ticket.
+    expect(logs.entries).toEqual([
+      expect.objectContaining({
+        tickets: 2,
+        failed: 0,
+        msg: 'SLA clocks given to 2 open tickets without them',
+      }),
+    ]);
   });
 
   it('records targets already past as missed at their due time, claimed, and the SLA job says nothing of them', async () => {
