@@ -28,6 +28,7 @@ export {
 } from './requestTypes.js';
 export { addTechnician, listTechnicians, removeTechnician, seedRoster, setAvailability } from './roster.js';
 export { runSlaAlerts, SLA_ACTOR, slaAlertsOf } from './slaAlerts.js';
+export { backfillSlaClocks } from './slaBackfill.js';
 export { ensureUsers } from './users.js';
 export {
   COMMENT_MAX,

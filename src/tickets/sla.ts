@@ -104,7 +104,7 @@ export function advanceClocks(policy: SlaPolicy | undefined, ticket: Ticket, cha
 }
 
 /** The target was reached at `now`: met if in time, else missed at its due time. */
-function settle(ticket: Ticket, target: 'response' | 'resolution', now: Date): void {
+export function settle(ticket: SlaClockFields, target: 'response' | 'resolution', now: Date): void {
   const due = target === 'response' ? ticket.slaResponseDueAt : ticket.slaResolutionDueAt;
   const missed = target === 'response' ? ticket.slaResponseMissedAt : ticket.slaResolutionMissedAt;
   if (!due) return;

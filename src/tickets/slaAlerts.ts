@@ -5,6 +5,7 @@ import { runInTransaction } from '../db/transaction.js';
 import { toDate } from '../db/values.js';
 import { runAfterCommit } from './change.js';
 import type { TicketChange, TicketServices } from './context.js';
+import { backfillSlaClocks } from './slaBackfill.js';
 import { insertEvent, readTicket } from './statements.js';
 
 // Service-level warnings (at 75 % of a target) and breaches (the target's due time passed),
@@ -201,7 +202,9 @@ export async function raiseSlaAlert(
 }
 
 /**
- * One run of the SLA job: every alert due at `now`, each raised once. Returns those raised here.
+ * One run of the SLA job: first the clocks of open tickets that have none (backfillSlaClocks:
+ * targets already past are settled there, claimed and never raised), then every alert due at
+ * `now`, each raised once. Returns those raised here.
  * Batch after batch while the last one raised something (a batch whose alerts all failed or were
  * raised by another replica ends the run; the next run, a minute later, tries again).
  */
@@ -211,6 +214,12 @@ export async function runSlaAlerts(
   options: { batch?: number } = {},
 ): Promise<TicketChange[]> {
   if (!services.sla) return [];
+  try {
+    await backfillSlaClocks(services, now);
+  } catch (error) {
+    // The alerts of the tickets that have clocks do not wait on it; the next run tries again.
+    services.logger.error({ err: error }, 'SLA clocks backfill failed');
+  }
   const raised: TicketChange[] = [];
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const candidates = await dueSlaAlerts(services.db, now, options);

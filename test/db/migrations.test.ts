@@ -256,6 +256,7 @@ for (const { kind, skipReason } of databaseKinds()) {
           'tickets_sla_response_missed',
           'tickets_sla_resolution_met',
           'tickets_sla_resolution_missed',
+          'tickets_sla_backfill',
         ];
         const indexesBefore = indexes
           .filter((index) => !later.includes(index))
