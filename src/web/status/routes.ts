@@ -237,7 +237,8 @@ export function statusPageRoutes({
       await showTicket(res, ticketId, { status: 400, priorityError: t('ticket.priorityInvalid') });
       return;
     }
-    if (!Number.isSafeInteger(ticketId) || !(await loadTicketDetail(db, ticketId))) {
+    // A ticket that does not exist is the rules' refusal (not_found), answered with the 404 page.
+    if (!Number.isSafeInteger(ticketId)) {
       notFound(res);
       return;
     }
