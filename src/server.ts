@@ -106,7 +106,9 @@ export async function startTicketbot(
   const services: TicketServices = { db, hooks: createTicketHooks(), logger, sla: config.sla };
   // Slack names the workspace (auth.test) once connected; sign-ins are checked against it.
   const workspace: { teamId: string | undefined } = { teamId: undefined };
-  const app = createWebApp({ config, db, logger, texts, workspace });
+  // The page's priority form acts through the same services, so Slack's hooks (registered below,
+  // before anything listens) redraw the card after a change made there.
+  const app = createWebApp({ config, db, logger, texts, workspace, tickets: services });
 
   // Each part registers its hooks on `services` before anything can change a ticket.
   const metrics = app.locals.metrics as WebMetrics;

@@ -13,6 +13,7 @@ import { securityHeaders } from './securityHeaders.js';
 import { SessionStore } from './sessions.js';
 import { slackSignInRoutes } from './slackSignIn.js';
 import { statusPageRoutes } from './status/routes.js';
+import type { TicketRules } from './status/ticketPriority.js';
 import { viewerMiddleware } from './viewer.js';
 
 export interface WebDeps {
@@ -22,6 +23,11 @@ export interface WebDeps {
   texts: Texts;
   /** The workspace whose people may sign in with Slack; its team id is set once Slack answers. */
   workspace?: Workspace;
+  /**
+   * The ticket rules' services (the composition root's, with every part's hooks), for the ticket
+   * page's priority form; without them the page changes nothing.
+   */
+  tickets?: TicketRules;
   /** How long the reports page may reuse its figures (default 60 s; the bench measures 0). */
   reportsTtlMs?: number;
   /** How long a viewed report is kept worked out ahead of views (default 8 h; the bench sets it). */
@@ -94,6 +100,7 @@ export function createWebApp(deps: WebDeps): Express {
       guard: access.person,
       csrf,
       secureCookies: https,
+      tickets: deps.tickets,
       reportsTtlMs: deps.reportsTtlMs,
       reportsKeepWarmMs: deps.reportsKeepWarmMs,
       onStop: (stop) => stops.push(stop),

@@ -184,6 +184,40 @@ describe('Block Kit views', () => {
     expect(validateView(home)).toEqual([]);
   });
 
+  it('App Home: a priority select in each open ticket’s row for technicians and admins, no extra block', () => {
+    const tickets = {
+      tickets: [ticket({ id: 7, priority: 'high' }), ticket({ id: 8, status: 'closed' })],
+      total: 2,
+    };
+    const selects = (home: ReturnType<typeof appHome>) =>
+      home.blocks.flatMap((block) =>
+        'elements' in block && block.type === 'actions'
+          ? (block.elements as Array<{ action_id?: string; initial_option?: { value: string } }>)
+              .filter((element) => element.action_id === 'ticket_priority')
+              .map((element) => [block.block_id, element.initial_option?.value])
+          : [],
+      );
+    const tech = appHome(
+      {
+        viewer: user('U0TECH0001', 'Tom', { isTechnician: true }),
+        mine: tickets,
+        assigned: { tickets: [ticket({ id: 9, technicianId: 'U0TECH0001', priority: 'low' })], total: 1 },
+      },
+      en,
+    );
+    expect(selects(tech)).toEqual([
+      ['ticket_actions:7:3:mine', 'high'],
+      ['ticket_actions:9:3:assigned', 'low'],
+    ]);
+    expect(validateView(tech)).toEqual([]);
+    const admin = appHome({ viewer: user('U0ADMIN001', 'Ada', { isAdmin: true }), mine: tickets }, en);
+    expect(selects(admin)).toEqual([['ticket_actions:7:3:mine', 'high']]);
+    // A requester is not offered it (the rules would refuse them); the same tickets take as many blocks.
+    const requester = appHome({ viewer: user('U0REQUEST1', 'Rita'), mine: tickets }, en);
+    expect(selects(requester)).toEqual([]);
+    expect(requester.blocks).toHaveLength(admin.blocks.length);
+  });
+
   it('stays within every limit with the longest inputs', () => {
     const { blocks } = ticketCard(
       view({

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addComment, assignTicket, changeStatus, createTicket, rateTicket } from '../../src/tickets/index.js';
+import { SessionStore } from '../../src/web/sessions.js';
 import { CHROMIUM_PATH, launchChromium } from '../support/browser.js';
 import { createTestDatabase } from '../support/db.js';
-import { PEOPLE, type RunningPage, seedPeople, startStatusPage } from './support.js';
+import { PEOPLE, type RunningPage, seedPeople, signInEnv, startStatusPage } from './support.js';
 
 // The status page in a real browser: Debian's chromium, no JavaScript tricks on our side, and
 // axe-core's accessibility rules. One SQLite database is enough here; the HTTP tests cover MySQL.
@@ -37,26 +38,32 @@ async function seriousViolations(page: Page): Promise<string[]> {
 describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in Chromium', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let site: RunningPage;
+  /** The same database behind Sign in with Slack, for what only a signed-in technician sees. */
+  let staffSite: RunningPage;
+  let technicianSession = '';
   let browser: Browser;
   let urgentId = 0;
   const problems: string[] = [];
 
   const open = async (
     path: string,
-    options: { locale?: string; timezoneId?: string; width?: number } = {},
+    options: { locale?: string; timezoneId?: string; width?: number; signedIn?: boolean } = {},
   ) => {
     const context = await browser.newContext({
       locale: options.locale ?? 'en-GB',
       timezoneId: options.timezoneId ?? 'UTC',
       viewport: { width: options.width ?? 1280, height: 900 },
     });
+    const at = options.signedIn ? staffSite : site;
+    if (options.signedIn)
+      await context.addCookies([{ name: 'ticketbot_session', value: technicianSession, url: at.url }]);
     const page = await context.newPage();
     // A CSP violation or a failed script shows up here; the page must produce none.
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${site.url}${path}`);
+    await page.goto(`${at.url}${path}`);
     await page.waitForLoadState('networkidle');
     return page;
   };
@@ -84,11 +91,22 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     await rateTicket(services.as(otherRequester.id), { ticketId: monitor.id, score: 4 });
     await createTicket(services.as(otherRequester.id), { title: '<img src=x onerror=alert(1)> odd title' });
     site = await startStatusPage(database.db, database.url);
+    const teamId = 'T0BROWSER1';
+    staffSite = await startStatusPage(
+      database.db,
+      database.url,
+      signInEnv('http://127.0.0.1:9', 'http://127.0.0.1'),
+      undefined,
+      { teamId, tickets: services },
+    );
+    const sessions = new SessionStore(database.db, { idleMs: 3_600_000, maxMs: 3_600_000 });
+    technicianSession = (await sessions.start({ userId: technician.id, teamId, name: technician.name })).id;
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await site?.close();
+    await staffSite?.close();
     await database?.drop();
   });
 
@@ -118,6 +136,21 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     await page.waitForURL(new RegExp(`/tickets/${urgentId}$`));
     expect(await page.locator('h1').textContent()).toContain('Badge reader at the garage is dead');
     expect(await page.getByText('On my way with a spare.').count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lets a signed-in technician change the priority on the ticket page, accessibly', async () => {
+    const page = await open(`/tickets/${urgentId}`, { signedIn: true });
+    const select = page.getByLabel('Change the priority');
+    expect(await select.inputValue()).toBe('urgent');
+    expect(await seriousViolations(page)).toEqual([]);
+    await select.selectOption('high');
+    await page.getByRole('button', { name: 'Change', exact: true }).click();
+    await page.waitForURL(new RegExp(`/tickets/${urgentId}\\?notice=priority$`));
+    expect(await page.getByRole('status').textContent()).toContain('Priority changed.');
+    expect(await page.getByLabel('Change the priority').inputValue()).toBe('high');
+    expect(await page.getByText('Camille Roux changed the priority from Urgent to High').count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });

@@ -28,7 +28,7 @@ export async function startStatusPage(
   databaseUrl: string,
   env: Record<string, string> = {},
   beforeListen?: (app: Express) => void,
-  options: { teamId?: string; host?: string; port?: number } = {},
+  options: { teamId?: string; host?: string; port?: number; tickets?: TicketServices } = {},
 ): Promise<RunningPage> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -39,7 +39,14 @@ export async function startStatusPage(
   });
   const logger = createLogger('silent');
   const texts = loadTexts({ localesDir: config.localesDir });
-  const app = createWebApp({ config, db, logger, texts, workspace: { teamId: options.teamId } });
+  const app = createWebApp({
+    config,
+    db,
+    logger,
+    texts,
+    workspace: { teamId: options.teamId },
+    tickets: options.tickets,
+  });
   beforeListen?.(app);
   app.use(errorHandler(logger));
   const host = options.host ?? '127.0.0.1';

@@ -111,12 +111,20 @@ function requestTypeSection(types: RequestTypeView[], t: SlackTranslate): KnownB
   return blocks;
 }
 
+/**
+ * A section of tickets: a line and a row of actions each. `withPriority` (the staff's home) puts
+ * the priority select in the ticket's row of actions, the card's own (ticketPriority.ts
+ * listens, whichever view it is in): an element, not a block, so the home's block count is
+ * unchanged; an actions block holds up to 25 elements
+ * (https://docs.slack.dev/reference/block-kit/blocks/actions-block), a ticket's row at most 6.
+ */
 function ticketSection(
   place: string,
   title: string,
   list: TicketList,
   shown: number,
   t: SlackTranslate,
+  withPriority = false,
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [{ type: 'header', text: plain(title, LIMITS.header) }];
   if (list.tickets.length === 0) blocks.push({ type: 'section', text: md(t('homeNone')) });
@@ -128,7 +136,7 @@ function ticketSection(
       type: 'section',
       text: md(serviceLevel ? `${ticketLine(ticket, t)}\n${serviceLevel}` : ticketLine(ticket, t)),
     });
-    blocks.push(ticketActions(ticket, t, place));
+    blocks.push(ticketActions(ticket, t, place, [], withPriority));
   }
   if (list.total > shown)
     blocks.push({ type: 'context', elements: [md(t('homeMore', { count: list.total - shown }))] });
@@ -136,6 +144,9 @@ function ticketSection(
 }
 
 export function appHome(model: AppHomeModel, t: SlackTranslate): HomeView {
+  // Technicians and admins change an open ticket's priority from their home, as on its card
+  // (the rules refuse anybody else, so a requester is not offered it).
+  const staff = model.viewer.isTechnician || model.viewer.isAdmin;
   const blocks: KnownBlock[] = [
     {
       type: 'actions',
@@ -164,12 +175,12 @@ export function appHome(model: AppHomeModel, t: SlackTranslate): HomeView {
           },
         ]
       : []),
-    ...ticketSection('mine', t('homeMine'), model.mine, HOME_LIMITS.mine, t),
+    ...ticketSection('mine', t('homeMine'), model.mine, HOME_LIMITS.mine, t, staff),
   ];
   if (model.assigned)
     blocks.push(
       { type: 'divider' },
-      ...ticketSection('assigned', t('homeAssigned'), model.assigned, HOME_LIMITS.assigned, t),
+      ...ticketSection('assigned', t('homeAssigned'), model.assigned, HOME_LIMITS.assigned, t, staff),
     );
   if (model.roster) {
     blocks.push({ type: 'divider' }, { type: 'header', text: plain(t('homeRoster'), LIMITS.header) });

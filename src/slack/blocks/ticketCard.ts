@@ -81,7 +81,7 @@ function prioritySelect(ticket: Ticket, t: SlackTranslate): StaticSelect {
 /**
  * The buttons of a ticket, shared by its card and the App Home: only those that apply now. With
  * `types` (the card, when request types exist) an open ticket's type can be changed there;
- * `withPriority` (the card) adds the priority select.
+ * `withPriority` (the card, and the App Home of technicians and admins) adds the priority select.
  */
 export function ticketActions(
   ticket: Ticket,

@@ -2,6 +2,7 @@ import express, { type RequestHandler, Router } from 'express';
 import type { Database } from '../../db/index.js';
 import { OUTBOX_STATUSES } from '../../db/models/emailOutbox.js';
 import { PRIORITIES, STATUSES } from '../../db/models/ticket.js';
+import type { PageKey } from '../../i18n/index.js';
 import { isTimeZone } from '../../i18n/intl.js';
 import type { Logger } from '../../logger.js';
 import { type Charts, drawCharts, RATING_LINES } from '../../reports/charts.js';
@@ -17,6 +18,14 @@ import { CSV_COLUMNS, csvFileName, writeTicketsCsv } from './ticketCsv.js';
 import { isPrivateTicket, loadTicketDetail } from './ticketDetail.js';
 import { filtersQuery, parseTicketFilters, SORTS } from './ticketFilters.js';
 import { listTypeNames, loadTicketPage } from './ticketList.js';
+import {
+  changePriorityAs,
+  changesTickets,
+  priorityFormSchema,
+  refusalOf,
+  refusalStatus,
+  type TicketRules,
+} from './ticketPriority.js';
 
 /** Counts above the list are at most this old: a status page, not a ledger. */
 export const SUMMARY_TTL_MS = 5_000;
@@ -24,6 +33,14 @@ export const SUMMARY_TTL_MS = 5_000;
 export const REPORTS_TTL_MS = 60_000;
 /** How long after its last view a report is kept worked out ahead of views (reuseFor). */
 export const REPORTS_KEEP_WARM_MS = 8 * 60 * 60_000;
+/** The refusals of a priority change the page explains in its own words (ticket.refused.*). */
+const REFUSAL_TEXTS = new Set([
+  'ticket_closed',
+  'same_priority',
+  'ticket_changed',
+  'not_technician',
+  'ticket_not_found',
+]);
 
 export interface StatusPageDeps {
   db: Database;
@@ -32,6 +49,8 @@ export interface StatusPageDeps {
   guard: RequestHandler[];
   csrf: Csrf;
   secureCookies: boolean;
+  /** The ticket rules' services, for the one change the page makes (the priority); none: no form. */
+  tickets?: TicketRules;
   /** How long the counts above the list may be reused (0: counted on every view). */
   summaryTtlMs?: number;
   /** How long the reports page's figures may be reused (0: computed on every view). */
@@ -48,6 +67,7 @@ export function statusPageRoutes({
   guard: access,
   csrf,
   secureCookies,
+  tickets,
   summaryTtlMs = SUMMARY_TTL_MS,
   reportsTtlMs = REPORTS_TTL_MS,
   reportsKeepWarmMs = REPORTS_KEEP_WARM_MS,
@@ -168,9 +188,13 @@ export function statusPageRoutes({
     }
   });
 
-  router.get('/tickets/:id', ...guard, async (req, res) => {
+  /** The ticket page for `viewer`, or "not found" (with `extra` for the priority form's outcome). */
+  const showTicket = async (
+    res: Parameters<RequestHandler>[1],
+    id: number,
+    extra: { status?: number; notice?: { kind: string; text: string }; priorityError?: string } = {},
+  ) => {
     const viewer = who(res);
-    const id = /^\d{1,10}$/.test(String(req.params.id)) ? Number(req.params.id) : Number.NaN;
     const ticket = Number.isSafeInteger(id) ? await loadTicketDetail(db, id) : undefined;
     res.set('Cache-Control', 'no-store');
     // Someone else's ticket is "not found", like one that does not exist: a 403 would confirm it does.
@@ -183,13 +207,80 @@ export function statusPageRoutes({
       notFound(res);
       return;
     }
-    res.render('ticket', {
+    res.status(extra.status ?? 200).render('ticket', {
       section: 'tickets',
       ticket,
       title: `#${ticket.id}`,
       // Who else was emailed and what their mail server said is the staff's business.
       showEmails: seesEveryTicket(viewer),
+      // Technicians and admins signed in with Slack change an open ticket's priority here.
+      priorityForm: tickets && changesTickets(viewer) && ticket.status !== 'closed',
+      // Most urgent first, as on the card.
+      priorities: [...PRIORITIES].reverse(),
+      notice: extra.notice,
+      priorityError: extra.priorityError,
     });
+  };
+  const ticketIdOf = (req: Parameters<RequestHandler>[0]) =>
+    /^\d{1,10}$/.test(String(req.params.id)) ? Number(req.params.id) : Number.NaN;
+
+  router.get('/tickets/:id', ...guard, async (req, res) => {
+    const t = res.locals.t as Viewer['t'];
+    const notice =
+      req.query.notice === 'priority' ? { kind: 'success', text: t('ticket.priorityChanged') } : undefined;
+    await showTicket(res, ticketIdOf(req), { notice });
+  });
+
+  // The ticket page's priority form (issue 15): the rules' changePriority as the signed-in
+  // technician or admin; the card follows (the after-commit hook in this process, or the card
+  // catch-up of any replica: the version went up).
+  router.post('/tickets/:id/priority', ...guard, form, badToken, async (req, res) => {
+    const viewer = who(res);
+    const t = res.locals.t as Viewer['t'];
+    if (!tickets || !changesTickets(viewer)) {
+      res.status(403).render('error', {
+        title: res.locals.t('error.forbidden'),
+        message: t(viewer.via === 'slack' ? 'error.staffChangesOnly' : 'error.signInToChange'),
+      });
+      return;
+    }
+    const ticketId = ticketIdOf(req);
+    const parsed = priorityFormSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      await showTicket(res, ticketId, { status: 400, priorityError: t('ticket.priorityInvalid') });
+      return;
+    }
+    // A ticket that does not exist is the rules' refusal (not_found), answered with the 404 page.
+    if (!Number.isSafeInteger(ticketId)) {
+      notFound(res);
+      return;
+    }
+    const { priority, version } = parsed.data;
+    try {
+      await changePriorityAs(tickets, viewer.person.userId, {
+        ticketId,
+        priority,
+        expectedVersion: version,
+      });
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      logger.info(
+        { ticketId, priority, reason: refusal.reason, slackUser: viewer.person.userId },
+        'status page: priority change refused',
+      );
+      const key = REFUSAL_TEXTS.has(refusal.reason) ? refusal.reason : 'other';
+      await showTicket(res, ticketId, {
+        status: refusalStatus(refusal),
+        priorityError: t(`ticket.refused.${key}` as PageKey),
+      });
+      return;
+    }
+    logger.info(
+      { ticketId, priority, ip: req.ip, slackUser: viewer.person.userId },
+      'status page: priority changed',
+    );
+    res.redirect(303, `/tickets/${ticketId}?notice=priority`);
   });
 
   // The helpdesk over time, for technicians and admins (a requester's figures would be everyone's).

@@ -9,6 +9,8 @@ import { answersOf, loadTypeNames, serviceLevelOf, type TicketRow } from './tick
 
 /** A ticket's page: its row in the list, and everything else about it. */
 export interface TicketDetail extends TicketRow {
+  /** Bumped by every change: the priority form sends it back, so a stale page is refused. */
+  version: number;
   description: string;
   /** The answers to its type's fields, each under the label it was asked with. */
   requestFields: Array<{ label: string; value: string }>;
@@ -124,6 +126,7 @@ export async function loadTicketDetail(db: Database, id: number): Promise<Ticket
   const person = (personId: string) => people.get(personId) ?? { id: personId, name: personId };
   return {
     id: ticket.id,
+    version: ticket.version,
     title: ticket.title,
     description: ticket.description,
     status: ticket.status,
