@@ -189,7 +189,7 @@ function blockErrors(
     );
   }
   for (const [field, reason] of Object.entries(error.fields)) {
-    if (field === 'slaTargets' && Object.keys(errors).length > 0) continue; // each on its own block
+    if (field === 'slaTargets') continue; // each on its own block, above
     const block = blockOf[field] ?? B.name;
     errors[block] ??= t('errorTypeField', { reason });
   }
