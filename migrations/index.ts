@@ -21,6 +21,7 @@ import * as slaClocks from './20261206010000-sla-clocks.js';
 import * as slaAlerts from './20261206020000-sla-alerts.js';
 import * as reportIndexes from './20261208010000-report-indexes.js';
 import * as emailPreferences from './20261209010000-email-preferences.js';
+import * as requestTypeTargets from './20261210010000-request-type-targets.js';
 import * as slaBackfillIndex from './20261210020000-sla-backfill-index.js';
 
 export interface Migration {
@@ -54,5 +55,6 @@ export const migrations: Migration[] = [
   { name: '20261206020000-sla-alerts', ...slaAlerts },
   { name: '20261208010000-report-indexes', ...reportIndexes },
   { name: '20261209010000-email-preferences', ...emailPreferences },
+  { name: '20261210010000-request-type-targets', ...requestTypeTargets },
   { name: '20261210020000-sla-backfill-index', ...slaBackfillIndex },
 ];

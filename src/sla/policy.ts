@@ -1,5 +1,5 @@
-import type { BusinessCalendar } from './businessTime.js';
-import type { SlaTarget } from './settings.js';
+import { type BusinessCalendar, businessDayMinutes } from './businessTime.js';
+import { parseTarget, type SlaTarget } from './settings.js';
 
 /** The ticket priorities targets are set for (the same names as the tickets' priorities). */
 export const SLA_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -21,3 +21,26 @@ export interface SlaPolicy {
 
 /** Share of a target after which the technician is warned. */
 export const WARNING_SHARE = 0.75;
+
+/**
+ * A request type's own targets, as an admin wrote them ("30m/2h"), for the priorities it sets
+ * them for; the others take the priority's (SLA_TARGETS_<PRIORITY>).
+ */
+export type TypeTargets = Partial<Record<SlaPriority, string>>;
+
+/**
+ * The target a ticket of this priority and type is held to: the type's own for the priority when
+ * it sets one, else the priority's. A type's target that no longer reads (the working hours
+ * were shortened under a "7h/1d") falls back to the priority's.
+ */
+export function targetFor(policy: SlaPolicy, priority: SlaPriority, typeTargets?: TypeTargets): SlaTarget {
+  const written = typeTargets?.[priority];
+  if (written) {
+    try {
+      return parseTarget(written, businessDayMinutes(policy.calendar));
+    } catch {
+      // the priority's, below
+    }
+  }
+  return policy.targets[priority];
+}

@@ -98,9 +98,25 @@ export function parseTarget(text: string, dayMinutes: number): SlaTarget {
     resolutionMinutes: parseDuration(resolution, dayMinutes),
   };
   if (target.resolutionMinutes < target.responseMinutes) {
-    throw new Error('the resolution target cannot be shorter than the first-response target');
+    throw new TargetOrderError('the resolution target cannot be shorter than the first-response target');
   }
   return target;
+}
+
+/** parseTarget's refusal of a target whose two parts are each fine but out of order. */
+export class TargetOrderError extends Error {}
+
+/** The written form parseTarget reads a target back from ("1h/4h", "1d4h/3d"). */
+export function writeTarget(target: SlaTarget, dayMinutes: number): string {
+  return `${writeDuration(target.responseMinutes, dayMinutes)}/${writeDuration(target.resolutionMinutes, dayMinutes)}`;
+}
+
+function writeDuration(minutes: number, dayMinutes: number): string {
+  const whole = Math.round(minutes);
+  const days = Math.floor(whole / dayMinutes);
+  const hours = Math.floor((whole - days * dayMinutes) / 60);
+  const rest = whole - days * dayMinutes - hours * 60;
+  return `${days ? `${days}d` : ''}${hours ? `${hours}h` : ''}${rest ? `${rest}m` : ''}` || '0m';
 }
 
 export function calendarOf(settings: {

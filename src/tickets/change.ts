@@ -8,7 +8,7 @@ import { saveChanged } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { Conflict, NotFound } from './errors.js';
-import { advanceClocks } from './sla.js';
+import { advanceClocks, derivesDueTimes, targetsOfType } from './sla.js';
 import { insertEvent, readTicket } from './statements.js';
 import { isStaff, loadActor } from './users.js';
 
@@ -51,13 +51,20 @@ export async function changeTicket(
     }
     const before = { status: ticket.status, technicianId: ticket.technicianId };
     const priorityBefore = ticket.priority;
+    const requestTypeBefore = ticket.requestTypeId ?? null;
     const decision = await decide(ticket, actor, transaction);
     const now = new Date();
+    const clocked = { before: before.status, priorityBefore, requestTypeBefore };
+    // The ticket's type is read only when its due times are derived again (a reopen, another
+    // priority or type), for the type's own targets.
+    const typeTargets = derivesDueTimes(ctx.sla, ticket, clocked)
+      ? await targetsOfType(ctx.db, transaction, ticket.requestTypeId)
+      : undefined;
     advanceClocks(ctx.sla, ticket, {
+      ...clocked,
       type: decision.type,
-      before: before.status,
       byResponder: isStaff(actor) && actor.id !== ticket.requesterId,
-      priorityBefore,
+      typeTargets,
       now,
     });
     ticket.version += 1;

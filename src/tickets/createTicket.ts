@@ -143,7 +143,7 @@ async function storeNewTicket(
     resolution: 0,
     lastActivityAt: now,
     closedAt: null,
-    ...newTicketClocks(ctx.sla, priority, now),
+    ...newTicketClocks(ctx.sla, priority, now, typed?.type.slaTargets),
     createdAt: now,
     updatedAt: now,
   };

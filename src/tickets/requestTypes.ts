@@ -11,15 +11,20 @@ import {
 } from '../db/models/requestType.js';
 import { PRIORITIES, type Priority, type Ticket } from '../db/models/ticket.js';
 import { runInTransaction } from '../db/transaction.js';
+import { businessDayMinutes } from '../sla/businessTime.js';
+import type { TypeTargets } from '../sla/policy.js';
+import { parseTarget, TargetOrderError } from '../sla/settings.js';
 import { type ChangeRequest, changeTicket } from './change.js';
 import type { TicketChange, TicketContext } from './context.js';
 import { InvalidTransition, NotAllowed, NotFound, ValidationFailed } from './errors.js';
+import { typeTargetsOf } from './sla.js';
 import { ensureUsers, isStaff, loadActor } from './users.js';
 import { parseOrFail } from './validation.js';
 
 // Request types: what admins define (name, description shown in the modal, default priority, the
 // technicians who handle it, the channel its cards go to, whether it is private, how its tickets
-// are assigned, and up to five extra fields), and the values a ticket is opened with.
+// are assigned, up to five extra fields, and its own service-level targets for some priorities),
+// and the values a ticket is opened with.
 
 export const TYPE_NAME_MAX = 80;
 export const TYPE_DESCRIPTION_MAX = 300;
@@ -36,6 +41,8 @@ export const OPTION_MAX = 75;
 export const SHORT_VALUE_MAX = 150;
 export const LONG_VALUE_MAX = 3000;
 export const TYPE_TECHNICIANS_MAX = 50;
+/** A type's target as written ("1d4h30m/5d"): short. */
+export const TYPE_TARGET_MAX = 40;
 
 export interface RequestTypeView {
   id: number;
@@ -48,6 +55,8 @@ export interface RequestTypeView {
   isDefault: boolean;
   assignment: AssignmentRule;
   fields: FieldDefinition[];
+  /** Its own targets by priority, as written ("30m/2h"); a priority absent takes the priority's. */
+  slaTargets: TypeTargets;
   archived: boolean;
   version: number;
 }
@@ -77,6 +86,12 @@ const fieldSchema = z.object({
     .optional(),
 });
 
+const targetText = z
+  .string()
+  .trim()
+  .max(TYPE_TARGET_MAX, `Keep a target to ${TYPE_TARGET_MAX} characters`)
+  .optional();
+
 export const requestTypeInputSchema = z
   .object({
     name: z
@@ -102,6 +117,11 @@ export const requestTypeInputSchema = z
     isDefault: z.boolean().default(false),
     assignment: z.enum(ASSIGNMENT_RULES).default('none'),
     fields: z.array(fieldSchema).max(FIELDS_MAX, `Up to ${FIELDS_MAX} fields`).default([]),
+    /** The type's own targets, written as SLA_TARGETS_<PRIORITY> are ("1h/4h"); empty: the priority's. */
+    slaTargets: z
+      .object({ urgent: targetText, high: targetText, normal: targetText, low: targetText })
+      .partial()
+      .default({}),
   })
   .superRefine((type, issues) => {
     if (type.isPrivate && !type.channelId)
@@ -158,6 +178,7 @@ export function viewOfType(row: RequestType): RequestTypeView {
     isDefault: Boolean(row.isDefault),
     assignment: row.assignment ?? 'none',
     fields: jsonList<FieldDefinition>(row.fields),
+    slaTargets: typeTargetsOf(row.slaTargets),
     archived: row.archivedAt !== null && row.archivedAt !== undefined,
     version: row.version ?? 1,
   };
@@ -197,16 +218,50 @@ function newFieldId(): string {
   return `f${randomBytes(3).toString('hex')}`;
 }
 
+/** Why a type's written target was refused: it does not read, or its resolution is the shorter. */
+export type TargetProblem = 'format' | 'order';
+
+/**
+ * A type's targets checked with the settings' own parser (a `d` being one business day of
+ * `policy`, 8 h without one), each kept in its tidied written form. A target that does not read
+ * is reported under `slaTargets`, its issue's path being ['slaTargets', priority, problem].
+ */
+export function checkTypeTargets(
+  written: Partial<Record<Priority, string | undefined>>,
+  dayMinutes: number,
+): TypeTargets {
+  const targets: TypeTargets = {};
+  const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  for (const priority of PRIORITIES) {
+    const text = (written[priority] ?? '').toLowerCase().replace(/\s+/g, '');
+    if (!text) continue;
+    try {
+      parseTarget(text, dayMinutes);
+      targets[priority] = text;
+    } catch (error) {
+      const problem: TargetProblem = error instanceof TargetOrderError ? 'order' : 'format';
+      issues.push({
+        path: ['slaTargets', priority, problem],
+        message: `${priority}: ${(error as Error).message}`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationFailed({ slaTargets: issues[0]!.message }, issues);
+  return targets;
+}
+
 /**
  * Creates a type (no `id`) or replaces one, by an admin. A field keeps its id when edited (the
- * values tickets hold name it); technicians must be on the roster. Marking a type the default
- * takes that from any other. `expectedVersion`: the version the admin's form was drawn from.
+ * values tickets hold name it); technicians must be on the roster; its own targets must read as
+ * the settings' do. Marking a type the default takes that from any other. Tickets already open
+ * keep their due times until their priority or type changes or they are reopened. `expectedVersion`: the version the admin's form was drawn from.
  */
 export async function saveRequestType(
   ctx: TicketContext,
   props: RequestTypeInput & { id?: number; expectedVersion?: number },
 ): Promise<RequestTypeView> {
   const input = parseOrFail(requestTypeInputSchema, props);
+  const slaTargets = checkTypeTargets(input.slaTargets, ctx.sla ? businessDayMinutes(ctx.sla.calendar) : 480);
   return runInTransaction(ctx.db, async (transaction) => {
     const actor = await loadActor(ctx.db, ctx.actorId, transaction);
     if (!actor.isAdmin) throw new NotAllowed('Only admins define request types', 'not_admin');
@@ -244,6 +299,7 @@ export async function saveRequestType(
       isDefault: input.isDefault,
       assignment: input.assignment,
       fields: JSON.stringify(fields),
+      slaTargets: Object.keys(slaTargets).length > 0 ? JSON.stringify(slaTargets) : null,
     };
     if (input.isDefault) {
       await models.RequestType.update({ isDefault: false }, { where: { isDefault: true }, transaction });
@@ -353,7 +409,9 @@ export interface ChangeTypeProps extends ChangeRequest {
 
 /**
  * A technician or admin changes a ticket's type (a reaction or shortcut ticket got the default):
- * the new type's fields start empty, the history says from which to which.
+ * the new type's fields start empty, the history says from which to which, and the due times
+ * are derived again for the new type's targets (changeTicket, src/tickets/sla.ts), as for a
+ * priority change.
  */
 export async function changeRequestType(ctx: TicketContext, props: ChangeTypeProps): Promise<TicketChange> {
   return changeTicket(ctx, props, async (ticket, actor, transaction) => {

@@ -2,7 +2,7 @@ import type { Database } from '../db/index.js';
 import { sqlReadOnce, sqlWrite } from '../db/sql.js';
 import { runInTransaction } from '../db/transaction.js';
 import type { TicketServices } from './context.js';
-import { newTicketClocks, settle } from './sla.js';
+import { newTicketClocks, settle, targetsOfType } from './sla.js';
 import type { SlaTargetName } from './slaAlerts.js';
 import { readTicket } from './statements.js';
 
@@ -68,7 +68,9 @@ async function backfillTicket(services: TicketServices, id: number, now: Date): 
     // Under the row lock: a change under way (a first answer, a close) is seen once it commits.
     const ticket = await readTicket(db, id, transaction);
     if (!ticket || ticket.status === 'closed' || ticket.slaResolutionDueAt) return false;
-    const clocks = newTicketClocks(policy, ticket.priority, ticket.createdAt);
+    // Held to its request type's own target for its priority, when the type sets one.
+    const typeTargets = await targetsOfType(db, transaction, ticket.requestTypeId);
+    const clocks = newTicketClocks(policy, ticket.priority, ticket.createdAt, typeTargets);
     clocks.firstResponseAt = ticket.firstResponseAt ?? null;
     if (clocks.firstResponseAt) settle(clocks, 'response', clocks.firstResponseAt);
     const missed: SlaTargetName[] = [];

@@ -511,6 +511,39 @@ for (const { kind, skipReason } of databaseKinds()) {
           { resolution: 2, channel: 'D0MIGRATE1', ts: '1700000000.000200' },
         ]);
       });
+
+      it('adds the request types’ own targets and takes them off in place: the types and their name index stay', async () => {
+        const qi = db.sequelize.getQueryInterface();
+        const name = '20261210010000-request-type-targets';
+        const typeIndexes = async () =>
+          ((await qi.showIndex('request_types')) as Array<{ name: string }>)
+            .map((index) => index.name)
+            .sort();
+        const type = await db.models.RequestType.create({
+          name: 'Outage',
+          technicianIds: '[]',
+          fields: '[]',
+          channelId: null,
+          slaTargets: '{"urgent":"30m/2h"}',
+        });
+        const indexes = await typeIndexes();
+        expect(indexes).toContain('request_types_name');
+        expect(await migrateDown(db, { to: name })).toEqual([name]);
+        expect(await qi.describeTable('request_types')).not.toHaveProperty('sla_targets');
+        expect(await typeIndexes()).toEqual(indexes);
+        expect(
+          await db.sequelize.query('SELECT name FROM request_types WHERE id = ?', {
+            replacements: [type.id],
+            type: QueryTypes.SELECT,
+          }),
+        ).toEqual([{ name: 'Outage' }]);
+        await migrateUp(db);
+        // Back up, every type takes the priorities' targets until an admin sets its own.
+        expect(await db.models.RequestType.findByPk(type.id)).toMatchObject({
+          name: 'Outage',
+          slaTargets: null,
+        });
+      });
     },
   );
 }

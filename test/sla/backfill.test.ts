@@ -9,12 +9,13 @@ import {
   changeStatus,
   reopenTicket,
   runSlaAlerts,
+  saveRequestType,
   slaAlertsOf,
   type TicketServices,
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { captureLogs } from '../support/logs.js';
-import { as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
+import { ADMIN, as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // Tickets opened while SLA_ENABLED=false (the services without a policy) have no clocks; the
 // backfill (src/tickets/slaBackfill.ts, the SLA job's first step) gives the open ones theirs, from
@@ -237,6 +238,20 @@ describeEachDatabase('service-level clocks for tickets opened without them', (su
     expect(reopened.slaResolutionDueAt).toBeNull();
     expect(await backfillSlaClocks(on, after(ticket, 2))).toBe(1);
     expect((await stored(ticket.id)).slaResolutionDueAt?.toISOString()).toBe(iso(after(ticket, 240)));
+  });
+
+  it("holds a ticket of a request type with its own target to the type's target", async () => {
+    const outage = await saveRequestType(as(on, ADMIN), {
+      name: 'Backfilled outage',
+      slaTargets: { normal: '20m/2h' },
+    });
+    const typed = await newTicket(off, { requestTypeId: outage.id });
+    const plain = await oldTicket();
+    expect(await backfillSlaClocks(on, after(typed, 1))).toBe(2);
+    const ticket = await stored(typed.id);
+    expect(iso(ticket.slaResponseDueAt)).toBe(iso(after(ticket, 20)));
+    expect(iso(ticket.slaResolutionDueAt)).toBe(iso(after(ticket, 120)));
+    expect(iso((await stored(plain.id)).slaResolutionDueAt)).toBe(iso(after(plain, 240)));
   });
 
   it('writes each ticket and claim once when run twice, or by two replicas at once', async () => {

@@ -21,7 +21,7 @@ export interface FieldDefinition {
 /**
  * A kind of request admins define (migrations/20261204060000-request-types.ts): the modal asks
  * for its fields, its tickets go to its channel and its technicians, by its assignment rule.
- * `technicianIds` and `fields` are JSON in their columns; read them with the helpers in
+ * `technicianIds`, `fields` and `slaTargets` are JSON in their columns; read them with the helpers in
  * src/tickets/requestTypes.ts.
  */
 export class RequestType extends Row<RequestType> {
@@ -36,6 +36,8 @@ export class RequestType extends Row<RequestType> {
   declare assignment: CreationOptional<AssignmentRule>;
   declare lastAssignedId: CreationOptional<string | null>;
   declare fields: string;
+  /** The type's own service-level targets by priority, JSON (migrations/20261210010000-request-type-targets.ts). */
+  declare slaTargets: CreationOptional<string | null>;
   declare archivedAt: CreationOptional<Date | null>;
   declare version: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
@@ -57,6 +59,7 @@ export class RequestType extends Row<RequestType> {
         assignment: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'none' },
         lastAssignedId: { type: DataTypes.STRING(32), allowNull: true },
         fields: { type: DataTypes.TEXT, allowNull: false },
+        slaTargets: { type: DataTypes.TEXT, allowNull: true },
         archivedAt: { type: DataTypes.DATE, allowNull: true },
         version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
         createdAt: DataTypes.DATE,

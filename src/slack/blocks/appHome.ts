@@ -13,6 +13,7 @@ import {
 } from './ids.js';
 import { LIMITS, md, plain, userMd } from './limits.js';
 import { person } from './people.js';
+import { TARGET_PRIORITIES } from './requestTypeModal.js';
 import { serviceLevelLine } from './serviceLevel.js';
 import { ticketActions, ticketLine } from './ticketCard.js';
 
@@ -60,6 +61,16 @@ export function emailSection(emails: NonNullable<AppHomeModel['emails']>, t: Sla
   ];
 }
 
+/** "own targets: Urgent 30m/2h, High 2h/1d": the type's own service-level targets, if any. */
+function ownTargets(type: RequestTypeView, t: SlackTranslate): string {
+  const own = TARGET_PRIORITIES.flatMap((priority) => {
+    const written = type.slaTargets[priority];
+    // Written targets are digits, d, h, m and a slash (src/tickets/sla.ts typeTargetsOf): nothing to escape.
+    return written ? [`${t(`priority.${priority}`)} ${written}`] : [];
+  });
+  return own.length > 0 ? t('homeTypeTargets', { targets: own.join(', ') }) : '';
+}
+
 function requestTypeSection(types: RequestTypeView[], t: SlackTranslate): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'divider' },
@@ -76,6 +87,7 @@ function requestTypeSection(types: RequestTypeView[], t: SlackTranslate): KnownB
       t('homeTypeFields', { count: type.fields.length }),
       type.channelId ? `<#${type.channelId}>` : '',
       type.assignment !== 'none' ? t(`assignment.${type.assignment}`) : '',
+      ownTargets(type, t),
     ]
       .filter(Boolean)
       .join(' · ');

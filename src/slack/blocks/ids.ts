@@ -65,6 +65,8 @@ export const requestTypeFieldBlocks = (slot: number) =>
     kind: `rt_field_${slot}_kind`,
     options: `rt_field_${slot}_options`,
   }) as const;
+/** The block of the request type modal's own target for `priority` (rt_sla_urgent …). */
+export const requestTypeTargetBlock = (priority: string) => `rt_sla_${priority}`;
 export const ACTION_ROSTER_ADD = 'roster_add';
 export const ACTION_ROSTER_REMOVE = 'roster_remove';
 

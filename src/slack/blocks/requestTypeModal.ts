@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { ASSIGNMENT_RULES, FIELD_KINDS } from '../../db/models/requestType.js';
-import { PRIORITIES } from '../../db/models/ticket.js';
+import { PRIORITIES, type Priority } from '../../db/models/ticket.js';
 import type { SlackKey, SlackTranslate } from '../../i18n/index.js';
 import {
   FIELD_LABEL_MAX,
@@ -8,14 +8,26 @@ import {
   type RequestTypeView,
   TYPE_DESCRIPTION_MAX,
   TYPE_NAME_MAX,
+  TYPE_TARGET_MAX,
 } from '../../tickets/requestTypes.js';
-import { REQUEST_TYPE_BLOCKS as B, requestTypeFieldBlocks, VIEW_REQUEST_TYPE } from './ids.js';
+import {
+  REQUEST_TYPE_BLOCKS as B,
+  requestTypeFieldBlocks,
+  requestTypeTargetBlock,
+  VIEW_REQUEST_TYPE,
+} from './ids.js';
 import { LIMITS, plain } from './limits.js';
 import type { RosterEntry } from './newTicketModal.js';
 
 // The modal an admin defines a request type in, from the App Home. Each block has one element
 // whose action_id is the block's id. A field slot is three blocks: its label (empty: no field),
-// its kind with whether it is required, and the choices of a choice field, one per line.
+// its kind with whether it is required, and the choices of a choice field, one per line. Last,
+// the type's own service-level target per priority, written as SLA_TARGETS_<PRIORITY> are
+// ("1h/4h"; empty: the priority's, shown as the placeholder). 9 + 2 + 15 + 2 + 4 = 32 blocks, of
+// a modal's 100 (https://docs.slack.dev/reference/block-kit/blocks).
+
+/** The priorities in the order the targets are asked, the most pressing first. */
+export const TARGET_PRIORITIES: Priority[] = [...PRIORITIES].reverse();
 
 /** What the modal carries: the type edited (absent: a new one) and the version it was drawn from. */
 export interface RequestTypeModalMetadata {
@@ -26,10 +38,15 @@ export interface RequestTypeModalMetadata {
 /** A field slot's kind select: each kind, optional or required. */
 export const FIELD_KIND_VALUES = FIELD_KINDS.flatMap((kind) => [`${kind}`, `${kind}:required`]);
 
+/**
+ * `defaultTargets`: each priority's target as written (the placeholder of its field); absent
+ * when service levels are off, the fields then say so in their hint.
+ */
 export function requestTypeModal(
   type: RequestTypeView | undefined,
   roster: RosterEntry[],
   t: SlackTranslate,
+  defaultTargets?: Record<Priority, string>,
 ): ModalView {
   const option = (text: string, value: string): PlainTextOption => ({
     text: plain(text, LIMITS.optionText),
@@ -206,6 +223,31 @@ export function requestTypeModal(
         },
       },
     );
+  }
+  blocks.push(
+    { type: 'header', text: plain(t('typeTargets'), LIMITS.header) },
+    {
+      type: 'context',
+      elements: [plain(t(defaultTargets ? 'typeTargetsHint' : 'typeTargetsOff'))],
+    },
+  );
+  for (const priority of TARGET_PRIORITIES) {
+    const block = requestTypeTargetBlock(priority);
+    const own = type?.slaTargets[priority];
+    const fallback = defaultTargets?.[priority];
+    blocks.push({
+      type: 'input',
+      block_id: block,
+      optional: true,
+      label: plain(t('typeTarget', { priority: t(`priority.${priority}`) }), LIMITS.label),
+      element: {
+        type: 'plain_text_input',
+        action_id: block,
+        max_length: TYPE_TARGET_MAX,
+        ...(fallback ? { placeholder: plain(fallback, LIMITS.placeholder) } : {}),
+        ...(own ? { initial_value: own } : {}),
+      },
+    });
   }
   return {
     type: 'modal',

@@ -1,10 +1,23 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { PRIORITIES, type Priority } from '../../../db/models/ticket.js';
+import { businessDayMinutes } from '../../../sla/businessTime.js';
+import { writeTarget } from '../../../sla/settings.js';
 import { requestTypeById } from '../../../tickets/index.js';
 import { ACTION_REQUEST_TYPE_EDIT } from '../../blocks/ids.js';
 import { requestTypeModal } from '../../blocks/requestTypeModal.js';
 import type { SlackContext } from '../../context.js';
 import { explainRefusal } from '../../explain.js';
+
+/** Each priority's target as written, the placeholders of the modal's target fields. */
+function defaultTargetsOf(ctx: SlackContext): Record<Priority, string> | undefined {
+  const policy = ctx.services.sla;
+  if (!policy) return undefined;
+  const day = businessDayMinutes(policy.calendar);
+  return Object.fromEntries(
+    PRIORITIES.map((priority) => [priority, writeTarget(policy.targets[priority], day)]),
+  ) as Record<Priority, string>;
+}
 
 const clickSchema = z.object({
   trigger_id: z.string(),
@@ -27,7 +40,7 @@ export function register(app: App, ctx: SlackContext): void {
     try {
       await ctx.client.views.open({
         trigger_id: click.trigger_id,
-        view: requestTypeModal(type, ctx.roster.current(), t),
+        view: requestTypeModal(type, ctx.roster.current(), t, defaultTargetsOf(ctx)),
       });
     } catch (error) {
       await explainRefusal(ctx, body, error);

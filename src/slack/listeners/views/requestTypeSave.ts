@@ -10,8 +10,13 @@ import {
   ValidationFailed,
 } from '../../../tickets/index.js';
 import { FIELDS_MAX } from '../../../tickets/requestTypes.js';
-import { REQUEST_TYPE_BLOCKS as B, requestTypeFieldBlocks, VIEW_REQUEST_TYPE } from '../../blocks/ids.js';
-import type { RequestTypeModalMetadata } from '../../blocks/requestTypeModal.js';
+import {
+  REQUEST_TYPE_BLOCKS as B,
+  requestTypeFieldBlocks,
+  requestTypeTargetBlock,
+  VIEW_REQUEST_TYPE,
+} from '../../blocks/ids.js';
+import { type RequestTypeModalMetadata, TARGET_PRIORITIES } from '../../blocks/requestTypeModal.js';
 import type { SlackContext } from '../../context.js';
 import { explanationOf } from '../../explain.js';
 import { channelPrivacy } from '../../privateChannels.js';
@@ -65,6 +70,11 @@ export function readRequestTypeForm(values: Values): {
     });
     slots.push(slot);
   }
+  const slaTargets: NonNullable<RequestTypeInput['slaTargets']> = {};
+  for (const priority of TARGET_PRIORITIES) {
+    const written = text(requestTypeTargetBlock(priority)).trim();
+    if (written) slaTargets[priority] = written;
+  }
   return {
     input: {
       name: text(B.name),
@@ -80,6 +90,7 @@ export function readRequestTypeForm(values: Values): {
       isDefault: flags.has('default'),
       assignment: (state(B.assignment)?.selected_option?.value ?? 'none') as RequestTypeInput['assignment'],
       fields,
+      slaTargets,
     },
     archived: flags.has('archived'),
     slots,
@@ -149,7 +160,13 @@ export function register(app: App, ctx: SlackContext): void {
   });
 }
 
-/** Domain field names (fields.<i> for the i-th field given) → the modal's blocks. */
+/**
+ * Domain field names (fields.<i> for the i-th field given, slaTargets.<priority>.<problem> for a
+ * target) → the modal's blocks. Slack shows each message under the input block whose block_id
+ * keys it (`response_action: "errors"`:
+ * https://docs.slack.dev/surfaces/modals#displaying_errors,
+ * https://docs.slack.dev/tools/bolt-js/reference/interfaces/ViewErrorsResponseAction).
+ */
 function blockErrors(
   error: ValidationFailed,
   slots: number[],
@@ -164,7 +181,15 @@ function blockErrors(
     channelId: B.channel,
     assignment: B.assignment,
   };
+  for (const issue of error.issues) {
+    const [field, priority, problem] = issue.path;
+    if (field !== 'slaTargets' || typeof priority !== 'string') continue;
+    errors[requestTypeTargetBlock(priority)] ??= t(
+      problem === 'order' ? 'errorTypeTargetOrder' : 'errorTypeTargetFormat',
+    );
+  }
   for (const [field, reason] of Object.entries(error.fields)) {
+    if (field === 'slaTargets') continue; // each on its own block, above
     const block = blockOf[field] ?? B.name;
     errors[block] ??= t('errorTypeField', { reason });
   }
