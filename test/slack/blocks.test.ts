@@ -11,6 +11,7 @@ import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
 import { readableSlackText } from '../../src/slack/newTicketFlow.js';
 import { escapeAndTruncate, escapeMrkdwn, truncate } from '../../src/slack/text.js';
 import type { TicketView } from '../../src/tickets/queries.js';
+import type { RequestTypeView } from '../../src/tickets/requestTypes.js';
 import { validateBlocks, validateView } from '../support/slackBlockKit.js';
 import { texts } from '../support/texts.js';
 
@@ -330,6 +331,49 @@ describe('Block Kit views', () => {
     expect(validateView(home)).toEqual([]);
     expect(JSON.stringify(home)).toContain('roster_add');
     expect(JSON.stringify(home)).toContain('…and 492 more');
+  });
+
+  it('App Home at its fullest (every list past its limit, request types too) keeps the email choices whole, last, within 100 blocks', () => {
+    const many = { tickets: Array.from({ length: 50 }, (_, i) => ticket({ id: i + 1 })), total: 500 };
+    const roster = Array.from({ length: 200 }, (_, i) => user(`U${i}`, `Tech ${i}`, { isTechnician: true }));
+    const requestTypes: RequestTypeView[] = Array.from({ length: 30 }, (_, i) => ({
+      id: i + 1,
+      name: `Type ${i + 1}`,
+      description: 'What it is for',
+      defaultPriority: 'normal',
+      technicianIds: [],
+      channelId: null,
+      isPrivate: false,
+      isDefault: i === 0,
+      assignment: 'none',
+      fields: [],
+      archived: false,
+      version: 1,
+      slaTargets: { urgent: '30m/2h' },
+    }));
+    const kinds = ['ticket_created', 'ticket_assigned', 'ticket_closed', 'digest'];
+    const home = appHome(
+      {
+        viewer: user('U0ADMIN001', 'Ada', { isAdmin: true, isTechnician: true }),
+        mine: many,
+        assigned: many,
+        roster,
+        requestTypes,
+        emails: { offered: kinds, on: new Set(['ticket_created', 'digest']) },
+      },
+      en,
+    );
+    expect(validateView(home)).toEqual([]);
+    // As full as HOME_LIMITS let it be (95 blocks): the email choices fit whole, last.
+    expect(home.blocks.length).toBeLessThanOrEqual(100);
+    const last = home.blocks.at(-1) as { block_id?: string; accessory?: Record<string, unknown> };
+    expect(last.block_id).toBe('email_preferences');
+    expect(last.accessory).toMatchObject({
+      type: 'checkboxes',
+      options: kinds.map((value) => ({ value })),
+      initial_options: [{ value: 'ticket_created' }, { value: 'digest' }],
+    });
+    expect(home.blocks.at(-2)?.type).toBe('divider');
   });
 
   it('block ids round-trip and reject anything else', () => {
