@@ -186,7 +186,7 @@ export async function startTicketbot(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      (app.locals.stopBackground as () => void)();
+      await (app.locals.stopBackground as () => Promise<void>)();
       await jobs.stop();
       await slack?.stop();
       await notifications?.stop();

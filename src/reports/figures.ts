@@ -393,7 +393,8 @@ export interface ReuseOptions {
 /** A cache of reports: ask for a key; `stop()` ends the keeping warm (the app stopping). */
 export interface Reuse<T> {
   (key: string, compute: () => Promise<T>): Promise<T>;
-  stop(): void;
+  /** Ends the keeping warm; resolves once nothing is being worked out any more. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -477,10 +478,16 @@ export function reuseFor<T>(ttlMs: number, options: ReuseOptions = {}): Reuse<T>
     return entry.value;
   };
   return Object.assign(reuse, {
-    stop() {
+    async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      // Whatever is being worked out goes on to its end: waited for, so nothing is still reading
+      // the database once the app closes it.
+      const underWay = [...cache.values()].flatMap((entry) =>
+        entry.refreshing ? [entry.value, entry.refreshing] : [entry.value],
+      );
       cache.clear();
+      await Promise.allSettled(underWay);
     },
   });
 }

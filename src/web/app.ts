@@ -59,9 +59,9 @@ export function createWebApp(deps: WebDeps): Express {
   // would otherwise go on bringing requests, and a ready /readyz, and hold server.close() open.
   app.locals.stopping = false;
   // What stops with the app (server.ts calls it): the reports kept warm.
-  const stops: Array<() => void> = [];
-  app.locals.stopBackground = () => {
-    for (const stop of stops.splice(0)) stop();
+  const stops: Array<() => Promise<void>> = [];
+  app.locals.stopBackground = async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
   };
   app.use((req, res, next) => {
     if (req.app.locals.stopping === true) res.set('Connection', 'close');

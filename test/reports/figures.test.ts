@@ -349,10 +349,24 @@ it('keeps a report viewed lately worked out ahead of views, and drops it once no
     expect(made).toBe(idle);
     expect(await kept('90 UTC en', make)).toBe(idle + 1);
     // Stopped with the app: no more work.
-    kept.stop();
+    await kept.stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(made).toBe(idle + 1);
   } finally {
     vi.useRealTimers();
   }
+});
+
+it('stops only once the report being worked out is done, so the app closes its database after it', async () => {
+  let release: ((value: number) => void) | undefined;
+  const kept = reuseFor<number>(1000, { keepWarmMs: 10_000 });
+  const view = kept('30 UTC en', () => new Promise<number>((resolve) => (release = resolve)));
+  let stopped = false;
+  const stopping = kept.stop().then(() => (stopped = true));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(stopped).toBe(false);
+  release!(7);
+  await stopping;
+  expect(stopped).toBe(true);
+  expect(await view).toBe(7);
 });

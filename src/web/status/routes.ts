@@ -57,8 +57,8 @@ export interface StatusPageDeps {
   reportsTtlMs?: number;
   /** How long a report viewed is kept worked out ahead of views (default 8 h; 0: not). */
   reportsKeepWarmMs?: number;
-  /** Given what to stop when the app stops (the reports kept warm). */
-  onStop?: (stop: () => void) => void;
+  /** Given what to stop when the app stops (the reports kept warm), resolved once stopped. */
+  onStop?: (stop: () => Promise<void>) => void;
 }
 
 export function statusPageRoutes({
