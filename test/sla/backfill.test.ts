@@ -1,8 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import type { Ticket } from '../../src/db/models/ticket.js';
-import type { SlaPolicy } from '../../src/sla/policy.js';
-import { calendarOf } from '../../src/sla/settings.js';
 import {
   addComment,
   backfillSlaClocks,
@@ -15,26 +13,14 @@ import {
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { captureLogs } from '../support/logs.js';
+import { ROUND_THE_CLOCK } from '../support/slaPolicies.js';
 import { ADMIN, as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // Tickets opened while SLA_ENABLED=false (the services without a policy) have no clocks; the
 // backfill (src/tickets/slaBackfill.ts, the SLA job's first step) gives the open ones theirs, from
 // their created_at. Business hours all week round the clock, so each target is plain wall-clock
 // minutes from the ticket's opening: response 60 min (warned at 45), resolution 240 (at 180).
-const policy: SlaPolicy = {
-  calendar: calendarOf({
-    timeZone: 'UTC',
-    workingDays: 'Mon-Sun',
-    workingHours: '00:00-24:00',
-    holidays: '',
-  }),
-  targets: {
-    urgent: { responseMinutes: 60, resolutionMinutes: 240 },
-    high: { responseMinutes: 60, resolutionMinutes: 240 },
-    normal: { responseMinutes: 60, resolutionMinutes: 240 },
-    low: { responseMinutes: 60, resolutionMinutes: 240 },
-  },
-};
+const policy = ROUND_THE_CLOCK;
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Ticket } from '../../src/db/models/ticket.js';
-import { calendarOf } from '../../src/sla/settings.js';
 import { slaStanding } from '../../src/sla/standing.js';
 import { appHome } from '../../src/slack/blocks/appHome.js';
 import { serviceLevelCardLine, serviceLevelLine } from '../../src/slack/blocks/serviceLevel.js';
@@ -8,6 +7,7 @@ import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
 import { createTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { validateBlocks, validateView } from '../support/slackBlockKit.js';
+import { ROUND_THE_CLOCK } from '../support/slaPolicies.js';
 import { texts } from '../support/texts.js';
 import { PEOPLE, type RunningPage, seedPeople, startStatusPage, visibleText } from '../web/support.js';
 
@@ -151,20 +151,7 @@ describeEachDatabase('the status page', (suite) => {
     const people = await seedPeople(suite.db);
     const services = {
       ...people,
-      sla: {
-        calendar: calendarOf({
-          timeZone: 'UTC',
-          workingDays: 'Mon-Sun',
-          workingHours: '00:00-24:00',
-          holidays: '',
-        }),
-        targets: {
-          urgent: { responseMinutes: 60, resolutionMinutes: 240 },
-          high: { responseMinutes: 60, resolutionMinutes: 240 },
-          normal: { responseMinutes: 60, resolutionMinutes: 240 },
-          low: { responseMinutes: 60, resolutionMinutes: 240 },
-        },
-      },
+      sla: ROUND_THE_CLOCK,
     };
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date(Date.now() - 30 * 60_000)); // opened half an hour ago

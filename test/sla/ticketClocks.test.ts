@@ -1,6 +1,4 @@
 import { afterEach, beforeAll, expect, it, vi } from 'vitest';
-import type { SlaPolicy } from '../../src/sla/policy.js';
-import { calendarOf } from '../../src/sla/settings.js';
 import {
   addComment,
   changePriority,
@@ -11,24 +9,12 @@ import {
   type TicketServices,
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
+import { OFFICE_HOURS } from '../support/slaPolicies.js';
 import { as, eventsOf, newTicket, REQUESTER, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // A fixed clock (only Date is faked: the database drivers keep their timers). Business hours are
 // Mon-Fri 09:00-17:00 UTC; 2026-12-03 is a Thursday.
-const policy: SlaPolicy = {
-  calendar: calendarOf({
-    timeZone: 'UTC',
-    workingDays: 'Mon-Fri',
-    workingHours: '09:00-17:00',
-    holidays: '',
-  }),
-  targets: {
-    urgent: { responseMinutes: 60, resolutionMinutes: 120 },
-    high: { responseMinutes: 120, resolutionMinutes: 240 },
-    normal: { responseMinutes: 120, resolutionMinutes: 480 },
-    low: { responseMinutes: 480, resolutionMinutes: 2400 },
-  },
-};
+const policy = OFFICE_HOURS;
 
 function clockAt(iso: string) {
   vi.setSystemTime(new Date(iso));

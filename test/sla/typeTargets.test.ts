@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type SlaPolicy, targetFor } from '../../src/sla/policy.js';
-import { calendarOf, parseTarget, writeTarget } from '../../src/sla/settings.js';
+import { targetFor } from '../../src/sla/policy.js';
+import { parseTarget, writeTarget } from '../../src/sla/settings.js';
 import {
   changePriority,
   changeRequestType,
@@ -14,6 +14,7 @@ import {
 import { checkTypeTargets } from '../../src/tickets/requestTypes.js';
 import { newTicketClocks, typeTargetsOf } from '../../src/tickets/sla.js';
 import { describeEachDatabase } from '../support/db.js';
+import { OFFICE_HOURS } from '../support/slaPolicies.js';
 import { ADMIN, as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // Per request type service-level targets (issue 15 §1): a type may set its own target for some
@@ -21,20 +22,7 @@ import { ADMIN, as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../s
 // priority change, a type change and a reopen. Business hours Mon-Fri 09:00-17:00 UTC;
 // 2026-12-03 is a Thursday. Only Date is faked (the database drivers keep their timers).
 
-const policy: SlaPolicy = {
-  calendar: calendarOf({
-    timeZone: 'UTC',
-    workingDays: 'Mon-Fri',
-    workingHours: '09:00-17:00',
-    holidays: '',
-  }),
-  targets: {
-    urgent: { responseMinutes: 60, resolutionMinutes: 120 },
-    high: { responseMinutes: 120, resolutionMinutes: 240 },
-    normal: { responseMinutes: 120, resolutionMinutes: 480 },
-    low: { responseMinutes: 480, resolutionMinutes: 2400 },
-  },
-};
+const policy = OFFICE_HOURS;
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 

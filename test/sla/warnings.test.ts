@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/index.js';
-import type { SlaPolicy } from '../../src/sla/policy.js';
-import { calendarOf } from '../../src/sla/settings.js';
 import {
   addComment,
   changeStatus,
@@ -12,25 +10,13 @@ import {
 } from '../../src/tickets/index.js';
 import { dueSlaAlerts } from '../../src/tickets/slaAlerts.js';
 import { describeEachDatabase } from '../support/db.js';
+import { ROUND_THE_CLOCK } from '../support/slaPolicies.js';
 import { as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // The SLA job's claims: each warning and breach once per ticket and target, never for a target
 // met or a ticket closed, recorded in the history. Business hours all week round the clock, so
 // the targets are plain wall-clock minutes from the moment each ticket is opened.
-const policy: SlaPolicy = {
-  calendar: calendarOf({
-    timeZone: 'UTC',
-    workingDays: 'Mon-Sun',
-    workingHours: '00:00-24:00',
-    holidays: '',
-  }),
-  targets: {
-    urgent: { responseMinutes: 60, resolutionMinutes: 240 },
-    high: { responseMinutes: 60, resolutionMinutes: 240 },
-    normal: { responseMinutes: 60, resolutionMinutes: 240 },
-    low: { responseMinutes: 60, resolutionMinutes: 240 },
-  },
-};
+const policy = ROUND_THE_CLOCK;
 const minutesLater = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
 describeEachDatabase('service-level warnings and breaches', (suite) => {
