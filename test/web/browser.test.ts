@@ -152,6 +152,8 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)('status page in C
     expect(await page.getByLabel('Change the priority').inputValue()).toBe('high');
     expect(await page.getByText('Camille Roux changed the priority from Urgent to High').count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
+    // For a person to look at: the form and its notice on the page.
+    await page.screenshot({ path: join(tmpdir(), 'ticketbot-priority.png'), fullPage: true });
     await page.context().close();
   });
 
