@@ -13,7 +13,7 @@ import {
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
 import { captureLogs } from '../support/logs.js';
-import { ROUND_THE_CLOCK } from '../support/slaPolicies.js';
+import { ROUND_THE_CLOCK, storedClocks } from '../support/sla.js';
 import { ADMIN, as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // Tickets opened while SLA_ENABLED=false (the services without a policy) have no clocks; the
@@ -37,21 +37,7 @@ describeEachDatabase('service-level clocks for tickets opened without them', (su
   const after = (ticket: Ticket, minutes: number) => new Date(ticket.createdAt.getTime() + minutes * 60_000);
 
   async function clocksOf(id: number) {
-    const ticket = await stored(id);
-    return {
-      firstResponseAt: iso(ticket.firstResponseAt),
-      responseDue: iso(ticket.slaResponseDueAt),
-      responseWarn: iso(ticket.slaResponseWarnAt),
-      responseMet: iso(ticket.slaResponseMetAt),
-      responseMissed: iso(ticket.slaResponseMissedAt),
-      resolutionDue: iso(ticket.slaResolutionDueAt),
-      resolutionWarn: iso(ticket.slaResolutionWarnAt),
-      resolutionMet: iso(ticket.slaResolutionMetAt),
-      resolutionMissed: iso(ticket.slaResolutionMissedAt),
-      resolutionStarted: iso(ticket.slaResolutionStartedAt),
-      usedSeconds: ticket.slaResolutionUsedSeconds,
-      version: ticket.version,
-    };
+    return { ...(await storedClocks(suite.db, id)), version: (await stored(id)).version };
   }
 
   /** A ticket opened with service levels off, read back as stored. */

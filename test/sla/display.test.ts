@@ -6,8 +6,8 @@ import { serviceLevelCardLine, serviceLevelLine } from '../../src/slack/blocks/s
 import { ticketCard } from '../../src/slack/blocks/ticketCard.js';
 import { createTicket } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
+import { ROUND_THE_CLOCK } from '../support/sla.js';
 import { validateBlocks, validateView } from '../support/slackBlockKit.js';
-import { ROUND_THE_CLOCK } from '../support/slaPolicies.js';
 import { texts } from '../support/texts.js';
 import { PEOPLE, type RunningPage, seedPeople, startStatusPage, visibleText } from '../web/support.js';
 

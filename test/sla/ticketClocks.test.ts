@@ -9,7 +9,7 @@ import {
   type TicketServices,
 } from '../../src/tickets/index.js';
 import { describeEachDatabase } from '../support/db.js';
-import { OFFICE_HOURS } from '../support/slaPolicies.js';
+import { OFFICE_HOURS, storedClocks } from '../support/sla.js';
 import { as, eventsOf, newTicket, REQUESTER, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // A fixed clock (only Date is faked: the database drivers keep their timers). Business hours are
@@ -20,7 +20,7 @@ function clockAt(iso: string) {
   vi.setSystemTime(new Date(iso));
 }
 
-const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+const _iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
 describeEachDatabase('service-level clocks on tickets', (suite) => {
   let services: TicketServices;
@@ -31,22 +31,7 @@ describeEachDatabase('service-level clocks on tickets', (suite) => {
     vi.useRealTimers();
   });
 
-  async function clocksOf(ticketId: number) {
-    const ticket = await suite.db.models.Ticket.findByPk(ticketId, { rejectOnEmpty: true });
-    return {
-      firstResponseAt: iso(ticket.firstResponseAt),
-      responseDue: iso(ticket.slaResponseDueAt),
-      responseWarn: iso(ticket.slaResponseWarnAt),
-      responseMet: iso(ticket.slaResponseMetAt),
-      responseMissed: iso(ticket.slaResponseMissedAt),
-      resolutionDue: iso(ticket.slaResolutionDueAt),
-      resolutionWarn: iso(ticket.slaResolutionWarnAt),
-      resolutionMet: iso(ticket.slaResolutionMetAt),
-      resolutionMissed: iso(ticket.slaResolutionMissedAt),
-      resolutionStarted: iso(ticket.slaResolutionStartedAt),
-      usedSeconds: ticket.slaResolutionUsedSeconds,
-    };
-  }
+  const clocksOf = (ticketId: number) => storedClocks(suite.db, ticketId);
 
   it('sets due and warning times in business hours when a ticket is opened', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -14,7 +14,7 @@ import {
 import { checkTypeTargets } from '../../src/tickets/requestTypes.js';
 import { newTicketClocks, typeTargetsOf } from '../../src/tickets/sla.js';
 import { describeEachDatabase } from '../support/db.js';
-import { OFFICE_HOURS } from '../support/slaPolicies.js';
+import { OFFICE_HOURS } from '../support/sla.js';
 import { ADMIN, as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // Per request type service-level targets (issue 15 §1): a type may set its own target for some

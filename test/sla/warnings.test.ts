@@ -10,7 +10,7 @@ import {
 } from '../../src/tickets/index.js';
 import { dueSlaAlerts } from '../../src/tickets/slaAlerts.js';
 import { describeEachDatabase } from '../support/db.js';
-import { ROUND_THE_CLOCK } from '../support/slaPolicies.js';
+import { ROUND_THE_CLOCK } from '../support/sla.js';
 import { as, eventsOf, newTicket, TECHNICIAN, ticketServices } from '../support/tickets.js';
 
 // The SLA job's claims: each warning and breach once per ticket and target, never for a target

@@ -1,7 +1,9 @@
+import type { Database } from '../../src/db/index.js';
 import type { SlaPolicy } from '../../src/sla/policy.js';
 import { calendarOf } from '../../src/sla/settings.js';
 
-// The service-level policies the SLA tests run under, each with business hours easy to count in.
+// The service-level policies the SLA tests run under (business hours easy to count in), and a
+// ticket's clocks read back as the tests compare them.
 
 /**
  * Business hours all week round the clock in UTC, every priority 60 min to first response and
@@ -38,3 +40,23 @@ export const OFFICE_HOURS: SlaPolicy = {
     low: { responseMinutes: 480, resolutionMinutes: 2400 },
   },
 };
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+/** A ticket's clocks as stored, each moment as an ISO string (null when unset). */
+export async function storedClocks(db: Database, ticketId: number) {
+  const ticket = await db.models.Ticket.findByPk(ticketId, { rejectOnEmpty: true });
+  return {
+    firstResponseAt: iso(ticket.firstResponseAt),
+    responseDue: iso(ticket.slaResponseDueAt),
+    responseWarn: iso(ticket.slaResponseWarnAt),
+    responseMet: iso(ticket.slaResponseMetAt),
+    responseMissed: iso(ticket.slaResponseMissedAt),
+    resolutionDue: iso(ticket.slaResolutionDueAt),
+    resolutionWarn: iso(ticket.slaResolutionWarnAt),
+    resolutionMet: iso(ticket.slaResolutionMetAt),
+    resolutionMissed: iso(ticket.slaResolutionMissedAt),
+    resolutionStarted: iso(ticket.slaResolutionStartedAt),
+    usedSeconds: ticket.slaResolutionUsedSeconds,
+  };
+}
